@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ndis-sim",
+    products: [
+        // The library a driver engineer's own test target depends on.
+        .library(name: "NDISSim", targets: ["NDISSim"]),
+        .executable(name: "ndis-sim", targets: ["ndis-sim"]),
+    ],
+    targets: [
+        // Stack switching for simulated threads; the only C in the package.
+        .target(name: "CSimCoroutine"),
+        .target(name: "Simulation", dependencies: ["CSimCoroutine"]),
+        .target(name: "NDIS", dependencies: ["Simulation"]),
+        .target(name: "Verifier", dependencies: ["NDIS", "Simulation"]),
+        .target(name: "Drivers", dependencies: ["NDIS"]),
+        .target(name: "Harness", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers"]),
+        // One import for users: re-exports the layers above.
+        .target(name: "NDISSim", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers", "Harness"]),
+        .executableTarget(name: "ndis-sim", dependencies: ["NDISSim"]),
+
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
+        .testTarget(name: "NDISTests", dependencies: ["NDISSim"]),
+        .testTarget(name: "VerifierTests", dependencies: ["NDISSim"]),
+        .testTarget(name: "HarnessTests", dependencies: ["NDISSim"]),
+        // Sees only the public product, exactly as a user's package would.
+        .testTarget(name: "ExampleTests", dependencies: ["NDISSim"]),
+    ]
+)

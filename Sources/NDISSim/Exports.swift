@@ -1,0 +1,5 @@
+@_exported import Simulation
+@_exported import NDIS
+@_exported import Verifier
+@_exported import Drivers
+@_exported import Harness

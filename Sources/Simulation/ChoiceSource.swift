@@ -1,0 +1,108 @@
+/// The named streams a run draws from. Each is derived from the seed separately, so a
+/// change in how the workload draws does not reshuffle the schedule, and the other way round.
+public enum ChoiceStream: Int, CaseIterable, Sendable {
+    case schedule = 0
+    case workload = 1
+    case faults = 2
+
+    public var name: String {
+        switch self {
+        case .schedule: return "schedule"
+        case .workload: return "workload"
+        case .faults: return "faults"
+        }
+    }
+}
+
+/// Why a replay could not follow its recording.
+public struct ReplayDivergence: Error, Equatable, Sendable {
+    public var stream: ChoiceStream
+    public var index: Int
+    public var recorded: UInt32
+    public var bound: UInt32
+    public var step: UInt64
+}
+
+/// All nondeterminism of a run comes from here. A fresh run draws from seeded PRNGs and
+/// records every draw; a replay hands back the recorded draws. A choice with one option
+/// is not drawn and not recorded, so traces hold only real decisions.
+public final class ChoiceSource {
+    public private(set) var recorded: [[UInt32]]
+    private var generators: [Xoshiro256StarStar]
+    private var replay: [[UInt32]]?
+    private var cursor: [Int]
+    /// The first place a replay could not follow its recording, if any.
+    public private(set) var divergence: ReplayDivergence?
+    /// Set by the scheduler so a divergence can say at which step it happened.
+    public var currentStep: UInt64 = 0
+
+    public init(seed: UInt64) {
+        generators = ChoiceStream.allCases.map { Xoshiro256StarStar(seed: seed ^ (0xA076_1D64_78BD_642F &* UInt64($0.rawValue + 1))) }
+        recorded = Array(repeating: [], count: ChoiceStream.allCases.count)
+        cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
+    }
+
+    /// Replays `choices` (one array per stream) instead of drawing.
+    public init(replaying choices: [[UInt32]]) {
+        generators = []
+        replay = choices
+        recorded = Array(repeating: [], count: ChoiceStream.allCases.count)
+        cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
+    }
+
+    public var isReplay: Bool { replay != nil }
+
+    /// A value in `0..<bound`.
+    @inline(__always)
+    public func choose(_ bound: Int, _ stream: ChoiceStream) -> Int {
+        if bound <= 1 { return 0 }
+        let b = UInt32(truncatingIfNeeded: bound)
+        let s = stream.rawValue
+        let value: UInt32
+        if replay != nil {
+            value = replayed(b, s)
+        } else {
+            value = generators[s].below(b)
+        }
+        recorded[s].append(value)
+        return Int(value)
+    }
+
+    private func replayed(_ bound: UInt32, _ s: Int) -> UInt32 {
+        let list = replay![s]
+        let i = cursor[s]
+        cursor[s] = i + 1
+        // Past the end of a recording (a shrunk trace), the smallest choice stands in.
+        guard i < list.count else { return 0 }
+        let v = list[i]
+        if v >= bound {
+            if divergence == nil {
+                divergence = ReplayDivergence(stream: ChoiceStream(rawValue: s)!, index: i, recorded: v, bound: bound, step: currentStep)
+            }
+            return bound - 1
+        }
+        return v
+    }
+
+    /// True with probability `numerator / denominator`; integer ratios, no floats.
+    @inline(__always)
+    public func chance(_ numerator: Int, _ denominator: Int, _ stream: ChoiceStream) -> Bool {
+        if numerator <= 0 { return false }
+        if numerator >= denominator { return true }
+        return choose(denominator, stream) < numerator
+    }
+
+    /// A value in the closed range.
+    @inline(__always)
+    public func between(_ range: ClosedRange<Int>, _ stream: ChoiceStream) -> Int {
+        range.lowerBound + choose(range.count, stream)
+    }
+
+    /// Draws used so far in a stream, and how many the replay recording held.
+    public func replayLeftover() -> Int {
+        guard let replay else { return 0 }
+        var left = 0
+        for s in 0..<replay.count { left += max(0, replay[s].count - cursor[s]) }
+        return left
+    }
+}

@@ -1,0 +1,217 @@
+import CSimCoroutine
+
+/// How a run's scheduling loop ended.
+public enum RunEnd: Sendable, Equatable {
+    /// Every thread finished.
+    case quiescent
+    /// Nothing can run and nothing is timed, yet some threads are still blocked.
+    case deadlock
+    /// The step budget ran out with threads still running: a livelock or a runaway loop.
+    case stepBudget
+    /// Something (a checker) stopped the run on purpose.
+    case halted
+}
+
+/// The scheduler of simulated threads. Every call a driver makes into the simulated
+/// NDIS is a preemption point; there the schedule stream picks which runnable thread
+/// goes on, so a driver can be interrupted between a check and a use exactly as on a
+/// multiprocessor. Only one coroutine ever runs, so determinism holds by construction.
+///
+/// Time is virtual: each step costs one tick (a microsecond); when nothing is runnable,
+/// the clock jumps to the next timed wake-up.
+public final class Scheduler {
+    public let choices: ChoiceSource
+    public private(set) var now: UInt64 = 0
+    public private(set) var steps: UInt64 = 0
+    public var maxSteps: UInt64
+    public private(set) var threads: [SimThread] = []
+    public private(set) var current: SimThread?
+    public private(set) var halted = false
+    public private(set) var budgetExceeded = false
+    /// Rolling digest of every scheduling decision (thread id and step); two runs of a
+    /// seed that agree on it took the same path.
+    public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    private var runnable: [SimThread] = []
+    private var timers = TimerQueue()
+    private var zombies: [SimThread] = []
+    private let pool: StackPool
+    private let rootSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private var running = false
+
+    public init(choices: ChoiceSource, pool: StackPool, maxSteps: UInt64) {
+        self.choices = choices
+        self.pool = pool
+        self.maxSteps = maxSteps
+        rootSlot = .allocate(capacity: 1)
+        rootSlot.initialize(to: nil)
+    }
+
+    deinit {
+        for t in threads where t.stack.base != nil { pool.give(t.stack) }
+        rootSlot.deallocate()
+    }
+
+    // MARK: Threads
+
+    /// Creates a runnable thread. It first runs when the schedule picks it.
+    @discardableResult
+    public func spawn(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) -> SimThread {
+        recycleZombies()
+        let t = SimThread(id: threads.count, name: name, role: role, scheduler: self, body: body)
+        t.stack = pool.take()
+        t.spSlot.pointee = csim_context_make(&t.stack, threadEntry, Unmanaged.passUnretained(t).toOpaque())
+        threads.append(t)
+        runnable.append(t)
+        return t
+    }
+
+    private func recycleZombies() {
+        while let z = zombies.popLast() {
+            pool.give(z.stack)
+            z.stack = csim_stack()
+        }
+    }
+
+    /// Runs the body of `t`; returns the two stack pointers for the final switch away,
+    /// so that the entry frame holds no Swift references when it leaves for good.
+    fileprivate func runBody(_ t: SimThread) -> (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutableRawPointer?) {
+        let body = t.body!
+        t.body = nil
+        body()
+        t.state = .finished
+        if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
+        zombies.append(t)
+        let next = halted ? nil : pickNext()
+        if let next {
+            current = next
+            return (t.spSlot, next.spSlot.pointee)
+        }
+        current = nil
+        return (t.spSlot, rootSlot.pointee)
+    }
+
+    // MARK: Running
+
+    /// Runs until every thread finished, nothing can move, the budget is spent, or `halt()`.
+    public func run() -> RunEnd {
+        precondition(!running, "Scheduler.run is not reentrant")
+        running = true
+        defer { running = false }
+        if let first = pickNext() {
+            current = first
+            csim_switch(rootSlot, first.spSlot.pointee)
+        }
+        current = nil
+        recycleZombies()
+        if halted { return .halted }
+        if budgetExceeded { return .stepBudget }
+        if threads.contains(where: { $0.state != .finished }) { return .deadlock }
+        return .quiescent
+    }
+
+    /// Stops the run at once: the current thread never resumes (a bug check).
+    public func halt() {
+        halted = true
+        guard let me = current else { return }
+        current = nil
+        csim_switch(me.spSlot, rootSlot.pointee)
+        preconditionFailure("a halted simulated thread was resumed")
+    }
+
+    /// A preemption point: the schedule may switch to any runnable thread here.
+    @inline(__always)
+    public func preempt() {
+        guard let me = current else { return }
+        if halted { halt() }
+        guard let next = pickNext() else {
+            // Budget spent: leave the run from here.
+            current = nil
+            csim_switch(me.spSlot, rootSlot.pointee)
+            preconditionFailure("resumed after the step budget ran out")
+        }
+        if next !== me { transfer(from: me, to: next) }
+    }
+
+    /// Blocks the current thread until `wake` (or the timeout, in ticks, if given).
+    /// Returns false if it woke by timeout.
+    @discardableResult
+    public func block(_ reason: WaitReason, timeout: UInt64? = nil) -> Bool {
+        guard let me = current else { preconditionFailure("block() outside a simulated thread") }
+        me.state = .blocked
+        me.waitReason = reason
+        me.waitGeneration &+= 1
+        me.timedOut = false
+        if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
+        if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
+        if let next = halted ? nil : pickNext() {
+            transfer(from: me, to: next)
+        } else {
+            current = nil
+            csim_switch(me.spSlot, rootSlot.pointee)
+        }
+        if halted { halt() }
+        return !me.timedOut
+    }
+
+    /// Makes a blocked thread runnable again.
+    public func wake(_ t: SimThread) {
+        guard t.state == .blocked else { return }
+        t.state = .runnable
+        t.waitReason = nil
+        t.waitGeneration &+= 1
+        runnable.append(t)
+    }
+
+    /// Sleeps the current thread for `ticks` of virtual time.
+    public func sleep(_ ticks: UInt64) {
+        block(WaitReason(kind: .sleep, name: "sleep", objectID: -1), timeout: ticks)
+    }
+
+    public var blockedThreads: [SimThread] { threads.filter { $0.state == .blocked } }
+
+    // MARK: Internals
+
+    @inline(__always)
+    private func transfer(from me: SimThread, to next: SimThread) {
+        current = next
+        csim_switch(me.spSlot, next.spSlot.pointee)
+        // Resumed: whoever switched here already set `current` to us.
+    }
+
+    /// One scheduling decision: a step.
+    private func pickNext() -> SimThread? {
+        while true {
+            while let due = timers.popDue(now) {
+                let t = threads[due.threadID]
+                if t.state == .blocked && t.waitGeneration == due.generation {
+                    t.timedOut = true
+                    wake(t)
+                }
+            }
+            if runnable.isEmpty {
+                guard let t = timers.earliest else { return nil }
+                now = t
+                continue
+            }
+            if steps >= maxSteps { budgetExceeded = true; return nil }
+            steps += 1
+            now &+= 1
+            choices.currentStep = steps
+            let pick = runnable[choices.choose(runnable.count, .schedule)]
+            digest = (digest ^ UInt64(pick.id &+ 1)) &* 0x0000_0100_0000_01B3
+            return pick
+        }
+    }
+}
+
+private let threadEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { raw in
+    let (save, resume) = enterThread(raw!)
+    csim_switch(save, resume)
+}
+
+@inline(never)
+private func enterThread(_ raw: UnsafeMutableRawPointer) -> (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutableRawPointer?) {
+    let t = Unmanaged<SimThread>.fromOpaque(raw).takeUnretainedValue()
+    return t.scheduler.runBody(t)
+}

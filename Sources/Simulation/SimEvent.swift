@@ -1,0 +1,64 @@
+/// A notification event (NDIS_EVENT, a KEVENT of NotificationEvent type): once set it
+/// stays set and releases every waiter until reset.
+public final class SimEvent {
+    public let name: String
+    public let id: Int
+    public private(set) var isSignaled: Bool
+    private var waiters: [SimThread] = []
+
+    public init(name: String, id: Int, signaled: Bool = false) {
+        self.name = name
+        self.id = id
+        self.isSignaled = signaled
+    }
+
+    public func set(_ scheduler: Scheduler) {
+        isSignaled = true
+        let released = waiters
+        waiters.removeAll()
+        for t in released { scheduler.wake(t) }
+    }
+
+    public func reset() { isSignaled = false }
+
+    /// Waits until set, or for `timeout` ticks. Returns false on timeout.
+    public func wait(_ scheduler: Scheduler, timeout: UInt64?) -> Bool {
+        if isSignaled { return true }
+        guard let me = scheduler.current else { preconditionFailure("wait outside a simulated thread") }
+        waiters.append(me)
+        let signaled = scheduler.block(WaitReason(kind: .event, name: name, objectID: id), timeout: timeout)
+        if !signaled, let i = waiters.firstIndex(where: { $0 === me }) { waiters.remove(at: i) }
+        return signaled
+    }
+}
+
+/// A spin lock. On a real machine a contender spins; here it blocks until the holder
+/// releases, which is the same interleaving without burning steps.
+public final class SimSpinLock {
+    public let name: String
+    public let id: Int
+    public private(set) var owner: SimThread?
+    private var waiters: [SimThread] = []
+
+    public init(name: String, id: Int) {
+        self.name = name
+        self.id = id
+    }
+
+    /// Acquires; the caller has checked it does not already hold it.
+    public func acquire(_ scheduler: Scheduler) {
+        guard let me = scheduler.current else { preconditionFailure("acquire outside a simulated thread") }
+        while owner != nil {
+            waiters.append(me)
+            scheduler.block(WaitReason(kind: .spinLock, name: name, objectID: id))
+        }
+        owner = me
+    }
+
+    public func release(_ scheduler: Scheduler) {
+        owner = nil
+        let released = waiters
+        waiters.removeAll()
+        for t in released { scheduler.wake(t) }
+    }
+}

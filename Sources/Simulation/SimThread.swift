@@ -1,0 +1,78 @@
+import CSimCoroutine
+
+/// What a blocked simulated thread is waiting for, in words a report can print.
+public struct WaitReason: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case event        // an NDIS_EVENT / KEVENT
+        case spinLock     // a contended spin lock
+        case pnp          // NDIS waiting for a driver to finish a PnP step
+        case sleep        // a timed sleep
+    }
+    public var kind: Kind
+    /// The object's name as the driver or model gave it, e.g. `NdisWriteCompleteEvent`.
+    public var name: String
+    public var objectID: Int
+
+    public init(kind: Kind, name: String, objectID: Int) {
+        self.kind = kind
+        self.name = name
+        self.objectID = objectID
+    }
+}
+
+/// Who a simulated thread stands for; reports and the verifier use it.
+public enum ThreadRole: String, Sendable {
+    case user       // a user-mode process calling into the driver (nping, a writer)
+    case pnp        // the PnP manager / NDIS state work
+    case dpc        // a completion or indication delivered on some CPU
+    case protocolEdge   // the protocol edge (TCPIP) sending or returning
+    case miniportEdge   // the miniport edge indicating receives
+    case test       // anything a test spawns
+}
+
+public enum ThreadState: Sendable, Equatable {
+    case runnable
+    case blocked
+    case finished
+}
+
+/// A simulated thread: a stackful coroutine on the one OS thread that runs the simulation.
+public final class SimThread {
+    public let id: Int
+    public let name: String
+    public let role: ThreadRole
+    public internal(set) var state: ThreadState = .runnable
+    /// Set while blocked.
+    public internal(set) var waitReason: WaitReason?
+    /// Simulated IRQL: 0 PASSIVE, 2 DISPATCH.
+    public var irql: UInt8 = 0
+    /// Spin locks held, innermost last.
+    public var heldLocks: [Int] = []
+    /// Above zero while driver code runs on this thread (inside a callback or a dispatch routine).
+    public var driverDepth: Int = 0
+    /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
+    public var activity: String = ""
+
+    var body: (() -> Void)?
+    var stack = csim_stack()
+    /// Stable storage for the saved stack pointer, outside any Swift access.
+    let spSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// Bumped on every block so a stale timer cannot wake a later wait.
+    var waitGeneration: UInt64 = 0
+    var timedOut = false
+    unowned let scheduler: Scheduler
+
+    init(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.scheduler = scheduler
+        self.body = body
+        spSlot = .allocate(capacity: 1)
+        spSlot.initialize(to: nil)
+    }
+
+    deinit {
+        spSlot.deallocate()
+    }
+}
