@@ -106,3 +106,32 @@ public final class ChoiceSource {
         return left
     }
 }
+
+extension ChoiceSource {
+    /// Fisher-Yates with our own draws (never the standard library's `shuffle`).
+    public func shuffle<T>(_ a: inout [T], _ stream: ChoiceStream) {
+        var i = a.count - 1
+        while i > 0 {
+            let j = choose(i + 1, stream)
+            if j != i { a.swapAt(i, j) }
+            i -= 1
+        }
+    }
+
+    /// Cuts `a` into 1...maxPieces contiguous non-empty pieces.
+    public func split<T>(_ a: [T], maxPieces: Int, _ stream: ChoiceStream) -> [[T]] {
+        if a.count <= 1 || maxPieces <= 1 { return [a] }
+        let pieces = 1 + choose(min(maxPieces, a.count), stream)
+        if pieces == 1 { return [a] }
+        var out: [[T]] = []
+        var start = 0
+        for p in 0..<pieces {
+            let remainingPieces = pieces - p
+            let maxLen = a.count - start - (remainingPieces - 1)
+            let len = remainingPieces == 1 ? a.count - start : 1 + choose(maxLen, stream)
+            out.append(Array(a[start..<(start + len)]))
+            start += len
+        }
+        return out
+    }
+}

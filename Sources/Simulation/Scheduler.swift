@@ -174,6 +174,8 @@ public final class Scheduler {
 
     @inline(__always)
     private func transfer(from me: SimThread, to next: SimThread) {
+        // A thread that blocked with a timeout may be the next to run once the clock jumps.
+        if next === me { current = me; return }
         current = next
         csim_switch(me.spSlot, next.spSlot.pointee)
         // Resumed: whoever switched here already set `current` to us.

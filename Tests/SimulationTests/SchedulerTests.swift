@@ -86,3 +86,14 @@ import Testing
         #expect(a == b)
     }
 }
+
+@Suite struct SchedulerClockTests {
+    @Test func aLoneSleeperWakesWhenTheClockJumps() {
+        let s = Scheduler(choices: ChoiceSource(seed: 5), pool: StackPool(), maxSteps: 1000)
+        var woke = 0
+        s.spawn("sleeper", role: .test) { for _ in 0..<3 { s.sleep(100); woke += 1 } }
+        #expect(s.run() == .quiescent)
+        #expect(woke == 3)
+        #expect(s.now >= 300)
+    }
+}

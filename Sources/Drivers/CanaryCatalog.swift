@@ -1,0 +1,5 @@
+import NDIS
+
+public enum CanaryCatalog {
+    public static let all: [DriverEntry] = []
+}

@@ -1,0 +1,58 @@
+import NDIS
+
+/// A driver model the tools know by name.
+public struct DriverEntry: Sendable {
+    public enum Kind: String, Sendable {
+        /// Must run clean.
+        case correct
+        /// A model of a real driver with a known bug.
+        case bugModel = "bug-model"
+        /// Built to break one rule, to prove its checker (`canary`).
+        case canary
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let summary: String
+    /// For bug models and canaries: the violation kinds it is expected to be caught with
+    /// (any of them), and the rule id its report must name.
+    public let expectedKinds: [String]
+    public let rule: String?
+    /// The scenario that shows it best.
+    public let scenario: String
+    public let make: @Sendable (Ndis) -> FilterDriver
+
+    public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
+                scenario: String, make: @escaping @Sendable (Ndis) -> FilterDriver) {
+        self.name = name
+        self.kind = kind
+        self.summary = summary
+        self.expectedKinds = expectedKinds
+        self.rule = rule
+        self.scenario = scenario
+        self.make = make
+    }
+}
+
+public enum DriverCatalog {
+    public static var all: [DriverEntry] { primary + CanaryCatalog.all }
+
+    public static let primary: [DriverEntry] = [
+        DriverEntry(name: "reference", kind: .correct,
+                    summary: "correct LWF: pass-through plus originated writes, pause pended until every NBL is home",
+                    scenario: "adapter-disable-during-send") { ReferenceFilterDriver(ndis: $0) },
+        DriverEntry(name: "npcap-2016", kind: .bugModel,
+                    summary: "npcap NPF at 35769efd (2016-02-25): no-op NPF_Pause; writers send on the child's copy of the filter handle (seed 001)",
+                    expectedKinds: ["pause-completed-with-nbls-outstanding", "send-while-not-running", "call-after-detach"],
+                    rule: "PQ-01", scenario: "adapter-disable-during-send") { Npcap2016Driver(ndis: $0, variant: .original) },
+        DriverEntry(name: "npcap-2016-first-fix", kind: .bugModel,
+                    summary: "npcap NPF at f68b20fc (2016-02-28): PausePending added, but pause reads the group head's counters while writers raise the child's",
+                    expectedKinds: ["pause-completed-with-nbls-outstanding", "send-while-not-running", "call-after-detach"],
+                    rule: "PQ-01", scenario: "adapter-disable-during-send") { Npcap2016Driver(ndis: $0, variant: .firstFix) },
+        DriverEntry(name: "npcap-rx-inject-2016", kind: .bugModel,
+                    summary: "seed 000's send-to-Rx NPF_Write and NPF_ReturnEx: the writer's record lives in ProtocolReserved, which TCPIP owns on the receive path",
+                    expectedKinds: ["waiter-never-signalled"], rule: "LIVE-05", scenario: "rx-inject") { Npcap2016Driver(ndis: $0, variant: .rxInject) },
+    ]
+
+    public static func named(_ name: String) -> DriverEntry? { all.first { $0.name == name } }
+}

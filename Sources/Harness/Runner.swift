@@ -1,0 +1,70 @@
+import Drivers
+import NDIS
+import Simulation
+import Verifier
+
+/// The outcome of one seed.
+public struct RunResult: Sendable {
+    public var seed: UInt64
+    /// The first violation, if any.
+    public var violation: Violation?
+    public var end: RunEnd
+    public var steps: UInt64
+    /// NDIS calls and callbacks the verifier saw.
+    public var events: UInt64
+    /// Virtual microseconds when the run ended.
+    public var time: UInt64
+    /// One number for the whole path the run took; equal digests, equal runs.
+    public var digest: UInt64
+    /// Every recorded draw, per stream (`ChoiceStream` order): the trace.
+    public var choices: [[UInt32]]
+    /// For replays: where the recording could not be followed.
+    public var divergence: ReplayDivergence?
+
+    public var digestHex: String {
+        let s = String(digest, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}
+
+/// Runs seeds. Keeps a pool of coroutine stacks across runs, so a campaign maps its stacks
+/// once. Not thread-safe: one runner per OS thread.
+public final class Runner {
+    let stacks = StackPool()
+
+    public init() {}
+
+    /// Runs a catalogue driver; throws for an unknown driver or scenario.
+    public func run(_ config: RunConfig, seed: UInt64, replaying: [[UInt32]]? = nil) throws -> RunResult {
+        guard let driver = DriverCatalog.named(config.driver) else { throw UsageError("unknown driver '\(config.driver)' (see 'ndis-sim list')") }
+        guard let scenario = Scenario.named(config.scenario) else { throw UsageError("unknown scenario '\(config.scenario)' (see 'ndis-sim list')") }
+        guard Strategies.all.contains(where: { $0.name == config.strategy }) else {
+            throw UsageError("unknown strategy '\(config.strategy)' (see 'ndis-sim list')")
+        }
+        return run(make: driver.make, scenario: scenario, options: config.options, maxSteps: config.maxSteps, seed: seed, replaying: replaying)
+    }
+
+    /// Runs any driver model, including one a user wrote.
+    public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
+                    maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil) -> RunResult {
+        let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
+        let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps)
+        let ndis = Ndis(scheduler: scheduler, options: options)
+        let verifier = Verifier(ndis: ndis)
+        ndis.observer = verifier
+        ndis.register(make(ndis))
+        scenario.setUp(ndis)
+        let end = scheduler.run()
+        verifier.finish(end)
+        let digest = (scheduler.digest ^ ndis.digest.rotated) &* 0x9E37_79B9_7F4A_7C15
+        let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
+                               events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,
+                               divergence: choices.divergence)
+        ndis.tearDown()
+        return result
+    }
+}
+
+extension UInt64 {
+    fileprivate var rotated: UInt64 { (self << 23) | (self >> 41) }
+}

@@ -1,0 +1,93 @@
+import NDIS
+import Simulation
+
+/// A workload: which actors run and what the PnP manager does, drawn from the run's
+/// workload stream so every seed gets its own mix.
+public struct Scenario: Sendable {
+    public let name: String
+    public let summary: String
+    let setUp: @Sendable (Ndis) -> Void
+
+    public init(name: String, summary: String, setUp: @escaping @Sendable (Ndis) -> Void) {
+        self.name = name
+        self.summary = summary
+        self.setUp = setUp
+    }
+
+    public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable]
+
+    public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
+
+    /// Seed 001: the adapter is disabled in ncpa.cpl while user processes write.
+    public static let adapterDisableDuringSend = Scenario(
+        name: "adapter-disable-during-send",
+        summary: "user writers send through the driver while TCPIP and the NIC carry traffic; the adapter is disabled (and maybe re-enabled) at a moment the seed picks"
+    ) { ndis in
+        ndis.startPnP(disableScript(ndis))
+        startWriters(ndis, toReceivePath: false)
+        startEdgeTraffic(ndis)
+    }
+
+    /// Seed 000: user writers inject frames into the receive path; no PnP.
+    public static let rxInject = Scenario(
+        name: "rx-inject",
+        summary: "user writers inject frames into the receive path (NdisFIndicateReceiveNetBufferLists) while TCPIP and the NIC carry traffic"
+    ) { ndis in
+        ndis.startPnP([.enableAdapter])
+        startWriters(ndis, toReceivePath: true)
+        startEdgeTraffic(ndis)
+    }
+
+    /// Seed 000 and 001 together: receive-path injection racing an adapter disable.
+    public static let rxInjectDisable = Scenario(
+        name: "rx-inject-disable",
+        summary: "as rx-inject, and the adapter is disabled (and maybe re-enabled) at a moment the seed picks"
+    ) { ndis in
+        ndis.startPnP(disableScript(ndis))
+        startWriters(ndis, toReceivePath: true)
+        startEdgeTraffic(ndis)
+    }
+
+    /// The frame nping sends: the 74-byte ICMP echo request of seed 003.
+    public static let icmpEchoRequest: [UInt8] = [
+        0x00, 0xa0, 0xcc, 0x63, 0x08, 0x1b, 0x00, 0x40, 0x95, 0x49, 0x03, 0x5f, 0x08, 0x00,
+        0x45, 0x00, 0x00, 0x3c, 0x82, 0x47, 0x00, 0x00, 0x20, 0x01, 0x94, 0xc9, 0xc0, 0xa8,
+        0x01, 0x20, 0xc0, 0xa8, 0x01, 0x40, 0x08, 0x00, 0x48, 0x5c, 0x01, 0x00, 0x04, 0x00,
+        0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e,
+        0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x61, 0x62, 0x63, 0x64, 0x65,
+        0x66, 0x67, 0x68, 0x69,
+    ]
+
+    static func disableScript(_ ndis: Ndis) -> [PnPOperation] {
+        let c = ndis.choices
+        var script: [PnPOperation] = [.enableAdapter]
+        if c.chance(1, 4, .workload) {
+            script += [.sleep(UInt64(c.between(0...2_000, .workload))), .restartStack]
+        }
+        script += [.sleep(UInt64(c.between(0...3_000, .workload))), .disableAdapter]
+        if c.chance(1, 2, .workload) {
+            script += [.sleep(UInt64(c.between(0...2_000, .workload))), .enableAdapter]
+            if c.chance(1, 2, .workload) {
+                script += [.sleep(UInt64(c.between(0...2_000, .workload))), .disableAdapter]
+            }
+        }
+        return script
+    }
+
+    static func startWriters(_ ndis: Ndis, toReceivePath: Bool) {
+        let c = ndis.choices
+        let writers = c.between(1...2, .workload)
+        for w in 0..<writers {
+            let writes = (0..<c.between(1...3, .workload)).map { _ in
+                WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...8, .workload))
+            }
+            ndis.startUserWriter(UserWriterPlan(name: "nping #\(w + 1)", sendToReceivePath: toReceivePath, writes: writes, thinkTime: 0...600))
+        }
+    }
+
+    static func startEdgeTraffic(_ ndis: Ndis) {
+        let c = ndis.choices
+        ndis.startProtocolTraffic(count: c.between(0...6, .workload), interval: 10...600)
+        ndis.startMiniportTraffic(count: c.between(0...6, .workload), interval: 10...600)
+    }
+}

@@ -1,0 +1,97 @@
+import Simulation
+
+/// NDIS's record of one filter module: the state the model (and through it the
+/// verifier) holds as the truth, whatever the driver believes.
+public final class FilterModule {
+    public let id: Int
+    public let handle: NDIS_HANDLE
+    public let adapterName: String
+    public internal(set) var state: FilterState = .Detached
+    /// What the driver passed to `NdisFSetAttributes`.
+    public internal(set) var context: AnyObject?
+    /// `FilterDetach` has returned: the handle is dead from here on.
+    public internal(set) var detachReturned = false
+    /// `FilterPause` is on some thread's stack right now.
+    public internal(set) var inFilterPause = false
+    /// `FilterPause` returned PENDING and `NdisFPauseComplete` has not come yet.
+    public internal(set) var pausePending = false
+    /// `NdisFPauseComplete` arrived while `FilterPause` was still running.
+    var pauseCompletedEarly = false
+    public internal(set) var inFilterRestart = false
+    public internal(set) var restartPending = false
+    var restartCompletedEarly: NDIS_STATUS?
+    /// Set by `NdisFPauseComplete` / `NdisFRestartComplete`; the PnP thread waits on these.
+    let pauseDone: SimEvent
+    let restartDone: SimEvent
+    var restartStatus: NDIS_STATUS = .SUCCESS
+
+    init(id: Int, adapterName: String, eventIDBase: Int) {
+        self.id = id
+        self.handle = NDIS_HANDLE(kind: .filterModule, id: Int32(id + 1))
+        self.adapterName = adapterName
+        pauseDone = SimEvent(name: "NdisFPauseComplete(FilterHandle#\(id + 1))", id: eventIDBase)
+        restartDone = SimEvent(name: "NdisFRestartComplete(FilterHandle#\(id + 1))", id: eventIDBase + 1)
+    }
+}
+
+/// An NBL pool from `NdisAllocateNetBufferListPool`.
+public final class NblPool {
+    public let index: Int
+    public let handle: NDIS_HANDLE
+    /// The module whose handle allocated it, or -1 for a driver-wide pool (NULL handle).
+    public let module: Int
+    public let contextSize: Int
+    public internal(set) var freed = false
+    public internal(set) var outstanding = 0
+
+    init(index: Int, module: Int, contextSize: Int) {
+        self.index = index
+        self.handle = NDIS_HANDLE(kind: .pool, id: Int32(index + 1))
+        self.module = module
+        self.contextSize = contextSize
+    }
+}
+
+/// `NET_BUFFER_LIST_POOL_PARAMETERS`
+public struct NET_BUFFER_LIST_POOL_PARAMETERS: Sendable {
+    /// Bytes of allocator context per NBL, rounded to 8-byte words here.
+    public var ContextSize: Int
+    public var fAllocateNetBuffer: Bool
+    public var PoolTag: String
+
+    public init(ContextSize: Int = 0, fAllocateNetBuffer: Bool = true, PoolTag: String = "pool") {
+        self.ContextSize = ContextSize
+        self.fAllocateNetBuffer = fAllocateNetBuffer
+        self.PoolTag = PoolTag
+    }
+}
+
+/// `NDIS_SPIN_LOCK`
+public final class NDIS_SPIN_LOCK {
+    let lock: SimSpinLock
+    var savedIrql: UInt8 = 0
+    init(_ lock: SimSpinLock) { self.lock = lock }
+    public var name: String { lock.name }
+}
+
+/// `NDIS_EVENT`
+public final class NDIS_EVENT {
+    let event: SimEvent
+    init(_ event: SimEvent) { self.event = event }
+    public var name: String { event.name }
+    public var isSignaled: Bool { event.isSignaled }
+}
+
+/// A `LONG` that driver code passes to `InterlockedIncrement` and friends. A class, so no
+/// Swift `inout` access is open while the simulated thread is preempted.
+public final class LONG {
+    public var value: Int
+    public init(_ value: Int = 0) { self.value = value }
+}
+
+extension FilterModule {
+    /// `NdisFPauseComplete` already came during the current `FilterPause`.
+    public var pauseCompletedEarlyForVerifier: Bool { pauseCompletedEarly }
+    /// `NdisFRestartComplete` already came during the current `FilterRestart`.
+    public var restartCompletedEarlyForVerifier: Bool { restartCompletedEarly != nil }
+}

@@ -1,0 +1,130 @@
+import Simulation
+
+/// The NIC below the filter. It completes sends after random delays, out of order, merged
+/// across sends and split into several chains, sometimes inside `NdisFSendNetBufferLists`
+/// itself; it indicates receives, sometimes with `NDIS_RECEIVE_FLAGS_RESOURCES`; and its
+/// pause cannot finish until every receive it indicated has come back.
+public final class MiniportEdge {
+    public enum State: String, Sendable { case halted, paused, running, pausing }
+
+    struct PendingSend {
+        var nbl: NET_BUFFER_LIST
+        var due: UInt64
+        var module: FilterModule
+    }
+
+    public internal(set) var state: State = .halted
+    unowned let ndis: Ndis
+    var pendingSends: [PendingSend] = []
+    /// Receive NBLs indicated and not yet back (or an indication still in progress).
+    public internal(set) var receivesOutstanding = 0
+    let drained: SimEvent
+    /// A frame the NIC "receives" (set by the scenario).
+    public var receiveFrame: [UInt8] = Array(repeating: 0xAB, count: 60)
+
+    init(ndis: Ndis) {
+        self.ndis = ndis
+        drained = SimEvent(name: "MiniportPause: receives returned and sends completed", id: -10)
+    }
+
+    public var sendsOutstanding: Int { pendingSends.count }
+
+    func tearDown() { pendingSends.removeAll() }
+
+    /// NBLs the filter passed to `NdisFSendNetBufferLists`.
+    func acceptSends(module: FilterModule, _ nbls: [NET_BUFFER_LIST]) {
+        for nbl in nbls {
+            nbl._next = nil
+            nbl._miniportReserved = (0x4D50_0000_0000_0000 | UInt64(nbl.id), 0)
+        }
+        if ndis.fault(ndis.options.inlineCompletionPercent) {
+            // Completed before NdisFSendNetBufferLists returns, on the caller's CPU.
+            let irql = ndis.scheduler.current?.irql ?? 0
+            deliver(nbls, to: module, flags: irql >= 2 ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0)
+            return
+        }
+        var latest: UInt64 = 0
+        for nbl in nbls {
+            let due = ndis.now + ndis.delay(ndis.options.sendCompletionDelay)
+            latest = max(latest, due)
+            pendingSends.append(PendingSend(nbl: nbl, due: due, module: module))
+        }
+        let wait = latest - ndis.now
+        ndis.scheduler.spawn("NIC send-complete DPC", role: .dpc) { [unowned self] in
+            self.ndis.scheduler.current!.irql = 2
+            self.ndis.scheduler.sleep(wait)
+            self.completeDueSends()
+        }
+    }
+
+    /// Completes every send that is due, merged across sends, cut into pieces, shuffled.
+    func completeDueSends() {
+        let now = ndis.now
+        var due: [PendingSend] = []
+        var keep: [PendingSend] = []
+        for p in pendingSends { if p.due <= now { due.append(p) } else { keep.append(p) } }
+        pendingSends = keep
+        guard !due.isEmpty else { return }
+        // Completions go to the module that sent; keep the first-seen module order.
+        var modulesInOrder: [FilterModule] = []
+        for p in due where !modulesInOrder.contains(where: { $0 === p.module }) { modulesInOrder.append(p.module) }
+        for m in modulesInOrder {
+            var nbls = due.filter { $0.module === m }.map(\.nbl)
+            ndis.choices.shuffle(&nbls, .workload)
+            for piece in ndis.choices.split(nbls, maxPieces: 3, .workload) {
+                deliver(piece, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL)
+            }
+        }
+        signalIfDrained()
+    }
+
+    private func deliver(_ nbls: [NET_BUFFER_LIST], to m: FilterModule, flags: ULONG) {
+        for nbl in nbls { nbl._status = .SUCCESS }
+        ndis.callFilterSendNetBufferListsComplete(m, makeChain(nbls)!, flags: flags)
+    }
+
+    /// The NIC's receive traffic: `count` indications at random moments while it runs.
+    func receiveWorkload(count: Int, interval: ClosedRange<Int>) {
+        for _ in 0..<count {
+            ndis.scheduler.sleep(ndis.delay(interval))
+            guard state == .running, let m = ndis.currentModule,
+                  m.state == .Running || m.state == .Pausing || m.state == .Paused || m.state == .Restarting
+            else { continue }
+            let n = 1 + ndis.choices.choose(3, .workload)
+            let nbls = (0..<n).map { _ in ndis.makeEdgeNBL(origin: .miniportEdge, frame: receiveFrame) }
+            let resources = ndis.fault(ndis.options.receiveResourcesPercent)
+            let flags = NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL | (resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0)
+            receivesOutstanding += n
+            ndis.scheduler.current!.irql = 2
+            ndis.callFilterReceiveNetBufferLists(m, makeChain(nbls)!, count: n, flags: flags)
+            ndis.scheduler.current!.irql = 0
+            if resources {
+                // Ownership came back when the call returned; no return will follow.
+                receivesOutstanding -= n
+                for nbl in nbls { nbl.isFreed = true }
+                signalIfDrained()
+            }
+        }
+    }
+
+    /// `NdisFReturnNetBufferLists` reached the NIC.
+    func returned(_ nbls: [NET_BUFFER_LIST]) {
+        receivesOutstanding -= nbls.count
+        for nbl in nbls { nbl._next = nil; nbl.isFreed = true }
+        signalIfDrained()
+    }
+
+    private func signalIfDrained() {
+        if pendingSends.isEmpty && receivesOutstanding == 0 { drained.set(ndis.scheduler) }
+    }
+
+    /// `MiniportPause`: new receives stop; the pause ends once everything is back.
+    func pause() {
+        state = .pausing
+        while !(pendingSends.isEmpty && receivesOutstanding == 0) {
+            drained.reset()
+            _ = drained.wait(ndis.scheduler, timeout: nil)
+        }
+        state = .paused
+    }
+}

@@ -1,0 +1,68 @@
+import Simulation
+
+/// One user-mode process that writes through the driver's control device, as nping did:
+/// open a handle on the adapter, issue writes, close.
+public struct UserWriterPlan: Sendable {
+    public var name: String
+    public var sendToReceivePath: Bool
+    public var writes: [WriteRequest]
+    /// Virtual microseconds between writes.
+    public var thinkTime: ClosedRange<Int>
+
+    public init(name: String, sendToReceivePath: Bool, writes: [WriteRequest], thinkTime: ClosedRange<Int>) {
+        self.name = name
+        self.sendToReceivePath = sendToReceivePath
+        self.writes = writes
+        self.thinkTime = thinkTime
+    }
+}
+
+/// Starting the actors of a run. Each counts as a workload generator; when the last one
+/// has finished, the safety phase is over and the quiet tail begins (no more faults).
+extension Ndis {
+    private func generator(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) {
+        activeGenerators += 1
+        scheduler.spawn(name, role: role) { [unowned self] in
+            body()
+            self.activeGenerators -= 1
+            if self.activeGenerators == 0 { self.quietTail = true }
+        }
+    }
+
+    /// The PnP manager's thread, running `script`.
+    public func startPnP(_ script: [PnPOperation]) {
+        generator("PnP manager", role: .pnp) { [unowned self] in self.pnp.run(script) }
+    }
+
+    /// TCPIP sending `count` chains.
+    public func startProtocolTraffic(count: Int, interval: ClosedRange<Int>) {
+        generator("TCPIP send", role: .protocolEdge) { [unowned self] in
+            _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
+            self.tcpip.sendWorkload(count: count, interval: interval)
+        }
+    }
+
+    /// The NIC indicating `count` receives.
+    public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>) {
+        generator("NIC receive", role: .miniportEdge) { [unowned self] in
+            _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
+            self.miniport.receiveWorkload(count: count, interval: interval)
+        }
+    }
+
+    /// A user process writing through the driver.
+    public func startUserWriter(_ plan: UserWriterPlan) {
+        let fileID = nextFileID
+        nextFileID += 1
+        generator(plan.name, role: .user) { [unowned self] in
+            _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
+            let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: plan.sendToReceivePath)
+            guard self.IoCreateFile(file) == .SUCCESS else { return }
+            for w in plan.writes {
+                self.scheduler.sleep(self.delay(plan.thinkTime))
+                _ = self.IoWriteFile(file, w)
+            }
+            self.IoCloseFile(file)
+        }
+    }
+}

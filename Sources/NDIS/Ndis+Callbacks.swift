@@ -1,0 +1,108 @@
+import Simulation
+
+/// NDIS calling into the driver: each handler runs on the current simulated thread,
+/// marked as driver code, bracketed by events the verifier judges.
+extension Ndis {
+    private var theDriver: FilterDriver { driver! }
+
+    func callFilterAttach(_ m: FilterModule) -> NDIS_STATUS {
+        emit(.FilterAttach, .call, module: m.id, handle: m.handle)
+        let params = NDIS_FILTER_ATTACH_PARAMETERS(BaseMiniportName: m.adapterName)
+        let status = inDriver("FilterAttach", irql: 0) { theDriver.FilterAttach(m.handle, params) }
+        emit(.FilterAttach, .return, module: m.id, status: status, handle: m.handle)
+        return status
+    }
+
+    func callFilterDetach(_ m: FilterModule) {
+        emit(.FilterDetach, .call, module: m.id, handle: m.handle)
+        let ctx = m.context!
+        inDriver("FilterDetach", irql: 0) { theDriver.FilterDetach(ctx) }
+        m.detachReturned = true
+        emit(.FilterDetach, .return, module: m.id, handle: m.handle)
+    }
+
+    func callFilterRestart(_ m: FilterModule) -> NDIS_STATUS {
+        m.inFilterRestart = true
+        emit(.FilterRestart, .call, module: m.id, handle: m.handle)
+        let ctx = m.context!
+        let status = inDriver("FilterRestart", irql: 0) { theDriver.FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) }
+        m.inFilterRestart = false
+        emit(.FilterRestart, .return, module: m.id, status: status, handle: m.handle)
+        return status
+    }
+
+    func callFilterPause(_ m: FilterModule, reason: String) -> NDIS_STATUS {
+        m.inFilterPause = true
+        m.pauseCompletedEarly = false
+        emit(.FilterPause, .call, module: m.id, handle: m.handle)
+        let ctx = m.context!
+        let status = inDriver("FilterPause", irql: 0) { theDriver.FilterPause(ctx, NDIS_FILTER_PAUSE_PARAMETERS(PauseReason: reason)) }
+        m.inFilterPause = false
+        emit(.FilterPause, .return, module: m.id, status: status, handle: m.handle)
+        return status
+    }
+
+    func callFilterSendNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
+        emit(.FilterSendNetBufferLists, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
+        let ctx = m.context!
+        inDriver("FilterSendNetBufferLists", irql: flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
+            theDriver.FilterSendNetBufferLists(ctx, chain, NDIS_DEFAULT_PORT_NUMBER, flags)
+        }
+        emit(.FilterSendNetBufferLists, .return, module: m.id, nbls: chain, flags: flags, handle: m.handle)
+    }
+
+    func callFilterSendNetBufferListsComplete(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
+        emit(.FilterSendNetBufferListsComplete, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
+        let ctx = m.context!
+        inDriver("FilterSendNetBufferListsComplete", irql: flags & NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
+            theDriver.FilterSendNetBufferListsComplete(ctx, chain, flags)
+        }
+        emit(.FilterSendNetBufferListsComplete, .return, module: m.id, flags: flags, handle: m.handle)
+    }
+
+    func callFilterReceiveNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, count: Int, flags: ULONG) {
+        emit(.FilterReceiveNetBufferLists, .call, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
+        let ctx = m.context!
+        inDriver("FilterReceiveNetBufferLists", irql: flags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
+            theDriver.FilterReceiveNetBufferLists(ctx, chain, NDIS_DEFAULT_PORT_NUMBER, ULONG(count), flags)
+        }
+        emit(.FilterReceiveNetBufferLists, .return, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
+    }
+
+    func callFilterReturnNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
+        emit(.FilterReturnNetBufferLists, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
+        let ctx = m.context!
+        inDriver("FilterReturnNetBufferLists", irql: flags & NDIS_RETURN_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
+            theDriver.FilterReturnNetBufferLists(ctx, chain, flags)
+        }
+        emit(.FilterReturnNetBufferLists, .return, module: m.id, flags: flags, handle: m.handle)
+    }
+
+    // MARK: The I/O manager
+
+    /// `IRP_MJ_CREATE` from a user process.
+    public func IoCreateFile(_ file: FILE_OBJECT) -> NTSTATUS {
+        scheduler.preempt()
+        emit(.IRP_MJ_CREATE, .call, object: file.id)
+        let status = inDriver("DeviceCreate", irql: 0) { theDriver.DeviceCreate(file) }
+        emit(.IRP_MJ_CREATE, .return, status: status, object: file.id)
+        return status
+    }
+
+    /// `IRP_MJ_WRITE` from a user process (`WriteFile`).
+    public func IoWriteFile(_ file: FILE_OBJECT, _ request: WriteRequest) -> NTSTATUS {
+        scheduler.preempt()
+        emit(.IRP_MJ_WRITE, .call, count: request.repeatCount, object: file.id)
+        let status = inDriver("DeviceWrite", irql: 0) { theDriver.DeviceWrite(file, request) }
+        emit(.IRP_MJ_WRITE, .return, status: status, object: file.id)
+        return status
+    }
+
+    /// `IRP_MJ_CLEANUP` + `IRP_MJ_CLOSE` (`CloseHandle`).
+    public func IoCloseFile(_ file: FILE_OBJECT) {
+        scheduler.preempt()
+        emit(.IRP_MJ_CLEANUP, .call, object: file.id)
+        inDriver("DeviceCleanup", irql: 0) { theDriver.DeviceCleanup(file) }
+        emit(.IRP_MJ_CLEANUP, .return, object: file.id)
+    }
+}

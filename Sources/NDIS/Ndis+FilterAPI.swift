@@ -1,0 +1,244 @@
+import Simulation
+
+/// The NDIS functions a filter driver calls. Each is a preemption point, is shown to the
+/// verifier before it takes effect, and then does what NDIS would do.
+extension Ndis {
+    /// `NdisFSetAttributes`: registers the module context during `FilterAttach`.
+    @discardableResult
+    public func NdisFSetAttributes(_ NdisFilterHandle: NDIS_HANDLE, _ FilterModuleContext: AnyObject) -> NDIS_STATUS {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFSetAttributes, .call, module: m, handle: NdisFilterHandle)
+        modules[m].context = FilterModuleContext
+        return .SUCCESS
+    }
+
+    /// `NdisAllocateNetBufferListPool`. A pool allocated with the module's handle belongs to
+    /// the module (and must be freed by the end of `FilterDetach`); with `NULL` it is driver-wide.
+    public func NdisAllocateNetBufferListPool(_ NdisHandle: NDIS_HANDLE, _ Parameters: NET_BUFFER_LIST_POOL_PARAMETERS) -> NDIS_HANDLE {
+        scheduler.preempt()
+        let m = moduleIndex(NdisHandle)
+        emit(.NdisAllocateNetBufferListPool, .call, module: m, handle: NdisHandle)
+        let pool = NblPool(index: pools.count, module: m, contextSize: (Parameters.ContextSize + 7) / 8)
+        pools.append(pool)
+        objectNames.append(Parameters.PoolTag)
+        emit(.NdisAllocateNetBufferListPool, .return, module: m, handle: pool.handle, object: pool.index)
+        return pool.handle
+    }
+
+    /// `NdisFreeNetBufferListPool`: every NBL from it must already be free (POOL-01).
+    public func NdisFreeNetBufferListPool(_ PoolHandle: NDIS_HANDLE) {
+        scheduler.preempt()
+        let i = poolIndex(PoolHandle)
+        emit(.NdisFreeNetBufferListPool, .call, module: i >= 0 ? pools[i].module : -1, handle: PoolHandle, object: i)
+        if i >= 0 { pools[i].freed = true }
+    }
+
+    /// `NdisAllocateNetBufferAndNetBufferList`: an NBL with one NET_BUFFER over `MdlChain`.
+    /// Returns nil when the pool is low (a fault the schedule may inject).
+    public func NdisAllocateNetBufferAndNetBufferList(_ PoolHandle: NDIS_HANDLE, _ ContextSize: Int, _ ContextBackFill: Int,
+                                                      _ MdlChain: MDL?, _ DataOffset: Int, _ DataLength: Int) -> NET_BUFFER_LIST? {
+        scheduler.preempt()
+        let i = poolIndex(PoolHandle)
+        let module = i >= 0 ? pools[i].module : -1
+        emit(.NdisAllocateNetBufferAndNetBufferList, .call, module: module, handle: PoolHandle, object: i)
+        if fault(options.allocationFailurePercent) {
+            emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, handle: PoolHandle, object: i)
+            return nil
+        }
+        let pool = pools[i]
+        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: .filter, poolIndex: i, ndis: self, contextSize: pool.contextSize)
+        nextNblID += 1
+        nbl._firstNetBuffer = NET_BUFFER(mdl: MdlChain, offset: DataOffset, length: DataLength)
+        pool.outstanding += 1
+        emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, nbls: nbl, handle: PoolHandle, object: i)
+        return nbl
+    }
+
+    /// `NdisFreeNetBufferList`: only the filter's own NBLs, when it holds them, once (NBL-03).
+    public func NdisFreeNetBufferList(_ NetBufferList: NET_BUFFER_LIST) {
+        scheduler.preempt()
+        let pool = NetBufferList.poolIndex
+        emit(.NdisFreeNetBufferList, .call, module: pool >= 0 ? pools[pool].module : -1, nbls: NetBufferList, object: pool)
+        NetBufferList.isFreed = true
+        if pool >= 0 { pools[pool].outstanding -= 1 }
+    }
+
+    /// `NdisFreeMdl`. MDL ownership is not modelled yet: a no-op preemption point.
+    public func NdisFreeMdl(_ Mdl: MDL?) {
+        scheduler.preempt()
+    }
+
+    /// `NdisFSendNetBufferLists`: ownership of every NBL in the chain passes to NDIS.
+    public func NdisFSendNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST,
+                                        _ PortNumber: NDIS_PORT_NUMBER, _ SendFlags: ULONG) {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFSendNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: SendFlags, handle: NdisFilterHandle)
+        miniport.acceptSends(module: modules[m], NetBufferLists.chain)
+        emit(.NdisFSendNetBufferLists, .return, module: m, flags: SendFlags, handle: NdisFilterHandle)
+    }
+
+    /// `NdisFSendNetBufferListsComplete`: gives sends from above back to TCPIP.
+    public func NdisFSendNetBufferListsComplete(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ SendCompleteFlags: ULONG) {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFSendNetBufferListsComplete, .call, module: m, nbls: NetBufferLists, flags: SendCompleteFlags, handle: NdisFilterHandle)
+        tcpip.sendsCompleted(NetBufferLists.chain)
+    }
+
+    /// `NdisFIndicateReceiveNetBufferLists`: passes a chain up to TCPIP. Without
+    /// `NDIS_RECEIVE_FLAGS_RESOURCES` TCPIP owns the NBLs until it returns them.
+    public func NdisFIndicateReceiveNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST,
+                                                   _ PortNumber: NDIS_PORT_NUMBER, _ NumberOfNetBufferLists: ULONG, _ ReceiveFlags: ULONG) {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFIndicateReceiveNetBufferLists, .call, module: m, nbls: NetBufferLists, count: Int(NumberOfNetBufferLists),
+             flags: ReceiveFlags, handle: NdisFilterHandle)
+        tcpip.indicate(module: modules[m], NetBufferLists.chain, flags: ReceiveFlags)
+        emit(.NdisFIndicateReceiveNetBufferLists, .return, module: m, nbls: NetBufferLists, count: Int(NumberOfNetBufferLists),
+             flags: ReceiveFlags, handle: NdisFilterHandle)
+    }
+
+    /// `NdisFReturnNetBufferLists`: gives receives from below back to the NIC.
+    public func NdisFReturnNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ ReturnFlags: ULONG) {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFReturnNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: ReturnFlags, handle: NdisFilterHandle)
+        miniport.returned(NetBufferLists.chain)
+    }
+
+    /// `NdisFPauseComplete`: finishes a pause that `FilterPause` pended. It may arrive on
+    /// another CPU before `FilterPause` has even returned PENDING.
+    public func NdisFPauseComplete(_ NdisFilterHandle: NDIS_HANDLE) {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFPauseComplete, .call, module: m, handle: NdisFilterHandle)
+        let module = modules[m]
+        if module.pausePending {
+            module.pausePending = false
+            transition(module, .pauseComplete)
+            module.pauseDone.set(scheduler)
+        } else {
+            module.pauseCompletedEarly = true
+        }
+    }
+
+    /// `NdisFRestartComplete`: finishes a restart that `FilterRestart` pended.
+    public func NdisFRestartComplete(_ NdisFilterHandle: NDIS_HANDLE, _ Status: NDIS_STATUS) {
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFRestartComplete, .call, module: m, status: Status, handle: NdisFilterHandle)
+        let module = modules[m]
+        if module.restartPending {
+            module.restartPending = false
+            module.restartStatus = Status
+            transition(module, Status == .SUCCESS ? .restartComplete : .restartFailed)
+            module.restartDone.set(scheduler)
+        } else {
+            module.restartCompletedEarly = Status
+        }
+    }
+
+    func poolIndex(_ handle: NDIS_HANDLE) -> Int {
+        guard handle.kind == .pool else { return -1 }
+        let i = Int(handle.id) - 1
+        return i >= 0 && i < pools.count ? i : -1
+    }
+}
+
+/// Spin locks, events, interlocked operations and sleeps: the synchronisation a driver uses.
+extension Ndis {
+    /// `NdisAllocateSpinLock`. The name is what reports print.
+    public func NdisAllocateSpinLock(_ name: String) -> NDIS_SPIN_LOCK {
+        let id = objectNames.count
+        objectNames.append(name)
+        return NDIS_SPIN_LOCK(SimSpinLock(name: name, id: id))
+    }
+
+    /// `NdisAcquireSpinLock`: raises to DISPATCH_LEVEL.
+    public func NdisAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
+        scheduler.preempt()
+        let t = scheduler.current!
+        emit(.NdisAcquireSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.owner === t ? 1 : 0)
+        SpinLock.lock.acquire(scheduler)
+        SpinLock.savedIrql = t.irql
+        t.irql = 2
+        t.heldLocks.append(SpinLock.lock.id)
+    }
+
+    /// `NdisReleaseSpinLock`: restores the IRQL saved at acquire.
+    public func NdisReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
+        scheduler.preempt()
+        let t = scheduler.current!
+        emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.owner === t ? 0 : 1)
+        SpinLock.lock.release(scheduler)
+        if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
+        t.irql = SpinLock.savedIrql
+    }
+
+    /// `NdisDprAcquireSpinLock`: the caller is already at DISPATCH_LEVEL.
+    public func NdisDprAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) { NdisAcquireSpinLock(SpinLock) }
+    /// `NdisDprReleaseSpinLock`
+    public func NdisDprReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) { NdisReleaseSpinLock(SpinLock) }
+
+    /// `NdisInitializeEvent`: a notification event, initially not signalled.
+    public func NdisInitializeEvent(_ name: String) -> NDIS_EVENT {
+        let id = objectNames.count
+        objectNames.append(name)
+        return NDIS_EVENT(SimEvent(name: name, id: id))
+    }
+
+    /// `NdisSetEvent`
+    public func NdisSetEvent(_ Event: NDIS_EVENT) {
+        scheduler.preempt()
+        emit(.NdisSetEvent, .call, object: Event.event.id)
+        Event.event.set(scheduler)
+    }
+
+    /// `NdisResetEvent`
+    public func NdisResetEvent(_ Event: NDIS_EVENT) {
+        scheduler.preempt()
+        emit(.NdisResetEvent, .call, object: Event.event.id)
+        Event.event.reset()
+    }
+
+    /// `NdisWaitEvent`: `MsToWait` 0 waits forever. PASSIVE_LEVEL only (ST-09).
+    /// Returns false on timeout.
+    @discardableResult
+    public func NdisWaitEvent(_ Event: NDIS_EVENT, _ MsToWait: UInt32) -> Bool {
+        scheduler.preempt()
+        emit(.NdisWaitEvent, .call, object: Event.event.id, detail: Int(MsToWait))
+        let signaled = Event.event.wait(scheduler, timeout: MsToWait == 0 ? nil : UInt64(MsToWait) * 1000)
+        emit(.NdisWaitEvent, .return, status: signaled ? .SUCCESS : .FAILURE, object: Event.event.id)
+        return signaled
+    }
+
+    /// `NdisMSleep`: the thread sleeps `MicrosecondsToSleep` of virtual time.
+    public func NdisMSleep(_ MicrosecondsToSleep: UInt32) {
+        scheduler.preempt()
+        scheduler.sleep(UInt64(MicrosecondsToSleep))
+    }
+
+    /// `InterlockedIncrement`: returns the new value.
+    @discardableResult
+    public func InterlockedIncrement(_ Addend: LONG) -> Int {
+        scheduler.preempt()
+        Addend.value += 1
+        return Addend.value
+    }
+
+    /// `InterlockedDecrement`: returns the new value.
+    @discardableResult
+    public func InterlockedDecrement(_ Addend: LONG) -> Int {
+        scheduler.preempt()
+        Addend.value -= 1
+        return Addend.value
+    }
+
+    /// A bare preemption point, for driver code that wants to model a window between two
+    /// plain memory operations (a check, then a use).
+    public func KeMemoryBarrier() {
+        scheduler.preempt()
+    }
+}

@@ -1,0 +1,148 @@
+import Simulation
+
+/// The simulated NDIS: the handle through which a driver model calls NDIS, takes spin
+/// locks and waits on events, and the owner of the stack around it (the NIC below, TCPIP
+/// above, the PnP manager). Every call is a preemption point.
+public final class Ndis {
+    public let scheduler: Scheduler
+    public let options: NdisOptions
+    public var observer: NdisObserver?
+    public private(set) var driver: FilterDriver?
+    public internal(set) var modules: [FilterModule] = []
+    public internal(set) var pools: [NblPool] = []
+    /// Names of the locks and events drivers created, by id, for reports.
+    public internal(set) var objectNames: [String] = []
+    public let adapterName = "Ethernet0"
+    /// Rolling digest of every event: equal digests, equal runs.
+    public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+    public internal(set) var eventCount: UInt64 = 0
+    /// Set when the safety phase is over: faults stop and the workload drains.
+    public internal(set) var quietTail = false
+    var nextNblID = 0
+    var nextFileID = 1
+    var activeGenerators = 0
+
+    public internal(set) var miniport: MiniportEdge!
+    public internal(set) var tcpip: ProtocolEdge!
+    public internal(set) var pnp: PnPManager!
+
+    public init(scheduler: Scheduler, options: NdisOptions) {
+        self.scheduler = scheduler
+        self.options = options
+        miniport = MiniportEdge(ndis: self)
+        tcpip = ProtocolEdge(ndis: self)
+        pnp = PnPManager(ndis: self)
+    }
+
+    /// Installs the driver under test (`DriverEntry` + `NdisFRegisterFilterDriver`).
+    public func register(_ driver: FilterDriver) {
+        self.driver = driver
+    }
+
+    public var choices: ChoiceSource { scheduler.choices }
+    public var now: UInt64 { scheduler.now }
+
+    /// The module currently attached to the adapter (the newest one), if any.
+    public var currentModule: FilterModule? {
+        guard let m = modules.last, !m.detachReturned, m.state != .Detached else { return nil }
+        return m
+    }
+
+    /// A fault or timing choice; always false in the quiet tail.
+    @inline(__always)
+    func fault(_ percent: Int) -> Bool {
+        if quietTail || percent <= 0 { return false }
+        return choices.chance(percent, 100, .faults)
+    }
+
+    @inline(__always)
+    func delay(_ range: ClosedRange<Int>) -> UInt64 {
+        UInt64(choices.between(range, .workload))
+    }
+
+    // MARK: Events
+
+    @inline(__always)
+    func emit(_ api: NdisApi, _ phase: NdisPhase, module: Int = -1, nbls: NET_BUFFER_LIST? = nil, count: Int = 0,
+              flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS, handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
+        let thread = scheduler.current?.id ?? -1
+        eventCount &+= 1
+        var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
+        h = (h ^ UInt64(UInt32(truncatingIfNeeded: (nbls?.id ?? -1) &* 31 &+ thread))) &* 0x0000_0100_0000_01B3
+        digest = (h ^ UInt64(status.rawValue) ^ UInt64(truncatingIfNeeded: count << 20)) &* 0x0000_0100_0000_01B3
+        guard let observer else { return }
+        observer.observe(NdisEvent(api: api, phase: phase, step: scheduler.steps, time: scheduler.now, thread: thread,
+                                   module: module, nbls: nbls, count: count, flags: flags, status: status,
+                                   handle: handle, object: object, detail: detail))
+        if observer.stopRequested { scheduler.halt() }
+    }
+
+    /// Driver code touched an NBL field.
+    @inline(__always)
+    func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
+        guard let t = scheduler.current, t.driverDepth > 0, let observer else { return }
+        observer.touched(nbl, write: write)
+        if observer.stopRequested { scheduler.halt() }
+    }
+
+    /// The module a handle names, or -1 for a handle NDIS never gave out.
+    @inline(__always)
+    func moduleIndex(_ handle: NDIS_HANDLE) -> Int {
+        guard handle.kind == .filterModule else { return -1 }
+        let i = Int(handle.id) - 1
+        return i >= 0 && i < modules.count ? i : -1
+    }
+
+    // MARK: The state table
+
+    /// Moves a module through the state table; an invalid move is a model bug that the
+    /// verifier reports as ST-01 (and that stops the run).
+    func transition(_ m: FilterModule, _ event: FilterStateEvent) {
+        guard let next = FilterStateTable.next(m.state, on: event) else {
+            observer?.illegalTransition(module: m.id, from: m.state, event: event)
+            scheduler.halt()
+            return
+        }
+        let before = m.state
+        m.state = next
+        emit(.StateTransition, .return, module: m.id, object: Int(event.rawValue), detail: Int(before.rawValue))
+    }
+
+    // MARK: Running driver code
+
+    /// Runs a driver routine on the current thread, marked as driver code so NBL field
+    /// accesses are checked, with the IRQL NDIS would call it at.
+    @inline(__always)
+    func inDriver<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
+        guard let t = scheduler.current else { return body() }
+        let savedActivity = t.activity, savedIrql = t.irql
+        t.driverDepth += 1
+        t.activity = activity
+        t.irql = irql
+        let r = body()
+        t.driverDepth -= 1
+        t.activity = savedActivity
+        t.irql = savedIrql
+        return r
+    }
+
+    /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
+    func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
+        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: origin, poolIndex: -1, ndis: self, contextSize: 0)
+        nextNblID += 1
+        nbl._firstNetBuffer = NET_BUFFER(mdl: MDL(frame), offset: 0, length: frame.count)
+        return nbl
+    }
+
+    /// Breaks reference cycles once a run is over, so a finished world can be freed even if
+    /// some simulated thread was abandoned mid-call.
+    public func tearDown() {
+        for m in modules { m.context = nil }
+        modules.removeAll()
+        pools.removeAll()
+        miniport.tearDown()
+        tcpip.tearDown()
+        driver = nil
+        observer = nil
+    }
+}

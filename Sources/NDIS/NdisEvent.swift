@@ -1,0 +1,140 @@
+/// Every call and callback the verifier sees. Names are the NDIS names.
+public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    // Driver to NDIS.
+    case NdisFSetAttributes
+    case NdisAllocateNetBufferListPool
+    case NdisFreeNetBufferListPool
+    case NdisAllocateNetBufferAndNetBufferList
+    case NdisFreeNetBufferList
+    case NdisFSendNetBufferLists
+    case NdisFSendNetBufferListsComplete
+    case NdisFIndicateReceiveNetBufferLists
+    case NdisFReturnNetBufferLists
+    case NdisFPauseComplete
+    case NdisFRestartComplete
+    case NdisAcquireSpinLock
+    case NdisReleaseSpinLock
+    case NdisSetEvent
+    case NdisResetEvent
+    case NdisWaitEvent
+    // NDIS to driver.
+    case FilterAttach
+    case FilterDetach
+    case FilterRestart
+    case FilterPause
+    case FilterSendNetBufferLists
+    case FilterSendNetBufferListsComplete
+    case FilterReceiveNetBufferLists
+    case FilterReturnNetBufferLists
+    // I/O manager to driver (user-mode actors).
+    case IRP_MJ_CREATE
+    case IRP_MJ_WRITE
+    case IRP_MJ_CLEANUP
+    // The model's own moves, for timelines and the state-table self-check.
+    case StateTransition
+    case PnPStep
+
+    public var description: String {
+        switch self {
+        case .NdisFSetAttributes: return "NdisFSetAttributes"
+        case .NdisAllocateNetBufferListPool: return "NdisAllocateNetBufferListPool"
+        case .NdisFreeNetBufferListPool: return "NdisFreeNetBufferListPool"
+        case .NdisAllocateNetBufferAndNetBufferList: return "NdisAllocateNetBufferAndNetBufferList"
+        case .NdisFreeNetBufferList: return "NdisFreeNetBufferList"
+        case .NdisFSendNetBufferLists: return "NdisFSendNetBufferLists"
+        case .NdisFSendNetBufferListsComplete: return "NdisFSendNetBufferListsComplete"
+        case .NdisFIndicateReceiveNetBufferLists: return "NdisFIndicateReceiveNetBufferLists"
+        case .NdisFReturnNetBufferLists: return "NdisFReturnNetBufferLists"
+        case .NdisFPauseComplete: return "NdisFPauseComplete"
+        case .NdisFRestartComplete: return "NdisFRestartComplete"
+        case .NdisAcquireSpinLock: return "NdisAcquireSpinLock"
+        case .NdisReleaseSpinLock: return "NdisReleaseSpinLock"
+        case .NdisSetEvent: return "NdisSetEvent"
+        case .NdisResetEvent: return "NdisResetEvent"
+        case .NdisWaitEvent: return "NdisWaitEvent"
+        case .FilterAttach: return "FilterAttach"
+        case .FilterDetach: return "FilterDetach"
+        case .FilterRestart: return "FilterRestart"
+        case .FilterPause: return "FilterPause"
+        case .FilterSendNetBufferLists: return "FilterSendNetBufferLists"
+        case .FilterSendNetBufferListsComplete: return "FilterSendNetBufferListsComplete"
+        case .FilterReceiveNetBufferLists: return "FilterReceiveNetBufferLists"
+        case .FilterReturnNetBufferLists: return "FilterReturnNetBufferLists"
+        case .IRP_MJ_CREATE: return "IRP_MJ_CREATE"
+        case .IRP_MJ_WRITE: return "IRP_MJ_WRITE"
+        case .IRP_MJ_CLEANUP: return "IRP_MJ_CLEANUP"
+        case .StateTransition: return "state"
+        case .PnPStep: return "PnP"
+        }
+    }
+
+    /// Callbacks NDIS makes into the driver (as opposed to calls the driver makes).
+    public var isCallback: Bool {
+        switch self {
+        case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .FilterSendNetBufferLists,
+             .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
+             .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// Before the call takes effect, or after it returned.
+public enum NdisPhase: UInt8, Sendable {
+    case call
+    case `return`
+}
+
+/// One observed event. Small and copyable: it is built for every call, so it carries ids
+/// and references, and reports format it later.
+public struct NdisEvent {
+    public var api: NdisApi
+    public var phase: NdisPhase
+    public var step: UInt64
+    public var time: UInt64
+    public var thread: Int
+    /// The filter module involved (index into `Ndis.modules`), or -1.
+    public var module: Int
+    /// The NBL chain involved, as passed.
+    public var nbls: NET_BUFFER_LIST?
+    /// `NumberOfNetBufferLists`, or a count the API carries.
+    public var count: Int
+    public var flags: ULONG
+    public var status: NDIS_STATUS
+    public var handle: NDIS_HANDLE
+    /// A pool, lock or event id; or for `StateTransition`, the `FilterStateEvent` raw value.
+    public var object: Int
+    /// For `StateTransition` and `PnPStep`: a model detail code.
+    public var detail: Int
+
+    public init(api: NdisApi, phase: NdisPhase, step: UInt64, time: UInt64, thread: Int, module: Int = -1,
+                nbls: NET_BUFFER_LIST? = nil, count: Int = 0, flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS,
+                handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
+        self.api = api
+        self.phase = phase
+        self.step = step
+        self.time = time
+        self.thread = thread
+        self.module = module
+        self.nbls = nbls
+        self.count = count
+        self.flags = flags
+        self.status = status
+        self.handle = handle
+        self.object = object
+        self.detail = detail
+    }
+}
+
+/// The verifier's side of the bargain: it sees every event before it takes effect and
+/// after it returned, and says when the run must stop (a bug check).
+public protocol NdisObserver: AnyObject {
+    func observe(_ event: NdisEvent)
+    /// A driver read or wrote a field of `nbl`.
+    func touched(_ nbl: NET_BUFFER_LIST, write: Bool)
+    /// The model's own state machine was asked for an invalid transition (ST-01).
+    func illegalTransition(module: Int, from: FilterState, event: FilterStateEvent)
+    var stopRequested: Bool { get }
+}

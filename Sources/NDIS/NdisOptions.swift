@@ -1,0 +1,36 @@
+/// The environment's knobs: how unkind the simulated NDIS, NIC and TCPIP are. All
+/// percentages are integers out of 100 and are drawn from the run's fault stream, and
+/// all stop in the quiet tail.
+public struct NdisOptions: Sendable, Equatable {
+    /// Virtual microseconds before the NIC completes a send.
+    public var sendCompletionDelay: ClosedRange<Int> = 2...300
+    /// Virtual microseconds before TCPIP returns an indicated NBL.
+    public var returnDelay: ClosedRange<Int> = 2...300
+    /// Chance that a send completes inside `NdisFSendNetBufferLists`, before it returns.
+    public var inlineCompletionPercent = 10
+    /// Chance that TCPIP returns an indication inside `NdisFIndicateReceiveNetBufferLists`.
+    public var inlineReturnPercent = 10
+    /// Chance that the NIC indicates with `NDIS_RECEIVE_FLAGS_RESOURCES`.
+    public var receiveResourcesPercent = 20
+    /// Chance that an NBL allocation fails (the pool is low).
+    public var allocationFailurePercent = 3
+    /// Chance that a protocol send reaches the filter while it is not Running (a send
+    /// racing the stack pause on another CPU): exercises SND-07.
+    public var lateSendPercent = 0
+    /// TCPIP writes its own data into `ProtocolReserved` of every NBL indicated to it, as
+    /// it may (it is the protocol on the receive path).
+    public var protocolWritesProtocolReserved = true
+    /// Strict reading of the doc conflict in ndis-rules.md 1.4: passing receives from below
+    /// up while Paused or Restarting is a violation (PFM) rather than allowed (DDI).
+    public var strictPassThroughReceiveWhilePaused = true
+    /// Strict reading of "should not originate new sends/receive indications" in Pausing
+    /// (PFM): any send or indication after `FilterPause` was entered is a violation. Off by
+    /// default: the state table lists send and receive as handled in Pausing, and the
+    /// recipe of seed 001's answer and Microsoft's win-net-test filter both admit an NBL
+    /// under the lock before the pause and send it a moment later, in Pausing; the pause
+    /// then waits for it (PQ-01 checks that it does). With it off, a send in Paused after a
+    /// pause began is what shows a check-then-act window (PQ-02).
+    public var strictNoDataPathWhilePausing = false
+
+    public init() {}
+}

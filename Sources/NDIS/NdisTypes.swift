@@ -1,0 +1,85 @@
+/// `NDIS_STATUS`. An open set of codes, as in ndis.h; the C names stay greppable.
+public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// `NDIS_STATUS_SUCCESS`
+    public static let SUCCESS = NDIS_STATUS(rawValue: 0x0000_0000)
+    /// `NDIS_STATUS_PENDING`
+    public static let PENDING = NDIS_STATUS(rawValue: 0x0000_0103)
+    /// `NDIS_STATUS_FAILURE`
+    public static let FAILURE = NDIS_STATUS(rawValue: 0xC000_0001)
+    /// `NDIS_STATUS_RESOURCES`
+    public static let RESOURCES = NDIS_STATUS(rawValue: 0xC000_009A)
+    /// `NDIS_STATUS_PAUSED`
+    public static let PAUSED = NDIS_STATUS(rawValue: 0xC023_002A)
+    /// `NDIS_STATUS_SEND_ABORTED`
+    public static let SEND_ABORTED = NDIS_STATUS(rawValue: 0xC023_000C)
+    /// `NDIS_STATUS_INVALID_DEVICE_REQUEST` (used here for IRP results too)
+    public static let INVALID_DEVICE_REQUEST = NDIS_STATUS(rawValue: 0xC000_0010)
+    /// `STATUS_UNSUCCESSFUL`
+    public static let UNSUCCESSFUL = NDIS_STATUS(rawValue: 0xC000_0001)
+    /// `STATUS_CANCELLED`
+    public static let CANCELLED = NDIS_STATUS(rawValue: 0xC000_0120)
+
+    public var description: String {
+        switch self {
+        case .SUCCESS: return "NDIS_STATUS_SUCCESS"
+        case .PENDING: return "NDIS_STATUS_PENDING"
+        case .FAILURE: return "NDIS_STATUS_FAILURE"
+        case .RESOURCES: return "NDIS_STATUS_RESOURCES"
+        case .PAUSED: return "NDIS_STATUS_PAUSED"
+        case .SEND_ABORTED: return "NDIS_STATUS_SEND_ABORTED"
+        case .INVALID_DEVICE_REQUEST: return "NDIS_STATUS_INVALID_DEVICE_REQUEST"
+        case .CANCELLED: return "STATUS_CANCELLED"
+        default: return "NDIS_STATUS(0x" + String(rawValue, radix: 16, uppercase: true) + ")"
+        }
+    }
+}
+
+/// Windows' NTSTATUS for IRP results; the same codes as NDIS_STATUS for our purposes.
+public typealias NTSTATUS = NDIS_STATUS
+
+/// An opaque handle NDIS gives a driver. Handles are never reused within a run, so a
+/// stale one is recognisable (the use-after-detach of seed 001).
+public struct NDIS_HANDLE: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: UInt8, Sendable { case none, filterModule, pool, protocolBinding, miniportAdapter }
+    public var kind: Kind
+    public var id: Int32
+
+    public init(kind: Kind, id: Int32) {
+        self.kind = kind
+        self.id = id
+    }
+
+    public static let NULL = NDIS_HANDLE(kind: .none, id: -1)
+
+    public var description: String {
+        switch kind {
+        case .none: return "NULL"
+        case .filterModule: return "FilterHandle#\(id)"
+        case .pool: return "PoolHandle#\(id)"
+        case .protocolBinding: return "TCPIP-BindingHandle#\(id)"
+        case .miniportAdapter: return "MiniportHandle#\(id)"
+        }
+    }
+}
+
+public typealias NDIS_PORT_NUMBER = UInt32
+public let NDIS_DEFAULT_PORT_NUMBER: NDIS_PORT_NUMBER = 0
+public typealias ULONG = UInt32
+
+/// `NDIS_RECEIVE_FLAGS_*`
+public let NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL: ULONG = 0x01
+public let NDIS_RECEIVE_FLAGS_RESOURCES: ULONG = 0x02
+/// `NDIS_SEND_FLAGS_*`
+public let NDIS_SEND_FLAGS_DISPATCH_LEVEL: ULONG = 0x01
+public let NDIS_SEND_FLAGS_CHECK_FOR_LOOPBACK: ULONG = 0x02
+/// `NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL`
+public let NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL: ULONG = 0x01
+/// `NDIS_RETURN_FLAGS_DISPATCH_LEVEL`
+public let NDIS_RETURN_FLAGS_DISPATCH_LEVEL: ULONG = 0x01
+
+/// `NDIS_TEST_RECEIVE_CANNOT_PEND`
+@inline(__always)
+public func NDIS_TEST_RECEIVE_CANNOT_PEND(_ flags: ULONG) -> Bool { flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 }

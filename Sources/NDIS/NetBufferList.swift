@@ -1,0 +1,154 @@
+/// `MDL`: one piece of a frame's bytes. Frames may be split over several MDLs; readers
+/// must give the same answer however they are split.
+public final class MDL {
+    public var Next: MDL?
+    public let bytes: [UInt8]
+    public var ByteCount: Int { bytes.count }
+
+    public init(_ bytes: [UInt8], next: MDL? = nil) {
+        self.bytes = bytes
+        self.Next = next
+    }
+}
+
+/// `NET_BUFFER`: one frame, described by an MDL chain, an offset and a length.
+public final class NET_BUFFER {
+    public var Next: NET_BUFFER?
+    public var MdlChain: MDL?
+    public var DataOffset: Int
+    public var DataLength: Int
+
+    public init(mdl: MDL?, offset: Int, length: Int) {
+        MdlChain = mdl
+        DataOffset = offset
+        DataLength = length
+    }
+
+    /// The frame's bytes, gathered across the MDL chain.
+    public func copyBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(DataLength)
+        var skip = DataOffset, left = DataLength
+        var m = MdlChain
+        while let mdl = m, left > 0 {
+            let n = mdl.bytes.count
+            if skip >= n { skip -= n } else {
+                let take = min(n - skip, left)
+                out.append(contentsOf: mdl.bytes[skip..<(skip + take)])
+                left -= take
+                skip = 0
+            }
+            m = mdl.Next
+        }
+        return out
+    }
+}
+
+/// Who gave an NBL its life; the verifier's ledger uses it to judge every move.
+public enum NBLOrigin: UInt8, Sendable {
+    /// Allocated by the filter under test from one of its pools.
+    case filter
+    /// Allocated by the protocol edge (TCPIP above) for a send.
+    case protocolEdge
+    /// Allocated by the miniport edge (the NIC below) for a receive indication.
+    case miniportEdge
+}
+
+/// `NET_BUFFER_LIST`. Fields a driver touches go through accessors, so the verifier sees
+/// a driver reading or writing an NBL it no longer owns (SND-03, RCV-04), or one that was freed.
+public final class NET_BUFFER_LIST {
+    /// Unique within a run; never reused, so a stale reference stays recognisable.
+    public let id: Int
+    public let origin: NBLOrigin
+    /// The pool it came from (an index into the world's pools), or -1 for edge pools.
+    public let poolIndex: Int
+    unowned(unsafe) let ndis: Ndis
+
+    var _next: NET_BUFFER_LIST?
+    var _firstNetBuffer: NET_BUFFER?
+    var _sourceHandle: NDIS_HANDLE = .NULL
+    var _status: NDIS_STATUS = .SUCCESS
+    var _protocolReserved: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    var _miniportReserved: (UInt64, UInt64) = (0, 0)
+    /// The allocator's context area (`NET_BUFFER_LIST_CONTEXT_DATA_START`), sized at pool creation.
+    var _context: [UInt64]
+    /// Set when freed; any later touch is a use after free.
+    public internal(set) var isFreed = false
+
+    init(id: Int, origin: NBLOrigin, poolIndex: Int, ndis: Ndis, contextSize: Int) {
+        self.id = id
+        self.origin = origin
+        self.poolIndex = poolIndex
+        self.ndis = ndis
+        _context = contextSize > 0 ? Array(repeating: 0, count: contextSize) : []
+    }
+
+    /// `NET_BUFFER_LIST_NEXT_NBL`
+    public var Next: NET_BUFFER_LIST? {
+        get { ndis.touch(self, write: false); return _next }
+        set { ndis.touch(self, write: true); _next = newValue }
+    }
+
+    /// `NET_BUFFER_LIST_FIRST_NB`
+    public var FirstNetBuffer: NET_BUFFER? {
+        get { ndis.touch(self, write: false); return _firstNetBuffer }
+        set { ndis.touch(self, write: true); _firstNetBuffer = newValue }
+    }
+
+    public var SourceHandle: NDIS_HANDLE {
+        get { ndis.touch(self, write: false); return _sourceHandle }
+        set { ndis.touch(self, write: true); _sourceHandle = newValue }
+    }
+
+    /// `NET_BUFFER_LIST_STATUS`
+    public var Status: NDIS_STATUS {
+        get { ndis.touch(self, write: false); return _status }
+        set { ndis.touch(self, write: true); _status = newValue }
+    }
+
+    /// `ProtocolReserved[i]`: owned by whoever is the protocol for this NBL. On the
+    /// receive path that is the protocol above, which writes here (seed 000's lost writer).
+    public func ProtocolReserved(_ i: Int) -> UInt64 {
+        ndis.touch(self, write: false)
+        switch i { case 0: return _protocolReserved.0; case 1: return _protocolReserved.1; case 2: return _protocolReserved.2; default: return _protocolReserved.3 }
+    }
+
+    public func setProtocolReserved(_ i: Int, _ value: UInt64) {
+        ndis.touch(self, write: true)
+        switch i { case 0: _protocolReserved.0 = value; case 1: _protocolReserved.1 = value; case 2: _protocolReserved.2 = value; default: _protocolReserved.3 = value }
+    }
+
+    /// The allocator's own context area: the safe place for per-NBL bookkeeping.
+    public func Context(_ i: Int) -> UInt64 {
+        ndis.touch(self, write: false)
+        // Another driver's NBL has no context area of ours: reading it yields garbage (0 here).
+        return i < _context.count ? _context[i] : 0
+    }
+
+    public func setContext(_ i: Int, _ value: UInt64) {
+        ndis.touch(self, write: true)
+        if i < _context.count { _context[i] = value }
+    }
+
+    /// The chain from here, as the model sees it (no ownership checks).
+    public var chain: [NET_BUFFER_LIST] {
+        var out: [NET_BUFFER_LIST] = []
+        var n: NET_BUFFER_LIST? = self
+        while let x = n { out.append(x); n = x._next }
+        return out
+    }
+}
+
+/// Builds a chain from an array, linking `Next` (model side: no ownership checks).
+public func makeChain(_ nbls: [NET_BUFFER_LIST]) -> NET_BUFFER_LIST? {
+    for i in nbls.indices { nbls[i]._next = i + 1 < nbls.count ? nbls[i + 1] : nil }
+    return nbls.first
+}
+
+extension NET_BUFFER_LIST {
+    /// `Next` without an ownership check, for the verifier and the model.
+    public var _nextForVerifier: NET_BUFFER_LIST? { _next }
+    public var _sourceHandleForVerifier: NDIS_HANDLE { _sourceHandle }
+    public var _statusForVerifier: NDIS_STATUS { _status }
+    public var _firstNetBufferForVerifier: NET_BUFFER? { _firstNetBuffer }
+}

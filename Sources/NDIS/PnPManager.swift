@@ -1,0 +1,165 @@
+import Simulation
+
+/// One step of a PnP script.
+public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
+    /// Start the stack: miniport initialize, `FilterAttach`, bind TCPIP, restart bottom-up.
+    case enableAdapter
+    /// ncpa.cpl "Disable": pause top-down, unbind, `FilterDetach`, halt (ndis-rules.md 2.3).
+    case disableAdapter
+    /// Pause the stack and restart it (a stack change, e.g. a filter inserted elsewhere).
+    case restartStack
+    /// Single filter-module steps, applied whatever the state: for tests of the model's
+    /// own state-table check (ST-01).
+    case attach, restart, pause, detach
+    /// Let time pass (virtual microseconds).
+    case sleep(UInt64)
+
+    public var description: String {
+        switch self {
+        case .enableAdapter: return "enable-adapter"
+        case .disableAdapter: return "disable-adapter"
+        case .restartStack: return "restart-stack"
+        case .attach: return "attach"
+        case .restart: return "restart"
+        case .pause: return "pause"
+        case .detach: return "detach"
+        case .sleep(let t): return "sleep \(t)"
+        }
+    }
+}
+
+/// The PnP manager and NDIS's stack orchestration, on its own simulated thread. It waits
+/// for pended pauses and restarts on NDIS-internal events; a wait that never ends is a
+/// hung PnP operation (LIVE-03), reported with what it waited for.
+public final class PnPManager {
+    unowned let ndis: Ndis
+    /// Set once the first enable finished: user processes start after it.
+    public let stackReady: SimEvent
+    public internal(set) var completedOperations: [PnPOperation] = []
+
+    init(ndis: Ndis) {
+        self.ndis = ndis
+        stackReady = SimEvent(name: "stack ready", id: -30)
+    }
+
+    func run(_ script: [PnPOperation]) {
+        for op in script {
+            perform(op)
+            completedOperations.append(op)
+        }
+    }
+
+    func perform(_ op: PnPOperation) {
+        switch op {
+        case .sleep(let ticks):
+            ndis.scheduler.sleep(ticks)
+        case .enableAdapter:
+            step(1)
+            ndis.miniport.state = .paused
+            guard attachNewModule() else { return }
+            ndis.tcpip.bind()
+            ndis.miniport.state = .running
+            if let m = ndis.currentModule { restart(m) }
+            ndis.tcpip.restart()
+            stackReady.set(ndis.scheduler)
+        case .disableAdapter:
+            step(2)
+            guard ndis.miniport.state != .halted else { return }
+            pauseStack()
+            ndis.tcpip.unbind()
+            if let m = ndis.currentModule { detach(m) }
+            ndis.miniport.state = .halted
+        case .restartStack:
+            step(3)
+            guard ndis.miniport.state == .running else { return }
+            pauseStack()
+            ndis.miniport.state = .running
+            if let m = ndis.currentModule, m.state == .Paused { restart(m) }
+            ndis.tcpip.restart()
+        case .attach:
+            _ = attachNewModule()
+        case .restart:
+            if let m = ndis.modules.last { restart(m) }
+        case .pause:
+            if let m = ndis.modules.last { pause(m) }
+        case .detach:
+            if let m = ndis.modules.last { detach(m) }
+        }
+    }
+
+    private func step(_ code: Int) {
+        ndis.scheduler.preempt()
+        ndis.emit(.PnPStep, .call, module: ndis.currentModule?.id ?? -1, detail: code)
+    }
+
+    /// Protocols, then the filter, then the miniport (ndis-rules.md 2.3, "Pause").
+    private func pauseStack() {
+        ndis.tcpip.pause()
+        if let m = ndis.currentModule, m.state == .Running { pause(m) }
+        ndis.miniport.pause()
+    }
+
+    private func attachNewModule() -> Bool {
+        let m = FilterModule(id: ndis.modules.count, adapterName: ndis.adapterName, eventIDBase: -100 - 2 * ndis.modules.count)
+        ndis.modules.append(m)
+        ndis.transition(m, .filterAttach)
+        let status = ndis.callFilterAttach(m)
+        if status == .SUCCESS {
+            ndis.transition(m, .attachComplete)
+            return true
+        }
+        ndis.transition(m, .attachFailed)
+        m.detachReturned = true
+        return false
+    }
+
+    private func restart(_ m: FilterModule) {
+        ndis.scheduler.preempt()
+        m.restartCompletedEarly = nil
+        ndis.transition(m, .filterRestart)
+        let status = ndis.callFilterRestart(m)
+        if status == .PENDING {
+            if let early = m.restartCompletedEarly {
+                ndis.transition(m, early == .SUCCESS ? .restartComplete : .restartFailed)
+            } else {
+                m.restartPending = true
+                m.restartDone.reset()
+                _ = m.restartDone.waitForDriver(ndis)
+            }
+        } else {
+            ndis.transition(m, status == .SUCCESS ? .restartComplete : .restartFailed)
+        }
+    }
+
+    private func pause(_ m: FilterModule) {
+        ndis.scheduler.preempt()
+        ndis.transition(m, .filterPause)
+        let status = ndis.callFilterPause(m, reason: "NDIS_PAUSE_NDIS_INTERNAL")
+        if status == .PENDING {
+            if m.pauseCompletedEarly {
+                ndis.transition(m, .pauseComplete)
+            } else {
+                m.pausePending = true
+                m.pauseDone.reset()
+                _ = m.pauseDone.waitForDriver(ndis)
+            }
+        } else {
+            // SUCCESS; anything else was reported (ST-03) and stopped the run.
+            ndis.transition(m, .pauseComplete)
+        }
+    }
+
+    private func detach(_ m: FilterModule) {
+        ndis.scheduler.preempt()
+        ndis.transition(m, .filterDetach)
+        ndis.callFilterDetach(m)
+    }
+}
+
+extension SimEvent {
+    /// NDIS waiting, on its PnP thread, for a driver to finish a PnP step.
+    fileprivate func waitForDriver(_ ndis: Ndis) -> Bool {
+        guard !isSignaled else { return true }
+        return wait(ndis.scheduler, timeout: nil)
+    }
+}

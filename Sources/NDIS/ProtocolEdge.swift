@@ -1,0 +1,123 @@
+import Simulation
+
+/// TCPIP above the filter. It sends while its binding runs (and, as a fault, while the
+/// filter is pausing: a send racing the pause on another CPU), waits for its sends before
+/// its own pause completes, writes into `ProtocolReserved` of what it is indicated (it is
+/// the protocol on the receive path), and returns indications after random delays, merged
+/// across indications, split, and sometimes inside the indicate call itself.
+public final class ProtocolEdge {
+    public enum State: String, Sendable { case unbound, paused, running, pausing }
+
+    struct Held {
+        var nbl: NET_BUFFER_LIST
+        var due: UInt64
+        var module: FilterModule
+    }
+
+    public internal(set) var state: State = .unbound
+    public let bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: 1)
+    unowned let ndis: Ndis
+    public internal(set) var sendsOutstanding = 0
+    var held: [Held] = []
+    let drained: SimEvent
+    public var sendFrame: [UInt8] = Array(repeating: 0xCD, count: 60)
+
+    init(ndis: Ndis) {
+        self.ndis = ndis
+        drained = SimEvent(name: "TCPIP NetEventPause: sends completed", id: -20)
+    }
+
+    public var receivesHeld: Int { held.count }
+
+    func tearDown() { held.removeAll() }
+
+    /// TCPIP's own traffic: `count` sends at random moments.
+    func sendWorkload(count: Int, interval: ClosedRange<Int>) {
+        for _ in 0..<count {
+            ndis.scheduler.sleep(ndis.delay(interval))
+            guard let m = ndis.currentModule else { continue }
+            let normal = state == .running && m.state == .Running
+            let late = !normal && (m.state == .Pausing || m.state == .Paused || m.state == .Restarting)
+                && ndis.fault(ndis.options.lateSendPercent)
+            guard normal || late else { continue }
+            let n = 1 + ndis.choices.choose(3, .workload)
+            let nbls = (0..<n).map { _ -> NET_BUFFER_LIST in
+                let nbl = ndis.makeEdgeNBL(origin: .protocolEdge, frame: sendFrame)
+                nbl._sourceHandle = bindingHandle
+                return nbl
+            }
+            sendsOutstanding += n
+            ndis.callFilterSendNetBufferLists(m, makeChain(nbls)!, flags: 0)
+        }
+    }
+
+    /// `NdisFSendNetBufferListsComplete` reached TCPIP.
+    func sendsCompleted(_ nbls: [NET_BUFFER_LIST]) {
+        sendsOutstanding -= nbls.count
+        for nbl in nbls { nbl._next = nil; nbl.isFreed = true }
+        if sendsOutstanding == 0 { drained.set(ndis.scheduler) }
+    }
+
+    /// `NdisFIndicateReceiveNetBufferLists` reached TCPIP.
+    func indicate(module: FilterModule, _ nbls: [NET_BUFFER_LIST], flags: ULONG) {
+        for nbl in nbls {
+            if ndis.options.protocolWritesProtocolReserved {
+                let mark = 0x7C91_0000_0000_0000 | UInt64(nbl.id)
+                nbl._protocolReserved = (mark, mark &+ 1, mark &+ 2, mark &+ 3)
+            }
+        }
+        if NDIS_TEST_RECEIVE_CANNOT_PEND(flags) { return } // copied; nothing kept
+        for nbl in nbls { nbl._next = nil }
+        if state != .running && state != .pausing || ndis.fault(ndis.options.inlineReturnPercent) {
+            // Returned before the indicate call returns, on the indicating CPU.
+            let irql = ndis.scheduler.current?.irql ?? 0
+            ndis.callFilterReturnNetBufferLists(module, makeChain(nbls)!, flags: irql >= 2 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0)
+            return
+        }
+        var latest: UInt64 = 0
+        for nbl in nbls {
+            let due = ndis.now + ndis.delay(ndis.options.returnDelay)
+            latest = max(latest, due)
+            held.append(Held(nbl: nbl, due: due, module: module))
+        }
+        let wait = latest - ndis.now
+        ndis.scheduler.spawn("TCPIP return DPC", role: .dpc) { [unowned self] in
+            self.ndis.scheduler.current!.irql = 2
+            self.ndis.scheduler.sleep(wait)
+            self.returnDue()
+        }
+    }
+
+    /// Returns every due NBL: merged across indications, shuffled, cut into chains.
+    func returnDue() {
+        let now = ndis.now
+        var due: [Held] = []
+        var keep: [Held] = []
+        for h in held { if h.due <= now { due.append(h) } else { keep.append(h) } }
+        held = keep
+        var modulesInOrder: [FilterModule] = []
+        for h in due where !modulesInOrder.contains(where: { $0 === h.module }) { modulesInOrder.append(h.module) }
+        for m in modulesInOrder {
+            var nbls = due.filter { $0.module === m }.map(\.nbl)
+            ndis.choices.shuffle(&nbls, .workload)
+            for piece in ndis.choices.split(nbls, maxPieces: 3, .workload) {
+                ndis.callFilterReturnNetBufferLists(m, makeChain(piece)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
+            }
+        }
+    }
+
+    /// `NetEventPause`: no new sends; done once every send has completed.
+    func pause() {
+        guard state == .running else { return }
+        state = .pausing
+        while sendsOutstanding > 0 {
+            drained.reset()
+            _ = drained.wait(ndis.scheduler, timeout: nil)
+        }
+        state = .paused
+    }
+
+    func restart() { if state == .paused { state = .running } }
+    func bind() { if state == .unbound { state = .paused } }
+    func unbind() { state = .unbound }
+}

@@ -1,0 +1,95 @@
+import NDIS
+
+/// Who holds an NBL right now. Exactly one, always (NBL-01).
+public enum NBLOwner: UInt8, Sendable, CustomStringConvertible {
+    /// Freed, or home in the edge pool it came from.
+    case free
+    /// The filter under test.
+    case filter
+    /// NDIS below (the NIC), on the filter's behalf: sent down, not yet completed.
+    case belowForFilter
+    /// NDIS above (TCPIP), on the filter's behalf: indicated up, not yet returned.
+    case aboveForFilter
+    /// TCPIP's own: never given to the filter, or completed back to it.
+    case protocolEdge
+    /// The NIC's own: never given to the filter, or returned to it.
+    case miniportEdge
+
+    public var description: String {
+        switch self {
+        case .free: return "free"
+        case .filter: return "filter"
+        case .belowForFilter: return "NDIS below (sent by the filter)"
+        case .aboveForFilter: return "NDIS above (indicated by the filter)"
+        case .protocolEdge: return "TCPIP"
+        case .miniportEdge: return "NIC"
+        }
+    }
+}
+
+/// How the filter came to hold an NBL it did not allocate.
+public enum NBLPath: UInt8, Sendable {
+    case none
+    /// From above through `FilterSendNetBufferLists`: to be completed upward.
+    case sendFromAbove
+    /// From below through `FilterReceiveNetBufferLists`: to be returned downward.
+    case receiveFromBelow
+    /// From below with `NDIS_RECEIVE_FLAGS_RESOURCES`: lent for the callback only.
+    case receiveLent
+}
+
+/// The ledger's record of one NBL.
+struct NBLRecord {
+    var origin: NBLOrigin
+    var owner: NBLOwner
+    var path: NBLPath = .none
+    /// The module it belongs to (by pool, or by the callback that delivered it), or -1.
+    var module: Int
+    var originalSource: NDIS_HANDLE = .NULL
+    /// The last upward completion's status (SND-07).
+    var completedStatus: NDIS_STATUS?
+    /// Indicated with RESOURCES most recently (RCV-05).
+    var indicatedWithResources = false
+    /// For a lent receive: the NBL that followed it in the chain as delivered (RCV-08).
+    var lentNextID = -1
+    /// Delivered by a `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` call that has
+    /// not returned yet: in the driver's hands, but not queued by it.
+    var inCallback = false
+    var history: [(step: UInt64, what: NdisApi, owner: NBLOwner)] = []
+}
+
+/// The single-owner ledger: one record per NBL id, updated at every call and callback.
+struct NBLLedger {
+    private(set) var records: [NBLRecord?] = []
+
+    subscript(id: Int) -> NBLRecord? {
+        get { id < records.count ? records[id] : nil }
+    }
+
+    mutating func ensure(_ id: Int) {
+        if id >= records.count { records.append(contentsOf: repeatElement(nil, count: id - records.count + 1)) }
+    }
+
+    mutating func create(_ id: Int, _ record: NBLRecord) {
+        ensure(id)
+        records[id] = record
+    }
+
+    mutating func move(_ id: Int, to owner: NBLOwner, at step: UInt64, by api: NdisApi) {
+        records[id]!.owner = owner
+        records[id]!.history.append((step, api, owner))
+    }
+
+    mutating func update(_ id: Int, _ body: (inout NBLRecord) -> Void) {
+        body(&records[id]!)
+    }
+
+    mutating func removeAll() { records.removeAll(keepingCapacity: true) }
+
+    /// Ids of records matching `predicate`, in id order.
+    func ids(where predicate: (NBLRecord) -> Bool) -> [Int] {
+        var out: [Int] = []
+        for (i, r) in records.enumerated() { if let r, predicate(r) { out.append(i) } }
+        return out
+    }
+}

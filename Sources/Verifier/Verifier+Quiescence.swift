@@ -1,0 +1,107 @@
+import NDIS
+import Simulation
+
+/// What did not settle: hung PnP operations (PQ-03, PQ-04, LIVE-03, ST-07), leaks
+/// (LIVE-01, RCV-05, LIVE-06), counters (PQ-05) and waiters (LIVE-05).
+extension Verifier {
+    /// Judges the end of a run. Call once, after the scheduler stopped.
+    public func finish(_ end: RunEnd) {
+        guard violations.isEmpty else { return }
+        switch end {
+        case .halted:
+            return
+        case .stepBudget:
+            report(.stepBudgetExhausted, "the run did not settle within \(ndis.scheduler.maxSteps) steps", call: "end of run")
+            return
+        case .deadlock:
+            if judgeBlockedThreads(afterLeaks: false) { return }
+        case .quiescent:
+            break
+        }
+        if judgeLeaks() { return }
+        if end == .deadlock { _ = judgeBlockedThreads(afterLeaks: true) }
+    }
+
+    /// Pause and PnP hangs first (they are what the user sees); waiters after the leak checks.
+    private func judgeBlockedThreads(afterLeaks: Bool) -> Bool {
+        let blocked = ndis.scheduler.blockedThreads
+        if !afterLeaks {
+            for t in blocked {
+                let reason = t.waitReason?.name ?? "?"
+                if t.activity == "FilterDetach" {
+                    report(.detachNeverReturned, "FilterDetach is blocked on '\(reason)' and never returns", call: "FilterDetach", module: moduleOfCurrentWork())
+                    return true
+                }
+                if t.activity == "FilterPause" {
+                    report(.pauseNeverCompleted, "FilterPause is blocked on '\(reason)' and never returns", call: "FilterPause", module: moduleOfCurrentWork())
+                    return true
+                }
+                if t.role == .pnp, let m = ndis.modules.last {
+                    if m.pausePending {
+                        let out = ledger.ids { $0.module == m.id && $0.origin == .filter && ($0.owner == .belowForFilter || $0.owner == .aboveForFilter) }
+                        if out.isEmpty {
+                            let route = m.id < lastHomeRoute.count && !lastHomeRoute[m.id].isEmpty ? lastHomeRoute[m.id] : "no completion route"
+                            report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came, although every NBL the filter originated is back (the last came home through \(route)): a completion route did not signal the pause",
+                                   extra: ["PQ-04"], call: "FilterPause returned PENDING", module: m.id)
+                        } else {
+                            report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came; \(out.count) originated NBL(s) are still out",
+                                   call: "FilterPause returned PENDING", module: m.id, nbls: out)
+                        }
+                        return true
+                    }
+                    if m.restartPending {
+                        report(.pnpOperationHung, "FilterRestart returned PENDING and NdisFRestartComplete never came", extra: ["ST-05"],
+                               call: "FilterRestart returned PENDING", module: m.id)
+                        return true
+                    }
+                    let held = ledger.ids { ($0.owner == .filter && $0.origin != .filter) }
+                    report(.pnpOperationHung, "the PnP manager waits forever on '\(reason)'" + (held.isEmpty ? "" : "; the filter still holds \(held.count) NBL(s) from the other edges"),
+                           extra: held.isEmpty ? [] : ["LIVE-06"], call: "PnP", module: m.id, nbls: held)
+                    return true
+                }
+            }
+            return false
+        }
+        for t in blocked {
+            guard let w = t.waitReason else { continue }
+            switch w.kind {
+            case .spinLock:
+                report(.lockDeadlock, "\(t.name) waits forever for spin lock '\(w.name)'", call: "NdisAcquireSpinLock(\(w.name))")
+            default:
+                report(.waiterNeverSignalled, "\(t.name) waits forever on '\(w.name)'" + (t.activity.isEmpty ? "" : " in \(t.activity)") + ": nothing left in the system will ever set it",
+                       call: "NdisWaitEvent(\(w.name))", module: ndis.modules.last?.id ?? -1)
+            }
+            return true
+        }
+        return false
+    }
+
+    private func moduleOfCurrentWork() -> Int { ndis.modules.last?.id ?? -1 }
+
+    private func judgeLeaks() -> Bool {
+        let inFlight = ledger.ids { $0.owner == .belowForFilter || $0.owner == .aboveForFilter }
+        let ownLeaked = ledger.ids { $0.origin == .filter && $0.owner == .filter }
+        let passThrough = ledger.ids { $0.origin != .filter && $0.owner == .filter }
+        if let id = ownLeaked.first(where: { ledger[$0]!.indicatedWithResources }) {
+            report(.resourcesNBLLeaked, "NBL #\(id) was indicated with NDIS_RECEIVE_FLAGS_RESOURCES, came back when the call returned, and was never freed",
+                   call: "end of run", module: ledger[id]!.module, nbls: [id])
+            return true
+        }
+        if !inFlight.isEmpty || !ownLeaked.isEmpty {
+            let all = inFlight + ownLeaked
+            report(.nblLeak, "the run settled with \(all.count) NBL(s) the filter allocated or sent still not freed or not home",
+                   call: "end of run", module: ledger[all[0]]!.module, nbls: all)
+            return true
+        }
+        if !passThrough.isEmpty {
+            report(.passThroughNBLLost, "\(passThrough.count) NBL(s) from TCPIP or the NIC were never completed or returned",
+                   call: "end of run", module: ledger[passThrough[0]]!.module, nbls: passThrough)
+            return true
+        }
+        for m in ndis.modules where !m.detachReturned && m.state != .Detached {
+            checkCounter(m.id, expected: 0, at: "the run settled")
+            if !violations.isEmpty { return true }
+        }
+        return false
+    }
+}

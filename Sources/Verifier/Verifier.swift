@@ -1,0 +1,222 @@
+import NDIS
+import Simulation
+
+/// The invariant checkers. Fed every NDIS event before it takes effect and after it
+/// returned; records the first violation and asks the run to stop (a safety violation is
+/// where Windows would bug-check); at the end judges what did not settle.
+///
+/// Checkers observe and judge; they never steer the simulation.
+public final class Verifier: NdisObserver {
+    unowned let ndis: Ndis
+    var ledger = NBLLedger()
+    public private(set) var violations: [Violation] = []
+    public private(set) var stopRequested = false
+    /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
+    var pauseBegan: [Bool] = []
+    /// `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` calls in progress, with the
+    /// chain as delivered and the module state then: judged when they return (SND-07, RCV-08).
+    var callbacksInProgress: [(thread: Int, api: NdisApi, nbls: [NET_BUFFER_LIST], state: FilterState)] = []
+
+    /// Pops the innermost callback of `api` in progress on `thread`.
+    func popCallback(_ api: NdisApi, thread: Int) -> (nbls: [NET_BUFFER_LIST], state: FilterState)? {
+        guard let i = callbacksInProgress.lastIndex(where: { $0.thread == thread && $0.api == api }) else { return nil }
+        let c = callbacksInProgress.remove(at: i)
+        for n in c.nbls where ledger[n.id] != nil { ledger.update(n.id) { $0.inCallback = false } }
+        return (c.nbls, c.state)
+    }
+    /// The route the last originated NBL of each module came home by (PQ-04).
+    var lastHomeRoute: [String] = []
+    /// The last events, for reports.
+    var recent: [(event: NdisEvent, state: FilterState?)] = []
+    var recentNext = 0
+    var poolByNBL = DenseTable()
+    static let recentCapacity = 24
+
+    public init(ndis: Ndis) {
+        self.ndis = ndis
+    }
+
+    // MARK: NdisObserver
+
+    public func observe(_ e: NdisEvent) {
+        remember(e)
+        switch e.api {
+        case .NdisFSendNetBufferLists, .FilterSendNetBufferLists, .FilterSendNetBufferListsComplete,
+             .NdisFSendNetBufferListsComplete:
+            checkSendPath(e)
+        case .NdisFIndicateReceiveNetBufferLists, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
+             .NdisFReturnNetBufferLists:
+            checkReceivePath(e)
+        case .NdisAllocateNetBufferListPool, .NdisFreeNetBufferListPool, .NdisAllocateNetBufferAndNetBufferList,
+             .NdisFreeNetBufferList:
+            checkPools(e)
+        case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .NdisFPauseComplete, .NdisFRestartComplete,
+             .NdisFSetAttributes:
+            checkLifecycle(e)
+        case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
+            checkSynchronization(e)
+        case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
+            break
+        }
+    }
+
+    public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
+        guard let r = ledger[nbl.id] else { return }
+        let how = write ? "wrote" : "read"
+        if nbl.isFreed || r.owner == .free {
+            report(.nblUseAfterFree, "driver code \(how) NBL #\(nbl.id) after it was freed", call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
+        } else if r.owner == .belowForFilter {
+            report(.touchedWhileNotOwned, "driver code \(how) NBL #\(nbl.id) after passing it to NdisFSendNetBufferLists, before its send completion",
+                   extra: ["SND-03"], call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
+        } else if r.owner == .aboveForFilter {
+            report(.touchedWhileNotOwned, "driver code \(how) NBL #\(nbl.id) after indicating it up, before FilterReturnNetBufferLists",
+                   extra: ["RCV-04"], call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
+        } else if r.owner != .filter {
+            let extra = r.path == .receiveLent ? ["RCV-08"] : r.origin == .protocolEdge ? ["SND-03"] : ["RCV-04"]
+            report(.touchedWhileNotOwned, "driver code \(how) NBL #\(nbl.id), which already went back to \(r.owner)",
+                   extra: extra, call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
+        }
+    }
+
+    public func illegalTransition(module: Int, from: FilterState, event: FilterStateEvent) {
+        report(.illegalStateTransition, "the model tried '\(event)' on a module in state \(from): the state table has no such cell",
+               call: "\(event) on FilterHandle#\(module + 1)", module: module)
+    }
+
+    // MARK: Reporting
+
+    func remember(_ e: NdisEvent) {
+        let state: FilterState? = e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil
+        if recent.count < Self.recentCapacity {
+            recent.append((e, state))
+        } else {
+            recent[recentNext] = (e, state)
+        }
+        recentNext = (recentNext + 1) % Self.recentCapacity
+    }
+
+    /// Records a violation and, for the first one, asks the run to stop.
+    func report(_ kind: ViolationKind, _ message: String, extra: [String] = [], call: String, module: Int = -1, nbls: [Int] = []) {
+        var rules = kind.rules
+        for r in extra where !rules.contains(r) { rules.append(r) }
+        let t = ndis.scheduler.current
+        let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
+        let moduleState: String
+        if module >= 0 && module < ndis.modules.count {
+            let m = ndis.modules[module]
+            moduleState = "FilterHandle#\(module + 1): \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
+                + (m.pausePending ? " (pause pended)" : "")
+        } else {
+            moduleState = ndis.modules.isEmpty ? "no module" : ndis.modules.map { "FilterHandle#\($0.id + 1): \($0.state)" }.joined(separator: ", ")
+        }
+        violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
+                                    message: message, call: call, thread: thread, moduleState: moduleState,
+                                    nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
+                                    threads: formatThreads()))
+        stopRequested = true
+    }
+
+    func history(_ id: Int) -> String {
+        guard let r = ledger[id] else { return "NBL #\(id): never seen by the verifier" }
+        let origin: String
+        switch r.origin {
+        case .filter: origin = "allocated by the filter"
+        case .protocolEdge: origin = "sent by TCPIP"
+        case .miniportEdge: origin = "received by the NIC"
+        }
+        let moves = r.history.map { "step \($0.step) \($0.what) -> \($0.owner)" }.joined(separator: "; ")
+        return "NBL #\(id) (\(origin)): \(moves)"
+    }
+
+    func formatRecent() -> [String] {
+        let ordered = recent.count < Self.recentCapacity ? recent : Array(recent[recentNext...] + recent[..<recentNext])
+        return ordered.map { describe($0.event, state: $0.state) }
+    }
+
+    /// One line per event, as timelines print them.
+    public func describe(_ e: NdisEvent, state: FilterState?) -> String {
+        let who = e.thread >= 0 && e.thread < ndis.scheduler.threads.count ? ndis.scheduler.threads[e.thread].name : "NDIS"
+        var s = "step \(e.step) t=\(e.time)us [\(who)] "
+        switch e.api {
+        case .StateTransition:
+            let from = FilterState(rawValue: UInt8(e.detail)).map { "\($0)" } ?? "?"
+            let ev = FilterStateEvent(rawValue: UInt8(e.object)).map { "\($0)" } ?? "?"
+            return s + "FilterHandle#\(e.module + 1): \(from) -> \(state.map { "\($0)" } ?? "?") (\(ev))"
+        case .PnPStep:
+            let what = ["", "enable adapter", "disable adapter", "restart stack"]
+            return s + "PnP: " + (e.detail < what.count ? what[e.detail] : "step")
+        default:
+            break
+        }
+        s += e.phase == .call ? "\(e.api)(" : "\(e.api) returned ("
+        var args: [String] = []
+        if e.handle != .NULL { args.append("\(e.handle)") }
+        if let n = e.nbls { args.append("NBLs " + n.chain.prefix(8).map { "#\($0.id)" }.joined(separator: ",")) }
+        if e.api == .NdisFIndicateReceiveNetBufferLists || e.api == .FilterReceiveNetBufferLists { args.append("count \(e.count)") }
+        if e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 && (e.api == .NdisFIndicateReceiveNetBufferLists || e.api == .FilterReceiveNetBufferLists) {
+            args.append("RESOURCES")
+        }
+        if e.api == .NdisWaitEvent || e.api == .NdisSetEvent || e.api == .NdisResetEvent || e.api == .NdisAcquireSpinLock || e.api == .NdisReleaseSpinLock {
+            args.append(objectName(e.object))
+        }
+        if e.phase == .return && (e.api == .FilterPause || e.api == .FilterRestart || e.api == .FilterAttach || e.api == .NdisWaitEvent) {
+            args.append("\(e.status)")
+        }
+        s += args.joined(separator: ", ") + ")"
+        if let state { s += " [\(state)]" }
+        return s
+    }
+
+    func objectName(_ id: Int) -> String {
+        id >= 0 && id < ndis.objectNames.count ? ndis.objectNames[id] : "object \(id)"
+    }
+
+    func formatThreads() -> [String] {
+        ndis.scheduler.threads.compactMap { t in
+            switch t.state {
+            case .finished: return nil
+            case .runnable: return "\(t.name): runnable" + (t.activity.isEmpty ? "" : ", in \(t.activity)")
+            case .blocked:
+                let w = t.waitReason.map { "\($0.kind.rawValue) '\($0.name)'" } ?? "?"
+                return "\(t.name): waiting on \(w)" + (t.activity.isEmpty ? "" : ", in \(t.activity)")
+            }
+        }
+    }
+
+    // MARK: Shared checks
+
+    /// The module a driver call names must exist and not be detached (ST-08).
+    func checkHandle(_ e: NdisEvent) -> Bool {
+        if e.module < 0 {
+            report(.callAfterDetach, "\(e.api) with \(e.handle), a handle NDIS never gave out or already took back",
+                   call: "\(e.api)(\(e.handle))", nbls: e.nbls.map { [$0.id] } ?? [])
+            return false
+        }
+        let m = ndis.modules[e.module]
+        if m.detachReturned {
+            report(.callAfterDetach, "\(e.api) on FilterHandle#\(e.module + 1) after its FilterDetach returned",
+                   call: "\(e.api)(\(e.handle))", module: e.module, nbls: e.nbls.map { [$0.id] } ?? [])
+            return false
+        }
+        return true
+    }
+
+    /// Walks a chain as passed, bounded so a looped chain cannot hang the verifier.
+    func chainIDs(_ head: NET_BUFFER_LIST?, api: NdisApi) -> [NET_BUFFER_LIST]? {
+        var out: [NET_BUFFER_LIST] = []
+        var n = head
+        while let x = n {
+            out.append(x)
+            if out.count > 100_000 {
+                report(.nblOwnership, "the NBL chain passed to \(api) loops", call: "\(api)", nbls: [head!.id])
+                return nil
+            }
+            n = x._nextForVerifier
+        }
+        return out
+    }
+
+    func ensurePerModule(_ m: Int) {
+        while pauseBegan.count <= m { pauseBegan.append(false); lastHomeRoute.append("") }
+    }
+}

@@ -1,0 +1,24 @@
+/// One violation, with everything a crash analysis needs.
+public struct Violation: Sendable {
+    public var kind: ViolationKind
+    /// The kind's rules plus any the situation adds (e.g. PQ-02 for a send after pause began).
+    public var rules: [String]
+    public var step: UInt64
+    public var time: UInt64
+    /// One line: what went wrong, in the driver engineer's words.
+    public var message: String
+    /// The call or callback that broke the rule, with its arguments.
+    public var call: String
+    /// The simulated thread it happened on and what it was doing.
+    public var thread: String
+    /// The filter module's state when it happened.
+    public var moduleState: String
+    /// For each NBL involved: its owners in order.
+    public var nblHistories: [String]
+    /// The events just before.
+    public var lastEvents: [String]
+    /// Every simulated thread and what it was doing or waiting on.
+    public var threads: [String]
+
+    public var name: String { kind.name }
+}
