@@ -20,16 +20,19 @@ public struct DriverEntry: Sendable {
     public let rule: String?
     /// The scenario that shows it best.
     public let scenario: String
+    /// Environment knobs it needs (e.g. late sends for SND-07); the defaults otherwise.
+    public let options: NdisOptions
     public let make: @Sendable (Ndis) -> FilterDriver
 
     public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
-                scenario: String, make: @escaping @Sendable (Ndis) -> FilterDriver) {
+                scenario: String, options: NdisOptions = NdisOptions(), make: @escaping @Sendable (Ndis) -> FilterDriver) {
         self.name = name
         self.kind = kind
         self.summary = summary
         self.expectedKinds = expectedKinds
         self.rule = rule
         self.scenario = scenario
+        self.options = options
         self.make = make
     }
 }
