@@ -20,6 +20,8 @@ public struct RunResult: Sendable {
     public var choices: [[UInt32]]
     /// For replays: where the recording could not be followed.
     public var divergence: ReplayDivergence?
+    /// Every event, one line each, when asked for.
+    public var timeline: [String] = []
 
     public var digestHex: String {
         let s = String(digest, radix: 16)
@@ -41,16 +43,18 @@ public final class Runner {
         guard Strategies.all.contains(where: { $0.name == config.strategy }) else {
             throw UsageError("unknown strategy '\(config.strategy)' (see 'ndis-sim list')")
         }
-        return run(make: driver.make, scenario: scenario, options: config.options, maxSteps: config.maxSteps, seed: seed, replaying: replaying)
+        return run(make: driver.make, scenario: scenario, options: config.options, maxSteps: config.maxSteps, seed: seed,
+                   replaying: replaying)
     }
 
     /// Runs any driver model, including one a user wrote.
     public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
-                    maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil) -> RunResult {
+                    maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps)
         let ndis = Ndis(scheduler: scheduler, options: options)
         let verifier = Verifier(ndis: ndis)
+        verifier.recordsTimeline = timeline
         ndis.observer = verifier
         ndis.register(make(ndis))
         scenario.setUp(ndis)
@@ -59,7 +63,7 @@ public final class Runner {
         let digest = (scheduler.digest ^ ndis.digest.rotated) &* 0x9E37_79B9_7F4A_7C15
         let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
                                events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,
-                               divergence: choices.divergence)
+                               divergence: choices.divergence, timeline: verifier.timeline)
         ndis.tearDown()
         return result
     }

@@ -38,8 +38,15 @@ public final class Verifier: NdisObserver {
 
     // MARK: NdisObserver
 
+    /// Record every event as a timeline line (replay --timeline).
+    public var recordsTimeline = false
+    public private(set) var timeline: [String] = []
+
     public func observe(_ e: NdisEvent) {
         remember(e)
+        if recordsTimeline {
+            timeline.append(describe(e, state: e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil))
+        }
         switch e.api {
         case .NdisFSendNetBufferLists, .FilterSendNetBufferLists, .FilterSendNetBufferListsComplete,
              .NdisFSendNetBufferListsComplete:

@@ -1,0 +1,335 @@
+import Drivers
+import Foundation
+import NDIS
+import Simulation
+import Verifier
+
+/// The `ndis-sim` command line, as a library so tests can call it in-process. Exit codes:
+/// 0 ran and found no violation; 1 ran and found a violation; 2 bad usage or bad input
+/// (one line on stderr).
+public struct CommandLineTool {
+    public var out: (String) -> Void
+    public var err: (String) -> Void
+
+    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+        self.out = out
+        self.err = err
+    }
+
+    public static let usage = """
+    ndis-sim: finds the lifecycle races that crash Windows network drivers, without Windows.
+
+    usage:
+      ndis-sim list [--json]
+      ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
+                   [--max-steps N] [--json] [--save DIR]
+      ndis-sim replay FILE [--timeline] [--json]
+      ndis-sim bench [--json] [--seeds N]
+
+    exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input.
+    'ndis-sim COMMAND --help' says more.
+    """
+
+    static let runHelp = """
+    ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [options]
+      Runs driver D on scenario S (default: the driver's own scenario) for each seed
+      (default --seeds 1..1000). Prints one line per failing seed (its first violation),
+      the full report of the first failure, and a summary.
+      --seed N          one seed
+      --seeds A..B      seeds A to B inclusive
+      --strategy NAME   scheduling strategy (default random; see 'ndis-sim list')
+      --max-steps N     step budget per run (default 200000)
+      --json            print one JSON object instead
+      --save DIR        write a trace file per failing seed into DIR
+    """
+
+    static let replayHelp = """
+    ndis-sim replay FILE [--timeline] [--json]
+      Re-runs a trace file (written by 'run --save') and prints its violation; exits 1 if
+      the run shows a violation, 0 if not. Says so if the run no longer matches the
+      recording (a different step count or digest, or a violation other than 'expect').
+      --timeline   also print every step
+      --json       print one JSON object instead
+    """
+
+    static let listHelp = """
+    ndis-sim list [--json]
+      The drivers, scenarios, strategies and violation kinds this build knows.
+    """
+
+    static let benchHelp = """
+    ndis-sim bench [--json] [--seeds N]
+      Performance figures, for a release build: simulated events per second and seeds per
+      second for 'reference' on adapter-disable-during-send (N seeds, default 20000), and
+      the seeds and time each bug model takes to its first violation.
+    """
+
+    public func main(_ args: [String]) -> Int32 {
+        guard let command = args.first else {
+            out(Self.usage + "\n")
+            return 2
+        }
+        let rest = Array(args.dropFirst())
+        do {
+            switch command {
+            case "list": return try list(rest)
+            case "run": return try run(rest)
+            case "replay": return try replay(rest)
+            case "bench": return try bench(rest)
+            case "help", "--help", "-h":
+                out(Self.usage + "\n")
+                return 0
+            default:
+                throw UsageError("unknown command '\(command.prefix(40))' (commands: list, run, replay, bench; see 'ndis-sim --help')")
+            }
+        } catch let e as UsageError {
+            err("ndis-sim: \(e.description)\n")
+            return 2
+        } catch {
+            err("ndis-sim: \(error)\n")
+            return 2
+        }
+    }
+
+    // MARK: Arguments
+
+    /// Parses `--flag value` and `--switch` options; anything else is an error.
+    func options(_ args: [String], command: String, values: [String], switches: [String], positional: Int = 0) throws -> (flags: [String: String], positional: [String])? {
+        var flags: [String: String] = [:]
+        var pos: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--help" || a == "-h" { return nil }
+            if switches.contains(a) {
+                flags[a] = ""
+            } else if values.contains(a) {
+                guard i + 1 < args.count else { throw UsageError("'\(a)' needs a value (see 'ndis-sim \(command) --help')") }
+                guard flags[a] == nil else { throw UsageError("'\(a)' given twice") }
+                flags[a] = args[i + 1]
+                i += 1
+            } else if a.hasPrefix("-") {
+                throw UsageError("unknown option '\(a.prefix(40))' for '\(command)' (see 'ndis-sim \(command) --help')")
+            } else {
+                pos.append(a)
+            }
+            i += 1
+        }
+        if pos.count != positional {
+            if positional == 0 { throw UsageError("unexpected argument '\(pos[0].prefix(60))' (see 'ndis-sim \(command) --help')") }
+            throw UsageError("'\(command)' takes \(positional) file argument\(positional == 1 ? "" : "s") (see 'ndis-sim \(command) --help')")
+        }
+        return (flags, pos)
+    }
+
+    static func parseNumber(_ s: String, _ what: String) throws -> UInt64 {
+        guard let v = UInt64(s) else { throw UsageError("\(what) '\(s.prefix(40))' is not a non-negative integer") }
+        return v
+    }
+
+    static func parseSeeds(_ s: String) throws -> ClosedRange<UInt64> {
+        let parts = s.components(separatedBy: "..")
+        guard parts.count == 2 else { throw UsageError("--seeds '\(s.prefix(40))' is not a range A..B") }
+        let a = try parseNumber(parts[0], "--seeds start"), b = try parseNumber(parts[1], "--seeds end")
+        guard a <= b else { throw UsageError("--seeds \(a)..\(b) is empty: the start is after the end") }
+        return a...b
+    }
+
+    // MARK: list
+
+    func list(_ args: [String]) throws -> Int32 {
+        guard let (flags, _) = try options(args, command: "list", values: [], switches: ["--json"]) else { out(Self.listHelp + "\n"); return 0 }
+        if flags["--json"] != nil {
+            let json = JSON.object([
+                ("drivers", .array(DriverCatalog.all.map { d in
+                    .object([("name", .string(d.name)), ("kind", .string(d.kind.rawValue)), ("summary", .string(d.summary)),
+                             ("scenario", .string(d.scenario)), ("rule", d.rule.map { .string($0) } ?? .null),
+                             ("expected_kinds", .array(d.expectedKinds.map { .string($0) }))])
+                })),
+                ("scenarios", .array(Scenario.all.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
+                ("strategies", .array(Strategies.all.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
+                ("violation_kinds", .array(ViolationKind.all.map { k in
+                    .object([("name", .string(k.name)), ("rules", .array(k.rules.map { .string($0) })),
+                             ("severity", .string(k.severity.rawValue)), ("summary", .string(k.summary)),
+                             ("bug_check", k.bugCheck.map { .string($0) } ?? .null)])
+                })),
+            ])
+            out(json.render(indent: 2) + "\n")
+            return 0
+        }
+        var s = "drivers:\n"
+        for kind in [DriverEntry.Kind.correct, .bugModel, .canary] {
+            for d in DriverCatalog.all where d.kind == kind {
+                s += "  \(d.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(d.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d.summary)\n"
+            }
+        }
+        s += "scenarios:\n"
+        for sc in Scenario.all { s += "  \(sc.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(sc.summary)\n" }
+        s += "strategies:\n"
+        for st in Strategies.all { s += "  \(st.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(st.summary)\n" }
+        s += "violation kinds:\n"
+        for k in ViolationKind.all {
+            s += "  \(k.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(k.rules.joined(separator: ",").padding(toLength: 18, withPad: " ", startingAt: 0)) \(k.severity.rawValue)\n"
+        }
+        out(s)
+        return 0
+    }
+
+    // MARK: run
+
+    func run(_ args: [String]) throws -> Int32 {
+        guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--max-steps", "--save"],
+                                           switches: ["--json"]) else { out(Self.runHelp + "\n"); return 0 }
+        guard let driverName = flags["--driver"] else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
+        var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"])
+        if let s = flags["--strategy"] {
+            guard Strategies.all.contains(where: { $0.name == s }) else { throw UsageError("unknown strategy '\(s.prefix(40))' (see 'ndis-sim list')") }
+            campaign.strategy = s
+        }
+        if let m = flags["--max-steps"] {
+            let v = try Self.parseNumber(m, "--max-steps")
+            guard v >= 1 && v <= 100_000_000 else { throw UsageError("--max-steps must be from 1 to 100000000") }
+            campaign.maxSteps = v
+        }
+        if flags["--seed"] != nil && flags["--seeds"] != nil { throw UsageError("give --seed or --seeds, not both") }
+        let seeds: ClosedRange<UInt64>
+        if let s = flags["--seed"] { let v = try Self.parseNumber(s, "--seed"); seeds = v...v }
+        else if let s = flags["--seeds"] { seeds = try Self.parseSeeds(s) }
+        else { seeds = 1...1000 }
+        var saveDir: URL?
+        if let dir = flags["--save"] {
+            let url = URL(fileURLWithPath: dir)
+            do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+            catch { throw UsageError("cannot create --save directory '\(dir.prefix(80))'") }
+            saveDir = url
+        }
+        let json = flags["--json"] != nil
+        let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
+        var saveError: String?
+        let result = campaign.run(seeds: seeds) { r in
+            guard let v = r.violation else { return }
+            if !json {
+                self.out("seed \(r.seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
+            }
+            if let saveDir, saveError == nil {
+                var config = RunConfig(driver: campaign.driverName, scenario: campaign.scenario.name)
+                config.strategy = campaign.strategy
+                config.maxSteps = campaign.maxSteps
+                let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
+                do { try TraceFile(config: config, result: r).render().write(to: file, atomically: true, encoding: .utf8) }
+                catch { saveError = "cannot write \(file.path)" }
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
+        if let saveError { throw UsageError(saveError) }
+        if json {
+            out(runJSON(result, elapsed: elapsed).render() + "\n")
+        } else {
+            if let f = result.failures.first {
+                out("\n" + Report.text(f.violation, seed: f.seed, replay: f.replay))
+            }
+            let kinds = result.kindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
+            out("\n\(result.driver) on \(result.scenario) (\(result.strategy)): \(result.seedsRun) seed(s), \(result.failures.count) failing"
+                + (kinds.isEmpty ? "" : " (\(kinds))")
+                + ", \(result.events) events, \(result.steps) steps, digest \(hex(result.digest))"
+                + (result.firstFailingSeed.map { ", first failing seed \($0)" } ?? "") + "\n")
+        }
+        return result.failures.isEmpty ? 0 : 1
+    }
+
+    func runJSON(_ r: CampaignResult, elapsed: Double) -> JSON {
+        .object([
+            ("driver", .string(r.driver)),
+            ("scenario", .string(r.scenario)),
+            ("strategy", .string(r.strategy)),
+            ("seeds_run", .int(Int64(r.seedsRun))),
+            ("events", .uint(r.events)),
+            ("steps", .uint(r.steps)),
+            ("digest", .string(hex(r.digest))),
+            ("violations", .array(r.failures.map { f in
+                .object([("seed", .uint(f.seed)), ("kind", .string(f.violation.kind.name)),
+                         ("rules", .array(f.violation.rules.map { .string($0) })),
+                         ("step", .uint(f.violation.step)), ("time", .uint(f.violation.time)),
+                         ("replay", .string(f.replay))])
+            })),
+            ("kinds", .object(r.kindCounts.map { ($0.kind, .int(Int64($0.seeds))) })),
+            ("first_failing_seed", r.firstFailingSeed.map { .uint($0) } ?? .null),
+            ("first_violation", r.failures.first.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
+            ("elapsed_seconds", .double(elapsed)),
+        ])
+    }
+
+    // MARK: replay
+
+    func replay(_ args: [String]) throws -> Int32 {
+        guard let (flags, pos) = try options(args, command: "replay", values: [], switches: ["--timeline", "--json"], positional: 1) else {
+            out(Self.replayHelp + "\n"); return 0
+        }
+        let path = pos[0]
+        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trace file '\(path.prefix(120))'") }
+        guard let text = String(data: data, encoding: .utf8) else { throw UsageError("trace file '\(path.prefix(120))' is not UTF-8 text") }
+        let trace = try TraceFile.parse(text)
+        var campaign = try Campaign(driver: trace.driver, scenario: trace.scenario)
+        guard Strategies.all.contains(where: { $0.name == trace.strategy }) else {
+            throw UsageError("trace names unknown strategy '\(trace.strategy.prefix(40))'")
+        }
+        campaign.strategy = trace.strategy
+        campaign.maxSteps = trace.maxSteps
+        let timeline = flags["--timeline"] != nil
+        let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline)
+        var notes: [String] = []
+        if let d = r.divergence {
+            notes.append("the run diverged from the recording at step \(d.step): the \(d.stream.name) choice #\(d.index) was \(d.recorded) but only \(d.bound) options existed")
+        }
+        if let s = trace.steps, s != r.steps { notes.append("the recording ran \(s) steps, this replay \(r.steps)") }
+        if let d = trace.digest, d != r.digestHex { notes.append("the recording's digest was \(d), this replay's is \(r.digestHex)") }
+        if let e = trace.expect, e != r.violation?.kind.name {
+            notes.append("expected \(e), got \(r.violation?.kind.name ?? "no violation")")
+        }
+        let replayCmd = "ndis-sim replay \(path)"
+        if flags["--json"] != nil {
+            var fields: [(String, JSON)] = [
+                ("driver", .string(trace.driver)), ("scenario", .string(trace.scenario)), ("strategy", .string(trace.strategy)),
+                ("seed", .uint(trace.seed)), ("steps", .uint(r.steps)), ("events", .uint(r.events)), ("time", .uint(r.time)),
+                ("digest", .string(r.digestHex)),
+                ("kind", r.violation.map { .string($0.kind.name) } ?? .null),
+                ("step", r.violation.map { .uint($0.step) } ?? .null),
+                ("expect", trace.expect.map { .string($0) } ?? .null),
+                ("matches_recording", .bool(notes.isEmpty)),
+                ("notes", .array(notes.map { .string($0) })),
+                ("violation", r.violation.map { Report.json($0, seed: trace.seed, replay: replayCmd) } ?? .null),
+                ("replay", .string(replayCmd)),
+            ]
+            if timeline { fields.append(("timeline", .array(r.timeline.map { .string($0) }))) }
+            out(JSON.object(fields).render() + "\n")
+        } else {
+            if timeline { out(r.timeline.joined(separator: "\n") + "\n\n") }
+            if let v = r.violation {
+                out(Report.text(v, seed: trace.seed, replay: replayCmd))
+            } else {
+                out("no violation: \(r.steps) steps, \(r.events) events, digest \(r.digestHex)\n")
+            }
+            for n in notes { out("note: \(n)\n") }
+        }
+        return r.violation == nil ? 0 : 1
+    }
+
+    // MARK: bench
+
+    func bench(_ args: [String]) throws -> Int32 {
+        guard let (flags, _) = try options(args, command: "bench", values: ["--seeds"], switches: ["--json"]) else { out(Self.benchHelp + "\n"); return 0 }
+        var seeds: UInt64 = 20_000
+        if let s = flags["--seeds"] {
+            seeds = try Self.parseNumber(s, "--seeds")
+            guard seeds >= 1 else { throw UsageError("--seeds must be at least 1") }
+        }
+        let b = Bench.measure(seeds: seeds)
+        out(flags["--json"] != nil ? b.json.render(indent: 2) + "\n" : b.text)
+        return 0
+    }
+
+    func hex(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}

@@ -1,0 +1,53 @@
+import Verifier
+
+/// Turns a violation into the report a Windows driver engineer reads, in the shape of
+/// `!analyze -v`: the rule, the bug check Windows would have raised, the faulting call,
+/// the module state, each NBL's owners in order, the threads, the last events, and the
+/// one command that replays it.
+public enum Report {
+    public static func text(_ v: Violation, seed: UInt64, replay: String) -> String {
+        var out = ""
+        out += "VIOLATION \(v.kind.name) [\(v.rules.joined(separator: ", "))] (\(v.kind.severity.rawValue))\n"
+        out += "  \(v.message)\n"
+        out += "  rule:        \(v.kind.summary)\n"
+        if let bc = v.kind.bugCheck { out += "  on Windows:  \(bc)\n" }
+        out += "  call:        \(v.call)\n"
+        out += "  thread:      \(v.thread)\n"
+        out += "  module:      \(v.moduleState)\n"
+        out += "  when:        seed \(seed), step \(v.step), t=\(v.time)us\n"
+        if !v.nblHistories.isEmpty {
+            out += "  NBL history:\n"
+            for h in v.nblHistories { out += "    \(h)\n" }
+        }
+        if !v.threads.isEmpty {
+            out += "  threads:\n"
+            for t in v.threads { out += "    \(t)\n" }
+        }
+        if !v.lastEvents.isEmpty {
+            out += "  last events:\n"
+            for e in v.lastEvents.suffix(16) { out += "    \(e)\n" }
+        }
+        out += "  replay:      \(replay)\n"
+        return out
+    }
+
+    public static func json(_ v: Violation, seed: UInt64, replay: String) -> JSON {
+        .object([
+            ("seed", .uint(seed)),
+            ("kind", .string(v.kind.name)),
+            ("rules", .array(v.rules.map { .string($0) })),
+            ("severity", .string(v.kind.severity.rawValue)),
+            ("step", .uint(v.step)),
+            ("time", .uint(v.time)),
+            ("message", .string(v.message)),
+            ("bug_check", v.kind.bugCheck.map { .string($0) } ?? .null),
+            ("call", .string(v.call)),
+            ("thread", .string(v.thread)),
+            ("module_state", .string(v.moduleState)),
+            ("nbl_history", .array(v.nblHistories.map { .string($0) })),
+            ("threads", .array(v.threads.map { .string($0) })),
+            ("last_events", .array(v.lastEvents.map { .string($0) })),
+            ("replay", .string(replay)),
+        ])
+    }
+}

@@ -1,0 +1,160 @@
+import Simulation
+import Verifier
+
+/// A trace: the configuration plus every recorded choice, enough to replay a run exactly.
+///
+/// Format (contract, `ndis-sim trace v1`): UTF-8 text; line 1 `ndis-sim trace v1`; then
+/// `key value` lines; `#` starts a comment line. Keys: `driver`, `scenario`, `strategy`,
+/// `seed`, `max-steps`, optional `expect KIND`, optional `steps N` and `digest HEX` (what
+/// the recording saw), then for each stream `choices NAME COUNT` followed by COUNT
+/// whitespace-separated integers on the following lines, and finally `end`.
+public struct TraceFile: Equatable, Sendable {
+    public static let header = "ndis-sim trace v1"
+
+    public var driver: String
+    public var scenario: String
+    public var strategy: String
+    public var seed: UInt64
+    public var maxSteps: UInt64
+    public var expect: String?
+    public var steps: UInt64?
+    public var digest: String?
+    public var choices: [[UInt32]]
+
+    public init(driver: String, scenario: String, strategy: String, seed: UInt64, maxSteps: UInt64, expect: String?,
+                steps: UInt64?, digest: String?, choices: [[UInt32]]) {
+        self.driver = driver
+        self.scenario = scenario
+        self.strategy = strategy
+        self.seed = seed
+        self.maxSteps = maxSteps
+        self.expect = expect
+        self.steps = steps
+        self.digest = digest
+        self.choices = choices
+    }
+
+    public init(config: RunConfig, result: RunResult) {
+        self.init(driver: config.driver, scenario: config.scenario, strategy: config.strategy, seed: result.seed,
+                  maxSteps: config.maxSteps, expect: result.violation?.kind.name, steps: result.steps, digest: result.digestHex,
+                  choices: result.choices)
+    }
+
+    public var config: RunConfig {
+        var c = RunConfig(driver: driver, scenario: scenario)
+        c.strategy = strategy
+        c.maxSteps = maxSteps
+        return c
+    }
+
+    public func render() -> String {
+        var out = "\(Self.header)\n"
+        out += "# replay: ndis-sim replay FILE\n"
+        out += "driver \(driver)\nscenario \(scenario)\nstrategy \(strategy)\nseed \(seed)\nmax-steps \(maxSteps)\n"
+        if let expect { out += "expect \(expect)\n" }
+        if let steps { out += "steps \(steps)\n" }
+        if let digest { out += "digest \(digest)\n" }
+        for stream in ChoiceStream.allCases {
+            let list = stream.rawValue < choices.count ? choices[stream.rawValue] : []
+            out += "choices \(stream.name) \(list.count)\n"
+            var i = 0
+            while i < list.count {
+                out += list[i..<min(i + 32, list.count)].map(String.init).joined(separator: " ") + "\n"
+                i += 32
+            }
+        }
+        out += "end\n"
+        return out
+    }
+
+    /// Parses a trace; every malformation is a one-line `UsageError`.
+    public static func parse(_ text: String) throws -> TraceFile {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        if lines.last == "" { lines.removeLast() }
+        guard let first = lines.first else { throw UsageError("trace file is empty") }
+        if first != Self.header {
+            if first.hasPrefix("ndis-sim trace v") { throw UsageError("unsupported trace version '\(first.dropFirst(15))' (this ndis-sim reads v1)") }
+            throw UsageError("not an ndis-sim trace (first line must be '\(Self.header)')")
+        }
+        var fields: [String: String] = [:]
+        var choices = Array(repeating: [UInt32](), count: ChoiceStream.allCases.count)
+        var seenStreams = Array(repeating: false, count: ChoiceStream.allCases.count)
+        var ended = false
+        var i = 1
+        while i < lines.count {
+            let lineNo = i + 1
+            let line = lines[i].trimmingCharacters(in: " \t")
+            i += 1
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if ended { throw UsageError("line \(lineNo): text after 'end'") }
+            if line == "end" { ended = true; continue }
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            let key = parts[0]
+            switch key {
+            case "driver", "scenario", "strategy", "seed", "max-steps", "expect", "steps", "digest":
+                guard parts.count == 2 else { throw UsageError("line \(lineNo): '\(key)' takes exactly one value") }
+                guard fields[key] == nil else { throw UsageError("line \(lineNo): '\(key)' given twice") }
+                fields[key] = parts[1]
+            case "choices":
+                guard parts.count == 3, let stream = ChoiceStream.allCases.first(where: { $0.name == parts[1] }),
+                      let count = Int(parts[2]), count >= 0, count <= 50_000_000 else {
+                    throw UsageError("line \(lineNo): expected 'choices schedule|workload|faults COUNT'")
+                }
+                guard !seenStreams[stream.rawValue] else { throw UsageError("line \(lineNo): stream '\(parts[1])' given twice") }
+                seenStreams[stream.rawValue] = true
+                var list: [UInt32] = []
+                list.reserveCapacity(count)
+                while list.count < count {
+                    guard i < lines.count else {
+                        throw UsageError("trace is truncated: stream '\(parts[1])' has \(list.count) of \(count) choices")
+                    }
+                    let dataLine = lines[i]
+                    i += 1
+                    for token in dataLine.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                        guard let v = UInt32(token), v < 1_000_000 else {
+                            throw UsageError("line \(i): '\(token.prefix(20))' is not a choice value (0 to 999999)")
+                        }
+                        list.append(v)
+                    }
+                    if list.count > count { throw UsageError("line \(i): stream '\(parts[1])' has more than \(count) choices") }
+                }
+                choices[stream.rawValue] = list
+            default:
+                throw UsageError("line \(lineNo): unknown key '\(key.prefix(40))'")
+            }
+        }
+        guard ended else { throw UsageError("trace is truncated: no 'end' line") }
+        for key in ["driver", "scenario", "strategy", "seed", "max-steps"] where fields[key] == nil {
+            throw UsageError("trace has no '\(key)' line")
+        }
+        guard let seed = UInt64(fields["seed"]!) else { throw UsageError("seed '\(fields["seed"]!.prefix(30))' is not a number") }
+        guard let maxSteps = UInt64(fields["max-steps"]!), maxSteps > 0, maxSteps <= 100_000_000 else {
+            throw UsageError("max-steps '\(fields["max-steps"]!.prefix(30))' is not a number from 1 to 100000000")
+        }
+        var steps: UInt64?
+        if let s = fields["steps"] {
+            guard let v = UInt64(s) else { throw UsageError("steps '\(s.prefix(30))' is not a number") }
+            steps = v
+        }
+        if let d = fields["digest"], d.count != 16 || UInt64(d, radix: 16) == nil {
+            throw UsageError("digest '\(d.prefix(30))' is not 16 hex digits")
+        }
+        if let e = fields["expect"], ViolationKind.named(e) == nil {
+            throw UsageError("expect '\(e.prefix(40))' is not a violation kind (see 'ndis-sim list')")
+        }
+        for (s, seen) in seenStreams.enumerated() where !seen {
+            throw UsageError("trace has no 'choices \(ChoiceStream(rawValue: s)!.name)' section")
+        }
+        return TraceFile(driver: fields["driver"]!, scenario: fields["scenario"]!, strategy: fields["strategy"]!, seed: seed,
+                         maxSteps: maxSteps, expect: fields["expect"], steps: steps, digest: fields["digest"], choices: choices)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return s
+    }
+}
