@@ -23,7 +23,8 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
         .testTarget(name: "NDISTests", dependencies: ["NDISSim"]),
         .testTarget(name: "VerifierTests", dependencies: ["NDISSim"]),
-        .testTarget(name: "HarnessTests", dependencies: ["NDISSim"]),
+        // Runs the built ndis-sim binary the way a user does, so it depends on it.
+        .testTarget(name: "HarnessTests", dependencies: ["NDISSim", "ndis-sim"]),
         // Sees only the public product, exactly as a user's package would.
         .testTarget(name: "ExampleTests", dependencies: ["NDISSim"]),
     ]

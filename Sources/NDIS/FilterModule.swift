@@ -24,6 +24,10 @@ public final class FilterModule {
     let pauseDone: SimEvent
     let restartDone: SimEvent
     var restartStatus: NDIS_STATUS = .SUCCESS
+    /// Data-path callbacks running right now. NDIS holds a reference on the module for each,
+    /// so it never detaches a module in the middle of one.
+    var dataPathCalls = 0
+    let dataPathIdle: SimEvent
 
     init(id: Int, adapterName: String, eventIDBase: Int) {
         self.id = id
@@ -31,6 +35,7 @@ public final class FilterModule {
         self.adapterName = adapterName
         pauseDone = SimEvent(name: "NdisFPauseComplete(FilterHandle#\(id + 1))", id: eventIDBase)
         restartDone = SimEvent(name: "NdisFRestartComplete(FilterHandle#\(id + 1))", id: eventIDBase + 1)
+        dataPathIdle = SimEvent(name: "data-path callbacks on FilterHandle#\(id + 1) returned", id: eventIDBase - 1)
     }
 }
 

@@ -45,6 +45,8 @@ extension Ndis {
     func callFilterSendNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
         emit(.FilterSendNetBufferLists, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
         let ctx = m.context!
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         inDriver("FilterSendNetBufferLists", irql: flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
             theDriver.FilterSendNetBufferLists(ctx, chain, NDIS_DEFAULT_PORT_NUMBER, flags)
         }
@@ -54,6 +56,8 @@ extension Ndis {
     func callFilterSendNetBufferListsComplete(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
         emit(.FilterSendNetBufferListsComplete, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
         let ctx = m.context!
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         inDriver("FilterSendNetBufferListsComplete", irql: flags & NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
             theDriver.FilterSendNetBufferListsComplete(ctx, chain, flags)
         }
@@ -63,6 +67,8 @@ extension Ndis {
     func callFilterReceiveNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, count: Int, flags: ULONG) {
         emit(.FilterReceiveNetBufferLists, .call, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
         let ctx = m.context!
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         inDriver("FilterReceiveNetBufferLists", irql: flags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
             theDriver.FilterReceiveNetBufferLists(ctx, chain, NDIS_DEFAULT_PORT_NUMBER, ULONG(count), flags)
         }
@@ -72,10 +78,17 @@ extension Ndis {
     func callFilterReturnNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
         emit(.FilterReturnNetBufferLists, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
         let ctx = m.context!
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         inDriver("FilterReturnNetBufferLists", irql: flags & NDIS_RETURN_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
             theDriver.FilterReturnNetBufferLists(ctx, chain, flags)
         }
         emit(.FilterReturnNetBufferLists, .return, module: m.id, flags: flags, handle: m.handle)
+    }
+
+    private func leaveDataPath(_ m: FilterModule) {
+        m.dataPathCalls -= 1
+        if m.dataPathCalls == 0 { m.dataPathIdle.set(scheduler) }
     }
 
     // MARK: The I/O manager

@@ -151,6 +151,10 @@ public final class PnPManager {
 
     private func detach(_ m: FilterModule) {
         ndis.scheduler.preempt()
+        while m.dataPathCalls > 0 {
+            m.dataPathIdle.reset()
+            _ = m.dataPathIdle.waitForDriver(ndis)
+        }
         ndis.transition(m, .filterDetach)
         ndis.callFilterDetach(m)
     }

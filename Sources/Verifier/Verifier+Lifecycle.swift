@@ -86,8 +86,10 @@ extension Verifier {
 
     /// PQ-01: nothing of the filter's may be out when its pause completes (ndis-rules.md 3.7).
     func checkPauseQuiescence(_ module: Int, how: String) {
+        // What the filter originated and NDIS has not given back, and what it queued from
+        // the other edges. Pass-through NBLs it forwarded are the other drivers' to wait for.
         let out = ledger.ids { r in
-            r.module == module && (r.owner == .belowForFilter || r.owner == .aboveForFilter
+            r.module == module && ((r.origin == .filter && (r.owner == .belowForFilter || r.owner == .aboveForFilter))
                 || (r.owner == .filter && !r.inCallback && (r.path == .sendFromAbove || r.path == .receiveFromBelow)))
         }
         if !out.isEmpty {
@@ -101,7 +103,7 @@ extension Verifier {
             }
             let inFlight = out.map { id -> String in
                 let r = ledger[id]!
-                let what = r.owner == .belowForFilter ? "sent down" : r.owner == .aboveForFilter ? "indicated up" : r.path == .sendFromAbove ? "held send from above" : "held receive from below"
+                let what = r.owner == .belowForFilter ? "sent down" : r.owner == .aboveForFilter ? "indicated up" : r.path == .sendFromAbove ? "queued send from above" : "queued receive from below"
                 return "#\(id) \(what)"
             }
             report(.pauseCompletedWithNBLsOutstanding, "pause completed (\(how)) with \(out.count) NBL(s) still out: \(inFlight.prefix(6).joined(separator: ", "))\(why)",

@@ -17,8 +17,10 @@ extension Verifier {
             for n in nbls {
                 precondition(ledger[n.id]?.owner == .aboveForFilter, "model returned NBL #\(n.id) it did not hold")
                 ledger.move(n.id, to: .filter, at: e.step, by: e.api)
+                ledger.update(n.id) { $0.inCallback = true }
                 if ledger[n.id]!.origin == .filter { lastHomeRoute[e.module] = "FilterReturnNetBufferLists" }
             }
+            callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
         case (.FilterReceiveNetBufferLists, .call):
             guard let nbls = chainIDs(e.nbls, api: e.api) else { return }
             ensurePerModule(e.module)
@@ -57,6 +59,7 @@ extension Verifier {
             }
         case (.NdisFReturnNetBufferLists, .call): checkReturnDown(e)
         case (.FilterReturnNetBufferLists, .return):
+            _ = popCallback(e.api, thread: e.thread)
             checkCounter(e.module, expected: nil, at: "FilterReturnNetBufferLists")
         default: break
         }

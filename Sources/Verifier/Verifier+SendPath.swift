@@ -10,8 +10,10 @@ extension Verifier {
             for n in nbls {
                 precondition(ledger[n.id]?.owner == .belowForFilter, "model completed NBL #\(n.id) it did not hold")
                 ledger.move(n.id, to: .filter, at: e.step, by: e.api)
+                ledger.update(n.id) { $0.inCallback = true }
                 if ledger[n.id]!.origin == .filter { lastHomeRoute[e.module] = "FilterSendNetBufferListsComplete" }
             }
+            callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
         case (.FilterSendNetBufferLists, .call):
             guard let nbls = chainIDs(e.nbls, api: e.api) else { return }
             ensurePerModule(e.module)
@@ -38,6 +40,7 @@ extension Verifier {
             }
         case (.NdisFSendNetBufferListsComplete, .call): checkCompleteUpward(e)
         case (.FilterSendNetBufferListsComplete, .return):
+            _ = popCallback(e.api, thread: e.thread)
             checkCounter(e.module, expected: nil, at: "FilterSendNetBufferListsComplete")
         default: break
         }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import Harness
+
+/// The command line as a user meets it: exit codes, reports, traces, bad input.
+@Suite struct CommandLineTests {
+    @Test func npcap2016IsCaughtOnAdapterDisable() throws {
+        let r = try CLI.run(["run", "--driver", "npcap-2016", "--scenario", "adapter-disable-during-send", "--seeds", "1..200"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("call-after-detach") || r.stdout.contains("send-while-not-running"))
+        #expect(r.stdout.contains("replay:      ndis-sim run --driver npcap-2016"))
+    }
+
+    @Test func npcapFirstFixIsCaughtAndTheReportSaysPauseCountsTheWrongCounter() throws {
+        let r = try CLI.run(["run", "--driver", "npcap-2016-first-fix", "--seeds", "1..200", "--json"])
+        #expect(r.status == 1)
+        let json = try jsonWithoutTiming(r.stdout)
+        let violations = json["violations"] as! [[String: Any]]
+        #expect(violations.contains { ($0["rules"] as! [String]).contains("PQ-05") })
+        #expect(violations.contains { ["call-after-detach", "send-while-not-running"].contains($0["kind"] as! String) })
+    }
+
+    @Test func rxInjectHangIsReportedWithTheEventItWaitsOn() throws {
+        let r = try CLI.run(["run", "--driver", "npcap-rx-inject-2016", "--scenario", "rx-inject", "--seeds", "1..50"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("waiter-never-signalled"))
+        #expect(r.stdout.contains("NdisWriteCompleteEvent"))
+    }
+
+    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable"])
+    func referenceRunsClean(_ scenario: String) throws {
+        let r = try CLI.run(["run", "--driver", "reference", "--scenario", scenario, "--seeds", "1..300"])
+        #expect(r.status == 0, "\(r.stdout)")
+    }
+
+    @Test func sameSeedInTwoProcessesGivesIdenticalJSON() throws {
+        let args = ["run", "--driver", "npcap-2016", "--seeds", "1..40", "--json"]
+        let a = try CLI.run(args), b = try CLI.run(args)
+        #expect(a.status == b.status)
+        let ja = try jsonWithoutTiming(a.stdout), jb = try jsonWithoutTiming(b.stdout)
+        #expect(NSDictionary(dictionary: ja).isEqual(to: jb))
+        #expect(ja["digest"] as? String == jb["digest"] as? String)
+    }
+
+    @Test func savedTraceReplaysToTheSameViolationAtTheSameStep() throws {
+        let dir = CLI.temporaryDirectory()
+        let run = try CLI.run(["run", "--driver", "npcap-2016", "--seeds", "1..30", "--save", dir.path, "--json"])
+        #expect(run.status == 1)
+        let first = (try jsonWithoutTiming(run.stdout)["violations"] as! [[String: Any]])[0]
+        let seed = first["seed"] as! Int
+        let file = dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-\(seed).trace")
+        let replay = try CLI.run(["replay", file.path, "--json"])
+        #expect(replay.status == 1)
+        let j = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as! [String: Any]
+        #expect(j["kind"] as? String == first["kind"] as? String)
+        #expect(j["step"] as? Int == first["step"] as? Int)
+        #expect(j["matches_recording"] as? Bool == true)
+    }
+
+    @Test func replayTimelinePrintsEveryStep() throws {
+        let dir = CLI.temporaryDirectory()
+        _ = try CLI.run(["run", "--driver", "npcap-2016", "--seed", "1", "--save", dir.path])
+        let file = dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-1.trace")
+        let r = try CLI.run(["replay", file.path, "--timeline"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("FilterAttach"))
+        #expect(r.stdout.contains("FilterDetach"))
+    }
+
+    @Test(arguments: [
+        (["run", "--driver", "no-such-driver"], "unknown driver"),
+        (["run", "--driver", "reference", "--scenario", "nope"], "unknown scenario"),
+        (["run", "--driver", "reference", "--seeds", "5..1"], "empty"),
+        (["run", "--driver", "reference", "--seeds", "x..3"], "not a non-negative integer"),
+        (["run", "--driver", "reference", "--seed", "-4"], "not a non-negative integer"),
+        (["run", "--driver", "reference", "--bogus"], "unknown option"),
+        (["run"], "needs --driver"),
+        (["frobnicate"], "unknown command"),
+        (["replay", "/no/such/file.trace"], "cannot read"),
+        (["replay"], "takes 1 file argument"),
+    ])
+    func badUsageExitsTwoWithOneLine(_ args: [String], _ reason: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(reason), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(!r.stderr.contains("Fatal error"))
+    }
+
+    @Test func truncatedTraceExitsTwo() throws {
+        let dir = CLI.temporaryDirectory()
+        _ = try CLI.run(["run", "--driver", "npcap-2016", "--seed", "1", "--save", dir.path])
+        let file = dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-1.trace")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let cut = dir.appendingPathComponent("cut.trace")
+        try String(text.prefix(text.count * 2 / 3)).write(to: cut, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["replay", cut.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("truncated"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func listNamesDriversScenariosAndKinds() throws {
+        let r = try CLI.run(["list", "--json"])
+        #expect(r.status == 0)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let drivers = (j["drivers"] as! [[String: Any]]).map { $0["name"] as! String }
+        #expect(drivers.contains("reference") && drivers.contains("npcap-2016") && drivers.contains("npcap-2016-first-fix") && drivers.contains("npcap-rx-inject-2016"))
+        #expect((j["violation_kinds"] as! [[String: Any]]).count >= 30)
+    }
+
+    @Test func helpExitsZero() throws {
+        for args in [["--help"], ["run", "--help"], ["replay", "--help"], ["list", "--help"], ["bench", "--help"]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("ndis-sim"))
+        }
+    }
+}
