@@ -97,8 +97,10 @@ public struct Campaign {
     }
 
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.
+    /// The first `fullReports` failures keep their whole report; later ones keep the verdict
+    /// (kind, rules, step, message), so memory stays small over long campaigns.
     public func run(seeds: ClosedRange<UInt64>, stopAtFirstFailure: Bool = false, runner: Runner = Runner(),
-                    onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
+                    fullReports: Int = 10, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
         var result = CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, seedsRun: 0, events: 0,
                                     steps: 0, failures: [], digest: 0xCBF2_9CE4_8422_2325)
         for seed in seeds {
@@ -108,7 +110,12 @@ public struct Campaign {
             result.steps &+= r.steps
             result.digest = (result.digest ^ r.digest) &* 0x0000_0100_0000_01B3
             onResult?(r)
-            if let v = r.violation {
+            if var v = r.violation {
+                if result.failures.count >= fullReports {
+                    v.lastEvents = []
+                    v.threads = []
+                    v.nblHistories = []
+                }
                 result.failures.append(CampaignFailure(seed: seed, violation: v, replay: replayCommand(seed: seed)))
                 if stopAtFirstFailure { break }
             }

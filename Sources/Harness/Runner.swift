@@ -64,7 +64,9 @@ public final class Runner {
         let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
                                events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,
                                divergence: choices.divergence, timeline: verifier.timeline)
+        verifier.tearDown()
         ndis.tearDown()
+        scheduler.tearDown()
         return result
     }
 }

@@ -70,11 +70,20 @@ public final class Ndis {
         var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
         h = (h ^ UInt64(UInt32(truncatingIfNeeded: (nbls?.id ?? -1) &* 31 &+ thread))) &* 0x0000_0100_0000_01B3
         digest = (h ^ UInt64(status.rawValue) ^ UInt64(truncatingIfNeeded: count << 20)) &* 0x0000_0100_0000_01B3
-        guard let observer else { return }
-        observer.observe(NdisEvent(api: api, phase: phase, step: scheduler.steps, time: scheduler.now, thread: thread,
-                                   module: module, nbls: nbls, count: count, flags: flags, status: status,
-                                   handle: handle, object: object, detail: detail))
-        if observer.stopRequested { scheduler.halt() }
+        if observeAndJudge(NdisEvent(api: api, phase: phase, step: scheduler.steps, time: scheduler.now, thread: thread,
+                                     module: module, nbls: nbls, count: count, flags: flags, status: status,
+                                     handle: handle, object: object, detail: detail)) {
+            scheduler.halt()
+        }
+    }
+
+    /// Shows an event to the verifier; true if the run must stop. Kept apart from the halt so
+    /// no reference to the verifier stays on the stack of a thread that never resumes.
+    @inline(never)
+    private func observeAndJudge(_ e: NdisEvent) -> Bool {
+        guard let observer else { return false }
+        observer.observe(e)
+        return observer.stopRequested
     }
 
     /// Driver code touched an NBL field.
@@ -140,6 +149,7 @@ public final class Ndis {
         for m in modules { m.context = nil }
         modules.removeAll()
         pools.removeAll()
+        objectNames.removeAll()
         miniport.tearDown()
         tcpip.tearDown()
         driver = nil

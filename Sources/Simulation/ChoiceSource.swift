@@ -52,6 +52,12 @@ public final class ChoiceSource {
 
     public var isReplay: Bool { replay != nil }
 
+    /// Drops the recording and the replay input once a run's result has taken its copy.
+    public func tearDown() {
+        recorded = Array(repeating: [], count: recorded.count)
+        replay = nil
+    }
+
     /// A value in `0..<bound`.
     @inline(__always)
     public func choose(_ bound: Int, _ stream: ChoiceStream) -> Int {

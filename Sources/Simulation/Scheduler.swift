@@ -104,6 +104,12 @@ public final class Scheduler {
         }
         current = nil
         recycleZombies()
+        // Threads that never finished will never resume: their stacks go back to the pool
+        // (whatever their frames still referenced is abandoned with them).
+        for t in threads where t.state != .finished && t.stack.base != nil {
+            pool.give(t.stack)
+            t.stack = csim_stack()
+        }
         if halted { return .halted }
         if budgetExceeded { return .stepBudget }
         if threads.contains(where: { $0.state != .finished }) { return .deadlock }
@@ -169,6 +175,15 @@ public final class Scheduler {
     }
 
     public var blockedThreads: [SimThread] { threads.filter { $0.state == .blocked } }
+
+    /// Drops the thread records once a run has been judged.
+    public func tearDown() {
+        threads.removeAll()
+        runnable.removeAll()
+        timers.removeAll()
+        zombies.removeAll()
+        choices.tearDown()
+    }
 
     // MARK: Internals
 

@@ -90,6 +90,15 @@ public final class Verifier: NdisObserver {
                call: "\(event) on FilterHandle#\(module + 1)", module: module)
     }
 
+    /// Frees what the verifier accumulated, once its verdicts have been read.
+    public func tearDown() {
+        ledger.removeAll()
+        recent.removeAll()
+        callbacksInProgress.removeAll()
+        timeline.removeAll()
+        poolByNBL.values.removeAll()
+    }
+
     // MARK: Reporting
 
     func remember(_ e: NdisEvent) {
