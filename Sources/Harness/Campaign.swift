@@ -115,6 +115,7 @@ public struct Campaign {
                     v.lastEvents = []
                     v.threads = []
                     v.nblHistories = []
+                    v.clues = []
                 }
                 result.failures.append(CampaignFailure(seed: seed, violation: v, replay: replayCommand(seed: seed)))
                 if stopAtFirstFailure { break }

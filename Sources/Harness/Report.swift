@@ -19,6 +19,10 @@ public enum Report {
             out += "  NBL history:\n"
             for h in v.nblHistories { out += "    \(h)\n" }
         }
+        if !v.clues.isEmpty {
+            out += "  clues:\n"
+            for c in v.clues { out += "    \(c)\n" }
+        }
         if !v.threads.isEmpty {
             out += "  threads:\n"
             for t in v.threads { out += "    \(t)\n" }
@@ -46,6 +50,7 @@ public enum Report {
             ("module_state", .string(v.moduleState)),
             ("nbl_history", .array(v.nblHistories.map { .string($0) })),
             ("threads", .array(v.threads.map { .string($0) })),
+            ("clues", .array(v.clues.map { .string($0) })),
             ("last_events", .array(v.lastEvents.map { .string($0) })),
             ("replay", .string(replay)),
         ])

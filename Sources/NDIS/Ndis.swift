@@ -86,6 +86,13 @@ public final class Ndis {
         return observer.stopRequested
     }
 
+    /// Driver code read `ProtocolReserved` that TCPIP had written: not a violation by itself
+    /// (the value is garbage to the driver), but the clue to many receive-path hangs.
+    func protocolReservedRead(_ nbl: NET_BUFFER_LIST, writtenByProtocolAt step: UInt64) {
+        guard let t = scheduler.current, t.driverDepth > 0 else { return }
+        observer?.clue("step \(scheduler.steps): \(t.name) in \(t.activity) read ProtocolReserved of NBL #\(nbl.id), which TCPIP, the protocol that owns that area on the receive path, had overwritten at step \(step): whatever the driver stored there before indicating the NBL is gone")
+    }
+
     /// Driver code touched an NBL field.
     @inline(__always)
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {

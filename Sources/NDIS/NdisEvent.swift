@@ -134,6 +134,8 @@ public protocol NdisObserver: AnyObject {
     func observe(_ event: NdisEvent)
     /// A driver read or wrote a field of `nbl`.
     func touched(_ nbl: NET_BUFFER_LIST, write: Bool)
+    /// Something a report should mention if the run goes wrong later.
+    func clue(_ text: String)
     /// The model's own state machine was asked for an invalid transition (ST-01).
     func illegalTransition(module: Int, from: FilterState, event: FilterStateEvent)
     var stopRequested: Bool { get }

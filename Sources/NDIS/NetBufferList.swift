@@ -74,6 +74,9 @@ public final class NET_BUFFER_LIST {
     var _context: [UInt64]
     /// Set when freed; any later touch is a use after free.
     public internal(set) var isFreed = false
+    /// The step at which TCPIP last wrote `ProtocolReserved` (it owns that area on the
+    /// receive path); cleared when the driver writes it again.
+    var _protocolReservedWrittenByProtocolAt: UInt64?
 
     init(id: Int, origin: NBLOrigin, poolIndex: Int, ndis: Ndis, contextSize: Int) {
         self.id = id
@@ -110,11 +113,13 @@ public final class NET_BUFFER_LIST {
     /// receive path that is the protocol above, which writes here (seed 000's lost writer).
     public func ProtocolReserved(_ i: Int) -> UInt64 {
         ndis.touch(self, write: false)
+        if let step = _protocolReservedWrittenByProtocolAt { ndis.protocolReservedRead(self, writtenByProtocolAt: step) }
         switch i { case 0: return _protocolReserved.0; case 1: return _protocolReserved.1; case 2: return _protocolReserved.2; default: return _protocolReserved.3 }
     }
 
     public func setProtocolReserved(_ i: Int, _ value: UInt64) {
         ndis.touch(self, write: true)
+        _protocolReservedWrittenByProtocolAt = nil
         switch i { case 0: _protocolReserved.0 = value; case 1: _protocolReserved.1 = value; case 2: _protocolReserved.2 = value; default: _protocolReserved.3 = value }
     }
 

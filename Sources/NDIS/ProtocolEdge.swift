@@ -64,6 +64,7 @@ public final class ProtocolEdge {
             if ndis.options.protocolWritesProtocolReserved {
                 let mark = 0x7C91_0000_0000_0000 | UInt64(nbl.id)
                 nbl._protocolReserved = (mark, mark &+ 1, mark &+ 2, mark &+ 3)
+                nbl._protocolReservedWrittenByProtocolAt = ndis.scheduler.steps
             }
         }
         if NDIS_TEST_RECEIVE_CANNOT_PEND(flags) { return } // copied; nothing kept

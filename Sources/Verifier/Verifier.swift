@@ -30,6 +30,7 @@ public final class Verifier: NdisObserver {
     var recent: [(event: NdisEvent, state: FilterState?)] = []
     var recentNext = 0
     var poolByNBL = DenseTable()
+    var clues: [String] = []
     static let recentCapacity = 24
 
     public init(ndis: Ndis) {
@@ -85,6 +86,10 @@ public final class Verifier: NdisObserver {
         }
     }
 
+    public func clue(_ text: String) {
+        if clues.count < 8 && !clues.contains(text) { clues.append(text) }
+    }
+
     public func illegalTransition(module: Int, from: FilterState, event: FilterStateEvent) {
         report(.illegalStateTransition, "the model tried '\(event)' on a module in state \(from): the state table has no such cell",
                call: "\(event) on FilterHandle#\(module + 1)", module: module)
@@ -128,7 +133,7 @@ public final class Verifier: NdisObserver {
         violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
                                     message: message, call: call, thread: thread, moduleState: moduleState,
                                     nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
-                                    threads: formatThreads()))
+                                    threads: formatThreads(), clues: clues))
         stopRequested = true
     }
 

@@ -19,6 +19,8 @@ public struct Violation: Sendable {
     public var lastEvents: [String]
     /// Every simulated thread and what it was doing or waiting on.
     public var threads: [String]
+    /// Earlier observations that explain it (e.g. a driver reading a field it does not own).
+    public var clues: [String] = []
 
     public var name: String { kind.name }
 }
