@@ -6,7 +6,7 @@ import Simulation
 public final class Ndis {
     public let scheduler: Scheduler
     public let options: NdisOptions
-    public var observer: NdisObserver?
+    @exclusivity(unchecked) public var observer: NdisObserver?
     public private(set) var driver: FilterDriver?
     public internal(set) var modules: [FilterModule] = []
     public internal(set) var pools: [NblPool] = []
@@ -14,11 +14,11 @@ public final class Ndis {
     public internal(set) var objectNames: [String] = []
     public let adapterName = "Ethernet0"
     /// Rolling digest of every event: equal digests, equal runs.
-    public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
-    public internal(set) var eventCount: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+    @exclusivity(unchecked) public internal(set) var eventCount: UInt64 = 0
     /// Set when the safety phase is over: faults stop and the workload drains.
-    public internal(set) var quietTail = false
-    var nextNblID = 0
+    @exclusivity(unchecked) public internal(set) var quietTail = false
+    @exclusivity(unchecked) var nextNblID = 0
     var nextFileID = 1
     var activeGenerators = 0
 

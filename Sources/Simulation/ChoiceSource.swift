@@ -27,14 +27,14 @@ public struct ReplayDivergence: Error, Equatable, Sendable {
 /// records every draw; a replay hands back the recorded draws. A choice with one option
 /// is not drawn and not recorded, so traces hold only real decisions.
 public final class ChoiceSource {
-    public private(set) var recorded: [[UInt32]]
-    private var generators: [Xoshiro256StarStar]
-    private var replay: [[UInt32]]?
-    private var cursor: [Int]
+    @exclusivity(unchecked) public private(set) var recorded: [[UInt32]]
+    @exclusivity(unchecked) private var generators: [Xoshiro256StarStar]
+    @exclusivity(unchecked) private var replay: [[UInt32]]?
+    @exclusivity(unchecked) private var cursor: [Int]
     /// The first place a replay could not follow its recording, if any.
     public private(set) var divergence: ReplayDivergence?
     /// Set by the scheduler so a divergence can say at which step it happened.
-    public var currentStep: UInt64 = 0
+    @exclusivity(unchecked) public var currentStep: UInt64 = 0
 
     public init(seed: UInt64) {
         generators = ChoiceStream.allCases.map { Xoshiro256StarStar(seed: seed ^ (0xA076_1D64_78BD_642F &* UInt64($0.rawValue + 1))) }

@@ -21,20 +21,20 @@ public enum RunEnd: Sendable, Equatable {
 /// the clock jumps to the next timed wake-up.
 public final class Scheduler {
     public let choices: ChoiceSource
-    public private(set) var now: UInt64 = 0
-    public private(set) var steps: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var now: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var steps: UInt64 = 0
     public var maxSteps: UInt64
-    public private(set) var threads: [SimThread] = []
-    public private(set) var current: SimThread?
-    public private(set) var halted = false
-    public private(set) var budgetExceeded = false
+    @exclusivity(unchecked) public private(set) var threads: [SimThread] = []
+    @exclusivity(unchecked) public private(set) var current: SimThread?
+    @exclusivity(unchecked) public private(set) var halted = false
+    @exclusivity(unchecked) public private(set) var budgetExceeded = false
     /// Rolling digest of every scheduling decision (thread id and step); two runs of a
     /// seed that agree on it took the same path.
-    public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+    @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
 
-    private var runnable: [SimThread] = []
-    private var timers = TimerQueue()
-    private var zombies: [SimThread] = []
+    @exclusivity(unchecked) private var runnable: [SimThread] = []
+    @exclusivity(unchecked) private var timers = TimerQueue()
+    @exclusivity(unchecked) private var zombies: [SimThread] = []
     private let pool: StackPool
     private let rootSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var running = false

@@ -41,25 +41,25 @@ public final class SimThread {
     public let id: Int
     public let name: String
     public let role: ThreadRole
-    public internal(set) var state: ThreadState = .runnable
+    @exclusivity(unchecked) public internal(set) var state: ThreadState = .runnable
     /// Set while blocked.
-    public internal(set) var waitReason: WaitReason?
+    @exclusivity(unchecked) public internal(set) var waitReason: WaitReason?
     /// Simulated IRQL: 0 PASSIVE, 2 DISPATCH.
-    public var irql: UInt8 = 0
+    @exclusivity(unchecked) public var irql: UInt8 = 0
     /// Spin locks held, innermost last.
-    public var heldLocks: [Int] = []
+    @exclusivity(unchecked) public var heldLocks: [Int] = []
     /// Above zero while driver code runs on this thread (inside a callback or a dispatch routine).
-    public var driverDepth: Int = 0
+    @exclusivity(unchecked) public var driverDepth: Int = 0
     /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
-    public var activity: String = ""
+    @exclusivity(unchecked) public var activity: String = ""
 
     var body: (() -> Void)?
     var stack = csim_stack()
     /// Stable storage for the saved stack pointer, outside any Swift access.
     let spSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     /// Bumped on every block so a stale timer cannot wake a later wait.
-    var waitGeneration: UInt64 = 0
-    var timedOut = false
+    @exclusivity(unchecked) var waitGeneration: UInt64 = 0
+    @exclusivity(unchecked) var timedOut = false
     unowned let scheduler: Scheduler
 
     init(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {

@@ -8,14 +8,14 @@ import Simulation
 /// Checkers observe and judge; they never steer the simulation.
 public final class Verifier: NdisObserver {
     unowned let ndis: Ndis
-    var ledger = NBLLedger()
+    @exclusivity(unchecked) var ledger = NBLLedger()
     public private(set) var violations: [Violation] = []
-    public private(set) var stopRequested = false
+    @exclusivity(unchecked) public private(set) var stopRequested = false
     /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
     var pauseBegan: [Bool] = []
     /// `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` calls in progress, with the
     /// chain as delivered and the module state then: judged when they return (SND-07, RCV-08).
-    var callbacksInProgress: [(thread: Int, api: NdisApi, nbls: [NET_BUFFER_LIST], state: FilterState)] = []
+    @exclusivity(unchecked) var callbacksInProgress: [(thread: Int, api: NdisApi, nbls: [NET_BUFFER_LIST], state: FilterState)] = []
 
     /// Pops the innermost callback of `api` in progress on `thread`.
     func popCallback(_ api: NdisApi, thread: Int) -> (nbls: [NET_BUFFER_LIST], state: FilterState)? {
@@ -27,9 +27,9 @@ public final class Verifier: NdisObserver {
     /// The route the last originated NBL of each module came home by (PQ-04).
     var lastHomeRoute: [String] = []
     /// The last events, for reports.
-    var recent: [(event: NdisEvent, state: FilterState?)] = []
-    var recentNext = 0
-    var poolByNBL = DenseTable()
+    @exclusivity(unchecked) var recent: [(event: NdisEvent, state: FilterState?)] = []
+    @exclusivity(unchecked) var recentNext = 0
+    @exclusivity(unchecked) var poolByNBL = DenseTable()
     var clues: [String] = []
     static let recentCapacity = 24
 
