@@ -25,6 +25,9 @@ extension Verifier {
             guard let check = popCallback(e.api, thread: e.thread), check.state != .Running else { return }
             for id in check.nbls.map(\.id) {
                 let r = ledger[id]!
+                // Forwarded down while Pausing (allowed unless strictNoDataPathWhilePausing,
+                // else SND-01 caught it at the send): its completion is the NIC's, not a rejection.
+                if r.history.contains(where: { $0.what == .NdisFSendNetBufferLists }) { continue }
                 if r.owner == .filter {
                     report(.pausedSendNotRejected, "NBL #\(id) arrived while the module was \(check.state) and was still held when FilterSendNetBufferLists returned; it must be completed at once with NDIS_STATUS_PAUSED",
                            call: "FilterSendNetBufferLists(FilterHandle#\(e.module + 1))", module: e.module, nbls: [id])
