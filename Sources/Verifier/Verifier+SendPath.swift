@@ -54,7 +54,7 @@ extension Verifier {
         let call = "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))"
         if m.state != .Running && !(m.state == .Pausing && !ndis.options.strictNoDataPathWhilePausing) {
             let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
-            let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused)
+            let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
             report(.sendWhileNotRunning,
                    "\(originated ? "an originated" : "a forwarded") send while the module is \(m.state)" + (afterPause ? ", after FilterPause began" : ""),
                    extra: originated && afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)
