@@ -21,16 +21,16 @@ import NDIS
 open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     public let ndis: Ndis
     /// Protects `Modules`.
-    let ModuleListLock: NDIS_SPIN_LOCK
-    var Modules: [ReferenceFilterModule] = []
+    public let ModuleListLock: NDIS_SPIN_LOCK
+    public var Modules: [ReferenceFilterModule] = []
     /// Writes in progress, by id (the id is stored in each NBL's context area).
-    var Writes: [ReferenceWrite?] = [nil]
+    public var Writes: [ReferenceWrite?] = [nil]
 
     /// Tag in context word 0 of every NBL this driver allocates.
-    static let OwnTag: UInt64 = 0x5245_4600_0000_0000
+    public static let OwnTag: UInt64 = 0x5245_4600_0000_0000
     /// Context word 1: which path the NBL was originated on.
-    static let SendPath: UInt64 = 1
-    static let ReceivePath: UInt64 = 2
+    public static let SendPath: UInt64 = 1
+    public static let ReceivePath: UInt64 = 2
 
     public required init(ndis: Ndis) {
         self.ndis = ndis
@@ -222,21 +222,14 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
             guard let module = FindModule(open.adapter) else { status = .INVALID_DEVICE_REQUEST; break }
             // The state check and the in-flight count in one step under the lock (PQ-02).
             guard ReferenceIO(module, 1) else { status = .PAUSED; break }
-            guard let nbl = ndis.NdisAllocateNetBufferAndNetBufferList(module.PoolHandle, 0, 0, MDL(Request.frame), 0, Request.frame.count) else {
+            let path = FileObject.SendToReceivePath ? Self.ReceivePath : Self.SendPath
+            guard let nbl = AllocateOriginatedNBL(module, write, Request.frame, path: path) else {
                 DereferenceIO(module, 1)
                 ndis.NdisMSleep(1000)
                 continue
             }
-            let path = FileObject.SendToReceivePath ? Self.ReceivePath : Self.SendPath
-            nbl.SourceHandle = module.FilterHandle
-            nbl.setContext(0, Self.OwnTag | UInt64(write.id))
-            nbl.setContext(1, path)
             ndis.InterlockedIncrement(write.Pending)
-            if FileObject.SendToReceivePath {
-                ndis.NdisFIndicateReceiveNetBufferLists(module.FilterHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 1, 0)
-            } else {
-                ndis.NdisFSendNetBufferLists(module.FilterHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0)
-            }
+            OriginateNBL(module, nbl, path: path)
             sent += 1
         }
         // Drop the writer's own reference; wait for the rest.
@@ -250,11 +243,32 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
         FileObject.FsContext = nil
     }
 
-    func ReleaseWrite(_ write: ReferenceWrite) {
+    /// One NBL for a write, from the module's pool, stamped as ours: `SourceHandle`, the
+    /// owner tag with the write's id, and the path it is originated on. Nil if the pool is low.
+    open func AllocateOriginatedNBL(_ module: ReferenceFilterModule, _ write: ReferenceWrite, _ frame: [UInt8], path: UInt64) -> NET_BUFFER_LIST? {
+        guard let nbl = ndis.NdisAllocateNetBufferAndNetBufferList(module.PoolHandle, 0, 0, MDL(frame), 0, frame.count) else { return nil }
+        nbl.SourceHandle = module.FilterHandle
+        nbl.setContext(0, Self.OwnTag | UInt64(write.id))
+        nbl.setContext(1, path)
+        return nbl
+    }
+
+    /// Hands one originated NBL to NDIS, holding its in-flight reference: indicated up the
+    /// receive path, or sent down. It comes home through `CompleteOriginated`.
+    open func OriginateNBL(_ module: ReferenceFilterModule, _ nbl: NET_BUFFER_LIST, path: UInt64) {
+        if path == Self.ReceivePath {
+            ndis.NdisFIndicateReceiveNetBufferLists(module.FilterHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 1, 0)
+        } else {
+            ndis.NdisFSendNetBufferLists(module.FilterHandle, nbl, NDIS_DEFAULT_PORT_NUMBER, 0)
+        }
+    }
+
+    /// Drops one reference on a write; the last one wakes the writer.
+    open func ReleaseWrite(_ write: ReferenceWrite) {
         if ndis.InterlockedDecrement(write.Pending) == 0 { ndis.NdisSetEvent(write.Done) }
     }
 
-    func FindModule(_ adapter: String) -> ReferenceFilterModule? {
+    open func FindModule(_ adapter: String) -> ReferenceFilterModule? {
         ndis.NdisAcquireSpinLock(ModuleListLock)
         let module = Modules.first { $0.AdapterName == adapter }
         ndis.NdisReleaseSpinLock(ModuleListLock)
@@ -300,10 +314,10 @@ final class ReferenceOpen {
 }
 
 /// One `IRP_MJ_WRITE` in progress: the writer holds one reference, each NBL one more.
-final class ReferenceWrite {
-    let id: Int
-    let Pending = LONG(1)
-    let Done: NDIS_EVENT
+public final class ReferenceWrite {
+    public let id: Int
+    public let Pending = LONG(1)
+    public let Done: NDIS_EVENT
     init(id: Int, done: NDIS_EVENT) {
         self.id = id
         Done = done

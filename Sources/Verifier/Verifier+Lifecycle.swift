@@ -15,6 +15,12 @@ extension Verifier {
             checkAttachReturn(e)
         case (.FilterPause, .call):
             pauseBegan[e.module] = true
+            pauseBeganStep[e.module] = e.step
+        case (.FilterDetach, .call):
+            if let owed = counterOwedAfterPause[e.module] {
+                counterOwedAfterPause[e.module] = nil
+                checkCounter(e.module, expected: 0, at: "\(e.api) began (it read \(owed.counter) when the pause completed by \(owed.how))")
+            }
         case (.FilterPause, .return):
             let m = ndis.modules[e.module]
             if e.status != .SUCCESS && e.status != .PENDING {
@@ -96,10 +102,20 @@ extension Verifier {
             let originated = out.filter { ledger[$0]!.origin == .filter }
             var extra: [String] = []
             var why = ""
+            // Started after FilterPause was entered: a new send or indication slipped in
+            // after the pause had decided (PQ-02), rather than one it failed to wait for.
+            let startedLate = originated.filter { id in
+                ledger[id]!.history.last { $0.what == .NdisFSendNetBufferLists || $0.what == .NdisFIndicateReceiveNetBufferLists }
+                    .map { $0.step >= pauseBeganStep[module] } ?? false
+            }
+            if !startedLate.isEmpty {
+                extra.append("PQ-02")
+                why += "; \(startedLate.map { "#\($0)" }.joined(separator: ",")) started after FilterPause was entered"
+            }
             if let ctx = ndis.modules[module].context, let intro = ndis.driver as? FilterDriverIntrospection,
-               let counter = intro.pauseCounter(ctx), counter != originated.count {
+               let counter = intro.pauseCounter(ctx), counter != originated.count, counter != out.count {
                 extra.append("PQ-05")
-                why = "; the counter FilterPause decides on reads \(counter) while \(originated.count) originated NBL(s) are in flight: pause and the data path do not count the same thing"
+                why += "; the counter FilterPause decides on reads \(counter) while \(originated.count) originated NBL(s) are in flight: pause and the data path do not count the same thing"
             }
             let inFlight = out.map { id -> String in
                 let r = ledger[id]!
@@ -111,7 +127,13 @@ extension Verifier {
             return
         }
         checkBelievedState(module, expectRunning: false, at: how)
-        checkCounter(module, expected: 0, at: how)
+        counterOwedAfterPause[module] = nil
+        if let ctx = ndis.modules[module].context, let intro = ndis.driver as? FilterDriverIntrospection,
+           let counter = intro.pauseCounter(ctx), counter > 0 {
+            counterOwedAfterPause[module] = (counter, how)
+        } else {
+            checkCounter(module, expected: 0, at: how)
+        }
     }
 
     /// ST-06: the driver's own state must agree with NDIS's.

@@ -43,8 +43,14 @@ extension Verifier {
                 return
             }
             if r.origin != .filter {
-                report(.freeOfUnownedNBL, "NBL #\(nbl.id) was not allocated by the filter (it came from \(r.origin == .protocolEdge ? "TCPIP above" : "the NIC below"))",
-                       extra: ["NBL-01"], call: call, module: r.module, nbls: [nbl.id])
+                // Freed where the filter sorts what came back: the completion or return
+                // chain was not handled per NBL (a pass-through NBL taken for its own).
+                let activity = ndis.scheduler.current?.activity ?? ""
+                let sorting = r.origin == .protocolEdge && activity == "FilterSendNetBufferListsComplete" ? ["SND-05"]
+                    : r.origin == .miniportEdge && activity == "FilterReturnNetBufferLists" ? ["RCV-06"] : []
+                report(.freeOfUnownedNBL, "NBL #\(nbl.id) was not allocated by the filter (it came from \(r.origin == .protocolEdge ? "TCPIP above" : "the NIC below"))"
+                       + (sorting.isEmpty ? "" : ", and was freed in \(activity) instead of being passed on"),
+                       extra: ["NBL-01"] + sorting, call: call, module: r.module, nbls: [nbl.id])
             } else if r.owner == .free || nbl.isFreed {
                 report(.freeOfUnownedNBL, "NBL #\(nbl.id) was already freed (a double free)", call: call, module: r.module, nbls: [nbl.id])
             } else if r.owner != .filter {

@@ -39,7 +39,12 @@ extension Verifier {
                 if t.role == .pnp, let m = ndis.modules.last {
                     if m.pausePending {
                         let out = ledger.ids { $0.module == m.id && $0.origin == .filter && ($0.owner == .belowForFilter || $0.owner == .aboveForFilter) }
-                        if out.isEmpty {
+                        let counter: Int? = m.context.flatMap { ctx in (ndis.driver as? FilterDriverIntrospection)?.pauseCounter(ctx) }
+                        if out.isEmpty && counter == 0 {
+                            // Nothing was skipped: the pause pended with nothing left to wait for.
+                            report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came; nothing is in flight and the driver's own counter reads 0, so no completion route will ever complete the pause",
+                                   call: "FilterPause returned PENDING", module: m.id)
+                        } else if out.isEmpty {
                             let route = m.id < lastHomeRoute.count && !lastHomeRoute[m.id].isEmpty ? lastHomeRoute[m.id] : "no completion route"
                             report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came, although every NBL the filter originated is back (the last came home through \(route)): a completion route did not signal the pause",
                                    extra: ["PQ-04"], call: "FilterPause returned PENDING", module: m.id)

@@ -79,7 +79,7 @@ extension Verifier {
         let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
         if m.state != .Running && !(m.state == .Pausing && !ndis.options.strictNoDataPathWhilePausing) {
             if originated {
-                let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused)
+                let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
                 report(.indicateWhileNotRunning, "an originated receive indication while the module is \(m.state)" + (afterPause ? ", after FilterPause began" : ""),
                        extra: afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)
                 return

@@ -27,6 +27,9 @@ extension Verifier {
             guard let check = popCallback(e.api, thread: e.thread), check.state != .Running else { return }
             for id in check.nbls.map(\.id) {
                 let r = ledger[id]!
+                // Forwarded down while Pausing (allowed unless strictNoDataPathWhilePausing,
+                // else SND-01 caught it at the send): its completion is the NIC's, not a rejection.
+                if r.history.contains(where: { $0.what == .NdisFSendNetBufferLists }) { continue }
                 if r.owner == .filter {
                     report(.pausedSendNotRejected, "NBL #\(id) arrived while the module was \(check.state) and was still held when FilterSendNetBufferLists returned; it must be completed at once with NDIS_STATUS_PAUSED",
                            call: "FilterSendNetBufferLists(FilterHandle#\(e.module + 1))", module: e.module, nbls: [id])
@@ -54,7 +57,7 @@ extension Verifier {
         let call = "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))"
         if m.state != .Running && !(m.state == .Pausing && !ndis.options.strictNoDataPathWhilePausing) {
             let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
-            let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused)
+            let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
             report(.sendWhileNotRunning,
                    "\(originated ? "an originated" : "a forwarded") send while the module is \(m.state)" + (afterPause ? ", after FilterPause began" : ""),
                    extra: originated && afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)

@@ -26,6 +26,12 @@ public final class Verifier: NdisObserver {
     }
     /// The route the last originated NBL of each module came home by (PQ-04).
     var lastHomeRoute: [String] = []
+    /// The step at which each module's current pause began (PQ-02).
+    var pauseBeganStep: [UInt64] = []
+    /// A pause that completed with nothing in flight while the driver's counter read more
+    /// than zero: an increment may have raced the pause's decision, and the send it leads
+    /// to is judged when it happens; the count is judged when the module detaches (PQ-05).
+    var counterOwedAfterPause: [(counter: Int, how: String)?] = []
     /// The last events, for reports.
     @exclusivity(unchecked) var recent: [(event: NdisEvent, state: FilterState?)] = []
     @exclusivity(unchecked) var recentNext = 0
@@ -238,6 +244,11 @@ public final class Verifier: NdisObserver {
     }
 
     func ensurePerModule(_ m: Int) {
-        while pauseBegan.count <= m { pauseBegan.append(false); lastHomeRoute.append("") }
+        while pauseBegan.count <= m {
+            pauseBegan.append(false)
+            lastHomeRoute.append("")
+            pauseBeganStep.append(0)
+            counterOwedAfterPause.append(nil)
+        }
     }
 }
