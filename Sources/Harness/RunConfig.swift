@@ -7,7 +7,8 @@ public struct RunConfig: Sendable, Equatable {
     public var scenario: String
     public var strategy: String = "random"
     public var maxSteps: UInt64 = 200_000
-    public var options = NdisOptions()
+    /// Environment knobs; nil means the catalogue driver's own (canaries need theirs).
+    public var options: NdisOptions?
 
     public init(driver: String, scenario: String) {
         self.driver = driver

@@ -43,7 +43,7 @@ public final class Runner {
         guard Strategies.all.contains(where: { $0.name == config.strategy }) else {
             throw UsageError("unknown strategy '\(config.strategy)' (see 'ndis-sim list')")
         }
-        return run(make: driver.make, scenario: scenario, options: config.options, maxSteps: config.maxSteps, seed: seed,
+        return run(make: driver.make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
                    replaying: replaying)
     }
 

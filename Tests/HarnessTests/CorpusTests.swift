@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import NDISSim
+
+/// Every corpus trace replays to exactly the violation it expects, at the recorded step.
+@Suite struct CorpusTests {
+    static let traces: [URL] = {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Corpus/traces")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".trace") }.sorted().map { dir.appendingPathComponent($0) }
+    }()
+
+    @Test func corpusIsNotEmpty() { #expect(Self.traces.count >= 3) }
+
+    @Test(arguments: CorpusTests.traces)
+    func corpusTraceReplaysToItsExpectedViolation(_ url: URL) throws {
+        let trace = try TraceFile.parse(String(contentsOf: url, encoding: .utf8))
+        var c = try Campaign(driver: trace.driver, scenario: trace.scenario)
+        c.maxSteps = trace.maxSteps
+        let r = c.replay(seed: trace.seed, choices: trace.choices)
+        #expect(trace.expect != nil)
+        #expect(r.violation?.kind.name == trace.expect)
+        #expect(r.steps == trace.steps)
+        #expect(r.digestHex == trace.digest)
+        #expect(r.divergence == nil)
+    }
+}
