@@ -129,17 +129,7 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     open func FilterSendNetBufferListsComplete(_ FilterModuleContext: AnyObject, _ NetBufferLists: NET_BUFFER_LIST, _ SendCompleteFlags: ULONG) {
         let module = FilterModuleContext as! ReferenceFilterModule
         // The chain may mix our NBLs with pass-through ones, in any order (SND-05).
-        var passThrough: [NET_BUFFER_LIST] = []
-        var nbl: NET_BUFFER_LIST? = NetBufferLists
-        while let current = nbl {
-            nbl = current.Next
-            current.Next = nil
-            if IsOwnNBL(module, current, path: Self.SendPath) {
-                CompleteOriginated(module, current)
-            } else {
-                passThrough.append(current)
-            }
-        }
+        let passThrough = CompleteOwnNBLs(module, NetBufferLists, path: Self.SendPath)
         if let first = link(passThrough) {
             ndis.NdisFSendNetBufferListsComplete(module.FilterHandle, first, SendCompleteFlags)
             DereferenceIO(module, passThrough.count)
@@ -169,17 +159,7 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     open func FilterReturnNetBufferLists(_ FilterModuleContext: AnyObject, _ NetBufferLists: NET_BUFFER_LIST, _ ReturnFlags: ULONG) {
         let module = FilterModuleContext as! ReferenceFilterModule
         // Per NBL: ours are freed, the rest go back down (RCV-06).
-        var passThrough: [NET_BUFFER_LIST] = []
-        var nbl: NET_BUFFER_LIST? = NetBufferLists
-        while let current = nbl {
-            nbl = current.Next
-            current.Next = nil
-            if IsOwnNBL(module, current, path: Self.ReceivePath) {
-                CompleteOriginated(module, current)
-            } else {
-                passThrough.append(current)
-            }
-        }
+        let passThrough = CompleteOwnNBLs(module, NetBufferLists, path: Self.ReceivePath)
         if let first = link(passThrough) {
             ndis.NdisFReturnNetBufferLists(module.FilterHandle, first, ReturnFlags)
             DereferenceIO(module, passThrough.count)
@@ -187,6 +167,23 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     }
 
     // MARK: Originated NBLs
+
+    /// Walks a completion or return chain NBL by NBL: completes each of ours, and returns
+    /// the others, unlinked, in order. Never decides by the head NBL (SND-05, RCV-06).
+    open func CompleteOwnNBLs(_ module: ReferenceFilterModule, _ chain: NET_BUFFER_LIST, path: UInt64) -> [NET_BUFFER_LIST] {
+        var others: [NET_BUFFER_LIST] = []
+        var nbl: NET_BUFFER_LIST? = chain
+        while let current = nbl {
+            nbl = current.Next
+            current.Next = nil
+            if IsOwnNBL(module, current, path: path) {
+                CompleteOriginated(module, current)
+            } else {
+                others.append(current)
+            }
+        }
+        return others
+    }
 
     /// Ours if we allocated it for this path: the record in our own context area decides,
     /// with `SourceHandle` only as a first filter (RCV-11).

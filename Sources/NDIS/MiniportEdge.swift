@@ -7,15 +7,9 @@ import Simulation
 public final class MiniportEdge {
     public enum State: String, Sendable { case halted, paused, running, pausing }
 
-    struct PendingSend {
-        var nbl: NET_BUFFER_LIST
-        var due: UInt64
-        var module: FilterModule
-    }
-
     public internal(set) var state: State = .halted
     unowned let ndis: Ndis
-    var pendingSends: [PendingSend] = []
+    var pendingSends: DelayedHandBack!
     /// Receive NBLs indicated and not yet back (or an indication still in progress).
     public internal(set) var receivesOutstanding = 0
     let drained: SimEvent
@@ -25,6 +19,9 @@ public final class MiniportEdge {
     init(ndis: Ndis) {
         self.ndis = ndis
         drained = SimEvent(name: "MiniportPause: receives returned and sends completed", id: -10)
+        pendingSends = DelayedHandBack(ndis: ndis, dpcName: "NIC send-complete DPC", delay: ndis.options.sendCompletionDelay,
+                                       handBack: { [unowned self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
+                                       afterwards: { [unowned self] in self.signalIfDrained() })
     }
 
     public var sendsOutstanding: Int { pendingSends.count }
@@ -43,39 +40,7 @@ public final class MiniportEdge {
             deliver(nbls, to: module, flags: irql >= 2 ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0)
             return
         }
-        var latest: UInt64 = 0
-        for nbl in nbls {
-            let due = ndis.now + ndis.delay(ndis.options.sendCompletionDelay)
-            latest = max(latest, due)
-            pendingSends.append(PendingSend(nbl: nbl, due: due, module: module))
-        }
-        let wait = latest - ndis.now
-        ndis.scheduler.spawn("NIC send-complete DPC", role: .dpc) { [unowned self] in
-            self.ndis.scheduler.current!.irql = 2
-            self.ndis.scheduler.sleep(wait)
-            self.completeDueSends()
-        }
-    }
-
-    /// Completes every send that is due, merged across sends, cut into pieces, shuffled.
-    func completeDueSends() {
-        let now = ndis.now
-        var due: [PendingSend] = []
-        var keep: [PendingSend] = []
-        for p in pendingSends { if p.due <= now { due.append(p) } else { keep.append(p) } }
-        pendingSends = keep
-        guard !due.isEmpty else { return }
-        // Completions go to the module that sent; keep the first-seen module order.
-        var modulesInOrder: [FilterModule] = []
-        for p in due where !modulesInOrder.contains(where: { $0 === p.module }) { modulesInOrder.append(p.module) }
-        for m in modulesInOrder {
-            var nbls = due.filter { $0.module === m }.map(\.nbl)
-            ndis.choices.shuffle(&nbls, .workload)
-            for piece in ndis.choices.split(nbls, maxPieces: 3, .workload) {
-                deliver(piece, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL)
-            }
-        }
-        signalIfDrained()
+        pendingSends.hold(nbls, module: module)
     }
 
     private func deliver(_ nbls: [NET_BUFFER_LIST], to m: FilterModule, flags: ULONG) {
@@ -115,13 +80,13 @@ public final class MiniportEdge {
     }
 
     private func signalIfDrained() {
-        if pendingSends.isEmpty && receivesOutstanding == 0 { drained.set(ndis.scheduler) }
+        if pendingSends.count == 0 && receivesOutstanding == 0 { drained.set(ndis.scheduler) }
     }
 
     /// `MiniportPause`: new receives stop; the pause ends once everything is back.
     func pause() {
         state = .pausing
-        while !(pendingSends.isEmpty && receivesOutstanding == 0) {
+        while !(pendingSends.count == 0 && receivesOutstanding == 0) {
             drained.reset()
             _ = drained.wait(ndis.scheduler, timeout: nil)
         }

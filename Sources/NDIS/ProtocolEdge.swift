@@ -8,23 +8,22 @@ import Simulation
 public final class ProtocolEdge {
     public enum State: String, Sendable { case unbound, paused, running, pausing }
 
-    struct Held {
-        var nbl: NET_BUFFER_LIST
-        var due: UInt64
-        var module: FilterModule
-    }
-
     public internal(set) var state: State = .unbound
     public let bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: 1)
     unowned let ndis: Ndis
     public internal(set) var sendsOutstanding = 0
-    var held: [Held] = []
+    var held: DelayedHandBack!
     let drained: SimEvent
     public var sendFrame: [UInt8] = Array(repeating: 0xCD, count: 60)
 
     init(ndis: Ndis) {
         self.ndis = ndis
         drained = SimEvent(name: "TCPIP NetEventPause: sends completed", id: -20)
+        held = DelayedHandBack(ndis: ndis, dpcName: "TCPIP return DPC", delay: ndis.options.returnDelay,
+                               handBack: { [unowned self] m, nbls in
+                                   self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
+                               },
+                               afterwards: {})
     }
 
     public var receivesHeld: Int { held.count }
@@ -75,36 +74,7 @@ public final class ProtocolEdge {
             ndis.callFilterReturnNetBufferLists(module, makeChain(nbls)!, flags: irql >= 2 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0)
             return
         }
-        var latest: UInt64 = 0
-        for nbl in nbls {
-            let due = ndis.now + ndis.delay(ndis.options.returnDelay)
-            latest = max(latest, due)
-            held.append(Held(nbl: nbl, due: due, module: module))
-        }
-        let wait = latest - ndis.now
-        ndis.scheduler.spawn("TCPIP return DPC", role: .dpc) { [unowned self] in
-            self.ndis.scheduler.current!.irql = 2
-            self.ndis.scheduler.sleep(wait)
-            self.returnDue()
-        }
-    }
-
-    /// Returns every due NBL: merged across indications, shuffled, cut into chains.
-    func returnDue() {
-        let now = ndis.now
-        var due: [Held] = []
-        var keep: [Held] = []
-        for h in held { if h.due <= now { due.append(h) } else { keep.append(h) } }
-        held = keep
-        var modulesInOrder: [FilterModule] = []
-        for h in due where !modulesInOrder.contains(where: { $0 === h.module }) { modulesInOrder.append(h.module) }
-        for m in modulesInOrder {
-            var nbls = due.filter { $0.module === m }.map(\.nbl)
-            ndis.choices.shuffle(&nbls, .workload)
-            for piece in ndis.choices.split(nbls, maxPieces: 3, .workload) {
-                ndis.callFilterReturnNetBufferLists(m, makeChain(piece)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
-            }
-        }
+        held.hold(nbls, module: module)
     }
 
     /// `NetEventPause`: no new sends; done once every send has completed.

@@ -1,0 +1,68 @@
+import Simulation
+
+/// NBLs an edge keeps for a while before handing them back to the filter: each gets its own
+/// random due time, each batch its own DPC, and when a DPC fires it hands back everything
+/// due by then, merged across batches, shuffled and cut into chains, module by module.
+/// Send completions (the NIC) and receive returns (TCPIP) both work this way.
+final class DelayedHandBack {
+    struct Held {
+        var nbl: NET_BUFFER_LIST
+        var due: UInt64
+        var module: FilterModule
+    }
+
+    unowned let ndis: Ndis
+    let dpcName: String
+    let delay: ClosedRange<Int>
+    /// Delivers one chain to the module's handler (on the DPC's thread).
+    let handBack: (FilterModule, [NET_BUFFER_LIST]) -> Void
+    /// Runs after a DPC handed back its share (e.g. to end a pause that waits for a drain).
+    let afterwards: () -> Void
+    private(set) var held: [Held] = []
+
+    init(ndis: Ndis, dpcName: String, delay: ClosedRange<Int>, handBack: @escaping (FilterModule, [NET_BUFFER_LIST]) -> Void,
+         afterwards: @escaping () -> Void) {
+        self.ndis = ndis
+        self.dpcName = dpcName
+        self.delay = delay
+        self.handBack = handBack
+        self.afterwards = afterwards
+    }
+
+    var count: Int { held.count }
+
+    func removeAll() { held.removeAll() }
+
+    /// Keeps `nbls` (already unlinked) and schedules their hand-back.
+    func hold(_ nbls: [NET_BUFFER_LIST], module: FilterModule) {
+        var latest: UInt64 = 0
+        for nbl in nbls {
+            let due = ndis.now + ndis.delay(delay)
+            latest = max(latest, due)
+            held.append(Held(nbl: nbl, due: due, module: module))
+        }
+        let wait = latest - ndis.now
+        ndis.scheduler.spawn(dpcName, role: .dpc) { [unowned self] in
+            self.ndis.scheduler.current!.irql = 2
+            self.ndis.scheduler.sleep(wait)
+            self.handBackDue()
+        }
+    }
+
+    private func handBackDue() {
+        let now = ndis.now
+        var due: [Held] = []
+        var keep: [Held] = []
+        for h in held { if h.due <= now { due.append(h) } else { keep.append(h) } }
+        held = keep
+        guard !due.isEmpty else { return }
+        var modulesInOrder: [FilterModule] = []
+        for h in due where !modulesInOrder.contains(where: { $0 === h.module }) { modulesInOrder.append(h.module) }
+        for m in modulesInOrder {
+            var nbls = due.filter { $0.module === m }.map(\.nbl)
+            ndis.choices.shuffle(&nbls, .workload)
+            for piece in ndis.choices.split(nbls, maxPieces: 3, .workload) { handBack(m, piece) }
+        }
+        afterwards()
+    }
+}
