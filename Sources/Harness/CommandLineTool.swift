@@ -66,7 +66,7 @@ public struct CommandLineTool {
 
     public func main(_ args: [String]) -> Int32 {
         guard let command = args.first else {
-            out(Self.usage + "\n")
+            err("ndis-sim: no command given (commands: list, run, replay, bench; see 'ndis-sim --help')\n")
             return 2
         }
         let rest = Array(args.dropFirst())

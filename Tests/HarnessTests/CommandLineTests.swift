@@ -76,6 +76,7 @@ import Testing
         (["run", "--driver", "reference", "--bogus"], "unknown option"),
         (["run"], "needs --driver"),
         (["frobnicate"], "unknown command"),
+        ([], "no command given"),
         (["replay", "/no/such/file.trace"], "cannot read"),
         (["replay"], "takes 1 file argument"),
     ])
