@@ -25,7 +25,7 @@ public indirect enum JSON: Equatable, Sendable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .uint(let u): out += String(u)
-        case .double(let d): out += d.isFinite ? String(format3(d)) : "null"
+        case .double(let d): out += d.isFinite ? fixed6(d) : "null"
         case .string(let s): JSON.escape(s, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
@@ -57,14 +57,14 @@ public indirect enum JSON: Equatable, Sendable {
         out += "\n" + String(repeating: " ", count: indent * level)
     }
 
-    private func format3(_ d: Double) -> String {
-        // Three decimals, no locale, no exponent for the magnitudes we print.
-        let scaled = (d * 1000).rounded()
+    private func fixed6(_ d: Double) -> String {
+        // Six decimals, no locale, no exponent for the magnitudes we print.
+        let scaled = (d * 1_000_000).rounded()
         let sign = scaled < 0 ? "-" : ""
         let a = abs(scaled)
-        let whole = Int64(a / 1000), frac = Int64(a.truncatingRemainder(dividingBy: 1000))
+        let whole = Int64(a / 1_000_000), frac = Int64(a.truncatingRemainder(dividingBy: 1_000_000))
         let f = String(frac)
-        return sign + String(whole) + "." + String(repeating: "0", count: 3 - f.count) + f
+        return sign + String(whole) + "." + String(repeating: "0", count: 6 - f.count) + f
     }
 
     static func escape(_ s: String, into out: inout String) {
