@@ -82,6 +82,14 @@ public struct Campaign {
         inCatalog = true
     }
 
+    /// The configuration a trace file records.
+    public var runConfig: RunConfig {
+        var c = RunConfig(driver: driverName, scenario: scenario.name)
+        c.strategy = strategy
+        c.maxSteps = maxSteps
+        return c
+    }
+
     /// The command that replays `seed`.
     public func replayCommand(seed: UInt64) -> String {
         if inCatalog {

@@ -23,7 +23,8 @@ public struct CommandLineTool {
       ndis-sim list [--json]
       ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
                    [--max-steps N] [--json] [--save DIR]
-      ndis-sim replay FILE [--timeline] [--json]
+      ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
+      ndis-sim shrink FILE [-o OUT]
       ndis-sim bench [--json] [--seeds N]
 
     exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input.
@@ -40,7 +41,15 @@ public struct CommandLineTool {
       --strategy NAME   scheduling strategy (default random; see 'ndis-sim list')
       --max-steps N     step budget per run (default 200000)
       --json            print one JSON object instead
-      --save DIR        write a trace file per failing seed into DIR
+      --save DIR        write a trace file per failing seed into DIR, plus a shrunk
+                        trace (.shrunk.trace) for the first seed of each violation kind
+    """
+
+    static let shrinkHelp = """
+    ndis-sim shrink FILE [-o OUT]
+      Shrinks a failing trace to a smaller one (fewer steps, fewer and smaller choices) that
+      still shows the same violation kind, by editing its choice sequence and re-running.
+      Deterministic; progress on stderr. Writes OUT, or prints the trace if -o is not given.
     """
 
     static let replayHelp = """
@@ -66,7 +75,7 @@ public struct CommandLineTool {
 
     public func main(_ args: [String]) -> Int32 {
         guard let command = args.first else {
-            err("ndis-sim: no command given (commands: list, run, replay, bench; see 'ndis-sim --help')\n")
+            err("ndis-sim: no command given (commands: list, run, replay, shrink, bench; see 'ndis-sim --help')\n")
             return 2
         }
         let rest = Array(args.dropFirst())
@@ -76,11 +85,12 @@ public struct CommandLineTool {
             case "run": return try run(rest)
             case "replay": return try replay(rest)
             case "bench": return try bench(rest)
+            case "shrink": return try shrink(rest)
             case "help", "--help", "-h":
                 out(Self.usage + "\n")
                 return 0
             default:
-                throw UsageError("unknown command '\(command.prefix(40))' (commands: list, run, replay, bench; see 'ndis-sim --help')")
+                throw UsageError("unknown command '\(command.prefix(40))' (commands: list, run, replay, shrink, bench; see 'ndis-sim --help')")
             }
         } catch let e as UsageError {
             err("ndis-sim: \(e.description)\n")
@@ -206,6 +216,7 @@ public struct CommandLineTool {
         let json = flags["--json"] != nil
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         var saveError: String?
+        var shrunkKinds: [String] = []
         let result = campaign.run(seeds: seeds) { r in
             guard let v = r.violation else { return }
             if !json {
@@ -218,6 +229,12 @@ public struct CommandLineTool {
                 let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
                 do { try TraceFile(config: config, result: r).render().write(to: file, atomically: true, encoding: .utf8) }
                 catch { saveError = "cannot write \(file.path)" }
+                if !shrunkKinds.contains(v.kind.name), let small = Shrinker(campaign: campaign).shrink(seed: r.seed, choices: r.choices) {
+                    shrunkKinds.append(v.kind.name)
+                    let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).shrunk.trace")
+                    do { try TraceFile(config: config, result: small.result).render().write(to: shrunk, atomically: true, encoding: .utf8) }
+                    catch { saveError = "cannot write \(shrunk.path)" }
+                }
             }
         }
         let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
@@ -266,9 +283,7 @@ public struct CommandLineTool {
             out(Self.replayHelp + "\n"); return 0
         }
         let path = pos[0]
-        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trace file '\(path.prefix(120))'") }
-        guard let text = String(data: data, encoding: .utf8) else { throw UsageError("trace file '\(path.prefix(120))' is not UTF-8 text") }
-        let trace = try TraceFile.parse(text)
+        let trace = try loadTrace(path)
         var campaign = try Campaign(driver: trace.driver, scenario: trace.scenario)
         guard Strategies.all.contains(where: { $0.name == trace.strategy }) else {
             throw UsageError("trace names unknown strategy '\(trace.strategy.prefix(40))'")
@@ -312,6 +327,42 @@ public struct CommandLineTool {
             for n in notes { out("note: \(n)\n") }
         }
         return r.violation == nil ? 0 : 1
+    }
+
+    // MARK: shrink
+
+    func shrink(_ args: [String]) throws -> Int32 {
+        guard let (flags, pos) = try options(args, command: "shrink", values: ["-o"], switches: [], positional: 1) else {
+            out(Self.shrinkHelp + "\n"); return 0
+        }
+        let trace = try loadTrace(pos[0])
+        var campaign = try Campaign(driver: trace.driver, scenario: trace.scenario)
+        campaign.strategy = trace.strategy
+        campaign.maxSteps = trace.maxSteps
+        let before = campaign.replay(seed: trace.seed, choices: trace.choices)
+        guard let v = before.violation else { throw UsageError("the trace shows no violation: nothing to shrink") }
+        let kind = trace.expect ?? v.kind.name
+        err("shrinking \(pos[0]): \(kind), \(before.steps) steps, \(before.choices.reduce(0) { $0 + $1.count }) choices\n")
+        var last = 0
+        guard let small = Shrinker(campaign: campaign).shrink(seed: trace.seed, choices: trace.choices, kind: kind, progress: { p in
+            if p.runs - last >= 200 { last = p.runs; self.err("  \(p.runs) runs: \(p.steps) steps, \(p.choices) choices\n") }
+        }) else {
+            throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink")
+        }
+        err("done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices\n")
+        let text = TraceFile(config: campaign.runConfig, result: small.result).render()
+        if let o = flags["-o"] {
+            do { try text.write(toFile: o, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(o.prefix(120))'") }
+        } else {
+            out(text)
+        }
+        return 1
+    }
+
+    func loadTrace(_ path: String) throws -> TraceFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trace file '\(path.prefix(120))'") }
+        guard let text = String(data: data, encoding: .utf8) else { throw UsageError("trace file '\(path.prefix(120))' is not UTF-8 text") }
+        return try TraceFile.parse(text)
     }
 
     // MARK: bench

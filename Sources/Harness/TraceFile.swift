@@ -69,6 +69,15 @@ public struct TraceFile: Equatable, Sendable {
 
     /// Parses a trace; every malformation is a one-line `UsageError`.
     public static func parse(_ text: String) throws -> TraceFile {
+        do {
+            return try parseLines(text)
+        } catch let e as UsageError where !text.isEmpty && !text.hasSuffix("\n") && !e.description.hasPrefix("trace is truncated") {
+            // A file cut mid-line: say so first, the detail second.
+            throw UsageError("trace is truncated (its last line is incomplete): \(e.description)")
+        }
+    }
+
+    private static func parseLines(_ text: String) throws -> TraceFile {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         if lines.last == "" { lines.removeLast() }
         guard let first = lines.first else { throw UsageError("trace file is empty") }
@@ -98,7 +107,7 @@ public struct TraceFile: Equatable, Sendable {
             case "choices":
                 guard parts.count == 3, let stream = ChoiceStream.allCases.first(where: { $0.name == parts[1] }),
                       let count = Int(parts[2]), count >= 0, count <= 50_000_000 else {
-                    throw UsageError("line \(lineNo): expected 'choices schedule|workload|faults COUNT'")
+                    throw UsageError("line \(lineNo): expected 'choices schedule|workload|faults|timing COUNT'")
                 }
                 guard !seenStreams[stream.rawValue] else { throw UsageError("line \(lineNo): stream '\(parts[1])' given twice") }
                 seenStreams[stream.rawValue] = true

@@ -60,8 +60,8 @@ final class DelayedHandBack {
         for h in due where !modulesInOrder.contains(where: { $0 === h.module }) { modulesInOrder.append(h.module) }
         for m in modulesInOrder {
             var nbls = due.filter { $0.module === m }.map(\.nbl)
-            ndis.choices.shuffle(&nbls, .workload)
-            for piece in ndis.choices.split(nbls, maxPieces: 3, .workload) { handBack(m, piece) }
+            ndis.choices.shuffle(&nbls, .timing)
+            for piece in ndis.choices.split(nbls, maxPieces: 3, .timing) { handBack(m, piece) }
         }
         afterwards()
     }

@@ -55,7 +55,7 @@ public final class MiniportEdge {
             guard state == .running, let m = ndis.currentModule,
                   m.state == .Running || m.state == .Pausing || m.state == .Paused || m.state == .Restarting
             else { continue }
-            let n = 1 + ndis.choices.choose(3, .workload)
+            let n = 1 + ndis.choices.choose(3, .timing)
             let nbls = (0..<n).map { _ in ndis.makeEdgeNBL(origin: .miniportEdge, frame: receiveFrame) }
             let resources = ndis.fault(ndis.options.receiveResourcesPercent)
             let flags = NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL | (resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0)

@@ -57,7 +57,7 @@ public final class Ndis {
 
     @inline(__always)
     func delay(_ range: ClosedRange<Int>) -> UInt64 {
-        UInt64(choices.between(range, .workload))
+        UInt64(choices.between(range, .timing))
     }
 
     // MARK: Events

@@ -39,7 +39,7 @@ public final class ProtocolEdge {
             let late = !normal && (m.state == .Pausing || m.state == .Paused || m.state == .Restarting)
                 && ndis.fault(ndis.options.lateSendPercent)
             guard normal || late else { continue }
-            let n = 1 + ndis.choices.choose(3, .workload)
+            let n = 1 + ndis.choices.choose(3, .timing)
             let nbls = (0..<n).map { _ -> NET_BUFFER_LIST in
                 let nbl = ndis.makeEdgeNBL(origin: .protocolEdge, frame: sendFrame)
                 nbl._sourceHandle = bindingHandle

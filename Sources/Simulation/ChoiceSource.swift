@@ -1,15 +1,20 @@
 /// The named streams a run draws from. Each is derived from the seed separately, so a
-/// change in how the workload draws does not reshuffle the schedule, and the other way round.
+/// change in how one is drawn does not reshuffle the others (and a shrinker that edits one
+/// does not shift the rest): `schedule` picks threads, `workload` shapes the scenario when
+/// it is set up (writers, packet counts, the PnP script), `timing` draws delays and the
+/// cutting and shuffling of completion chains while it runs, `faults` injects faults.
 public enum ChoiceStream: Int, CaseIterable, Sendable {
     case schedule = 0
     case workload = 1
     case faults = 2
+    case timing = 3
 
     public var name: String {
         switch self {
         case .schedule: return "schedule"
         case .workload: return "workload"
         case .faults: return "faults"
+        case .timing: return "timing"
         }
     }
 }
@@ -90,12 +95,13 @@ public final class ChoiceSource {
         return v
     }
 
-    /// True with probability `numerator / denominator`; integer ratios, no floats.
+    /// True with probability `numerator / denominator`; integer ratios, no floats. The
+    /// smallest draw means false, so a shrunk trace (all zeros) takes no optional path.
     @inline(__always)
     public func chance(_ numerator: Int, _ denominator: Int, _ stream: ChoiceStream) -> Bool {
         if numerator <= 0 { return false }
         if numerator >= denominator { return true }
-        return choose(denominator, stream) < numerator
+        return choose(denominator, stream) >= denominator - numerator
     }
 
     /// A value in the closed range.

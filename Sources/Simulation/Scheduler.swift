@@ -169,8 +169,9 @@ public final class Scheduler {
         runnable.append(t)
     }
 
-    /// Sleeps the current thread for `ticks` of virtual time.
+    /// Sleeps the current thread for `ticks` of virtual time. Zero ticks is a no-op.
     public func sleep(_ ticks: UInt64) {
+        guard ticks > 0 else { return }
         block(WaitReason(kind: .sleep, name: "sleep", objectID: -1), timeout: ticks)
     }
 

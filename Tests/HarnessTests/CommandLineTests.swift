@@ -55,16 +55,39 @@ import Testing
         #expect(j["kind"] as? String == first["kind"] as? String)
         #expect(j["step"] as? Int == first["step"] as? Int)
         #expect(j["matches_recording"] as? Bool == true)
+        // --save also wrote the shrunk trace of that first failure, and it replays the same kind.
+        let shrunk = dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-\(seed).shrunk.trace")
+        let s = try CLI.run(["replay", shrunk.path, "--json"])
+        let js = try JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as! [String: Any]
+        #expect(js["kind"] as? String == first["kind"] as? String)
+        #expect((js["steps"] as! Int) < (j["steps"] as! Int))
+    }
+
+    @Test func shrinkWritesASmallerTraceThatReplays() throws {
+        let file = try savedTrace()
+        let out = file.deletingLastPathComponent().appendingPathComponent("small.trace")
+        let r = try CLI.run(["shrink", file.path, "-o", out.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("done after"))
+        let replay = try CLI.run(["replay", out.path])
+        #expect(replay.status == 1)
+        #expect(!replay.stdout.contains("note:"))
+    }
+
+    /// A saved (not shrunk) trace of npcap-2016's first failing seed.
+    func savedTrace() throws -> URL {
+        let dir = CLI.temporaryDirectory()
+        let run = try CLI.run(["run", "--driver", "npcap-2016", "--seeds", "1..30", "--save", dir.path, "--json"])
+        let seed = try jsonWithoutTiming(run.stdout)["first_failing_seed"] as! Int
+        return dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-\(seed).trace")
     }
 
     @Test func replayTimelinePrintsEveryStep() throws {
-        let dir = CLI.temporaryDirectory()
-        _ = try CLI.run(["run", "--driver", "npcap-2016", "--seed", "1", "--save", dir.path])
-        let file = dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-1.trace")
+        let file = try savedTrace()
         let r = try CLI.run(["replay", file.path, "--timeline"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("FilterAttach"))
-        #expect(r.stdout.contains("FilterDetach"))
+        #expect(r.stdout.contains("FilterPause"))
     }
 
     @Test(arguments: [
@@ -89,11 +112,9 @@ import Testing
     }
 
     @Test func truncatedTraceExitsTwo() throws {
-        let dir = CLI.temporaryDirectory()
-        _ = try CLI.run(["run", "--driver", "npcap-2016", "--seed", "1", "--save", dir.path])
-        let file = dir.appendingPathComponent("npcap-2016-adapter-disable-during-send-1.trace")
+        let file = try savedTrace()
         let text = try String(contentsOf: file, encoding: .utf8)
-        let cut = dir.appendingPathComponent("cut.trace")
+        let cut = file.deletingLastPathComponent().appendingPathComponent("cut.trace")
         try String(text.prefix(text.count * 2 / 3)).write(to: cut, atomically: true, encoding: .utf8)
         let r = try CLI.run(["replay", cut.path])
         #expect(r.status == 2)

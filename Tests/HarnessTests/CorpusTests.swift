@@ -11,7 +11,10 @@ import Testing
         return names.filter { $0.hasSuffix(".trace") }.sorted().map { dir.appendingPathComponent($0) }
     }()
 
-    @Test func corpusIsNotEmpty() { #expect(Self.traces.count >= 3) }
+    @Test func corpusHasATraceForEveryDriverMeantToFail() {
+        let names = Set(Self.traces.map { $0.deletingPathExtension().lastPathComponent })
+        for d in DriverCatalog.all where d.kind != .correct { #expect(names.contains(d.name), "no corpus trace for \(d.name)") }
+    }
 
     @Test(arguments: CorpusTests.traces)
     func corpusTraceReplaysToItsExpectedViolation(_ url: URL) throws {

@@ -32,19 +32,16 @@ import NDISSim
         let rule = try #require(entry.rule)
         let config = Self.config(entry)
         let runner = Runner()
-        var firstCaught: (seed: UInt64, violation: Violation)?
+        var caught: [(seed: UInt64, violation: Violation)] = []
         for seed in Self.canarySeeds {
-            if let v = try runner.run(config, seed: seed).violation {
-                firstCaught = (seed, v)
-                break
-            }
+            if let v = try runner.run(config, seed: seed).violation { caught.append((seed, v)) }
         }
-        let caught = try #require(firstCaught, "\(name) ran clean on seeds \(Self.canarySeeds) of \(entry.scenario): \(rule) is not caught")
-        let v = caught.violation
-        #expect(v.rules.contains(rule),
-                "\(name), seed \(caught.seed): caught as \(v.kind.name) \(v.rules), which does not name \(rule): \(v.message)")
-        #expect(entry.expectedKinds.contains(v.kind.name),
-                "\(name), seed \(caught.seed): caught as \(v.kind.name), expected one of \(entry.expectedKinds): \(v.message)")
+        #expect(!caught.isEmpty, "\(name) ran clean on seeds \(Self.canarySeeds) of \(entry.scenario): \(rule) is not caught")
+        // Caught with the rule's id in the report, as one of the kinds it is meant to show.
+        // (A race canary may also show the rule's consequences first on some seeds, e.g. the
+        // freed pool a check-then-act writer goes on to use.)
+        let named = caught.first { $0.violation.rules.contains(rule) && entry.expectedKinds.contains($0.violation.kind.name) }
+        #expect(named != nil, "\(name): no seed of \(Self.canarySeeds) was caught naming \(rule) as one of \(entry.expectedKinds); caught as \(caught.map { "\($0.violation.kind.name) \($0.violation.rules)" })")
     }
 
     // MARK: The catalogue

@@ -1,0 +1,118 @@
+import Simulation
+import Verifier
+
+/// Shrinks a failing trace to a smaller one that still shows the same violation kind, by
+/// editing the recorded choice sequence itself (as Hypothesis does): delete spans, zero and
+/// lower values, re-run, keep what still fails, repeat until nothing helps. A run past the
+/// end of its recording takes the smallest choice (0), so dropping a tail is always valid.
+///
+/// "Smaller" is, in order: fewer steps, fewer recorded choices, a smaller sum of choices.
+/// Deterministic: the same input gives the same output, and shrinking a shrunk trace
+/// gives it back unchanged.
+public struct Shrinker {
+    public struct Progress {
+        public var runs: Int
+        public var steps: UInt64
+        public var choices: Int
+    }
+
+    public var maxRuns = 20_000
+    let campaign: Campaign
+    let runner = Runner()
+
+    public init(campaign: Campaign) {
+        self.campaign = campaign
+    }
+
+    struct Candidate {
+        var choices: [[UInt32]]
+        var result: RunResult
+        var key: (UInt64, Int, UInt64) {
+            (result.steps, choices.reduce(0) { $0 + $1.count }, choices.reduce(UInt64(0)) { $0 + $1.reduce(UInt64(0)) { $0 + UInt64($1) } })
+        }
+    }
+
+    /// Shrinks `choices` of `seed`; `kind` is the violation to keep (default: the one it shows).
+    public func shrink(seed: UInt64, choices: [[UInt32]], kind: String? = nil, progress: ((Progress) -> Void)? = nil) -> (choices: [[UInt32]], result: RunResult, runs: Int)? {
+        let first = campaign.replay(seed: seed, runner: runner, choices: choices)
+        guard let v = first.violation else { return nil }
+        let target = kind ?? v.kind.name
+        guard v.kind.name == target else { return nil }
+        var best = Candidate(choices: first.choices, result: first)
+        var runs = 0
+        var bounded = campaign
+
+        func consider(_ c: [[UInt32]]) -> Bool {
+            guard runs < maxRuns else { return false }
+            runs += 1
+            // A candidate that runs longer than the best so far cannot win: stop it there.
+            bounded.maxSteps = max(1, best.result.steps)
+            let r = bounded.replay(seed: seed, runner: runner, choices: c)
+            guard let v = r.violation, v.kind.name == target, r.divergence == nil else { return false }
+            // What the run really consumed is the canonical form of the candidate.
+            let cand = Candidate(choices: r.choices, result: r)
+            guard cand.key < best.key else { return false }
+            best = cand
+            progress?(Progress(runs: runs, steps: best.result.steps, choices: best.key.1))
+            return true
+        }
+
+        var improved = true
+        while improved && runs < maxRuns {
+            improved = false
+            for s in 0..<best.choices.count {
+                // Delete spans, big to small, from the end (later choices depend on earlier ones).
+                var span = max(1, best.choices[s].count / 2)
+                while span >= 1 {
+                    var i = best.choices[s].count - span
+                    while i >= 0 {
+                        var c = best.choices
+                        if i + span <= c[s].count {
+                            c[s].removeSubrange(i..<(i + span))
+                            if consider(c) { improved = true }
+                        }
+                        i -= span
+                    }
+                    span /= 2
+                }
+                // Zero a whole tail: from here on, the smallest choice everywhere.
+                var k = best.choices[s].count - 1
+                while k >= 0 {
+                    var c = best.choices
+                    if k < c[s].count && c[s][k...].contains(where: { $0 != 0 }) {
+                        for j in k..<c[s].count { c[s][j] = 0 }
+                        if consider(c) { improved = true }
+                    }
+                    k -= 1
+                }
+                // Lower values: zero, then the smallest that still fails by bisection, then by one.
+                var i = 0
+                while i < best.choices[s].count {
+                    let v = best.choices[s][i]
+                    if v > 0 {
+                        var c = best.choices
+                        c[s][i] = 0
+                        if consider(c) {
+                            improved = true
+                        } else {
+                            var lo: UInt32 = 1, hi = v
+                            while lo < hi && i < best.choices[s].count {
+                                let mid = lo + (hi - lo) / 2
+                                var c = best.choices
+                                c[s][i] = mid
+                                if consider(c) { improved = true; hi = mid } else { lo = mid + 1 }
+                            }
+                            if i < best.choices[s].count, best.choices[s][i] == v {
+                                var c = best.choices
+                                c[s][i] = v - 1
+                                if consider(c) { improved = true }
+                            }
+                        }
+                    }
+                    i += 1
+                }
+            }
+        }
+        return (best.choices, best.result, runs)
+    }
+}
