@@ -294,7 +294,10 @@ public struct CommandLineTool {
         let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline)
         var notes: [String] = []
         if let d = r.divergence {
-            notes.append("the run diverged from the recording at step \(d.step): the \(d.stream.name) choice #\(d.index) was \(d.recorded) but only \(d.bound) options existed")
+            throw UsageError("the trace does not fit \(trace.driver) on \(trace.scenario): at step \(d.step) its \(d.stream.name) choice #\(d.index) is \(d.recorded), but only \(d.bound) options exist there")
+        }
+        if let range = trace.firstDivergence(from: r.checkpoints) {
+            notes.append("the replay left the recording between step \(range.from) and step \(range.to) (the first checkpoint that differs): the driver or the model behaves differently from when it was recorded")
         }
         if let s = trace.steps, s != r.steps { notes.append("the recording ran \(s) steps, this replay \(r.steps)") }
         if let d = trace.digest, d != r.digestHex { notes.append("the recording's digest was \(d), this replay's is \(r.digestHex)") }

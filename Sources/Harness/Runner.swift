@@ -22,6 +22,8 @@ public struct RunResult: Sendable {
     public var divergence: ReplayDivergence?
     /// Every event, one line each, when asked for.
     public var timeline: [String] = []
+    /// The event digest every `Ndis.checkpointSteps` steps.
+    public var checkpoints: [UInt64] = []
 
     public var digestHex: String {
         let s = String(digest, radix: 16)
@@ -63,7 +65,7 @@ public final class Runner {
         let digest = (scheduler.digest ^ ndis.digest.rotated) &* 0x9E37_79B9_7F4A_7C15
         let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
                                events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,
-                               divergence: choices.divergence, timeline: verifier.timeline)
+                               divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints)
         verifier.tearDown()
         ndis.tearDown()
         scheduler.tearDown()

@@ -20,6 +20,9 @@ public struct TraceFile: Equatable, Sendable {
     public var steps: UInt64?
     public var digest: String?
     public var choices: [[UInt32]]
+    /// The event digest every `checkpointSteps` steps of the recorded run.
+    public var checkpoints: [UInt64] = []
+    public var checkpointSteps: UInt64 = 32
 
     public init(driver: String, scenario: String, strategy: String, seed: UInt64, maxSteps: UInt64, expect: String?,
                 steps: UInt64?, digest: String?, choices: [[UInt32]]) {
@@ -38,6 +41,7 @@ public struct TraceFile: Equatable, Sendable {
         self.init(driver: config.driver, scenario: config.scenario, strategy: config.strategy, seed: result.seed,
                   maxSteps: config.maxSteps, expect: result.violation?.kind.name, steps: result.steps, digest: result.digestHex,
                   choices: result.choices)
+        checkpoints = result.checkpoints
     }
 
     public var config: RunConfig {
@@ -45,6 +49,24 @@ public struct TraceFile: Equatable, Sendable {
         c.strategy = strategy
         c.maxSteps = maxSteps
         return c
+    }
+
+    static func hex(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    /// The first checkpoint at which a replay's differ: the range of steps to blame.
+    public func firstDivergence(from other: [UInt64]) -> (from: UInt64, to: UInt64)? {
+        guard !checkpoints.isEmpty else { return nil }
+        for i in 0..<min(checkpoints.count, other.count) where checkpoints[i] != other[i] {
+            return (UInt64(i) * checkpointSteps, UInt64(i + 1) * checkpointSteps)
+        }
+        if checkpoints.count != other.count {
+            let i = min(checkpoints.count, other.count)
+            return (UInt64(i) * checkpointSteps, UInt64(i + 1) * checkpointSteps)
+        }
+        return nil
     }
 
     public func render() -> String {
@@ -61,6 +83,14 @@ public struct TraceFile: Equatable, Sendable {
             while i < list.count {
                 out += list[i..<min(i + 32, list.count)].map(String.init).joined(separator: " ") + "\n"
                 i += 32
+            }
+        }
+        if !checkpoints.isEmpty {
+            out += "checkpoints \(checkpointSteps) \(checkpoints.count)\n"
+            var i = 0
+            while i < checkpoints.count {
+                out += checkpoints[i..<min(i + 8, checkpoints.count)].map(Self.hex).joined(separator: " ") + "\n"
+                i += 8
             }
         }
         out += "end\n"
@@ -89,6 +119,9 @@ public struct TraceFile: Equatable, Sendable {
         var choices = Array(repeating: [UInt32](), count: ChoiceStream.allCases.count)
         var seenStreams = Array(repeating: false, count: ChoiceStream.allCases.count)
         var ended = false
+        var checkpoints: [UInt64] = []
+        var checkpointSteps: UInt64 = 32
+        var seenCheckpoints = false
         var i = 1
         while i < lines.count {
             let lineNo = i + 1
@@ -128,6 +161,26 @@ public struct TraceFile: Equatable, Sendable {
                     if list.count > count { throw UsageError("line \(i): stream '\(parts[1])' has more than \(count) choices") }
                 }
                 choices[stream.rawValue] = list
+            case "checkpoints":
+                guard parts.count == 3, let every = UInt64(parts[1]), every >= 1, every <= 1_000_000,
+                      let count = Int(parts[2]), count >= 0, count <= 10_000_000 else {
+                    throw UsageError("line \(lineNo): expected 'checkpoints STEPS COUNT'")
+                }
+                guard !seenCheckpoints else { throw UsageError("line \(lineNo): 'checkpoints' given twice") }
+                seenCheckpoints = true
+                checkpointSteps = every
+                while checkpoints.count < count {
+                    guard i < lines.count else { throw UsageError("trace is truncated: \(checkpoints.count) of \(count) checkpoints") }
+                    let dataLine = lines[i]
+                    i += 1
+                    for token in dataLine.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                        guard token.count == 16, let v = UInt64(token, radix: 16) else {
+                            throw UsageError("line \(i): '\(token.prefix(20))' is not a 16-digit checkpoint")
+                        }
+                        checkpoints.append(v)
+                    }
+                    if checkpoints.count > count { throw UsageError("line \(i): more than \(count) checkpoints") }
+                }
             default:
                 throw UsageError("line \(lineNo): unknown key '\(key.prefix(40))'")
             }
@@ -154,8 +207,11 @@ public struct TraceFile: Equatable, Sendable {
         for (s, seen) in seenStreams.enumerated() where !seen {
             throw UsageError("trace has no 'choices \(ChoiceStream(rawValue: s)!.name)' section")
         }
-        return TraceFile(driver: fields["driver"]!, scenario: fields["scenario"]!, strategy: fields["strategy"]!, seed: seed,
-                         maxSteps: maxSteps, expect: fields["expect"], steps: steps, digest: fields["digest"], choices: choices)
+        var trace = TraceFile(driver: fields["driver"]!, scenario: fields["scenario"]!, strategy: fields["strategy"]!, seed: seed,
+                              maxSteps: maxSteps, expect: fields["expect"], steps: steps, digest: fields["digest"], choices: choices)
+        trace.checkpoints = checkpoints
+        trace.checkpointSteps = checkpointSteps
+        return trace
     }
 }
 

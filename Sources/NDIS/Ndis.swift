@@ -16,6 +16,10 @@ public final class Ndis {
     /// Rolling digest of every event: equal digests, equal runs.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
     @exclusivity(unchecked) public internal(set) var eventCount: UInt64 = 0
+    /// The event digest at every `checkpointSteps`-th step: a replay that compares them
+    /// can say between which two steps it left the recording.
+    @exclusivity(unchecked) public private(set) var checkpoints: [UInt64] = []
+    public static let checkpointSteps: UInt64 = 32
     /// Set when the safety phase is over: faults stop and the workload drains.
     @exclusivity(unchecked) public internal(set) var quietTail = false
     @exclusivity(unchecked) var nextNblID = 0
@@ -70,6 +74,7 @@ public final class Ndis {
         var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
         h = (h ^ UInt64(UInt32(truncatingIfNeeded: (nbls?.id ?? -1) &* 31 &+ thread))) &* 0x0000_0100_0000_01B3
         digest = (h ^ UInt64(status.rawValue) ^ UInt64(truncatingIfNeeded: count << 20)) &* 0x0000_0100_0000_01B3
+        if scheduler.steps >= UInt64(checkpoints.count + 1) &* Self.checkpointSteps { checkpoints.append(digest) }
         if observeAndJudge(NdisEvent(api: api, phase: phase, step: scheduler.steps, time: scheduler.now, thread: thread,
                                      module: module, nbls: nbls, count: count, flags: flags, status: status,
                                      handle: handle, object: object, detail: detail)) {

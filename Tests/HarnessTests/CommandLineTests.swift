@@ -122,6 +122,33 @@ import Testing
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func aChoiceOutOfRangeIsRefusedAndAChangedRunSaysWhereItLeftTheRecording() throws {
+        let file = try savedTrace()
+        let text = try String(contentsOf: file, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let i = lines.firstIndex { $0.hasPrefix("choices schedule") }! + 1
+        var values = lines[i].split(separator: " ").map(String.init)
+        // A value no scheduling decision can take: the trace does not fit, exit 2.
+        values[0] = "999"
+        lines[i] = values.joined(separator: " ")
+        let bad = file.deletingLastPathComponent().appendingPathComponent("bad.trace")
+        try lines.joined(separator: "\n").write(to: bad, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["replay", bad.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("does not fit"))
+        // A value in range but different: the run changes, and the replay says from where.
+        var alt = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var v2 = alt[i].split(separator: " ").map(String.init)
+        let k = v2.count - 1
+        v2[k] = v2[k] == "0" ? "1" : "0"
+        alt[i] = v2.joined(separator: " ")
+        let changed = file.deletingLastPathComponent().appendingPathComponent("changed.trace")
+        try alt.joined(separator: "\n").write(to: changed, atomically: true, encoding: .utf8)
+        let c = try CLI.run(["replay", changed.path])
+        #expect(c.status != 2)
+        #expect(c.stdout.contains("left the recording between step") || c.stdout.contains("note:"), "\(c.stdout.suffix(400))")
+    }
+
     @Test func listNamesDriversScenariosAndKinds() throws {
         let r = try CLI.run(["list", "--json"])
         #expect(r.status == 0)
