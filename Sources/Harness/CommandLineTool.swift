@@ -53,12 +53,13 @@ public struct CommandLineTool {
     """
 
     static let replayHelp = """
-    ndis-sim replay FILE [--timeline] [--json]
-      Re-runs a trace file (written by 'run --save') and prints its violation; exits 1 if
-      the run shows a violation, 0 if not. Says so if the run no longer matches the
-      recording (a different step count or digest, or a violation other than 'expect').
-      --timeline   also print every step
-      --json       print one JSON object instead
+    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
+      Re-runs a trace file (written by 'run --save' or 'shrink') and prints its violation;
+      exits 1 if the run shows a violation, 0 if not. Says so if the run no longer matches
+      the recording, and between which steps it left it.
+      --timeline       also print every step
+      --json           print one JSON object instead
+      --html OUT.html  write a self-contained swimlane diagram of the run
     """
 
     static let listHelp = """
@@ -279,7 +280,7 @@ public struct CommandLineTool {
     // MARK: replay
 
     func replay(_ args: [String]) throws -> Int32 {
-        guard let (flags, pos) = try options(args, command: "replay", values: [], switches: ["--timeline", "--json"], positional: 1) else {
+        guard let (flags, pos) = try options(args, command: "replay", values: ["--html"], switches: ["--timeline", "--json"], positional: 1) else {
             out(Self.replayHelp + "\n"); return 0
         }
         let path = pos[0]
@@ -291,7 +292,11 @@ public struct CommandLineTool {
         campaign.strategy = trace.strategy
         campaign.maxSteps = trace.maxSteps
         let timeline = flags["--timeline"] != nil
-        let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline)
+        let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline || flags["--html"] != nil)
+        if let html = flags["--html"] {
+            let page = HTMLTimeline.render(trace: trace, result: r, replay: "ndis-sim replay \(path)")
+            do { try page.write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
+        }
         var notes: [String] = []
         if let d = r.divergence {
             throw UsageError("the trace does not fit \(trace.driver) on \(trace.scenario): at step \(d.step) its \(d.stream.name) choice #\(d.index) is \(d.recorded), but only \(d.bound) options exist there")
@@ -318,10 +323,10 @@ public struct CommandLineTool {
                 ("violation", r.violation.map { Report.json($0, seed: trace.seed, replay: replayCmd) } ?? .null),
                 ("replay", .string(replayCmd)),
             ]
-            if timeline { fields.append(("timeline", .array(r.timeline.map { .string($0) }))) }
+            if timeline { fields.append(("timeline", .array(r.timeline.map { .string($0.text) }))) }
             out(JSON.object(fields).render() + "\n")
         } else {
-            if timeline { out(r.timeline.joined(separator: "\n") + "\n\n") }
+            if flags["--timeline"] != nil { out(r.timeline.map(\.text).joined(separator: "\n") + "\n\n") }
             if let v = r.violation {
                 out(Report.text(v, seed: trace.seed, replay: replayCmd))
             } else {

@@ -20,8 +20,8 @@ public struct RunResult: Sendable {
     public var choices: [[UInt32]]
     /// For replays: where the recording could not be followed.
     public var divergence: ReplayDivergence?
-    /// Every event, one line each, when asked for.
-    public var timeline: [String] = []
+    /// Every event, when asked for.
+    public var timeline: [TimelineEntry] = []
     /// The event digest every `Ndis.checkpointSteps` steps.
     public var checkpoints: [UInt64] = []
 

@@ -45,15 +45,13 @@ public final class Verifier: NdisObserver {
 
     // MARK: NdisObserver
 
-    /// Record every event as a timeline line (replay --timeline).
+    /// Record every event for a timeline (replay --timeline, --html).
     public var recordsTimeline = false
-    public private(set) var timeline: [String] = []
+    public private(set) var timeline: [TimelineEntry] = []
 
     public func observe(_ e: NdisEvent) {
         remember(e)
-        if recordsTimeline {
-            timeline.append(describe(e, state: e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil))
-        }
+        if recordsTimeline { timeline.append(timelineEntry(e)) }
         switch e.api {
         case .NdisFSendNetBufferLists, .FilterSendNetBufferLists, .FilterSendNetBufferListsComplete,
              .NdisFSendNetBufferListsComplete:
