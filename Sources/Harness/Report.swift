@@ -10,7 +10,11 @@ public enum Report {
         out += "VIOLATION \(v.kind.name) [\(v.rules.joined(separator: ", "))] (\(v.kind.severity.rawValue))\n"
         out += "  \(v.message)\n"
         out += "  rule:        \(v.kind.summary)\n"
-        if let bc = v.kind.bugCheck { out += "  on Windows:  \(bc)\n" }
+        if let check = BugCheck.forKind(v.kind.name) {
+            out += "  bug check:   " + check.lines.joined(separator: "\n               ") + "\n"
+        } else if let bc = v.kind.bugCheck {
+            out += "  on Windows:  \(bc)\n"
+        }
         out += "  call:        \(v.call)\n"
         out += "  thread:      \(v.thread)\n"
         out += "  module:      \(v.moduleState)\n"
@@ -44,7 +48,13 @@ public enum Report {
             ("step", .uint(v.step)),
             ("time", .uint(v.time)),
             ("message", .string(v.message)),
-            ("bug_check", v.kind.bugCheck.map { .string($0) } ?? .null),
+            ("bug_check", BugCheck.forKind(v.kind.name).map { b in
+                .object([("code", .string("0x" + String(b.code, radix: 16, uppercase: true))), ("name", .string(b.name)),
+                         ("parameter1", b.parameter1.map { .string("0x" + String($0, radix: 16, uppercase: true)) } ?? .null),
+                         ("arguments", .array(b.arguments.map { .object([("value", .string("0x" + String($0.value, radix: 16, uppercase: true))), ("meaning", .string($0.meaning))]) })),
+                         ("when", .string(b.when))])
+            } ?? .null),
+            ("on_windows", v.kind.bugCheck.map { .string($0) } ?? .null),
             ("call", .string(v.call)),
             ("thread", .string(v.thread)),
             ("module_state", .string(v.moduleState)),

@@ -29,11 +29,11 @@ extension Verifier {
             for t in blocked {
                 let reason = t.waitReason?.name ?? "?"
                 if t.activity == "FilterDetach" {
-                    report(.detachNeverReturned, "FilterDetach is blocked on '\(reason)' and never returns", call: "FilterDetach", module: moduleOfCurrentWork())
+                    report(.detachNeverReturned, "FilterDetach is blocked on '\(reason)' and never returns", call: "FilterDetach", module: moduleOfCurrentWork(), on: t)
                     return true
                 }
                 if t.activity == "FilterPause" {
-                    report(.pauseNeverCompleted, "FilterPause is blocked on '\(reason)' and never returns", call: "FilterPause", module: moduleOfCurrentWork())
+                    report(.pauseNeverCompleted, "FilterPause is blocked on '\(reason)' and never returns", call: "FilterPause", module: moduleOfCurrentWork(), on: t)
                     return true
                 }
                 if t.role == .pnp, let m = ndis.modules.last {
@@ -43,25 +43,25 @@ extension Verifier {
                         if out.isEmpty && counter == 0 {
                             // Nothing was skipped: the pause pended with nothing left to wait for.
                             report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came; nothing is in flight and the driver's own counter reads 0, so no completion route will ever complete the pause",
-                                   call: "FilterPause returned PENDING", module: m.id)
+                                   call: "FilterPause returned PENDING", module: m.id, on: t)
                         } else if out.isEmpty {
                             let route = m.id < lastHomeRoute.count && !lastHomeRoute[m.id].isEmpty ? lastHomeRoute[m.id] : "no completion route"
                             report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came, although every NBL the filter originated is back (the last came home through \(route)): a completion route did not signal the pause",
-                                   extra: ["PQ-04"], call: "FilterPause returned PENDING", module: m.id)
+                                   extra: ["PQ-04"], call: "FilterPause returned PENDING", module: m.id, on: t)
                         } else {
                             report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came; \(out.count) originated NBL(s) are still out",
-                                   call: "FilterPause returned PENDING", module: m.id, nbls: out)
+                                   call: "FilterPause returned PENDING", module: m.id, nbls: out, on: t)
                         }
                         return true
                     }
                     if m.restartPending {
                         report(.pnpOperationHung, "FilterRestart returned PENDING and NdisFRestartComplete never came", extra: ["ST-05"],
-                               call: "FilterRestart returned PENDING", module: m.id)
+                               call: "FilterRestart returned PENDING", module: m.id, on: t)
                         return true
                     }
                     let held = ledger.ids { ($0.owner == .filter && $0.origin != .filter) }
                     report(.pnpOperationHung, "the PnP manager waits forever on '\(reason)'" + (held.isEmpty ? "" : "; the filter still holds \(held.count) NBL(s) from the other edges"),
-                           extra: held.isEmpty ? [] : ["LIVE-06"], call: "PnP", module: m.id, nbls: held)
+                           extra: held.isEmpty ? [] : ["LIVE-06"], call: "PnP", module: m.id, nbls: held, on: t)
                     return true
                 }
             }
@@ -71,10 +71,10 @@ extension Verifier {
             guard let w = t.waitReason else { continue }
             switch w.kind {
             case .spinLock:
-                report(.lockDeadlock, "\(t.name) waits forever for spin lock '\(w.name)'", call: "NdisAcquireSpinLock(\(w.name))")
+                report(.lockDeadlock, "\(t.name) waits forever for spin lock '\(w.name)'", call: "NdisAcquireSpinLock(\(w.name))", on: t)
             default:
                 report(.waiterNeverSignalled, "\(t.name) waits forever on '\(w.name)'" + (t.activity.isEmpty ? "" : " in \(t.activity)") + ": nothing left in the system will ever set it",
-                       call: "NdisWaitEvent(\(w.name))", module: ndis.modules.last?.id ?? -1)
+                       call: "NdisWaitEvent(\(w.name))", module: ndis.modules.last?.id ?? -1, on: t)
             }
             return true
         }

@@ -121,10 +121,11 @@ public final class Verifier: NdisObserver {
     }
 
     /// Records a violation and, for the first one, asks the run to stop.
-    func report(_ kind: ViolationKind, _ message: String, extra: [String] = [], call: String, module: Int = -1, nbls: [Int] = []) {
+    func report(_ kind: ViolationKind, _ message: String, extra: [String] = [], call: String, module: Int = -1, nbls: [Int] = [],
+                on blamed: SimThread? = nil) {
         var rules = kind.rules
         for r in extra where !rules.contains(r) { rules.append(r) }
-        let t = ndis.scheduler.current
+        let t = blamed ?? ndis.scheduler.current
         let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
         let moduleState: String
         if module >= 0 && module < ndis.modules.count {
