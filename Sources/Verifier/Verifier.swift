@@ -125,6 +125,12 @@ public final class Verifier: NdisObserver {
                 on blamed: SimThread? = nil) {
         var rules = kind.rules
         for r in extra where !rules.contains(r) { rules.append(r) }
+        var nbls = nbls
+        if nbls.isEmpty && kind.severity == .liveness {
+            // A hang names no NBL of its own: show what the filter originated last, and how
+            // it came home (or did not).
+            nbls = Array(ledger.ids { $0.origin == .filter }.suffix(4))
+        }
         let t = blamed ?? ndis.scheduler.current
         let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
         let moduleState: String

@@ -28,4 +28,15 @@ import Testing
         #expect(r.digestHex == trace.digest)
         #expect(r.divergence == nil)
     }
+
+    @Test(arguments: CorpusTests.traces)
+    func corpusReportsCarryTheReplayCommandTheStateAndTheNBLHistory(_ url: URL) {
+        var out = ""
+        let status = CommandLineTool(out: { out += $0 }, err: { _ in }).main(["replay", url.path])
+        #expect(status == 1)
+        #expect(out.contains("replay:      ndis-sim replay \(url.path)"))
+        #expect(out.contains("module:      "))
+        #expect(!out.contains("note:"), "the replay matches its recording")
+        if !url.lastPathComponent.hasPrefix("canary-") { #expect(out.contains("NBL history:")) }
+    }
 }
