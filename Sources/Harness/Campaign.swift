@@ -58,6 +58,8 @@ public struct Campaign {
     public var options: NdisOptions
     public var maxSteps: UInt64 = 200_000
     public var strategy = "random"
+    /// PCT's bug depth.
+    public var depth = 3
     let make: (Ndis) -> FilterDriver
     let inCatalog: Bool
 
@@ -86,6 +88,7 @@ public struct Campaign {
     public var runConfig: RunConfig {
         var c = RunConfig(driver: driverName, scenario: scenario.name)
         c.strategy = strategy
+        c.depth = depth
         c.maxSteps = maxSteps
         return c
     }
@@ -94,14 +97,17 @@ public struct Campaign {
     public func replayCommand(seed: UInt64) -> String {
         if inCatalog {
             let steps = maxSteps == 200_000 ? "" : " --max-steps \(maxSteps)"
-            return "ndis-sim run --driver \(driverName) --scenario \(scenario.name) --seed \(seed)\(steps)"
+            let strat = strategy == "random" ? "" : " --strategy \(strategy)" + (strategy == "pct" ? " --depth \(depth)" : "")
+            return "ndis-sim run --driver \(driverName) --scenario \(scenario.name) --seed \(seed)\(strat)\(steps)"
         }
         return "Campaign(name: \"\(driverName)\", scenario: .named(\"\(scenario.name)\")!) { ... }.replay(seed: \(seed))"
     }
 
     /// Runs one seed.
-    public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false) -> RunResult {
-        runner.run(make: make, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline)
+    public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
+                       recordDecisions: Bool = false) -> RunResult {
+        runner.run(make: make, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
+                   strategy: strategy == "exhaustive" ? "random" : strategy, depth: depth, recordDecisions: recordDecisions)
     }
 
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.

@@ -22,7 +22,7 @@ public struct CommandLineTool {
     usage:
       ndis-sim list [--json]
       ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
-                   [--max-steps N] [--json] [--save DIR]
+                   [--depth D] [--max-steps N] [--json] [--save DIR]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
       ndis-sim bench [--json] [--seeds N]
@@ -38,9 +38,14 @@ public struct CommandLineTool {
       the full report of the first failure, and a summary.
       --seed N          one seed
       --seeds A..B      seeds A to B inclusive
-      --strategy NAME   scheduling strategy (default random; see 'ndis-sim list')
+      --strategy NAME   random (default), pct or swarm (see 'ndis-sim list')
+      --depth D         PCT's bug depth (default 3)
       --max-steps N     step budget per run (default 200000)
       --json            print one JSON object instead
+      --preemptions K   exhaustive: at most K preemptions per schedule (default 2)
+      --max-schedules N exhaustive: stop after N schedules per seed (default 200000)
+      --small           exhaustive: explore the all-zero configuration (one writer, one
+                        packet, an immediate disable, no other traffic) instead of the seed's
       --save DIR        write a trace file per failing seed into DIR, plus a shrunk
                         trace (.shrunk.trace) for the first seed of each violation kind
     """
@@ -189,13 +194,20 @@ public struct CommandLineTool {
     // MARK: run
 
     func run(_ args: [String]) throws -> Int32 {
-        guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--max-steps", "--save"],
-                                           switches: ["--json"]) else { out(Self.runHelp + "\n"); return 0 }
+        guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
+                                                    "--preemptions", "--max-schedules"],
+                                           switches: ["--json", "--small"]) else { out(Self.runHelp + "\n"); return 0 }
         guard let driverName = flags["--driver"] else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
         var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"])
         if let s = flags["--strategy"] {
             guard Strategies.all.contains(where: { $0.name == s }) else { throw UsageError("unknown strategy '\(s.prefix(40))' (see 'ndis-sim list')") }
             campaign.strategy = s
+        }
+        if let d = flags["--depth"] {
+            let v = try Self.parseNumber(d, "--depth")
+            guard v >= 1 && v <= 20 else { throw UsageError("--depth must be from 1 to 20") }
+            guard campaign.strategy == "pct" else { throw UsageError("--depth is for --strategy pct") }
+            campaign.depth = Int(v)
         }
         if let m = flags["--max-steps"] {
             let v = try Self.parseNumber(m, "--max-steps")
@@ -215,6 +227,12 @@ public struct CommandLineTool {
             saveDir = url
         }
         let json = flags["--json"] != nil
+        if campaign.strategy == "exhaustive" {
+            return try exhaustive(campaign, seeds: seeds, flags: flags, json: json)
+        }
+        for f in ["--preemptions", "--max-schedules", "--small"] where flags[f] != nil {
+            throw UsageError("\(f) is for --strategy exhaustive")
+        }
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         var saveError: String?
         var shrunkKinds: [String] = []
@@ -226,6 +244,7 @@ public struct CommandLineTool {
             if let saveDir, saveError == nil {
                 var config = RunConfig(driver: campaign.driverName, scenario: campaign.scenario.name)
                 config.strategy = campaign.strategy
+                config.depth = campaign.depth
                 config.maxSteps = campaign.maxSteps
                 let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
                 do { try TraceFile(config: config, result: r).render().write(to: file, atomically: true, encoding: .utf8) }
@@ -253,6 +272,62 @@ public struct CommandLineTool {
                 + (result.firstFailingSeed.map { ", first failing seed \($0)" } ?? "") + "\n")
         }
         return result.failures.isEmpty ? 0 : 1
+    }
+
+    /// `--strategy exhaustive`: every schedule of each seed's configuration, within the bound.
+    func exhaustive(_ campaign: Campaign, seeds: ClosedRange<UInt64>, flags: [String: String], json: Bool) throws -> Int32 {
+        var explorer = Explorer(campaign: campaign)
+        if let p = flags["--preemptions"] {
+            let v = try Self.parseNumber(p, "--preemptions")
+            guard v <= 10 else { throw UsageError("--preemptions must be from 0 to 10") }
+            explorer.preemptionBound = Int(v)
+        }
+        if let m = flags["--max-schedules"] {
+            let v = try Self.parseNumber(m, "--max-schedules")
+            guard v >= 1 && v <= 100_000_000 else { throw UsageError("--max-schedules must be from 1 to 100000000") }
+            explorer.maxSchedules = Int(v)
+        }
+        let small = flags["--small"] != nil
+        let runner = Runner()
+        var rows: [JSON] = []
+        var found = false
+        var totalSchedules = 0
+        let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
+        for seed in seeds {
+            let base = small ? [] : campaign.replay(seed: seed, runner: runner).choices
+            let r = explorer.explore(seed: seed, base: base, runner: runner)
+            totalSchedules += r.schedules
+            let config = small ? "the all-zero configuration" : "seed \(seed)'s configuration"
+            if let v = r.violation?.violation {
+                found = true
+                if !json {
+                    out("seed \(seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] in schedule #\(r.schedules) of \(config) (\(explorer.preemptionBound) preemptions at most): \(v.message)\n")
+                    if let dir = flags["--save"] {
+                        let url = URL(fileURLWithPath: dir)
+                        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+                        let file = url.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed)-exhaustive.trace")
+                        var c = campaign.runConfig
+                        c.strategy = "random"
+                        try? TraceFile(config: c, result: r.violation!).render().write(to: file, atomically: true, encoding: .utf8)
+                    }
+                }
+            } else if !json {
+                out("seed \(seed): \(r.schedules) schedule(s) of \(config), \(r.exhausted ? "space exhausted" : "budget reached, not exhausted"), no violation (longest \(r.longestSchedule) decisions, at most \(explorer.preemptionBound) preemptions)\n")
+            }
+            rows.append(.object([("seed", .uint(seed)), ("schedules", .int(Int64(r.schedules))), ("exhausted", .bool(r.exhausted)),
+                                 ("kind", r.violation?.violation.map { .string($0.kind.name) } ?? .null),
+                                 ("step", r.violation?.violation.map { .uint($0.step) } ?? .null)]))
+        }
+        let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
+        if json {
+            out(JSON.object([("driver", .string(campaign.driverName)), ("scenario", .string(campaign.scenario.name)),
+                             ("strategy", .string("exhaustive")), ("preemptions", .int(Int64(explorer.preemptionBound))),
+                             ("small", .bool(small)), ("seeds_run", .int(Int64(seeds.count))), ("schedules", .int(Int64(totalSchedules))),
+                             ("explorations", .array(rows)), ("elapsed_seconds", .double(elapsed))]).render() + "\n")
+        } else {
+            out("\(campaign.driverName) on \(campaign.scenario.name) (exhaustive, \(explorer.preemptionBound) preemptions): \(totalSchedules) schedule(s) over \(seeds.count) configuration(s), \(found ? "violation found" : "no violation")\n")
+        }
+        return found ? 1 : 0
     }
 
     func runJSON(_ r: CampaignResult, elapsed: Double) -> JSON {
@@ -290,6 +365,7 @@ public struct CommandLineTool {
             throw UsageError("trace names unknown strategy '\(trace.strategy.prefix(40))'")
         }
         campaign.strategy = trace.strategy
+        campaign.depth = trace.depth
         campaign.maxSteps = trace.maxSteps
         let timeline = flags["--timeline"] != nil
         let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline || flags["--html"] != nil)
@@ -346,6 +422,7 @@ public struct CommandLineTool {
         let trace = try loadTrace(pos[0])
         var campaign = try Campaign(driver: trace.driver, scenario: trace.scenario)
         campaign.strategy = trace.strategy
+        campaign.depth = trace.depth
         campaign.maxSteps = trace.maxSteps
         let before = campaign.replay(seed: trace.seed, choices: trace.choices)
         guard let v = before.violation else { throw UsageError("the trace shows no violation: nothing to shrink") }

@@ -24,6 +24,8 @@ public struct RunResult: Sendable {
     public var timeline: [TimelineEntry] = []
     /// The event digest every `Ndis.checkpointSteps` steps.
     public var checkpoints: [UInt64] = []
+    /// The shape of every real scheduling decision, when asked for (exhaustive search).
+    public var decisions: [Scheduler.Decision] = []
 
     public var digestHex: String {
         let s = String(digest, radix: 16)
@@ -46,15 +48,17 @@ public final class Runner {
             throw UsageError("unknown strategy '\(config.strategy)' (see 'ndis-sim list')")
         }
         return run(make: driver.make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
-                   replaying: replaying)
+                   replaying: replaying, strategy: config.strategy, depth: config.depth)
     }
 
     /// Runs any driver model, including one a user wrote.
     public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
-                    maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false) -> RunResult {
+                    maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
+                    strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
-        let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps)
-        let ndis = Ndis(scheduler: scheduler, options: options)
+        let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: Strategies.policy(strategy, depth: depth))
+        scheduler.recordsDecisions = recordDecisions
+        let ndis = Ndis(scheduler: scheduler, options: strategy == "swarm" ? Strategies.swarm(options, choices) : options)
         let verifier = Verifier(ndis: ndis)
         verifier.recordsTimeline = timeline
         ndis.observer = verifier
@@ -65,7 +69,8 @@ public final class Runner {
         let digest = (scheduler.digest ^ ndis.digest.rotated) &* 0x9E37_79B9_7F4A_7C15
         let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
                                events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,
-                               divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints)
+                               divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints,
+                               decisions: scheduler.decisions)
         verifier.tearDown()
         ndis.tearDown()
         scheduler.tearDown()

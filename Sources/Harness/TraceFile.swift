@@ -23,6 +23,8 @@ public struct TraceFile: Equatable, Sendable {
     /// The event digest every `checkpointSteps` steps of the recorded run.
     public var checkpoints: [UInt64] = []
     public var checkpointSteps: UInt64 = 32
+    /// PCT's bug depth, for `strategy pct`.
+    public var depth: Int = 3
 
     public init(driver: String, scenario: String, strategy: String, seed: UInt64, maxSteps: UInt64, expect: String?,
                 steps: UInt64?, digest: String?, choices: [[UInt32]]) {
@@ -42,11 +44,13 @@ public struct TraceFile: Equatable, Sendable {
                   maxSteps: config.maxSteps, expect: result.violation?.kind.name, steps: result.steps, digest: result.digestHex,
                   choices: result.choices)
         checkpoints = result.checkpoints
+        depth = config.depth
     }
 
     public var config: RunConfig {
         var c = RunConfig(driver: driver, scenario: scenario)
         c.strategy = strategy
+        c.depth = depth
         c.maxSteps = maxSteps
         return c
     }
@@ -73,6 +77,7 @@ public struct TraceFile: Equatable, Sendable {
         var out = "\(Self.header)\n"
         out += "# replay: ndis-sim replay FILE\n"
         out += "driver \(driver)\nscenario \(scenario)\nstrategy \(strategy)\nseed \(seed)\nmax-steps \(maxSteps)\n"
+        if strategy == "pct" { out += "depth \(depth)\n" }
         if let expect { out += "expect \(expect)\n" }
         if let steps { out += "steps \(steps)\n" }
         if let digest { out += "digest \(digest)\n" }
@@ -133,7 +138,7 @@ public struct TraceFile: Equatable, Sendable {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             let key = parts[0]
             switch key {
-            case "driver", "scenario", "strategy", "seed", "max-steps", "expect", "steps", "digest":
+            case "driver", "scenario", "strategy", "seed", "max-steps", "expect", "steps", "digest", "depth":
                 guard parts.count == 2 else { throw UsageError("line \(lineNo): '\(key)' takes exactly one value") }
                 guard fields[key] == nil else { throw UsageError("line \(lineNo): '\(key)' given twice") }
                 fields[key] = parts[1]
@@ -210,6 +215,10 @@ public struct TraceFile: Equatable, Sendable {
         var trace = TraceFile(driver: fields["driver"]!, scenario: fields["scenario"]!, strategy: fields["strategy"]!, seed: seed,
                               maxSteps: maxSteps, expect: fields["expect"], steps: steps, digest: fields["digest"], choices: choices)
         trace.checkpoints = checkpoints
+        if let d = fields["depth"] {
+            guard let v = Int(d), v >= 1, v <= 20 else { throw UsageError("depth '\(d.prefix(20))' is not a number from 1 to 20") }
+            trace.depth = v
+        }
         trace.checkpointSteps = checkpointSteps
         return trace
     }

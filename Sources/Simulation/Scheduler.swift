@@ -1,5 +1,16 @@
 import CSimCoroutine
 
+/// How the scheduler picks among runnable threads at a preemption point.
+public enum SchedulingPolicy: Sendable, Equatable {
+    /// A uniform draw among the runnable threads.
+    case uniform
+    /// PCT (Burckhardt et al., ASPLOS 2010): every thread gets a random priority, the
+    /// highest runnable one runs, and at `depth - 1` random steps within `horizon` the
+    /// running thread drops below all others. Finds a bug of depth d with probability at
+    /// least 1/(n k^(d-1)).
+    case pct(depth: Int, horizon: Int)
+}
+
 /// How a run's scheduling loop ended.
 public enum RunEnd: Sendable, Equatable {
     /// Every thread finished.
@@ -39,10 +50,33 @@ public final class Scheduler {
     private let rootSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var running = false
 
-    public init(choices: ChoiceSource, pool: StackPool, maxSteps: UInt64) {
+    public let policy: SchedulingPolicy
+
+    /// One scheduling decision that had a real choice: how many options, and whether a
+    /// non-zero choice would preempt a thread that could have gone on.
+    public struct Decision: Sendable, Equatable {
+        public var options: Int
+        public var preempts: Bool
+    }
+    /// Set by an exhaustive explorer to learn the shape of the decisions a run made.
+    public var recordsDecisions = false
+    public private(set) var decisions: [Decision] = []
+    /// PCT: each thread's priority (by thread id), the steps at which the running thread is
+    /// demoted, and the next low priority to hand out.
+    @exclusivity(unchecked) private var priority: [Int] = []
+    @exclusivity(unchecked) private var changePoints: [UInt64] = []
+    @exclusivity(unchecked) private var nextLowPriority = 0
+
+    public init(choices: ChoiceSource, pool: StackPool, maxSteps: UInt64, policy: SchedulingPolicy = .uniform) {
         self.choices = choices
         self.pool = pool
         self.maxSteps = maxSteps
+        self.policy = policy
+        if case .pct(let depth, let horizon) = policy {
+            // d - 1 change points, uniform over the horizon, drawn from the schedule stream.
+            changePoints = (0..<max(0, depth - 1)).map { _ in UInt64(1 + choices.choose(max(1, horizon), .schedule)) }.sorted()
+            nextLowPriority = max(0, depth - 1)
+        }
         rootSlot = .allocate(capacity: 1)
         rootSlot.initialize(to: nil)
     }
@@ -59,6 +93,10 @@ public final class Scheduler {
     public func spawn(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) -> SimThread {
         recycleZombies()
         let t = SimThread(id: threads.count, name: name, role: role, scheduler: self, body: body)
+        if case .pct(let depth, _) = policy {
+            // Random priorities above every demoted one; ties break by thread id.
+            priority.append(depth + choices.choose(1 << 20, .schedule))
+        }
         t.stack = pool.take()
         t.spSlot.pointee = csim_context_make(&t.stack, threadEntry, Unmanaged.passUnretained(t).toOpaque())
         threads.append(t)
@@ -216,7 +254,35 @@ public final class Scheduler {
             steps += 1
             now &+= 1
             choices.currentStep = steps
-            let pick = runnable[choices.choose(runnable.count, .schedule)]
+            let pick: SimThread
+            switch policy {
+            case .uniform:
+                // Choice 0 keeps the running thread (if it can go on), k > 0 switches to the
+                // k-th other one: a trace of zeros has no preemptions at all, and a count of
+                // non-zero choices is a count of context switches (CHESS's bound).
+                let n = runnable.count
+                let currentIndex = current.flatMap { c in c.state == .runnable ? runnable.firstIndex(where: { $0 === c }) : nil }
+                let k = n == 1 ? 0 : choices.choose(n, .schedule)
+                if recordsDecisions, n > 1 { decisions.append(Decision(options: n, preempts: currentIndex != nil)) }
+                if let ci = currentIndex {
+                    pick = k == 0 ? runnable[ci] : runnable[k <= ci ? k - 1 : k]
+                } else {
+                    pick = runnable[k]
+                }
+            case .pct:
+                while let cp = changePoints.first, cp <= steps {
+                    changePoints.removeFirst()
+                    if let running = current, nextLowPriority > 0 {
+                        nextLowPriority -= 1
+                        priority[running.id] = nextLowPriority
+                    }
+                }
+                var best = runnable[0]
+                for t in runnable.dropFirst() where priority[t.id] > priority[best.id] || (priority[t.id] == priority[best.id] && t.id < best.id) {
+                    best = t
+                }
+                pick = best
+            }
             digest = (digest ^ UInt64(pick.id &+ 1)) &* 0x0000_0100_0000_01B3
             return pick
         }
