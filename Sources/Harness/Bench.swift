@@ -4,12 +4,16 @@ import Foundation
 /// The performance figures `ndis-sim bench` prints. Wall-clock time is read here and only
 /// here, outside every simulation: it measures runs, it never steers one.
 public struct Bench {
+    /// Seeds (or, for exhaustive search, schedules) and time until the first violation:
+    /// medians over several base seeds.
     public struct FirstViolation {
         public var driver: String
         public var scenario: String
-        public var seeds: UInt64
-        public var seconds: Double
-        public var kind: String
+        public var strategy: String
+        public var medianSeeds: Double
+        public var medianSeconds: Double
+        public var runs: Int
+        public var found: Int
     }
 
     public var build: String
@@ -19,6 +23,10 @@ public struct Bench {
     public var events: UInt64
     public var steps: UInt64
     public var firstViolations: [FirstViolation]
+    /// Seeds/s of one process, and of one process per core on the same seeds.
+    public var singleCoreSeedsPerSecond: Double?
+    public var parallelSeedsPerSecond: Double?
+    public var cores: Int
 
     public var eventsPerSecond: Double { Double(events) / seconds }
     public var stepsPerSecond: Double { Double(steps) / seconds }
@@ -28,7 +36,13 @@ public struct Bench {
         Double(DispatchTime.now().uptimeNanoseconds) / 1e9 // nondeterminism-ok: benchmark timing
     }
 
-    public static func measure(seeds: UInt64) -> Bench {
+    /// The drivers the strategy table covers: the bug models, and the canaries whose bugs
+    /// need the most luck (the rarest under random scheduling).
+    public static let depthTargets = ["npcap-2016", "npcap-2016-first-fix", "npcap-rx-inject-2016",
+                                      "canary-st-08", "canary-snd-07", "canary-rcv-06", "canary-pq-02"]
+    public static let strategies: [(name: String, depth: Int)] = [("random", 3), ("pct", 2), ("pct", 3), ("swarm", 3)]
+
+    public static func measure(seeds: UInt64, bases: Int = 7, table: Bool = true, parallel: Bool = true) -> Bench {
         let runner = Runner()
         let reference = try! Campaign(driver: "reference", scenario: "adapter-disable-during-send")
         // Warm up: map the stacks, fault in the code.
@@ -36,16 +50,77 @@ public struct Bench {
         let t0 = now()
         let r = reference.run(seeds: 1...seeds, runner: runner)
         let seconds = now() - t0
-        var firsts: [FirstViolation] = []
-        for entry in DriverCatalog.primary where entry.kind == .bugModel {
-            let c = try! Campaign(driver: entry.name)
-            let t = now()
-            let found = c.run(seeds: 1...100_000, stopAtFirstFailure: true, runner: runner)
-            firsts.append(FirstViolation(driver: entry.name, scenario: entry.scenario, seeds: UInt64(found.seedsRun),
-                                         seconds: now() - t, kind: found.failures.first?.violation.kind.name ?? "none"))
+        var rows: [FirstViolation] = []
+        if table {
+            for name in depthTargets {
+                for (strategy, depth) in strategies {
+                    var c = try! Campaign(driver: name)
+                    c.strategy = strategy
+                    c.depth = depth
+                    var counts: [Double] = [], times: [Double] = []
+                    var found = 0
+                    for b in 0..<bases {
+                        let first = UInt64(1 + b * 100_000)
+                        let t = now()
+                        let res = c.run(seeds: first...(first + 19_999), stopAtFirstFailure: true, runner: runner, fullReports: 0)
+                        times.append(now() - t)
+                        counts.append(Double(res.seedsRun))
+                        if !res.failures.isEmpty { found += 1 }
+                    }
+                    rows.append(FirstViolation(driver: name, scenario: c.scenario.name, strategy: strategy == "pct" ? "pct-d\(depth)" : strategy,
+                                               medianSeeds: median(counts), medianSeconds: median(times), runs: bases, found: found))
+                }
+                // Exhaustive search of the smallest configuration, one preemption.
+                var e = Explorer(campaign: try! Campaign(driver: name))
+                e.preemptionBound = 1
+                e.maxSchedules = 20_000
+                let t = now()
+                let res = e.explore(seed: 1, base: [], runner: runner)
+                rows.append(FirstViolation(driver: name, scenario: e.campaign.scenario.name, strategy: "exhaustive-small-p1",
+                                           medianSeeds: Double(res.schedules), medianSeconds: now() - t, runs: 1,
+                                           found: res.violation == nil ? 0 : 1))
+            }
+        }
+        var single: Double?, multi: Double?
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if parallel && cores > 1, let exe = selfExecutable() {
+            let n: UInt64 = max(2_000, seeds / 2) * UInt64(cores)
+            single = processSeedsPerSecond(exe, ranges: [(1, n)])
+            let per = n / UInt64(cores)
+            multi = processSeedsPerSecond(exe, ranges: (0..<UInt64(cores)).map { (1 + $0 * per, ($0 + 1) * per) })
         }
         return Bench(build: buildConfiguration, machine: machineDescription(), seeds: seeds, seconds: seconds, events: r.events,
-                     steps: r.steps, firstViolations: firsts)
+                     steps: r.steps, firstViolations: rows, singleCoreSeedsPerSecond: single, parallelSeedsPerSecond: multi, cores: cores)
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    static func selfExecutable() -> String? {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+        guard let path, FileManager.default.isExecutableFile(atPath: path), path.hasSuffix("ndis-sim") else { return nil }
+        return path
+    }
+
+    /// Runs `reference` over the seed ranges, one process per range, all at once.
+    static func processSeedsPerSecond(_ exe: String, ranges: [(UInt64, UInt64)]) -> Double? {
+        let t = now()
+        var procs: [Process] = []
+        for (a, b) in ranges {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["run", "--driver", "reference", "--seeds", "\(a)..\(b)"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { return nil }
+            procs.append(p)
+        }
+        for p in procs { p.waitUntilExit() }
+        let total = ranges.reduce(0) { $0 + Double($1.1 - $1.0 + 1) }
+        return total / (now() - t)
     }
 
     static var buildConfiguration: String {
@@ -68,13 +143,25 @@ public struct Bench {
 
     public var text: String {
         var s = "ndis-sim bench (\(build))\nmachine: \(machine)\n"
-        s += "reference on adapter-disable-during-send, \(seeds) seeds in \(fmt(seconds)) s:\n"
+        s += "reference on adapter-disable-during-send, \(seeds) seeds in \(fmt(seconds)) s on one core:\n"
         s += "  \(fmt0(eventsPerSecond)) events/s (NDIS calls and callbacks the verifier checked)\n"
         s += "  \(fmt0(stepsPerSecond)) steps/s (scheduling decisions at preemption points)\n"
         s += "  \(fmt0(seedsPerSecond)) seeds/s\n"
-        s += "time to first violation (random strategy, from seed 1):\n"
+        if let a = singleCoreSeedsPerSecond, let b = parallelSeedsPerSecond {
+            s += "campaign in separate processes: \(fmt0(a)) seeds/s with one, \(fmt0(b)) seeds/s with \(cores) (\(String(format: "%.2f", b / a))x)\n"
+        }
+        if !firstViolations.isEmpty {
+            s += "time to first violation (median over base seeds; exhaustive: schedules of the smallest configuration):\n"
+            s += markdownTable
+        }
+        return s
+    }
+
+    /// The strategy table, as README.md shows it.
+    public var markdownTable: String {
+        var s = "| driver | strategy | median seeds to first violation | median time | found in |\n|---|---|---|---|---|\n"
         for f in firstViolations {
-            s += "  \(f.driver.padding(toLength: 24, withPad: " ", startingAt: 0)) \(f.scenario.padding(toLength: 28, withPad: " ", startingAt: 0)) \(f.seeds) seed(s), \(fmt(f.seconds * 1000)) ms, \(f.kind)\n"
+            s += "| \(f.driver) | \(f.strategy) | \(f.strategy.hasPrefix("exhaustive") ? "\(Int(f.medianSeeds)) schedules" : fmt1(f.medianSeeds)) | \(fmt(f.medianSeconds * 1000)) ms | \(f.found)/\(f.runs) |\n"
         }
         return s
     }
@@ -92,13 +179,18 @@ public struct Bench {
             ("events_per_second", .double(eventsPerSecond)),
             ("steps_per_second", .double(stepsPerSecond)),
             ("seeds_per_second", .double(seedsPerSecond)),
+            ("single_process_seeds_per_second", singleCoreSeedsPerSecond.map { .double($0) } ?? .null),
+            ("parallel_seeds_per_second", parallelSeedsPerSecond.map { .double($0) } ?? .null),
+            ("parallel_processes", .int(Int64(cores))),
             ("time_to_first_violation", .array(firstViolations.map { f in
-                .object([("driver", .string(f.driver)), ("scenario", .string(f.scenario)), ("strategy", .string("random")),
-                         ("seeds", .uint(f.seeds)), ("seconds", .double(f.seconds)), ("kind", .string(f.kind))])
+                .object([("driver", .string(f.driver)), ("scenario", .string(f.scenario)), ("strategy", .string(f.strategy)),
+                         ("median_seeds", .double(f.medianSeeds)), ("median_seconds", .double(f.medianSeconds)),
+                         ("runs", .int(Int64(f.runs))), ("found", .int(Int64(f.found)))])
             })),
         ])
     }
 
     private func fmt(_ d: Double) -> String { String(format: "%.3f", d) }
     private func fmt0(_ d: Double) -> String { String(format: "%.0f", d) }
+    private func fmt1(_ d: Double) -> String { String(format: "%.1f", d) }
 }

@@ -25,7 +25,7 @@ public struct CommandLineTool {
                    [--depth D] [--max-steps N] [--json] [--save DIR]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
-      ndis-sim bench [--json] [--seeds N]
+      ndis-sim bench [--json] [--seeds N] [--bases B] [--quick]
 
     exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input.
     'ndis-sim COMMAND --help' says more.
@@ -73,10 +73,13 @@ public struct CommandLineTool {
     """
 
     static let benchHelp = """
-    ndis-sim bench [--json] [--seeds N]
+    ndis-sim bench [--json] [--seeds N] [--bases B] [--quick]
       Performance figures, for a release build: simulated events per second and seeds per
-      second for 'reference' on adapter-disable-during-send (N seeds, default 20000), and
-      the seeds and time each bug model takes to its first violation.
+      second for 'reference' on adapter-disable-during-send (N seeds, default 20000, one
+      core); seeds/s of a campaign in one process against one process per core; and for the
+      bug models and the rarest canaries, each strategy's median seeds and time to the first
+      violation over B base seeds (default 7), plus exhaustive search's schedules.
+      --quick skips the strategy table and the multi-process figure.
     """
 
     public func main(_ args: [String]) -> Int32 {
@@ -453,13 +456,20 @@ public struct CommandLineTool {
     // MARK: bench
 
     func bench(_ args: [String]) throws -> Int32 {
-        guard let (flags, _) = try options(args, command: "bench", values: ["--seeds"], switches: ["--json"]) else { out(Self.benchHelp + "\n"); return 0 }
+        guard let (flags, _) = try options(args, command: "bench", values: ["--seeds", "--bases"], switches: ["--json", "--quick"]) else { out(Self.benchHelp + "\n"); return 0 }
         var seeds: UInt64 = 20_000
         if let s = flags["--seeds"] {
             seeds = try Self.parseNumber(s, "--seeds")
             guard seeds >= 1 else { throw UsageError("--seeds must be at least 1") }
         }
-        let b = Bench.measure(seeds: seeds)
+        var bases = 7
+        if let b = flags["--bases"] {
+            let v = try Self.parseNumber(b, "--bases")
+            guard v >= 1 && v <= 100 else { throw UsageError("--bases must be from 1 to 100") }
+            bases = Int(v)
+        }
+        let quick = flags["--quick"] != nil
+        let b = Bench.measure(seeds: seeds, bases: bases, table: !quick, parallel: !quick)
         out(flags["--json"] != nil ? b.json.render(indent: 2) + "\n" : b.text)
         return 0
     }

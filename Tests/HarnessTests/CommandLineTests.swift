@@ -158,6 +158,15 @@ import Testing
         #expect((j["violation_kinds"] as! [[String: Any]]).count >= 30)
     }
 
+    @Test func benchReportsItsFiguresAsJSON() throws {
+        let r = try CLI.run(["bench", "--json", "--quick", "--seeds", "50"])
+        #expect(r.status == 0)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect((j["events_per_second"] as! Double) > 0)
+        #expect((j["seeds_per_second"] as! Double) > 0)
+        #expect(j["time_to_first_violation"] is [Any])
+    }
+
     @Test func helpExitsZero() throws {
         for args in [["--help"], ["run", "--help"], ["replay", "--help"], ["list", "--help"], ["bench", "--help"]] {
             let r = try CLI.run(args)
