@@ -105,20 +105,20 @@ public struct Campaign {
 
     /// Runs one seed.
     public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
-                       recordDecisions: Bool = false) -> RunResult {
+                       recordDecisions: Bool = false, coverage: Coverage? = nil) -> RunResult {
         runner.run(make: make, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
-                   strategy: strategy == "exhaustive" ? "random" : strategy, depth: depth, recordDecisions: recordDecisions)
+                   strategy: strategy == "exhaustive" ? "random" : strategy, depth: depth, recordDecisions: recordDecisions, coverage: coverage)
     }
 
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.
     /// The first `fullReports` failures keep their whole report; later ones keep the verdict
     /// (kind, rules, step, message), so memory stays small over long campaigns.
     public func run(seeds: ClosedRange<UInt64>, stopAtFirstFailure: Bool = false, runner: Runner = Runner(),
-                    fullReports: Int = 10, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
+                    fullReports: Int = 10, coverage: Coverage? = nil, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
         var result = CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, seedsRun: 0, events: 0,
                                     steps: 0, failures: [], digest: 0xCBF2_9CE4_8422_2325)
         for seed in seeds {
-            let r = replay(seed: seed, runner: runner)
+            let r = replay(seed: seed, runner: runner, coverage: coverage)
             result.seedsRun += 1
             result.events &+= r.events
             result.steps &+= r.steps

@@ -25,6 +25,7 @@ public struct CommandLineTool {
                    [--depth D] [--max-steps N] [--json] [--save DIR]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
+      ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--json] [--html OUT]
       ndis-sim bench [--json] [--seeds N] [--bases B] [--quick]
 
     exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input.
@@ -84,7 +85,7 @@ public struct CommandLineTool {
 
     public func main(_ args: [String]) -> Int32 {
         guard let command = args.first else {
-            err("ndis-sim: no command given (commands: list, run, replay, shrink, bench; see 'ndis-sim --help')\n")
+            err("ndis-sim: no command given (commands: list, run, replay, shrink, coverage, bench; see 'ndis-sim --help')\n")
             return 2
         }
         let rest = Array(args.dropFirst())
@@ -95,11 +96,12 @@ public struct CommandLineTool {
             case "replay": return try replay(rest)
             case "bench": return try bench(rest)
             case "shrink": return try shrink(rest)
+            case "coverage": return try coverage(rest)
             case "help", "--help", "-h":
                 out(Self.usage + "\n")
                 return 0
             default:
-                throw UsageError("unknown command '\(command.prefix(40))' (commands: list, run, replay, shrink, bench; see 'ndis-sim --help')")
+                throw UsageError("unknown command '\(command.prefix(40))' (commands: list, run, replay, shrink, coverage, bench; see 'ndis-sim --help')")
             }
         } catch let e as UsageError {
             err("ndis-sim: \(e.description)\n")
@@ -414,6 +416,41 @@ public struct CommandLineTool {
             for n in notes { out("note: \(n)\n") }
         }
         return r.violation == nil ? 0 : 1
+    }
+
+    static let coverageHelp = """
+    ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--json] [--html OUT]
+      Runs the seeds (default 1..1000) and reports what they reached: the filter-module state
+      table's transitions, the NDIS calls made in each state, and named race windows, each in
+      both orders; and what was never reached. --html writes a self-contained heat map.
+    """
+
+    // MARK: coverage
+
+    func coverage(_ args: [String]) throws -> Int32 {
+        guard let (flags, _) = try options(args, command: "coverage", values: ["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html"],
+                                           switches: ["--json"]) else { out(Self.coverageHelp + "\n"); return 0 }
+        guard let driverName = flags["--driver"] else { throw UsageError("'coverage' needs --driver (see 'ndis-sim list')") }
+        var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"])
+        if let st = flags["--strategy"] {
+            guard ["random", "pct", "swarm"].contains(st) else { throw UsageError("coverage takes --strategy random, pct or swarm") }
+            campaign.strategy = st
+        }
+        if let d = flags["--depth"] { campaign.depth = Int(try Self.parseNumber(d, "--depth")) }
+        let seeds = try flags["--seeds"].map(Self.parseSeeds) ?? 1...1000
+        let cov = Coverage()
+        let result = campaign.run(seeds: seeds, fullReports: 0, coverage: cov)
+        let failing = result.failures.count
+        if let html = flags["--html"] {
+            do { try CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: failing)
+                .write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
+        }
+        if flags["--json"] != nil {
+            out(CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: failing).render(indent: 2) + "\n")
+        } else {
+            out(CoverageReport.text(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: failing))
+        }
+        return 0
     }
 
     // MARK: shrink

@@ -54,18 +54,20 @@ public final class Runner {
     /// Runs any driver model, including one a user wrote.
     public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
                     maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
-                    strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false) -> RunResult {
+                    strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false, coverage: Coverage? = nil) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: Strategies.policy(strategy, depth: depth))
         scheduler.recordsDecisions = recordDecisions
         let ndis = Ndis(scheduler: scheduler, options: strategy == "swarm" ? Strategies.swarm(options, choices) : options)
         let verifier = Verifier(ndis: ndis)
         verifier.recordsTimeline = timeline
+        verifier.coverage = coverage
         ndis.observer = verifier
         ndis.register(make(ndis))
         scenario.setUp(ndis)
         let end = scheduler.run()
         verifier.finish(end)
+        coverage?.seedDone()
         let digest = (scheduler.digest ^ ndis.digest.rotated) &* 0x9E37_79B9_7F4A_7C15
         let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
                                events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,

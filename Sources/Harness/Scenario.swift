@@ -21,10 +21,10 @@ public struct Scenario: Sendable {
     /// Seed 001: the adapter is disabled in ncpa.cpl while user processes write.
     public static let adapterDisableDuringSend = Scenario(
         name: "adapter-disable-during-send",
-        summary: "user writers send through the driver while TCPIP and the NIC carry traffic; the adapter is disabled (and maybe re-enabled) at a moment the seed picks"
+        summary: "user writers send through the driver (one in four injects into the receive path instead) while TCPIP and the NIC carry traffic; the adapter is disabled (and maybe re-enabled) at a moment the seed picks"
     ) { ndis in
         ndis.startPnP(disableScript(ndis))
-        startWriters(ndis, toReceivePath: false)
+        startWriters(ndis, toReceivePath: nil)
         startEdgeTraffic(ndis)
     }
 
@@ -74,10 +74,12 @@ public struct Scenario: Sendable {
         return script
     }
 
-    static func startWriters(_ ndis: Ndis, toReceivePath: Bool) {
+    /// `toReceivePath` nil: each writer draws (one in four injects into the receive path).
+    static func startWriters(_ ndis: Ndis, toReceivePath: Bool?) {
         let c = ndis.choices
         let writers = c.between(1...2, .workload)
         for w in 0..<writers {
+            let toReceivePath = toReceivePath ?? c.chance(1, 4, .workload)
             let writes = (0..<c.between(1...3, .workload)).map { _ in
                 WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...8, .workload))
             }

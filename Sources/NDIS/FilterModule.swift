@@ -18,6 +18,10 @@ public final class FilterModule {
     /// `NdisFPauseComplete` arrived while `FilterPause` was still running.
     var pauseCompletedEarly = false
     public internal(set) var inFilterRestart = false
+    /// The driver has said its restart succeeded (FilterRestart returned SUCCESS, or
+    /// NdisFRestartComplete(SUCCESS)); NDIS has not yet moved the module to Running. The
+    /// driver may already send: its own state says Running, as the WDK sample's does.
+    public internal(set) var restartDeclaredSuccess = false
     public internal(set) var restartPending = false
     var restartCompletedEarly: NDIS_STATUS?
     /// Set by `NdisFPauseComplete` / `NdisFRestartComplete`; the PnP thread waits on these.

@@ -23,9 +23,12 @@ extension Ndis {
 
     func callFilterRestart(_ m: FilterModule) -> NDIS_STATUS {
         m.inFilterRestart = true
+        m.restartDeclaredSuccess = false
         emit(.FilterRestart, .call, module: m.id, handle: m.handle)
         let ctx = m.context!
         let status = inDriver("FilterRestart", irql: 0) { theDriver.FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) }
+        if status == .SUCCESS { m.restartDeclaredSuccess = true }
+        scheduler.preempt()
         m.inFilterRestart = false
         emit(.FilterRestart, .return, module: m.id, status: status, handle: m.handle)
         return status
@@ -37,6 +40,9 @@ extension Ndis {
         emit(.FilterPause, .call, module: m.id, handle: m.handle)
         let ctx = m.context!
         let status = inDriver("FilterPause", irql: 0) { theDriver.FilterPause(ctx, NDIS_FILTER_PAUSE_PARAMETERS(PauseReason: reason)) }
+        // NDIS's own code between the driver's return and its handling of the status: a
+        // completion on another CPU can get in here (NdisFPauseComplete before PENDING is seen).
+        scheduler.preempt()
         m.inFilterPause = false
         emit(.FilterPause, .return, module: m.id, status: status, handle: m.handle)
         return status

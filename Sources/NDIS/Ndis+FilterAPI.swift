@@ -130,6 +130,7 @@ extension Ndis {
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFRestartComplete, .call, module: m, status: Status, handle: NdisFilterHandle)
         let module = modules[m]
+        if Status == .SUCCESS { module.restartDeclaredSuccess = true }
         if module.restartPending {
             module.restartPending = false
             module.restartStatus = Status

@@ -49,8 +49,13 @@ public final class Verifier: NdisObserver {
     public var recordsTimeline = false
     public private(set) var timeline: [TimelineEntry] = []
 
+    /// Coverage of the campaign this run belongs to, if it asked for it.
+    public var coverage: Coverage?
+    var covRun = CoverageRun()
+
     public func observe(_ e: NdisEvent) {
         remember(e)
+        if let coverage { cover(e, coverage) }
         if recordsTimeline { timeline.append(timelineEntry(e)) }
         switch e.api {
         case .NdisFSendNetBufferLists, .FilterSendNetBufferLists, .FilterSendNetBufferListsComplete,

@@ -1,0 +1,121 @@
+import NDIS
+import Simulation
+
+/// What a campaign reached: filter-module transitions (state x event), the NDIS calls the
+/// driver made in each state, and named race windows, each counted in both orders. Shared
+/// across the seeds of a campaign; holds counts only, never a reference into a run.
+public final class Coverage {
+    /// A race: two things that can happen in either order, and how often each order happened.
+    public struct Window: Sendable {
+        public let name: String
+        public let orders: [String]
+        public var counts: [Int]
+        /// What to say when an order was never reached and cannot be with a correct driver.
+        public let note: String?
+    }
+
+    public private(set) var seeds = 0
+    /// [event][state] counts for the state-table transitions the model made.
+    public private(set) var transitions = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count),
+                                                  count: FilterStateEvent.allCases.count)
+    /// [api][state] counts for calls the driver made (and callbacks it received).
+    public private(set) var calls = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count), count: NdisApi.allCases.count)
+    public private(set) var windows: [Window] = Coverage.windowCatalogue
+
+    public init() {}
+
+    static let windowCatalogue: [Window] = [
+        Window(name: "pause requested while an originated send is in flight",
+               orders: ["send in flight, then FilterPause", "FilterPause, then an admitted send goes out (Pausing)"], counts: [0, 0], note: nil),
+        Window(name: "detach while a writer is between its check and its send",
+               orders: ["writer inside IRP_MJ_WRITE, then FilterDetach", "FilterDetach, then a write on the handle opened before it"], counts: [0, 0], note: nil),
+        Window(name: "return of an injected NBL after pause began",
+               orders: ["injected NBL up, then FilterPause", "FilterPause, then FilterReturnNetBufferLists brings an injected NBL home"], counts: [0, 0], note: nil),
+        Window(name: "send completion after restart",
+               orders: ["NBL sent before a pause, completed after the next restart", "NBL sent before a pause, completed while Paused"], counts: [0, 0],
+               note: "a send still out across a pause breaks PQ-01: the pause must wait for it, so a correct driver never reaches this, and the verifier stops a run that does at the pause"),
+        Window(name: "completion inside the call that started it",
+               orders: ["send completed inside NdisFSendNetBufferLists", "indication returned inside NdisFIndicateReceiveNetBufferLists"], counts: [0, 0], note: nil),
+        Window(name: "pause completed on another CPU before FilterPause returned",
+               orders: ["NdisFPauseComplete, then FilterPause returns PENDING", "FilterPause returns PENDING, then NdisFPauseComplete"], counts: [0, 0], note: nil),
+        Window(name: "receive from below while the module pauses",
+               orders: ["FilterReceiveNetBufferLists, then FilterPause (receive still in the filter)", "FilterPause, then FilterReceiveNetBufferLists (Pausing or Paused)"], counts: [0, 0], note: nil),
+    ]
+
+    func hit(_ window: Int, _ order: Int) { windows[window].counts[order] += 1 }
+    func countTransition(_ event: FilterStateEvent, from state: FilterState) { transitions[Int(event.rawValue)][Int(state.rawValue)] += 1 }
+    func countCall(_ api: NdisApi, in state: FilterState) { calls[Int(api.rawValue)][Int(state.rawValue)] += 1 }
+    public func seedDone() { seeds += 1 }
+
+    /// Windows with an order never reached.
+    public var neverReached: [(window: String, order: String, note: String?)] {
+        windows.flatMap { w in w.orders.indices.filter { w.counts[$0] == 0 }.map { (w.name, w.orders[$0], w.note) } }
+    }
+}
+
+/// Per-run bookkeeping the coverage checks need.
+struct CoverageRun {
+    var fileOpenedAt: [Int: UInt64] = [:]
+    var detachedAt: [UInt64] = []
+    var pauseStep: [UInt64] = []
+    var restartDoneStep: [UInt64] = []
+    var sentAt: [Int: UInt64] = [:]
+    var inSend: [Int] = []   // threads inside NdisFSendNetBufferLists
+    var inIndicate: [Int] = []
+}
+
+extension Verifier {
+    /// Feeds coverage, if a campaign asked for it. Called for every event, before the checks.
+    func cover(_ e: NdisEvent, _ cov: Coverage) {
+        let state: FilterState? = e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil
+        if e.api == .StateTransition, let ev = FilterStateEvent(rawValue: UInt8(e.object)), let from = FilterState(rawValue: UInt8(e.detail)) {
+            cov.countTransition(ev, from: from)
+            if ev == .restartComplete { covRun.restartDoneStep.append(e.step) }
+            return
+        }
+        if e.phase == .call, let state, e.api != .PnPStep { cov.countCall(e.api, in: state) }
+        switch (e.api, e.phase) {
+        case (.FilterPause, .call):
+            let m = e.module
+            covRun.pauseStep.append(e.step)
+            if ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .belowForFilter }).count > 0 { cov.hit(0, 0) }
+            if ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .aboveForFilter }).count > 0 { cov.hit(2, 0) }
+            if ledger.ids(where: { $0.module == m && $0.origin == .miniportEdge && $0.owner == .filter && $0.inCallback }).count > 0 { cov.hit(6, 0) }
+        case (.FilterPause, .return):
+            if e.status == .PENDING { cov.hit(5, ndis.modules[e.module].pauseCompletedEarlyForVerifier ? 0 : 1) }
+        case (.NdisFSendNetBufferLists, .call):
+            covRun.inSend.append(e.thread)
+            if state == .Pausing, let n = e.nbls, ledger[n.id]?.origin == .filter { cov.hit(0, 1) }
+            if let n = e.nbls { for x in n.chain { covRun.sentAt[x.id] = e.step } }
+        case (.NdisFSendNetBufferLists, .return):
+            if let i = covRun.inSend.lastIndex(of: e.thread) { covRun.inSend.remove(at: i) }
+        case (.NdisFIndicateReceiveNetBufferLists, .call):
+            covRun.inIndicate.append(e.thread)
+        case (.NdisFIndicateReceiveNetBufferLists, .return):
+            if let i = covRun.inIndicate.lastIndex(of: e.thread) { covRun.inIndicate.remove(at: i) }
+        case (.FilterSendNetBufferListsComplete, .call):
+            if covRun.inSend.contains(e.thread) { cov.hit(4, 0) }
+            if let n = e.nbls, let lastPause = covRun.pauseStep.last {
+                for x in n.chain {
+                    guard let sent = covRun.sentAt[x.id], sent < lastPause else { continue }
+                    if let restart = covRun.restartDoneStep.last, restart > lastPause { cov.hit(3, 0) } else if state == .Paused { cov.hit(3, 1) }
+                }
+            }
+        case (.FilterReturnNetBufferLists, .call):
+            if covRun.inIndicate.contains(e.thread) { cov.hit(4, 1) }
+            if state == .Pausing || state == .Paused, let n = e.nbls, n.chain.contains(where: { ledger[$0.id]?.origin == .filter }) { cov.hit(2, 1) }
+        case (.FilterReceiveNetBufferLists, .call):
+            if state == .Pausing || state == .Paused { cov.hit(6, 1) }
+        case (.FilterDetach, .call):
+            if ndis.scheduler.threads.contains(where: { $0.role == .user && $0.state != .finished && $0.activity == "DeviceWrite" }) { cov.hit(1, 0) }
+        case (.FilterDetach, .return):
+            covRun.detachedAt.append(e.step)
+        case (.IRP_MJ_CREATE, .return):
+            if e.status == .SUCCESS { covRun.fileOpenedAt[e.object] = e.step }
+        case (.IRP_MJ_WRITE, .call):
+            if let opened = covRun.fileOpenedAt[e.object], covRun.detachedAt.contains(where: { $0 > opened }) { cov.hit(1, 1) }
+        default:
+            break
+        }
+    }
+}
