@@ -43,6 +43,7 @@ public struct CommandLineTool {
       --depth D         PCT's bug depth (default 3)
       --max-steps N     step budget per run (default 200000)
       --json            print one JSON object instead
+      --coverage        with --json: add the transitions and race windows reached
       --preemptions K   exhaustive: at most K preemptions per schedule (default 2)
       --max-schedules N exhaustive: stop after N schedules per seed (default 200000)
       --small           exhaustive: explore the all-zero configuration (one writer, one
@@ -201,7 +202,7 @@ public struct CommandLineTool {
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
                                                     "--preemptions", "--max-schedules"],
-                                           switches: ["--json", "--small"]) else { out(Self.runHelp + "\n"); return 0 }
+                                           switches: ["--json", "--small", "--coverage"]) else { out(Self.runHelp + "\n"); return 0 }
         guard let driverName = flags["--driver"] else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
         var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"])
         if let s = flags["--strategy"] {
@@ -241,7 +242,8 @@ public struct CommandLineTool {
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         var saveError: String?
         var shrunkKinds: [String] = []
-        let result = campaign.run(seeds: seeds) { r in
+        let cov: Coverage? = flags["--coverage"] != nil ? Coverage() : nil
+        let result = campaign.run(seeds: seeds, coverage: cov) { r in
             guard let v = r.violation else { return }
             if !json {
                 self.out("seed \(r.seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
@@ -265,7 +267,13 @@ public struct CommandLineTool {
         let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
         if let saveError { throw UsageError(saveError) }
         if json {
-            out(runJSON(result, elapsed: elapsed).render() + "\n")
+            var j = runJSON(result, elapsed: elapsed)
+            if let cov, case .object(var fields) = j {
+                let c = CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: result.failures.count)
+                if case .object(let cf) = c { fields += cf.filter { ["transitions", "race_windows"].contains($0.0) } }
+                j = .object(fields)
+            }
+            out(j.render() + "\n")
         } else {
             if let f = result.failures.first {
                 out("\n" + Report.text(f.violation, seed: f.seed, replay: f.replay))
