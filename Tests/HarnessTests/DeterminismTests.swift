@@ -36,3 +36,15 @@ import Testing
         #expect(digests.count > 45)
     }
 }
+
+@Suite struct ParallelCampaignTests {
+    @Test func parallelCampaignEqualsTheSerialOne() throws {
+        let c = try Campaign(driver: "npcap-2016")
+        let serial = c.run(seeds: 1...120)
+        let parallel = c.runParallel(seeds: 1...120, workers: 3)
+        #expect(parallel.digest == serial.digest)
+        #expect(parallel.failures.map(\.seed) == serial.failures.map(\.seed))
+        #expect(parallel.failures.map(\.violation.kind.name) == serial.failures.map(\.violation.kind.name))
+        #expect(parallel.events == serial.events && parallel.seedsRun == 120)
+    }
+}

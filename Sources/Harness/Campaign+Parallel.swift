@@ -1,0 +1,54 @@
+import Foundation
+import Verifier
+
+extension Campaign {
+    /// Runs `seeds` on `workers` OS threads at once, each with its own runner (simulations
+    /// never share state, and each stays on its one thread). The result is the one
+    /// `run(seeds:)` gives: the same failures in seed order, the same counts, the same digest.
+    public func runParallel(seeds: ClosedRange<UInt64>, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            fullReports: Int = 10) -> CampaignResult {
+        struct Outcome { var seed: UInt64; var violation: Violation?; var events: UInt64; var steps: UInt64; var digest: UInt64 }
+        final class Shared: @unchecked Sendable {
+            let campaign: Campaign
+            var outcomes: [[Outcome]]
+            init(_ c: Campaign, _ n: Int) { campaign = c; outcomes = Array(repeating: [], count: n) }
+        }
+        let n = max(1, min(workers, seeds.count))
+        let shared = Shared(self, n)
+        let done = DispatchSemaphore(value: 0) // nondeterminism-ok: joins worker threads; results are merged in seed order
+        let count = UInt64(seeds.count)
+        for w in 0..<n {
+            let t = Thread { // nondeterminism-ok: each simulation runs whole on one thread
+                let runner = Runner()
+                var mine: [Outcome] = []
+                var i = UInt64(w)
+                while i < count {
+                    let seed = seeds.lowerBound + i
+                    let r = shared.campaign.replay(seed: seed, runner: runner)
+                    mine.append(Outcome(seed: seed, violation: r.violation, events: r.events, steps: r.steps, digest: r.digest))
+                    i += UInt64(n)
+                }
+                shared.outcomes[w] = mine
+                done.signal()
+            }
+            t.stackSize = 1 << 22
+            t.start()
+        }
+        for _ in 0..<n { done.wait() }
+        var all = shared.outcomes.flatMap { $0 }
+        all.sort { $0.seed < $1.seed }
+        var result = CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, seedsRun: 0, events: 0,
+                                    steps: 0, failures: [], digest: 0xCBF2_9CE4_8422_2325)
+        for o in all {
+            result.seedsRun += 1
+            result.events &+= o.events
+            result.steps &+= o.steps
+            result.digest = (result.digest ^ o.digest) &* 0x0000_0100_0000_01B3
+            if var v = o.violation {
+                if result.failures.count >= fullReports { v.lastEvents = []; v.threads = []; v.nblHistories = []; v.clues = [] }
+                result.failures.append(CampaignFailure(seed: o.seed, violation: v, replay: replayCommand(seed: o.seed)))
+            }
+        }
+        return result
+    }
+}
