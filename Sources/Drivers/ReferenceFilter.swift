@@ -22,9 +22,9 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     public let ndis: Ndis
     /// Protects `Modules`.
     public let ModuleListLock: NDIS_SPIN_LOCK
-    public var Modules: [ReferenceFilterModule] = []
+    @exclusivity(unchecked) public var Modules: [ReferenceFilterModule] = []
     /// Writes in progress, by id (the id is stored in each NBL's context area).
-    public var Writes: [ReferenceWrite?] = [nil]
+    @exclusivity(unchecked) public var Writes: [ReferenceWrite?] = [nil]
 
     /// Tag in context word 0 of every NBL this driver allocates.
     public static let OwnTag: UInt64 = 0x5245_4600_0000_0000
@@ -290,11 +290,11 @@ public final class ReferenceFilterModule {
     public let PoolHandle: NDIS_HANDLE
     /// Protects `State`, `OutstandingIO` and `PausePending`.
     public let Lock: NDIS_SPIN_LOCK
-    public var State: FilterState = .Attaching
+    @exclusivity(unchecked) public var State: FilterState = .Attaching
     /// Originated NBLs out, plus pass-through NBLs held or forwarded.
-    public var OutstandingIO = 0
+    @exclusivity(unchecked) public var OutstandingIO = 0
     /// `FilterPause` returned PENDING; the last `DereferenceIO` completes it.
-    public var PausePending = false
+    @exclusivity(unchecked) public var PausePending = false
 
     init(handle: NDIS_HANDLE, adapter: String, pool: NDIS_HANDLE, lock: NDIS_SPIN_LOCK) {
         FilterHandle = handle

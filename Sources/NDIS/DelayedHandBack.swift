@@ -11,14 +11,14 @@ final class DelayedHandBack {
         var module: FilterModule
     }
 
-    unowned let ndis: Ndis
+    unowned(unsafe) let ndis: Ndis
     let dpcName: String
     let delay: ClosedRange<Int>
     /// Delivers one chain to the module's handler (on the DPC's thread).
     let handBack: (FilterModule, [NET_BUFFER_LIST]) -> Void
     /// Runs after a DPC handed back its share (e.g. to end a pause that waits for a drain).
     let afterwards: () -> Void
-    private(set) var held: [Held] = []
+    @exclusivity(unchecked) private(set) var held: [Held] = []
 
     init(ndis: Ndis, dpcName: String, delay: ClosedRange<Int>, handBack: @escaping (FilterModule, [NET_BUFFER_LIST]) -> Void,
          afterwards: @escaping () -> Void) {
@@ -42,7 +42,7 @@ final class DelayedHandBack {
             held.append(Held(nbl: nbl, due: due, module: module))
         }
         let wait = latest - ndis.now
-        ndis.scheduler.spawn(dpcName, role: .dpc) { [unowned self] in
+        ndis.scheduler.spawn(dpcName, role: .dpc) { [unowned(unsafe) self] in
             self.ndis.scheduler.current!.irql = 2
             self.ndis.scheduler.sleep(wait)
             self.handBackDue()

@@ -19,12 +19,12 @@ public struct NDIS_FILTER_PAUSE_PARAMETERS: Sendable {
 /// A user-mode handle to the driver's control device (`FILE_OBJECT`), opened on one adapter.
 public final class FILE_OBJECT {
     /// What the driver keeps per handle (npcap's child `OPEN_INSTANCE`).
-    public var FsContext: AnyObject?
+    @exclusivity(unchecked) public var FsContext: AnyObject?
     /// The adapter the user asked for (`\Device\NPF_{GUID}`).
     public let AdapterName: String
     /// Set by the user's IOCTL before writing: inject into the receive path instead of sending
     /// (npcap's `SendToRxPath`).
-    public var SendToReceivePath: Bool
+    @exclusivity(unchecked) public var SendToReceivePath: Bool
     public let id: Int
 
     public init(id: Int, adapterName: String, sendToReceivePath: Bool) {

@@ -6,31 +6,31 @@ public final class FilterModule {
     public let id: Int
     public let handle: NDIS_HANDLE
     public let adapterName: String
-    public internal(set) var state: FilterState = .Detached
+    @exclusivity(unchecked) public internal(set) var state: FilterState = .Detached
     /// What the driver passed to `NdisFSetAttributes`.
-    public internal(set) var context: AnyObject?
+    @exclusivity(unchecked) public internal(set) var context: AnyObject?
     /// `FilterDetach` has returned: the handle is dead from here on.
-    public internal(set) var detachReturned = false
+    @exclusivity(unchecked) public internal(set) var detachReturned = false
     /// `FilterPause` is on some thread's stack right now.
-    public internal(set) var inFilterPause = false
+    @exclusivity(unchecked) public internal(set) var inFilterPause = false
     /// `FilterPause` returned PENDING and `NdisFPauseComplete` has not come yet.
-    public internal(set) var pausePending = false
+    @exclusivity(unchecked) public internal(set) var pausePending = false
     /// `NdisFPauseComplete` arrived while `FilterPause` was still running.
-    var pauseCompletedEarly = false
-    public internal(set) var inFilterRestart = false
+    @exclusivity(unchecked) var pauseCompletedEarly = false
+    @exclusivity(unchecked) public internal(set) var inFilterRestart = false
     /// The driver has said its restart succeeded (FilterRestart returned SUCCESS, or
     /// NdisFRestartComplete(SUCCESS)); NDIS has not yet moved the module to Running. The
     /// driver may already send: its own state says Running, as the WDK sample's does.
-    public internal(set) var restartDeclaredSuccess = false
-    public internal(set) var restartPending = false
-    var restartCompletedEarly: NDIS_STATUS?
+    @exclusivity(unchecked) public internal(set) var restartDeclaredSuccess = false
+    @exclusivity(unchecked) public internal(set) var restartPending = false
+    @exclusivity(unchecked) var restartCompletedEarly: NDIS_STATUS?
     /// Set by `NdisFPauseComplete` / `NdisFRestartComplete`; the PnP thread waits on these.
     let pauseDone: SimEvent
     let restartDone: SimEvent
-    var restartStatus: NDIS_STATUS = .SUCCESS
+    @exclusivity(unchecked) var restartStatus: NDIS_STATUS = .SUCCESS
     /// Data-path callbacks running right now. NDIS holds a reference on the module for each,
     /// so it never detaches a module in the middle of one.
-    var dataPathCalls = 0
+    @exclusivity(unchecked) var dataPathCalls = 0
     let dataPathIdle: SimEvent
 
     init(id: Int, adapterName: String, eventIDBase: Int) {
@@ -50,8 +50,8 @@ public final class NblPool {
     /// The module whose handle allocated it, or -1 for a driver-wide pool (NULL handle).
     public let module: Int
     public let contextSize: Int
-    public internal(set) var freed = false
-    public internal(set) var outstanding = 0
+    @exclusivity(unchecked) public internal(set) var freed = false
+    @exclusivity(unchecked) public internal(set) var outstanding = 0
 
     init(index: Int, module: Int, contextSize: Int) {
         self.index = index
@@ -78,7 +78,7 @@ public struct NET_BUFFER_LIST_POOL_PARAMETERS: Sendable {
 /// `NDIS_SPIN_LOCK`
 public final class NDIS_SPIN_LOCK {
     let lock: SimSpinLock
-    var savedIrql: UInt8 = 0
+    @exclusivity(unchecked) var savedIrql: UInt8 = 0
     init(_ lock: SimSpinLock) { self.lock = lock }
     public var name: String { lock.name }
 }
@@ -94,7 +94,7 @@ public final class NDIS_EVENT {
 /// A `LONG` that driver code passes to `InterlockedIncrement` and friends. A class, so no
 /// Swift `inout` access is open while the simulated thread is preempted.
 public final class LONG {
-    public var value: Int
+    @exclusivity(unchecked) public var value: Int
     public init(_ value: Int = 0) { self.value = value }
 }
 

@@ -7,21 +7,21 @@ import Simulation
 public final class MiniportEdge {
     public enum State: String, Sendable { case halted, paused, running, pausing }
 
-    public internal(set) var state: State = .halted
-    unowned let ndis: Ndis
-    var pendingSends: DelayedHandBack!
+    @exclusivity(unchecked) public internal(set) var state: State = .halted
+    unowned(unsafe) let ndis: Ndis
+    @exclusivity(unchecked) var pendingSends: DelayedHandBack!
     /// Receive NBLs indicated and not yet back (or an indication still in progress).
-    public internal(set) var receivesOutstanding = 0
+    @exclusivity(unchecked) public internal(set) var receivesOutstanding = 0
     let drained: SimEvent
     /// A frame the NIC "receives" (set by the scenario).
-    public var receiveFrame: [UInt8] = Array(repeating: 0xAB, count: 60)
+    @exclusivity(unchecked) public var receiveFrame: [UInt8] = Array(repeating: 0xAB, count: 60)
 
     init(ndis: Ndis) {
         self.ndis = ndis
         drained = SimEvent(name: "MiniportPause: receives returned and sends completed", id: -10)
         pendingSends = DelayedHandBack(ndis: ndis, dpcName: "NIC send-complete DPC", delay: ndis.options.sendCompletionDelay,
-                                       handBack: { [unowned self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
-                                       afterwards: { [unowned self] in self.signalIfDrained() })
+                                       handBack: { [unowned(unsafe) self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
+                                       afterwards: { [unowned(unsafe) self] in self.signalIfDrained() })
     }
 
     public var sendsOutstanding: Int { pendingSends.count }

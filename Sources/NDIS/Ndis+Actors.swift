@@ -22,7 +22,7 @@ public struct UserWriterPlan: Sendable {
 extension Ndis {
     private func generator(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) {
         activeGenerators += 1
-        scheduler.spawn(name, role: role) { [unowned self] in
+        scheduler.spawn(name, role: role) { [unowned(unsafe) self] in
             body()
             self.activeGenerators -= 1
             if self.activeGenerators == 0 { self.quietTail = true }
@@ -31,12 +31,12 @@ extension Ndis {
 
     /// The PnP manager's thread, running `script`.
     public func startPnP(_ script: [PnPOperation]) {
-        generator("PnP manager", role: .pnp) { [unowned self] in self.pnp.run(script) }
+        generator("PnP manager", role: .pnp) { [unowned(unsafe) self] in self.pnp.run(script) }
     }
 
     /// TCPIP sending `count` chains.
     public func startProtocolTraffic(count: Int, interval: ClosedRange<Int>) {
-        generator("TCPIP send", role: .protocolEdge) { [unowned self] in
+        generator("TCPIP send", role: .protocolEdge) { [unowned(unsafe) self] in
             _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
             self.tcpip.sendWorkload(count: count, interval: interval)
         }
@@ -44,7 +44,7 @@ extension Ndis {
 
     /// The NIC indicating `count` receives.
     public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>) {
-        generator("NIC receive", role: .miniportEdge) { [unowned self] in
+        generator("NIC receive", role: .miniportEdge) { [unowned(unsafe) self] in
             _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
             self.miniport.receiveWorkload(count: count, interval: interval)
         }
@@ -54,7 +54,7 @@ extension Ndis {
     public func startUserWriter(_ plan: UserWriterPlan) {
         let fileID = nextFileID
         nextFileID += 1
-        generator(plan.name, role: .user) { [unowned self] in
+        generator(plan.name, role: .user) { [unowned(unsafe) self] in
             _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
             let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: plan.sendToReceivePath)
             guard self.IoCreateFile(file) == .SUCCESS else { return }

@@ -7,11 +7,11 @@ public final class Ndis {
     public let scheduler: Scheduler
     public let options: NdisOptions
     @exclusivity(unchecked) public var observer: NdisObserver?
-    public private(set) var driver: FilterDriver?
-    public internal(set) var modules: [FilterModule] = []
-    public internal(set) var pools: [NblPool] = []
+    @exclusivity(unchecked) public private(set) var driver: FilterDriver?
+    @exclusivity(unchecked) public internal(set) var modules: [FilterModule] = []
+    @exclusivity(unchecked) public internal(set) var pools: [NblPool] = []
     /// Names of the locks and events drivers created, by id, for reports.
-    public internal(set) var objectNames: [String] = []
+    @exclusivity(unchecked) public internal(set) var objectNames: [String] = []
     public let adapterName = "Ethernet0"
     /// Rolling digest of every event: equal digests, equal runs.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -23,12 +23,12 @@ public final class Ndis {
     /// Set when the safety phase is over: faults stop and the workload drains.
     @exclusivity(unchecked) public internal(set) var quietTail = false
     @exclusivity(unchecked) var nextNblID = 0
-    var nextFileID = 1
-    var activeGenerators = 0
+    @exclusivity(unchecked) var nextFileID = 1
+    @exclusivity(unchecked) var activeGenerators = 0
 
-    public internal(set) var miniport: MiniportEdge!
-    public internal(set) var tcpip: ProtocolEdge!
-    public internal(set) var pnp: PnPManager!
+    @exclusivity(unchecked) public internal(set) var miniport: MiniportEdge!
+    @exclusivity(unchecked) public internal(set) var tcpip: ProtocolEdge!
+    @exclusivity(unchecked) public internal(set) var pnp: PnPManager!
 
     public init(scheduler: Scheduler, options: NdisOptions) {
         self.scheduler = scheduler

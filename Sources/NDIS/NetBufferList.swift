@@ -1,7 +1,7 @@
 /// `MDL`: one piece of a frame's bytes. Frames may be split over several MDLs; readers
 /// must give the same answer however they are split.
 public final class MDL {
-    public var Next: MDL?
+    @exclusivity(unchecked) public var Next: MDL?
     public let bytes: [UInt8]
     public var ByteCount: Int { bytes.count }
 
@@ -13,10 +13,10 @@ public final class MDL {
 
 /// `NET_BUFFER`: one frame, described by an MDL chain, an offset and a length.
 public final class NET_BUFFER {
-    public var Next: NET_BUFFER?
-    public var MdlChain: MDL?
-    public var DataOffset: Int
-    public var DataLength: Int
+    @exclusivity(unchecked) public var Next: NET_BUFFER?
+    @exclusivity(unchecked) public var MdlChain: MDL?
+    @exclusivity(unchecked) public var DataOffset: Int
+    @exclusivity(unchecked) public var DataLength: Int
 
     public init(mdl: MDL?, offset: Int, length: Int) {
         MdlChain = mdl
@@ -64,19 +64,19 @@ public final class NET_BUFFER_LIST {
     public let poolIndex: Int
     unowned(unsafe) let ndis: Ndis
 
-    var _next: NET_BUFFER_LIST?
-    var _firstNetBuffer: NET_BUFFER?
-    var _sourceHandle: NDIS_HANDLE = .NULL
-    var _status: NDIS_STATUS = .SUCCESS
-    var _protocolReserved: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    var _miniportReserved: (UInt64, UInt64) = (0, 0)
+    @exclusivity(unchecked) var _next: NET_BUFFER_LIST?
+    @exclusivity(unchecked) var _firstNetBuffer: NET_BUFFER?
+    @exclusivity(unchecked) var _sourceHandle: NDIS_HANDLE = .NULL
+    @exclusivity(unchecked) var _status: NDIS_STATUS = .SUCCESS
+    @exclusivity(unchecked) var _protocolReserved: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @exclusivity(unchecked) var _miniportReserved: (UInt64, UInt64) = (0, 0)
     /// The allocator's context area (`NET_BUFFER_LIST_CONTEXT_DATA_START`), sized at pool creation.
-    var _context: [UInt64]
+    @exclusivity(unchecked) var _context: [UInt64]
     /// Set when freed; any later touch is a use after free.
-    public internal(set) var isFreed = false
+    @exclusivity(unchecked) public internal(set) var isFreed = false
     /// The step at which TCPIP last wrote `ProtocolReserved` (it owns that area on the
     /// receive path); cleared when the driver writes it again.
-    var _protocolReservedWrittenByProtocolAt: UInt64?
+    @exclusivity(unchecked) var _protocolReservedWrittenByProtocolAt: UInt64?
 
     init(id: Int, origin: NBLOrigin, poolIndex: Int, ndis: Ndis, contextSize: Int) {
         self.id = id

@@ -32,10 +32,10 @@ public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
 /// for pended pauses and restarts on NDIS-internal events; a wait that never ends is a
 /// hung PnP operation (LIVE-03), reported with what it waited for.
 public final class PnPManager {
-    unowned let ndis: Ndis
+    unowned(unsafe) let ndis: Ndis
     /// Set once the first enable finished: user processes start after it.
     public let stackReady: SimEvent
-    public internal(set) var completedOperations: [PnPOperation] = []
+    @exclusivity(unchecked) public internal(set) var completedOperations: [PnPOperation] = []
 
     init(ndis: Ndis) {
         self.ndis = ndis

@@ -8,19 +8,19 @@ import Simulation
 public final class ProtocolEdge {
     public enum State: String, Sendable { case unbound, paused, running, pausing }
 
-    public internal(set) var state: State = .unbound
+    @exclusivity(unchecked) public internal(set) var state: State = .unbound
     public let bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: 1)
-    unowned let ndis: Ndis
-    public internal(set) var sendsOutstanding = 0
-    var held: DelayedHandBack!
+    unowned(unsafe) let ndis: Ndis
+    @exclusivity(unchecked) public internal(set) var sendsOutstanding = 0
+    @exclusivity(unchecked) var held: DelayedHandBack!
     let drained: SimEvent
-    public var sendFrame: [UInt8] = Array(repeating: 0xCD, count: 60)
+    @exclusivity(unchecked) public var sendFrame: [UInt8] = Array(repeating: 0xCD, count: 60)
 
     init(ndis: Ndis) {
         self.ndis = ndis
         drained = SimEvent(name: "TCPIP NetEventPause: sends completed", id: -20)
         held = DelayedHandBack(ndis: ndis, dpcName: "TCPIP return DPC", delay: ndis.options.returnDelay,
-                               handBack: { [unowned self] m, nbls in
+                               handBack: { [unowned(unsafe) self] m, nbls in
                                    self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
                                },
                                afterwards: {})

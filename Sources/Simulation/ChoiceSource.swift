@@ -37,7 +37,7 @@ public final class ChoiceSource {
     @exclusivity(unchecked) private var replay: [[UInt32]]?
     @exclusivity(unchecked) private var cursor: [Int]
     /// The first place a replay could not follow its recording, if any.
-    public private(set) var divergence: ReplayDivergence?
+    @exclusivity(unchecked) public private(set) var divergence: ReplayDivergence?
     /// Set by the scheduler so a divergence can say at which step it happened.
     @exclusivity(unchecked) public var currentStep: UInt64 = 0
 

@@ -34,7 +34,7 @@ public final class Scheduler {
     public let choices: ChoiceSource
     @exclusivity(unchecked) public private(set) var now: UInt64 = 0
     @exclusivity(unchecked) public private(set) var steps: UInt64 = 0
-    public var maxSteps: UInt64
+    @exclusivity(unchecked) public var maxSteps: UInt64
     @exclusivity(unchecked) public private(set) var threads: [SimThread] = []
     @exclusivity(unchecked) public private(set) var current: SimThread?
     @exclusivity(unchecked) public private(set) var halted = false
@@ -48,7 +48,7 @@ public final class Scheduler {
     @exclusivity(unchecked) private var zombies: [SimThread] = []
     private let pool: StackPool
     private let rootSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    private var running = false
+    @exclusivity(unchecked) private var running = false
 
     public let policy: SchedulingPolicy
 
@@ -59,8 +59,8 @@ public final class Scheduler {
         public var preempts: Bool
     }
     /// Set by an exhaustive explorer to learn the shape of the decisions a run made.
-    public var recordsDecisions = false
-    public private(set) var decisions: [Decision] = []
+    @exclusivity(unchecked) public var recordsDecisions = false
+    @exclusivity(unchecked) public private(set) var decisions: [Decision] = []
     /// PCT: each thread's priority (by thread id), the steps at which the running thread is
     /// demoted, and the next low priority to hand out.
     @exclusivity(unchecked) private var priority: [Int] = []

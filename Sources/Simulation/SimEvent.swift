@@ -3,8 +3,8 @@
 public final class SimEvent {
     public let name: String
     public let id: Int
-    public private(set) var isSignaled: Bool
-    private var waiters: [SimThread] = []
+    @exclusivity(unchecked) public private(set) var isSignaled: Bool
+    @exclusivity(unchecked) private var waiters: [SimThread] = []
 
     public init(name: String, id: Int, signaled: Bool = false) {
         self.name = name
@@ -37,8 +37,8 @@ public final class SimEvent {
 public final class SimSpinLock {
     public let name: String
     public let id: Int
-    public private(set) var owner: SimThread?
-    private var waiters: [SimThread] = []
+    @exclusivity(unchecked) public private(set) var owner: SimThread?
+    @exclusivity(unchecked) private var waiters: [SimThread] = []
 
     public init(name: String, id: Int) {
         self.name = name

@@ -53,14 +53,14 @@ public final class SimThread {
     /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
     @exclusivity(unchecked) public var activity: String = ""
 
-    var body: (() -> Void)?
-    var stack = csim_stack()
+    @exclusivity(unchecked) var body: (() -> Void)?
+    @exclusivity(unchecked) var stack = csim_stack()
     /// Stable storage for the saved stack pointer, outside any Swift access.
     let spSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     /// Bumped on every block so a stale timer cannot wake a later wait.
     @exclusivity(unchecked) var waitGeneration: UInt64 = 0
     @exclusivity(unchecked) var timedOut = false
-    unowned let scheduler: Scheduler
+    unowned(unsafe) let scheduler: Scheduler
 
     init(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {
         self.id = id

@@ -4,8 +4,8 @@ import CSimCoroutine
 /// handed out again and again; only the pages a thread touched are ever resident.
 public final class StackPool {
     public let stackBytes: Int
-    private var free: [csim_stack] = []
-    public private(set) var mapped = 0
+    @exclusivity(unchecked) private var free: [csim_stack] = []
+    @exclusivity(unchecked) public private(set) var mapped = 0
 
     public init(stackBytes: Int = 1 << 20) {
         self.stackBytes = stackBytes

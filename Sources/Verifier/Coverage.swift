@@ -14,13 +14,13 @@ public final class Coverage {
         public let note: String?
     }
 
-    public private(set) var seeds = 0
+    @exclusivity(unchecked) public private(set) var seeds = 0
     /// [event][state] counts for the state-table transitions the model made.
-    public private(set) var transitions = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count),
+    @exclusivity(unchecked) public private(set) var transitions = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count),
                                                   count: FilterStateEvent.allCases.count)
     /// [api][state] counts for calls the driver made (and callbacks it received).
-    public private(set) var calls = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count), count: NdisApi.allCases.count)
-    public private(set) var windows: [Window] = Coverage.windowCatalogue
+    @exclusivity(unchecked) public private(set) var calls = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count), count: NdisApi.allCases.count)
+    @exclusivity(unchecked) public private(set) var windows: [Window] = Coverage.windowCatalogue
 
     public init() {}
 

@@ -7,12 +7,12 @@ import Simulation
 ///
 /// Checkers observe and judge; they never steer the simulation.
 public final class Verifier: NdisObserver {
-    unowned let ndis: Ndis
+    unowned(unsafe) let ndis: Ndis
     @exclusivity(unchecked) var ledger = NBLLedger()
-    public private(set) var violations: [Violation] = []
+    @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
     /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
-    var pauseBegan: [Bool] = []
+    @exclusivity(unchecked) var pauseBegan: [Bool] = []
     /// `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` calls in progress, with the
     /// chain as delivered and the module state then: judged when they return (SND-07, RCV-08).
     @exclusivity(unchecked) var callbacksInProgress: [(thread: Int, api: NdisApi, nbls: [NET_BUFFER_LIST], state: FilterState)] = []
@@ -25,18 +25,18 @@ public final class Verifier: NdisObserver {
         return (c.nbls, c.state)
     }
     /// The route the last originated NBL of each module came home by (PQ-04).
-    var lastHomeRoute: [String] = []
+    @exclusivity(unchecked) var lastHomeRoute: [String] = []
     /// The step at which each module's current pause began (PQ-02).
-    var pauseBeganStep: [UInt64] = []
+    @exclusivity(unchecked) var pauseBeganStep: [UInt64] = []
     /// A pause that completed with nothing in flight while the driver's counter read more
     /// than zero: an increment may have raced the pause's decision, and the send it leads
     /// to is judged when it happens; the count is judged when the module detaches (PQ-05).
-    var counterOwedAfterPause: [(counter: Int, how: String)?] = []
+    @exclusivity(unchecked) var counterOwedAfterPause: [(counter: Int, how: String)?] = []
     /// The last events, for reports.
     @exclusivity(unchecked) var recent: [(event: NdisEvent, state: FilterState?)] = []
     @exclusivity(unchecked) var recentNext = 0
     @exclusivity(unchecked) var poolByNBL = DenseTable()
-    var clues: [String] = []
+    @exclusivity(unchecked) var clues: [String] = []
     static let recentCapacity = 24
 
     public init(ndis: Ndis) {
@@ -46,12 +46,12 @@ public final class Verifier: NdisObserver {
     // MARK: NdisObserver
 
     /// Record every event for a timeline (replay --timeline, --html).
-    public var recordsTimeline = false
-    public private(set) var timeline: [TimelineEntry] = []
+    @exclusivity(unchecked) public var recordsTimeline = false
+    @exclusivity(unchecked) public private(set) var timeline: [TimelineEntry] = []
 
     /// Coverage of the campaign this run belongs to, if it asked for it.
-    public var coverage: Coverage?
-    var covRun = CoverageRun()
+    @exclusivity(unchecked) public var coverage: Coverage?
+    @exclusivity(unchecked) var covRun = CoverageRun()
 
     public func observe(_ e: NdisEvent) {
         remember(e)
