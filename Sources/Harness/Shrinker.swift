@@ -85,6 +85,23 @@ public struct Shrinker {
                     }
                     k -= 1
                 }
+                // Lower a value here while starting the schedule over from zeros: the schedule
+                // stream is read by position, so a simpler workload usually needs a new one.
+                if s != ChoiceStream.schedule.rawValue {
+                    var i = 0
+                    while i < best.choices[s].count {
+                        let v = best.choices[s][i]
+                        if v > 0 {
+                            for lower in [UInt32(0), v / 2, v - 1] where lower < v {
+                                var c = best.choices
+                                c[s][i] = lower
+                                c[ChoiceStream.schedule.rawValue] = []
+                                if consider(c) { improved = true; break }
+                            }
+                        }
+                        i += 1
+                    }
+                }
                 // Lower values: zero, then the smallest that still fails by bisection, then by one.
                 var i = 0
                 while i < best.choices[s].count {
