@@ -27,7 +27,6 @@ public final class FilterModule {
     /// Set by `NdisFPauseComplete` / `NdisFRestartComplete`; the PnP thread waits on these.
     let pauseDone: SimEvent
     let restartDone: SimEvent
-    @exclusivity(unchecked) var restartStatus: NDIS_STATUS = .SUCCESS
     /// Data-path callbacks running right now. NDIS holds a reference on the module for each,
     /// so it never detaches a module in the middle of one.
     @exclusivity(unchecked) var dataPathCalls = 0

@@ -133,7 +133,6 @@ extension Ndis {
         if Status == .SUCCESS { module.restartDeclaredSuccess = true }
         if module.restartPending {
             module.restartPending = false
-            module.restartStatus = Status
             transition(module, Status == .SUCCESS ? .restartComplete : .restartFailed)
             module.restartDone.set(scheduler)
         } else {

@@ -35,7 +35,6 @@ public final class PnPManager {
     unowned(unsafe) let ndis: Ndis
     /// Set once the first enable finished: user processes start after it.
     public let stackReady: SimEvent
-    @exclusivity(unchecked) public internal(set) var completedOperations: [PnPOperation] = []
 
     init(ndis: Ndis) {
         self.ndis = ndis
@@ -43,10 +42,7 @@ public final class PnPManager {
     }
 
     func run(_ script: [PnPOperation]) {
-        for op in script {
-            perform(op)
-            completedOperations.append(op)
-        }
+        for op in script { perform(op) }
     }
 
     func perform(_ op: PnPOperation) {

@@ -26,7 +26,6 @@ public final class ProtocolEdge {
                                afterwards: {})
     }
 
-    public var receivesHeld: Int { held.count }
 
     func tearDown() { held.removeAll() }
 

@@ -55,8 +55,6 @@ public final class ChoiceSource {
         cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
     }
 
-    public var isReplay: Bool { replay != nil }
-
     /// Drops the recording and the replay input once a run's result has taken its copy.
     public func tearDown() {
         recorded = Array(repeating: [], count: recorded.count)
@@ -110,13 +108,6 @@ public final class ChoiceSource {
         range.lowerBound + choose(range.count, stream)
     }
 
-    /// Draws used so far in a stream, and how many the replay recording held.
-    public func replayLeftover() -> Int {
-        guard let replay else { return 0 }
-        var left = 0
-        for s in 0..<replay.count { left += max(0, replay[s].count - cursor[s]) }
-        return left
-    }
 }
 
 extension ChoiceSource {
