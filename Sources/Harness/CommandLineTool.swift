@@ -48,6 +48,8 @@ public struct CommandLineTool {
       --max-schedules N exhaustive: stop after N schedules per seed (default 200000)
       --small           exhaustive: explore the all-zero configuration (one writer, one
                         packet, an immediate disable, no other traffic) instead of the seed's
+      --from FILE       exhaustive: explore the configuration of a trace (its workload, timing
+                        and fault choices; every schedule), e.g. a shrunk corpus trace
       --save DIR        write a trace file per failing seed into DIR, plus a shrunk
                         trace (.shrunk.trace) for the first seed of each violation kind
     """
@@ -201,10 +203,15 @@ public struct CommandLineTool {
 
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
-                                                    "--preemptions", "--max-schedules"],
+                                                    "--preemptions", "--max-schedules", "--from"],
                                            switches: ["--json", "--small", "--coverage"]) else { out(Self.runHelp + "\n"); return 0 }
-        guard let driverName = flags["--driver"] else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
-        var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"])
+        var from: TraceFile?
+        if let path = flags["--from"] {
+            guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
+            from = try loadTrace(path)
+        }
+        guard let driverName = flags["--driver"] ?? from?.driver else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
+        var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"] ?? from?.scenario)
         if let s = flags["--strategy"] {
             guard Strategies.all.contains(where: { $0.name == s }) else { throw UsageError("unknown strategy '\(s.prefix(40))' (see 'ndis-sim list')") }
             campaign.strategy = s
@@ -234,7 +241,7 @@ public struct CommandLineTool {
         }
         let json = flags["--json"] != nil
         if campaign.strategy == "exhaustive" {
-            return try exhaustive(campaign, seeds: seeds, flags: flags, json: json)
+            return try exhaustive(campaign, seeds: from.map { $0.seed...$0.seed } ?? seeds, flags: flags, json: json, from: from)
         }
         for f in ["--preemptions", "--max-schedules", "--small"] where flags[f] != nil {
             throw UsageError("\(f) is for --strategy exhaustive")
@@ -288,7 +295,7 @@ public struct CommandLineTool {
     }
 
     /// `--strategy exhaustive`: every schedule of each seed's configuration, within the bound.
-    func exhaustive(_ campaign: Campaign, seeds: ClosedRange<UInt64>, flags: [String: String], json: Bool) throws -> Int32 {
+    func exhaustive(_ campaign: Campaign, seeds: ClosedRange<UInt64>, flags: [String: String], json: Bool, from: TraceFile? = nil) throws -> Int32 {
         var explorer = Explorer(campaign: campaign)
         if let p = flags["--preemptions"] {
             let v = try Self.parseNumber(p, "--preemptions")
@@ -307,10 +314,10 @@ public struct CommandLineTool {
         var totalSchedules = 0
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         for seed in seeds {
-            let base = small ? [] : campaign.replay(seed: seed, runner: runner).choices
+            let base = from?.choices ?? (small ? [] : campaign.replay(seed: seed, runner: runner).choices)
             let r = explorer.explore(seed: seed, base: base, runner: runner)
             totalSchedules += r.schedules
-            let config = small ? "the all-zero configuration" : "seed \(seed)'s configuration"
+            let config = from != nil ? "the trace's configuration" : small ? "the all-zero configuration" : "seed \(seed)'s configuration"
             if let v = r.violation?.violation {
                 found = true
                 if !json {

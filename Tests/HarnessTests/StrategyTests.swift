@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NDISSim
 
@@ -52,5 +53,17 @@ import Testing
         #expect(r.exhausted)
         #expect(r.violation == nil)
         #expect(r.schedules > 50)
+    }
+
+    @Test func exhaustiveSearchOfACorpusConfigurationFindsItsCanary() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Corpus/traces")
+        for name in ["canary-snd-07", "canary-rcv-08", "canary-pq-04"] {
+            let trace = try TraceFile.parse(String(contentsOf: dir.appendingPathComponent("\(name).trace"), encoding: .utf8))
+            var e = Explorer(campaign: try Campaign(driver: trace.driver, scenario: trace.scenario))
+            e.maxSchedules = 5_000
+            let r = e.explore(seed: trace.seed, base: trace.choices)
+            #expect(r.violation?.violation?.kind.name == trace.expect, "\(name)")
+        }
     }
 }
