@@ -77,8 +77,7 @@ extension Verifier {
             return
         }
         let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
-        if m.state != .Running && !(m.state == .Pausing && !ndis.options.strictNoDataPathWhilePausing)
-            && !(m.state == .Restarting && m.restartDeclaredSuccess) {
+        if !dataPathAllowed(m) {
             if originated {
                 let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
                 report(.indicateWhileNotRunning, "an originated receive indication while the module is \(m.state)" + (afterPause ? ", after FilterPause began" : ""),

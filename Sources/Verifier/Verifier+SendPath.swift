@@ -55,8 +55,7 @@ extension Verifier {
         ensurePerModule(e.module)
         let ids = nbls.map(\.id)
         let call = "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))"
-        if m.state != .Running && !(m.state == .Pausing && !ndis.options.strictNoDataPathWhilePausing)
-            && !(m.state == .Restarting && m.restartDeclaredSuccess) {
+        if !dataPathAllowed(m) {
             let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
             let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
             report(.sendWhileNotRunning,

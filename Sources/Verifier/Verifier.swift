@@ -253,6 +253,16 @@ public final class Verifier: NdisObserver {
         return out
     }
 
+    /// Whether the filter may send or indicate now. The state table's "Send and Receive" row
+    /// decides (Running and Pausing); strict mode drops Pausing (PFM: "should not originate");
+    /// a restart the driver has already declared successful counts as Running (the WDK
+    /// sample's pattern of setting Running inside FilterRestart).
+    func dataPathAllowed(_ m: FilterModule) -> Bool {
+        if m.state == .Restarting && m.restartDeclaredSuccess { return true }
+        guard FilterStateTable.next(m.state, on: .sendAndReceive) != nil else { return false }
+        return !(m.state == .Pausing && ndis.options.strictNoDataPathWhilePausing)
+    }
+
     func ensurePerModule(_ m: Int) {
         while pauseBegan.count <= m {
             pauseBegan.append(false)
