@@ -72,7 +72,9 @@ struct NBLLedger {
 
     mutating func create(_ id: Int, _ record: NBLRecord) {
         ensure(id)
-        records[id] = record
+        var r = record
+        r.history.reserveCapacity(6) // an NBL's life is a handful of moves: one allocation
+        records[id] = r
     }
 
     mutating func move(_ id: Int, to owner: NBLOwner, at step: UInt64, by api: NdisApi) {
