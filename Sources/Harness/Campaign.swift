@@ -56,7 +56,7 @@ public struct Campaign {
     public let driverName: String
     public let scenario: Scenario
     public var options: NdisOptions
-    public var maxSteps: UInt64 = 200_000
+    public var maxSteps: UInt64 = RunConfig.defaultMaxSteps
     public var strategy = "random"
     /// PCT's bug depth.
     public var depth = 3
@@ -96,7 +96,7 @@ public struct Campaign {
     /// The command that replays `seed`.
     public func replayCommand(seed: UInt64) -> String {
         if inCatalog {
-            let steps = maxSteps == 200_000 ? "" : " --max-steps \(maxSteps)"
+            let steps = maxSteps == RunConfig.defaultMaxSteps ? "" : " --max-steps \(maxSteps)"
             let strat = strategy == "random" ? "" : " --strategy \(strategy)" + (strategy == "pct" ? " --depth \(depth)" : "")
             return "ndis-sim run --driver \(driverName) --scenario \(scenario.name) --seed \(seed)\(strat)\(steps)"
         }

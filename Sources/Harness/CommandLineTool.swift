@@ -41,7 +41,7 @@ public struct CommandLineTool {
       --seeds A..B      seeds A to B inclusive
       --strategy NAME   random (default), pct or swarm (see 'ndis-sim list')
       --depth D         PCT's bug depth (default 3)
-      --max-steps N     step budget per run (default 200000)
+      --max-steps N     step budget per run (default 50000)
       --json            print one JSON object instead
       --coverage        with --json: add the transitions and race windows reached
       --preemptions K   exhaustive: at most K preemptions per schedule (default 2)

@@ -8,7 +8,9 @@ public struct RunConfig: Sendable, Equatable {
     public var strategy: String = "random"
     /// PCT's bug depth d.
     public var depth: Int = 3
-    public var maxSteps: UInt64 = 200_000
+    public var maxSteps: UInt64 = RunConfig.defaultMaxSteps
+    /// Runs here take a few hundred steps; a run still going at this many is not settling.
+    public static let defaultMaxSteps: UInt64 = 50_000
     /// Environment knobs; nil means the catalogue driver's own (canaries need theirs).
     public var options: NdisOptions?
 

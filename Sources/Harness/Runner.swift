@@ -53,7 +53,7 @@ public final class Runner {
 
     /// Runs any driver model, including one a user wrote.
     public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
-                    maxSteps: UInt64 = 200_000, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
+                    maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
                     strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false, coverage: Coverage? = nil) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: Strategies.policy(strategy, depth: depth))

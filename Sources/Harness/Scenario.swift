@@ -14,7 +14,18 @@ public struct Scenario: Sendable {
         self.setUp = setUp
     }
 
-    public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable]
+    public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite]
+
+    /// The user closes the handle (another thread, or Ctrl-C) while a write may still be in
+    /// the driver; no PnP.
+    public static let closeDuringWrite = Scenario(
+        name: "close-during-write",
+        summary: "user writers send while another thread of the process closes the handle at a moment the seed picks, possibly with a write still in the driver; TCPIP and the NIC carry traffic"
+    ) { ndis in
+        ndis.startPnP([.enableAdapter])
+        startWriters(ndis, toReceivePath: false, closeEarly: true)
+        startEdgeTraffic(ndis)
+    }
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 
@@ -75,7 +86,7 @@ public struct Scenario: Sendable {
     }
 
     /// `toReceivePath` nil: each writer draws (one in four injects into the receive path).
-    static func startWriters(_ ndis: Ndis, toReceivePath: Bool?) {
+    static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false) {
         let c = ndis.choices
         let writers = c.between(1...2, .workload)
         for w in 0..<writers {
@@ -83,7 +94,9 @@ public struct Scenario: Sendable {
             let writes = (0..<c.between(1...3, .workload)).map { _ in
                 WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...8, .workload))
             }
-            ndis.startUserWriter(UserWriterPlan(name: "nping #\(w + 1)", sendToReceivePath: toReceivePath, writes: writes, thinkTime: 0...600))
+            var plan = UserWriterPlan(name: "nping #\(w + 1)", sendToReceivePath: toReceivePath, writes: writes, thinkTime: 0...600)
+            if closeEarly { plan.closeAfter = UInt64(c.between(0...1_500, .workload)) }
+            ndis.startUserWriter(plan)
         }
     }
 

@@ -26,6 +26,9 @@ public final class FILE_OBJECT {
     /// (npcap's `SendToRxPath`).
     @exclusivity(unchecked) public var SendToReceivePath: Bool
     public let id: Int
+    /// The handle was closed (`IRP_MJ_CLEANUP` sent): the I/O manager accepts no new IRPs on it,
+    /// though one already in the driver may still be running.
+    public internal(set) var isClosed = false
 
     public init(id: Int, adapterName: String, sendToReceivePath: Bool) {
         self.id = id

@@ -8,6 +8,9 @@ public struct UserWriterPlan: Sendable {
     public var writes: [WriteRequest]
     /// Virtual microseconds between writes.
     public var thinkTime: ClosedRange<Int>
+    /// If set, another thread of the process closes the handle after this many virtual
+    /// microseconds, whether or not a write is still in the driver (Ctrl-C on nping).
+    public var closeAfter: UInt64?
 
     public init(name: String, sendToReceivePath: Bool, writes: [WriteRequest], thinkTime: ClosedRange<Int>) {
         self.name = name
@@ -58,8 +61,15 @@ extension Ndis {
             _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
             let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: plan.sendToReceivePath)
             guard self.IoCreateFile(file) == .SUCCESS else { return }
+            if let after = plan.closeAfter {
+                self.scheduler.spawn("\(plan.name) CloseHandle", role: .user) { [unowned(unsafe) self] in
+                    self.scheduler.sleep(after)
+                    self.IoCloseFile(file)
+                }
+            }
             for w in plan.writes {
                 self.scheduler.sleep(self.delay(plan.thinkTime))
+                guard !file.isClosed else { break }
                 _ = self.IoWriteFile(file, w)
             }
             self.IoCloseFile(file)

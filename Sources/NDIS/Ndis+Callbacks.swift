@@ -120,6 +120,8 @@ extension Ndis {
     /// `IRP_MJ_CLEANUP` + `IRP_MJ_CLOSE` (`CloseHandle`).
     public func IoCloseFile(_ file: FILE_OBJECT) {
         scheduler.preempt()
+        guard !file.isClosed else { return }
+        file.isClosed = true
         emit(.IRP_MJ_CLEANUP, .call, object: file.id)
         inDriver("DeviceCleanup", irql: 0) { theDriver.DeviceCleanup(file) }
         emit(.IRP_MJ_CLEANUP, .return, object: file.id)

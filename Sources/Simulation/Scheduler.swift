@@ -186,6 +186,7 @@ public final class Scheduler {
         me.waitReason = reason
         me.waitGeneration &+= 1
         me.timedOut = false
+        me.waitsForever = timeout == nil
         if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
         if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
         if let next = halted ? nil : pickNext() {

@@ -60,6 +60,8 @@ public final class SimThread {
     /// Bumped on every block so a stale timer cannot wake a later wait.
     @exclusivity(unchecked) var waitGeneration: UInt64 = 0
     @exclusivity(unchecked) var timedOut = false
+    /// The current wait has no timeout: only someone else can end it.
+    @exclusivity(unchecked) public internal(set) var waitsForever = false
     unowned(unsafe) let scheduler: Scheduler
 
     init(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {

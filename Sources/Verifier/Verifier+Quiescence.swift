@@ -11,7 +11,17 @@ extension Verifier {
         case .halted:
             return
         case .stepBudget:
-            report(.stepBudgetExhausted, "the run did not settle within \(ndis.scheduler.maxSteps) steps", call: "end of run")
+            // Someone blocked for good while others spin: that waiter is the hang the user sees.
+            let spinning = ndis.scheduler.threads.filter { $0.state == .runnable || ($0.state == .blocked && !$0.waitsForever) }
+                .map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") }
+            if let t = ndis.scheduler.blockedThreads.first(where: { $0.waitsForever && $0.role == .user && $0.waitReason?.kind == .event }),
+               let w = t.waitReason {
+                report(.waiterNeverSignalled, "\(t.name) waits forever on '\(w.name)'" + (t.activity.isEmpty ? "" : " in \(t.activity)")
+                       + ", while \(spinning.joined(separator: ", ")) keep\(spinning.count == 1 ? "s" : "") polling: the run did not settle within \(ndis.scheduler.maxSteps) steps",
+                       extra: ["LIVE-03"], call: "NdisWaitEvent(\(w.name))", module: ndis.modules.last?.id ?? -1, on: t)
+                return
+            }
+            report(.stepBudgetExhausted, "the run did not settle within \(ndis.scheduler.maxSteps) steps" + (spinning.isEmpty ? "" : "; still running: \(spinning.joined(separator: ", "))"), call: "end of run")
             return
         case .deadlock:
             if judgeBlockedThreads(afterLeaks: false) { return }

@@ -38,7 +38,14 @@ import Testing
         #expect(!r.failures.contains { $0.violation.kind == .waiterNeverSignalled })
     }
 
-    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable"])
+    @Test func npcap2016HangsWhenTheHandleIsClosedDuringAWrite() throws {
+        // NPF_Cleanup unlinks the child from the group before waiting for its IRPs: the send
+        // completion no longer finds the writer, which waits forever, and Cleanup polls forever.
+        let r = try campaign("npcap-2016", "close-during-write", seeds: 1...60)
+        #expect(r.failures.contains { $0.violation.kind == .waiterNeverSignalled && $0.violation.message.contains("NdisWriteCompleteEvent") })
+    }
+
+    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write"])
     func referenceIsNotFlagged(_ scenario: String) throws {
         let r = try campaign("reference", scenario, seeds: 1...500)
         #expect(r.failures.isEmpty, "\(r.summary)")
