@@ -5,7 +5,7 @@ import NDIS
 /// checker: the verifier must catch it, and the report must name its rule. Each entry
 /// names the scenario and the environment knobs that make the flaw show on most seeds.
 public enum CanaryCatalog {
-    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness
+    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks
 
     static let disable = "adapter-disable-during-send"
     static let rxInject = "rx-inject"
@@ -130,5 +130,16 @@ public enum CanaryCatalog {
                ["waiter-never-signalled"], scenario: disable) { CanaryLIVE05WriterNeverWoken(ndis: $0) },
         canary("LIVE-06", "unwanted receives are dropped without NdisFReturnNetBufferLists",
                ["pass-through-nbl-lost"], scenario: rxInject) { CanaryLIVE06DropsReceivesSilently(ndis: $0) },
+    ]
+
+    static let locks: [DriverEntry] = [
+        canary("ST-09", "each write waits on an event while holding a spin lock (PASSIVE-only wait at DISPATCH)",
+               ["wait-at-raised-irql"], scenario: disable) { CanaryST09WaitsHoldingSpinLock(ndis: $0) },
+        canary("LCK-01", "the completion path takes the module lock around a call that takes it again",
+               ["spin-lock-misuse"], scenario: disable) { CanaryLCK01ReacquiresModuleLock(ndis: $0) },
+        canary("LCK-02", "write path and completion path take the module list and module locks in opposite orders",
+               ["lock-deadlock"], scenario: disable, options: options { $0.inlineCompletionPercent = 0 }) { CanaryLCK02LockOrderInversion(ndis: $0) },
+        canary("RCV-09", "receives from below are passed up whatever the module's state",
+               ["pass-through-receive-while-paused"], scenario: disable) { CanaryRCV09PassesUpWhilePaused(ndis: $0) },
     ]
 }

@@ -35,6 +35,12 @@ extension Verifier {
     /// Pause and PnP hangs first (they are what the user sees); waiters after the leak checks.
     private func judgeBlockedThreads(afterLeaks: Bool) -> Bool {
         let blocked = ndis.scheduler.blockedThreads
+        if !afterLeaks, let t = blocked.first(where: { $0.waitReason?.kind == .spinLock }), let w = t.waitReason {
+            // Threads stuck on spin locks are the root cause of whatever else hangs behind them.
+            let waiters = blocked.filter { $0.waitReason?.kind == .spinLock }.map { "\($0.name) waits for '\($0.waitReason!.name)'" + ($0.heldLocks.isEmpty ? "" : " holding '\(objectName($0.heldLocks.last!))'") }
+            report(.lockDeadlock, waiters.joined(separator: "; ") + ": nobody can ever release", call: "NdisAcquireSpinLock(\(w.name))", on: t)
+            return true
+        }
         if !afterLeaks {
             for t in blocked {
                 let reason = t.waitReason?.name ?? "?"

@@ -16,6 +16,7 @@ import NDISSim
         "NBL-01", "NBL-03", "POOL-01", "POOL-02",
         "PQ-01", "PQ-02", "PQ-03", "PQ-04", "PQ-05",
         "LIVE-01", "LIVE-03", "LIVE-05", "LIVE-06",
+        "ST-09", "LCK-01", "LCK-02", "RCV-09",
     ]
 
     static func config(_ entry: DriverEntry, driver: String? = nil, scenario: String? = nil) -> RunConfig {
