@@ -49,47 +49,37 @@ extension Ndis {
     }
 
     func callFilterSendNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
-        emit(.FilterSendNetBufferLists, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
-        let ctx = m.context!
-        m.dataPathCalls += 1
-        defer { leaveDataPath(m) }
-        inDriver("FilterSendNetBufferLists", irql: flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
-            theDriver.FilterSendNetBufferLists(ctx, chain, NDIS_DEFAULT_PORT_NUMBER, flags)
-        }
-        emit(.FilterSendNetBufferLists, .return, module: m.id, nbls: chain, flags: flags, handle: m.handle)
+        dataPath(.FilterSendNetBufferLists, m, chain, count: chain.chain.count, flags: flags, dispatchFlag: NDIS_SEND_FLAGS_DISPATCH_LEVEL,
+                 returnShows: (chain, 0)) { $0.FilterSendNetBufferLists($1, chain, NDIS_DEFAULT_PORT_NUMBER, flags) }
     }
 
     func callFilterSendNetBufferListsComplete(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
-        emit(.FilterSendNetBufferListsComplete, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
-        let ctx = m.context!
-        m.dataPathCalls += 1
-        defer { leaveDataPath(m) }
-        inDriver("FilterSendNetBufferListsComplete", irql: flags & NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
-            theDriver.FilterSendNetBufferListsComplete(ctx, chain, flags)
-        }
-        emit(.FilterSendNetBufferListsComplete, .return, module: m.id, flags: flags, handle: m.handle)
+        dataPath(.FilterSendNetBufferListsComplete, m, chain, count: chain.chain.count, flags: flags,
+                 dispatchFlag: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, returnShows: nil) { $0.FilterSendNetBufferListsComplete($1, chain, flags) }
     }
 
     func callFilterReceiveNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, count: Int, flags: ULONG) {
-        emit(.FilterReceiveNetBufferLists, .call, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
-        let ctx = m.context!
-        m.dataPathCalls += 1
-        defer { leaveDataPath(m) }
-        inDriver("FilterReceiveNetBufferLists", irql: flags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
-            theDriver.FilterReceiveNetBufferLists(ctx, chain, NDIS_DEFAULT_PORT_NUMBER, ULONG(count), flags)
-        }
-        emit(.FilterReceiveNetBufferLists, .return, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
+        dataPath(.FilterReceiveNetBufferLists, m, chain, count: count, flags: flags, dispatchFlag: NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL,
+                 returnShows: (chain, count)) { $0.FilterReceiveNetBufferLists($1, chain, NDIS_DEFAULT_PORT_NUMBER, ULONG(count), flags) }
     }
 
     func callFilterReturnNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
-        emit(.FilterReturnNetBufferLists, .call, module: m.id, nbls: chain, count: chain.chain.count, flags: flags, handle: m.handle)
+        dataPath(.FilterReturnNetBufferLists, m, chain, count: chain.chain.count, flags: flags, dispatchFlag: NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
+                 returnShows: nil) { $0.FilterReturnNetBufferLists($1, chain, flags) }
+    }
+
+    /// One data-path callback: NDIS holds a reference on the module while it runs (so it
+    /// never detaches a module in the middle of one), runs it at the IRQL its flags claim,
+    /// and shows the verifier the call and the return (the return of a send or a receive
+    /// repeats the chain, so the verifier can judge what the driver did with it).
+    private func dataPath(_ api: NdisApi, _ m: FilterModule, _ chain: NET_BUFFER_LIST, count: Int, flags: ULONG, dispatchFlag: ULONG,
+                          returnShows: (chain: NET_BUFFER_LIST, count: Int)?, _ body: (FilterDriver, AnyObject) -> Void) {
+        emit(api, .call, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
         let ctx = m.context!
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
-        inDriver("FilterReturnNetBufferLists", irql: flags & NDIS_RETURN_FLAGS_DISPATCH_LEVEL != 0 ? 2 : 0) {
-            theDriver.FilterReturnNetBufferLists(ctx, chain, flags)
-        }
-        emit(.FilterReturnNetBufferLists, .return, module: m.id, flags: flags, handle: m.handle)
+        inDriver(api.description, irql: flags & dispatchFlag != 0 ? 2 : 0) { body(theDriver, ctx) }
+        emit(api, .return, module: m.id, nbls: returnShows?.chain, count: returnShows?.count ?? 0, flags: flags, handle: m.handle)
     }
 
     private func leaveDataPath(_ m: FilterModule) {
