@@ -16,7 +16,7 @@ for driver in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join
     echo "$driver: seed $seed, $(sed -n 's/^steps //p' "$src") steps, $(sed -n 's/^expect //p' "$src")"
 done
 # Extra findings: a driver on a scenario other than its own.
-for pair in npcap-2016:close-during-write; do
+for pair in npcap-2016:close-during-write npcap-2016:rx-inject; do
     driver=${pair%%:*}; scenario=${pair#*:}
     "$bin" run --driver "$driver" --scenario "$scenario" --seeds 1..400 --save "$tmp/$pair" --json > "$tmp/$pair.json" || true
     seed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["first_failing_seed"])' "$tmp/$pair.json")

@@ -252,6 +252,7 @@ public final class Npcap2016Driver: FilterDriver, FilterDriverIntrospection {
         ndis.NdisResetEvent(Open.WriteEvent)
         let MdlAddress = MDL(Request.frame)
         var numSentPackets = 0
+        var lastNetBufferList: NET_BUFFER_LIST?
         while numSentPackets < NumSends {
             guard let pNetBufferList = ndis.NdisAllocateNetBufferAndNetBufferList(Open.PacketPool, 0, 0, MdlAddress, 0, Request.frame.count) else {
                 // No packets in the pool: wait some time and retry.
@@ -280,13 +281,25 @@ public final class Npcap2016Driver: FilterDriver, FilterDriverIntrospection {
             if Open.SendToRxPath && variant == .rxInject {
                 // Pretend to receive these packets from the network.
                 ndis.NdisFIndicateReceiveNetBufferLists(Open.AdapterHandle, pNetBufferList, NDIS_DEFAULT_PORT_NUMBER, 1, 0)
+            } else if Open.SendToRxPath {
+                // The committed 2016 send-to-Rx path: indicated with RESOURCES, so the NBL is
+                // back when the call returns and no FilterReturnNetBufferLists will come.
+                ndis.NdisFIndicateReceiveNetBufferLists(Open.AdapterHandle, pNetBufferList, NDIS_DEFAULT_PORT_NUMBER, 1,
+                                                        NDIS_RECEIVE_FLAGS_RESOURCES)
             } else {
                 ndis.NdisFSendNetBufferLists(Open.AdapterHandle, pNetBufferList, NDIS_DEFAULT_PORT_NUMBER, 0)
             }
+            lastNetBufferList = pNetBufferList
             numSentPackets += 1
         }
-        // Wait, with no timeout, for every packet's completion.
-        ndis.NdisWaitEvent(Open.NdisWriteCompleteEvent, 0)
+        if Open.SendToRxPath && variant != .rxInject {
+            // Frees only the last NBL, and does not wait: NBLs 1..N-1 of the write leak, and
+            // TransmitPendingPackets is never lowered for any of them.
+            if let last = lastNetBufferList { NPF_FreePackets(last, false) }
+        } else {
+            // Wait, with no timeout, for every packet's completion.
+            ndis.NdisWaitEvent(Open.NdisWriteCompleteEvent, 0)
+        }
         NPF_StopUsingBinding(Open)
         ndis.NdisAcquireSpinLock(Open.WriteLock)
         Open.WriteInProgress = false

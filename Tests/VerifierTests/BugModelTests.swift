@@ -38,6 +38,13 @@ import Testing
         #expect(!r.failures.contains { $0.violation.kind == .waiterNeverSignalled })
     }
 
+    @Test func npcap2016SendToRxLeaksAllButTheLastNBLOfAWrite() throws {
+        // The committed 2016 send-to-Rx path indicates with RESOURCES and frees only the last
+        // NBL: NPF_Cleanup then frees the child's pool with the others still allocated.
+        let r = try campaign("npcap-2016", "rx-inject", seeds: 1...40)
+        #expect(r.failures.contains { $0.violation.kind == .poolFreedWithNBLsOutstanding })
+    }
+
     @Test func npcap2016HangsWhenTheHandleIsClosedDuringAWrite() throws {
         // NPF_Cleanup unlinks the child from the group before waiting for its IRPs: the send
         // completion no longer finds the writer, which waits forever, and Cleanup polls forever.
