@@ -33,7 +33,7 @@ public final class Verifier: NdisObserver {
     /// to is judged when it happens; the count is judged when the module detaches (PQ-05).
     @exclusivity(unchecked) var counterOwedAfterPause: [(counter: Int, how: String)?] = []
     /// The last events, for reports.
-    @exclusivity(unchecked) var recent: [(event: NdisEvent, state: FilterState?)] = []
+    @exclusivity(unchecked) var recent: [RecentEvent] = []
     @exclusivity(unchecked) var recentNext = 0
     @exclusivity(unchecked) var poolByNBL = DenseTable()
     @exclusivity(unchecked) var clues: [String] = []
@@ -117,10 +117,11 @@ public final class Verifier: NdisObserver {
 
     func remember(_ e: NdisEvent) {
         let state: FilterState? = e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil
+        let r = RecentEvent(e, state: state)
         if recent.count < Self.recentCapacity {
-            recent.append((e, state))
+            recent.append(r)
         } else {
-            recent[recentNext] = (e, state)
+            recent[recentNext] = r
         }
         recentNext = (recentNext + 1) % Self.recentCapacity
     }
@@ -167,11 +168,16 @@ public final class Verifier: NdisObserver {
 
     func formatRecent() -> [String] {
         let ordered = recent.count < Self.recentCapacity ? recent : Array(recent[recentNext...] + recent[..<recentNext])
-        return ordered.map { describe($0.event, state: $0.state) }
+        return ordered.map { describe($0) }
     }
 
     /// One line per event, as timelines print them.
     public func describe(_ e: NdisEvent, state: FilterState?) -> String {
+        describe(RecentEvent(e, state: state))
+    }
+
+    func describe(_ e: RecentEvent) -> String {
+        let state = e.state
         let who = e.thread >= 0 && e.thread < ndis.scheduler.threads.count ? ndis.scheduler.threads[e.thread].name : "NDIS"
         var s = "step \(e.step) t=\(e.time)us [\(who)] "
         switch e.api {
@@ -188,7 +194,7 @@ public final class Verifier: NdisObserver {
         s += e.phase == .call ? "\(e.api)(" : "\(e.api) returned ("
         var args: [String] = []
         if e.handle != .NULL { args.append("\(e.handle)") }
-        if let n = e.nbls { args.append("NBLs " + n.chain.prefix(8).map { "#\($0.id)" }.joined(separator: ",")) }
+        if e.idCount > 0 { args.append("NBLs " + e.ids.map { "#\($0)" }.joined(separator: ",")) }
         if e.api == .NdisFIndicateReceiveNetBufferLists || e.api == .FilterReceiveNetBufferLists { args.append("count \(e.count)") }
         if e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 && (e.api == .NdisFIndicateReceiveNetBufferLists || e.api == .FilterReceiveNetBufferLists) {
             args.append("RESOURCES")
