@@ -159,7 +159,8 @@ extension Ndis {
     /// `NdisAcquireSpinLock`: raises to DISPATCH_LEVEL.
     public func NdisAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
         scheduler.preempt()
-        let t = scheduler.current!
+        // Called outside any simulated thread (a driver's init, before the run): nothing can contend.
+        guard let t = scheduler.current else { return }
         emit(.NdisAcquireSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.owner === t ? 1 : 0)
         SpinLock.lock.acquire(scheduler)
         SpinLock.savedIrql = t.irql
@@ -170,7 +171,7 @@ extension Ndis {
     /// `NdisReleaseSpinLock`: restores the IRQL saved at acquire.
     public func NdisReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
         scheduler.preempt()
-        let t = scheduler.current!
+        guard let t = scheduler.current else { return }
         emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.owner === t ? 0 : 1)
         SpinLock.lock.release(scheduler)
         if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
@@ -208,6 +209,8 @@ extension Ndis {
     @discardableResult
     public func NdisWaitEvent(_ Event: NDIS_EVENT, _ MsToWait: UInt32) -> Bool {
         scheduler.preempt()
+        // Outside any simulated thread there is no one to wait for: the event's state decides.
+        guard scheduler.current != nil else { return Event.event.isSignaled }
         emit(.NdisWaitEvent, .call, object: Event.event.id, detail: Int(MsToWait))
         let signaled = Event.event.wait(scheduler, timeout: MsToWait == 0 ? nil : UInt64(MsToWait) * 1000)
         emit(.NdisWaitEvent, .return, status: signaled ? .SUCCESS : .FAILURE, object: Event.event.id)
@@ -217,6 +220,7 @@ extension Ndis {
     /// `NdisMSleep`: the thread sleeps `MicrosecondsToSleep` of virtual time.
     public func NdisMSleep(_ MicrosecondsToSleep: UInt32) {
         scheduler.preempt()
+        guard scheduler.current != nil else { return }
         scheduler.sleep(UInt64(MicrosecondsToSleep))
     }
 
