@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-records Corpus/traces: for every driver meant to fail (bug models and canaries), the
-# shrunk trace of its first failing seed. Run after a change that makes old traces diverge.
+# smallest shrunk trace among its first eight failing seeds that show the first seed's
+# violation kind. Run after a change that makes old traces diverge.
 set -euo pipefail
 if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/record-corpus.sh   (release build; rewrites Corpus/traces/*.trace)"; exit 0; fi
 cd "$(dirname "$0")/.."
@@ -8,20 +9,32 @@ swift build -c release >/dev/null
 bin=.build/release/ndis-sim
 tmp=$(mktemp -d)
 rm -f Corpus/traces/*.trace
+
+# record NAME DRIVER SCENARIO: shrink the first eight failing seeds of the first kind, keep the smallest.
+record() {
+    local name=$1 driver=$2 scenario=$3 dir="$tmp/$1"
+    "$bin" run --driver "$driver" --scenario "$scenario" --seeds 1..400 --save "$dir" --json > "$dir.json" || true
+    local best="" best_steps=999999999
+    for seed in $(python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+v = j["violations"]
+kind = v[0]["kind"] if v else None
+print(" ".join(str(x["seed"]) for x in [y for y in v if y["kind"] == kind][:8]))' "$dir.json"); do
+        local src="$dir/$driver-$scenario-$seed.trace"
+        "$bin" shrink "$src" -o "$src.small" 2>/dev/null || true
+        local steps; steps=$(sed -n 's/^steps //p' "$src.small")
+        if (( steps < best_steps )); then best_steps=$steps; best="$src.small"; fi
+    done
+    cp "$best" "Corpus/traces/$name.trace"
+    echo "$name: $(sed -n 's/^seed //p' "$best") seed, $best_steps steps, $(sed -n 's/^expect //p' "$best")"
+}
+
 for driver in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(d["name"] for d in json.load(sys.stdin)["drivers"] if d["kind"] != "correct"))'); do
-    "$bin" run --driver "$driver" --seeds 1..400 --save "$tmp/$driver" --json > "$tmp/$driver.json" || true
-    seed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["first_failing_seed"])' "$tmp/$driver.json")
-    src=$(ls "$tmp/$driver"/*-"$seed".shrunk.trace)
-    cp "$src" "Corpus/traces/$driver.trace"
-    echo "$driver: seed $seed, $(sed -n 's/^steps //p' "$src") steps, $(sed -n 's/^expect //p' "$src")"
+    scenario=$("$bin" list --json | python3 -c 'import json,sys; print([d["scenario"] for d in json.load(sys.stdin)["drivers"] if d["name"] == sys.argv[1]][0])' "$driver")
+    record "$driver" "$driver" "$scenario"
 done
 # Extra findings: a driver on a scenario other than its own.
-for pair in npcap-2016:close-during-write npcap-2016:rx-inject; do
-    driver=${pair%%:*}; scenario=${pair#*:}
-    "$bin" run --driver "$driver" --scenario "$scenario" --seeds 1..400 --save "$tmp/$pair" --json > "$tmp/$pair.json" || true
-    seed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["first_failing_seed"])' "$tmp/$pair.json")
-    src=$(ls "$tmp/$pair"/*-"$seed".shrunk.trace)
-    cp "$src" "Corpus/traces/$driver-$scenario.trace"
-    echo "$driver on $scenario: seed $seed, $(sed -n 's/^steps //p' "$src") steps, $(sed -n 's/^expect //p' "$src")"
-done
+record npcap-2016-close-during-write npcap-2016 close-during-write
+record npcap-2016-rx-inject npcap-2016 rx-inject
 rm -rf "$tmp"

@@ -101,6 +101,9 @@ extension Ndis {
     /// `IRP_MJ_WRITE` from a user process (`WriteFile`).
     public func IoWriteFile(_ file: FILE_OBJECT, _ request: WriteRequest) -> NTSTATUS {
         scheduler.preempt()
+        // The I/O manager sends no new IRP on a handle that was closed (one already in the
+        // driver keeps running, and IRP_MJ_CLOSE waits for it).
+        guard !file.isClosed else { return .CANCELLED }
         emit(.IRP_MJ_WRITE, .call, count: request.repeatCount, object: file.id)
         let status = inDriver("DeviceWrite", irql: 0) { theDriver.DeviceWrite(file, request) }
         emit(.IRP_MJ_WRITE, .return, status: status, object: file.id)
