@@ -49,6 +49,8 @@ public struct Shrinker {
             bounded.maxSteps = max(1, best.result.steps)
             let r = bounded.replay(seed: seed, runner: runner, choices: c)
             guard let v = r.violation, v.kind.name == target, r.divergence == nil else { return false }
+            // Cut short by the capped budget, a run has not shown what it would have done.
+            if r.end == .stepBudget && bounded.maxSteps < campaign.maxSteps { return false }
             // What the run really consumed is the canonical form of the candidate.
             let cand = Candidate(choices: r.choices, result: r)
             guard cand.key < best.key else { return false }
@@ -130,6 +132,9 @@ public struct Shrinker {
                 }
             }
         }
-        return (best.choices, best.result, runs)
+        // The trace is written with the campaign's budget: record the run as that budget sees it.
+        let final = campaign.replay(seed: seed, runner: runner, choices: best.choices)
+        guard final.violation?.kind.name == target else { return (first.choices, first, runs) }
+        return (final.choices, final, runs)
     }
 }

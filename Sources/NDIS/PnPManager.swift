@@ -92,6 +92,10 @@ public final class PnPManager {
     private func pauseStack() {
         ndis.tcpip.pause()
         if let m = ndis.currentModule, m.state == .Running { pause(m) }
+        // NDIS moves down the stack to the miniport on its own time: until then the NIC
+        // still indicates receives to a filter that is already Paused.
+        ndis.scheduler.preempt()
+        ndis.scheduler.sleep(ndis.delay(0...200))
         ndis.miniport.pause()
     }
 
