@@ -21,11 +21,7 @@ public struct Scenario: Sendable {
     public static let closeDuringWrite = Scenario(
         name: "close-during-write",
         summary: "user writers send while another thread of the process closes the handle at a moment the seed picks, possibly with a write still in the driver; TCPIP and the NIC carry traffic"
-    ) { ndis in
-        ndis.startPnP([.enableAdapter])
-        startWriters(ndis, toReceivePath: false, closeEarly: true)
-        startEdgeTraffic(ndis)
-    }
+    ) { standard($0, pnp: [.enableAdapter], toReceivePath: false, closeEarly: true) }
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 
@@ -33,31 +29,19 @@ public struct Scenario: Sendable {
     public static let adapterDisableDuringSend = Scenario(
         name: "adapter-disable-during-send",
         summary: "user writers send through the driver (one in four injects into the receive path instead) while TCPIP and the NIC carry traffic; the adapter is disabled (and maybe re-enabled) at a moment the seed picks"
-    ) { ndis in
-        ndis.startPnP(disableScript(ndis))
-        startWriters(ndis, toReceivePath: nil)
-        startEdgeTraffic(ndis)
-    }
+    ) { standard($0, pnp: disableScript($0), toReceivePath: nil) }
 
     /// Seed 000: user writers inject frames into the receive path; no PnP.
     public static let rxInject = Scenario(
         name: "rx-inject",
         summary: "user writers inject frames into the receive path (NdisFIndicateReceiveNetBufferLists) while TCPIP and the NIC carry traffic"
-    ) { ndis in
-        ndis.startPnP([.enableAdapter])
-        startWriters(ndis, toReceivePath: true)
-        startEdgeTraffic(ndis)
-    }
+    ) { standard($0, pnp: [.enableAdapter], toReceivePath: true) }
 
     /// Seed 000 and 001 together: receive-path injection racing an adapter disable.
     public static let rxInjectDisable = Scenario(
         name: "rx-inject-disable",
         summary: "as rx-inject, and the adapter is disabled (and maybe re-enabled) at a moment the seed picks"
-    ) { ndis in
-        ndis.startPnP(disableScript(ndis))
-        startWriters(ndis, toReceivePath: true)
-        startEdgeTraffic(ndis)
-    }
+    ) { standard($0, pnp: disableScript($0), toReceivePath: true) }
 
     /// The frame nping sends: the 74-byte ICMP echo request of seed 003.
     public static let icmpEchoRequest: [UInt8] = [
@@ -68,6 +52,14 @@ public struct Scenario: Sendable {
         0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x61, 0x62, 0x63, 0x64, 0x65,
         0x66, 0x67, 0x68, 0x69,
     ]
+
+    /// Every scenario's shape: a PnP script, user writers, and TCPIP and NIC traffic, drawn
+    /// in this order from the workload stream.
+    static func standard(_ ndis: Ndis, pnp: [PnPOperation], toReceivePath: Bool?, closeEarly: Bool = false) {
+        ndis.startPnP(pnp)
+        startWriters(ndis, toReceivePath: toReceivePath, closeEarly: closeEarly)
+        startEdgeTraffic(ndis)
+    }
 
     static func disableScript(_ ndis: Ndis) -> [PnPOperation] {
         let c = ndis.choices
