@@ -105,9 +105,10 @@ public struct Campaign {
 
     /// Runs one seed.
     public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
-                       recordDecisions: Bool = false, coverage: Coverage? = nil) -> RunResult {
+                       recordDecisions: Bool = false, coverage: Coverage? = nil, configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         runner.run(make: make, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
-                   strategy: strategy == "exhaustive" ? "random" : strategy, depth: depth, recordDecisions: recordDecisions, coverage: coverage)
+                   strategy: strategy == "exhaustive" ? "random" : strategy, depth: depth, recordDecisions: recordDecisions, coverage: coverage,
+                   configure: configure)
     }
 
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.

@@ -48,6 +48,11 @@ public struct CommandLineTool {
       --max-schedules N exhaustive: stop after N schedules per seed (default 200000)
       --small           exhaustive: explore the all-zero configuration (one writer, one
                         packet, an immediate disable, no other traffic) instead of the seed's
+      --no-prune        exhaustive: run every schedule, even those that reach a state an
+                        earlier schedule explored on from (pruning is on by default)
+      --check-pruning   exhaustive: explore each configuration twice, with and without
+                        pruning, past violations, and check both reach the same outcomes
+                        (violation kinds and each thread's own sequence of events); exit 1 if not
       --from FILE       exhaustive: explore the configuration of a trace (its workload, timing
                         and fault choices; every schedule), e.g. a shrunk corpus trace
       --save DIR        write a trace file per failing seed into DIR, plus a shrunk
@@ -204,7 +209,7 @@ public struct CommandLineTool {
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
                                                     "--preemptions", "--max-schedules", "--from"],
-                                           switches: ["--json", "--small", "--coverage"]) else { out(Self.runHelp + "\n"); return 0 }
+                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
             guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
@@ -243,7 +248,7 @@ public struct CommandLineTool {
         if campaign.strategy == "exhaustive" {
             return try exhaustive(campaign, seeds: from.map { $0.seed...$0.seed } ?? seeds, flags: flags, json: json, from: from)
         }
-        for f in ["--preemptions", "--max-schedules", "--small"] where flags[f] != nil {
+        for f in ["--preemptions", "--max-schedules", "--small", "--no-prune", "--check-pruning"] where flags[f] != nil {
             throw UsageError("\(f) is for --strategy exhaustive")
         }
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
@@ -308,15 +313,21 @@ public struct CommandLineTool {
             explorer.maxSchedules = Int(v)
         }
         let small = flags["--small"] != nil
+        explorer.prunesVisitedStates = flags["--no-prune"] == nil
         let runner = Runner()
         var rows: [JSON] = []
         var found = false
-        var totalSchedules = 0
+        var totalSchedules = 0, totalStates = 0, totalPruned = 0
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
+        if flags["--check-pruning"] != nil {
+            return checkPruning(explorer, seeds: seeds, small: small, from: from, runner: runner)
+        }
         for seed in seeds {
             let base = from?.choices ?? (small ? [] : campaign.replay(seed: seed, runner: runner).choices)
             let r = explorer.explore(seed: seed, base: base, runner: runner)
             totalSchedules += r.schedules
+            totalStates += r.states
+            totalPruned += r.pruned
             let config = from != nil ? "the trace's configuration" : small ? "the all-zero configuration" : "seed \(seed)'s configuration"
             if let v = r.violation?.violation {
                 found = true
@@ -332,9 +343,10 @@ public struct CommandLineTool {
                     }
                 }
             } else if !json {
-                out("seed \(seed): \(r.schedules) schedule(s) of \(config), \(r.exhausted ? "space exhausted" : "budget reached, not exhausted"), no violation (longest \(r.longestSchedule) decisions, at most \(explorer.preemptionBound) preemptions)\n")
+                out("seed \(seed): \(r.schedules) schedule(s) of \(config) (\(r.pruned) stopped at a state explored before), \(r.states) distinct states, \(r.exhausted ? "space exhausted" : "budget reached, not exhausted"), no violation (longest \(r.longestSchedule) decisions, at most \(explorer.preemptionBound) preemptions)\n")
             }
-            rows.append(.object([("seed", .uint(seed)), ("schedules", .int(Int64(r.schedules))), ("exhausted", .bool(r.exhausted)),
+            rows.append(.object([("seed", .uint(seed)), ("schedules", .int(Int64(r.schedules))), ("pruned", .int(Int64(r.pruned))),
+                                 ("states", .int(Int64(r.states))), ("exhausted", .bool(r.exhausted)),
                                  ("kind", r.violation?.violation.map { .string($0.kind.name) } ?? .null),
                                  ("step", r.violation?.violation.map { .uint($0.step) } ?? .null)]))
         }
@@ -342,12 +354,41 @@ public struct CommandLineTool {
         if json {
             out(JSON.object([("driver", .string(campaign.driverName)), ("scenario", .string(campaign.scenario.name)),
                              ("strategy", .string("exhaustive")), ("preemptions", .int(Int64(explorer.preemptionBound))),
-                             ("small", .bool(small)), ("seeds_run", .int(Int64(seeds.count))), ("schedules", .int(Int64(totalSchedules))),
+                             ("small", .bool(small)), ("prune", .bool(explorer.prunesVisitedStates)), ("seeds_run", .int(Int64(seeds.count))),
+                             ("schedules", .int(Int64(totalSchedules))), ("pruned", .int(Int64(totalPruned))), ("states", .int(Int64(totalStates))),
                              ("explorations", .array(rows)), ("elapsed_seconds", .double(elapsed))]).render() + "\n")
         } else {
-            out("\(campaign.driverName) on \(campaign.scenario.name) (exhaustive, \(explorer.preemptionBound) preemptions): \(totalSchedules) schedule(s) over \(seeds.count) configuration(s), \(found ? "violation found" : "no violation")\n")
+            out("\(campaign.driverName) on \(campaign.scenario.name) (exhaustive, \(explorer.preemptionBound) preemptions\(explorer.prunesVisitedStates ? "" : ", no pruning")): \(totalSchedules) schedule(s), \(totalStates) distinct states over \(seeds.count) configuration(s), \(found ? "violation found" : "no violation")\n")
         }
         return found ? 1 : 0
+    }
+
+    /// `--check-pruning`: pruning may only skip schedules whose outcomes another schedule
+    /// reaches, so both searches must end with the same set of outcomes.
+    func checkPruning(_ explorer: Explorer, seeds: ClosedRange<UInt64>, small: Bool, from: TraceFile?, runner: Runner) -> Int32 {
+        var full = explorer, pruned = explorer
+        if let k = ProcessInfo.processInfo.environment["NDIS_SIM_IGNORE_KEY_KINDS"] { pruned.ignoredKeyKinds = k.split(separator: ",").compactMap { UInt8($0) } }
+        full.prunesVisitedStates = false
+        full.collectsOutcomes = true
+        pruned.prunesVisitedStates = true
+        pruned.collectsOutcomes = true
+        var failed = false
+        for seed in seeds {
+            let base = from?.choices ?? (small ? [] : explorer.campaign.replay(seed: seed, runner: runner).choices)
+            let a = full.explore(seed: seed, base: base, runner: runner)
+            let b = pruned.explore(seed: seed, base: base, runner: runner)
+            let missing = a.outcomes.subtracting(b.outcomes), extra = b.outcomes.subtracting(a.outcomes)
+            let pairs = pruned.checkPrunedPairs(seed: seed, base: base, pairs: b.prunedPairs, runner: runner)
+            for m in pairs.mismatches.prefix(5) { out("  pruned at a state that is not the same: \(m)\n") }
+            // Outcome sets are only comparable when both searches covered their whole space.
+            let comparable = a.exhausted && b.exhausted
+            let ok = (!comparable || (missing.isEmpty && extra.isEmpty)) && pairs.mismatches.isEmpty
+            failed = failed || !ok
+            let kinds = Set(a.outcomes.map { String($0.split(separator: " ")[0]) }).sorted()
+            out("seed \(seed): \(a.outcomes.count) distinct outcome(s) (\(kinds.joined(separator: ", "))); without pruning \(a.schedules) schedule(s)\(a.exhausted ? "" : " (not exhausted)"), with pruning \(b.schedules) (\(b.pruned) stopped at a known state), \(b.states) states; \(pairs.compared) continuations of \(b.prunedPairs.count) pruned prefix pair(s) compared, \(pairs.mismatches.count) differ: \(!comparable ? "a budget ran out, outcome sets not compared" + (ok ? "" : "; DIFFERENT continuations") : ok ? "same outcomes" : "DIFFERENT: \(missing.count) missed, \(extra.count) extra")\n")
+        }
+        out(failed ? "pruning check FAILED: the pruned search did not reach what the full search reached\n" : "pruning check passed\n")
+        return failed ? 1 : 0
     }
 
     func runJSON(_ r: CampaignResult, elapsed: Double) -> JSON {

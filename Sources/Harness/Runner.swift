@@ -26,6 +26,12 @@ public struct RunResult: Sendable {
     public var checkpoints: [UInt64] = []
     /// The shape of every real scheduling decision, when asked for (exhaustive search).
     public var decisions: [Scheduler.Decision] = []
+    /// Exhaustive search with pruning: the run was stopped at a state explored before.
+    public var pruned = false
+    /// With dependency tracking: the happens-before fingerprint at the end, and a digest of
+    /// every thread's own sequence of events (equal for equivalent schedules).
+    public var fingerprint: UInt64 = 0
+    public var historiesDigest: UInt64 = 0
 
     public var digestHex: String {
         let s = String(digest, radix: 16)
@@ -54,10 +60,12 @@ public final class Runner {
     /// Runs any driver model, including one a user wrote.
     public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
                     maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
-                    strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false, coverage: Coverage? = nil) -> RunResult {
+                    strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false, coverage: Coverage? = nil,
+                    configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: Strategies.policy(strategy, depth: depth))
         scheduler.recordsDecisions = recordDecisions
+        configure?(scheduler)
         let ndis = Ndis(scheduler: scheduler, options: strategy == "swarm" ? Strategies.swarm(options, choices) : options)
         let verifier = Verifier(ndis: ndis)
         verifier.recordsTimeline = timeline
@@ -69,10 +77,13 @@ public final class Runner {
         verifier.finish(end)
         coverage?.seedDone()
         let digest = (scheduler.digest ^ ndis.digest.rotated) &* 0x9E37_79B9_7F4A_7C15
-        let result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
+        var result = RunResult(seed: seed, violation: verifier.violations.first, end: end, steps: scheduler.steps,
                                events: ndis.eventCount, time: scheduler.now, digest: digest, choices: choices.recorded,
                                divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints,
                                decisions: scheduler.decisions)
+        result.pruned = scheduler.pruned
+        result.fingerprint = scheduler.dependencies?.fingerprint ?? 0
+        result.historiesDigest = ndis.historiesDigest
         verifier.tearDown()
         ndis.tearDown()
         scheduler.tearDown()

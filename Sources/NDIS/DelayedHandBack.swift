@@ -12,6 +12,8 @@ final class DelayedHandBack {
     }
 
     unowned(unsafe) let ndis: Ndis
+    /// The edge whose shared state this is.
+    let owner: DependencyTracker.Key
     let dpcName: String
     let delay: ClosedRange<Int>
     /// Delivers one chain to the module's handler (on the DPC's thread).
@@ -20,21 +22,23 @@ final class DelayedHandBack {
     let afterwards: () -> Void
     @exclusivity(unchecked) private(set) var held: [Held] = []
 
-    init(ndis: Ndis, dpcName: String, delay: ClosedRange<Int>, handBack: @escaping (FilterModule, [NET_BUFFER_LIST]) -> Void,
+    init(ndis: Ndis, owner: DependencyTracker.Key, dpcName: String, delay: ClosedRange<Int>, handBack: @escaping (FilterModule, [NET_BUFFER_LIST]) -> Void,
          afterwards: @escaping () -> Void) {
         self.ndis = ndis
+        self.owner = owner
         self.dpcName = dpcName
         self.delay = delay
         self.handBack = handBack
         self.afterwards = afterwards
     }
 
-    var count: Int { held.count }
+    var count: Int { ndis.dep(owner); return held.count }
 
     func removeAll() { held.removeAll() }
 
     /// Keeps `nbls` (already unlinked) and schedules their hand-back.
     func hold(_ nbls: [NET_BUFFER_LIST], module: FilterModule) {
+        ndis.dep(owner)
         var latest: UInt64 = 0
         for nbl in nbls {
             let due = ndis.now + ndis.delay(delay)
@@ -50,6 +54,7 @@ final class DelayedHandBack {
     }
 
     private func handBackDue() {
+        ndis.dep(owner)
         let now = ndis.now
         var due: [Held] = []
         var keep: [Held] = []

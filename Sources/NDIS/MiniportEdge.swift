@@ -7,7 +7,11 @@ import Simulation
 public final class MiniportEdge {
     public enum State: String, Sendable { case halted, paused, running, pausing }
 
-    @exclusivity(unchecked) public internal(set) var state: State = .halted
+    public internal(set) var state: State {
+        get { ndis.dep(.miniport); return _state }
+        set { ndis.dep(.miniport); _state = newValue }
+    }
+    @exclusivity(unchecked) private var _state: State = .halted
     unowned(unsafe) let ndis: Ndis
     @exclusivity(unchecked) var pendingSends: DelayedHandBack!
     /// Receive NBLs indicated and not yet back (or an indication still in progress).
@@ -19,17 +23,18 @@ public final class MiniportEdge {
     init(ndis: Ndis) {
         self.ndis = ndis
         drained = SimEvent(name: "MiniportPause: receives returned and sends completed", id: -10)
-        pendingSends = DelayedHandBack(ndis: ndis, dpcName: "NIC send-complete DPC", delay: ndis.options.sendCompletionDelay,
+        pendingSends = DelayedHandBack(ndis: ndis, owner: .miniport, dpcName: "NIC send-complete DPC", delay: ndis.options.sendCompletionDelay,
                                        handBack: { [unowned(unsafe) self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
                                        afterwards: { [unowned(unsafe) self] in self.signalIfDrained() })
     }
 
-    public var sendsOutstanding: Int { pendingSends.count }
+    public var sendsOutstanding: Int { ndis.dep(.miniport); return pendingSends.count }
 
     func tearDown() { pendingSends.removeAll() }
 
     /// NBLs the filter passed to `NdisFSendNetBufferLists`.
     func acceptSends(module: FilterModule, _ nbls: [NET_BUFFER_LIST]) {
+        ndis.dep(.miniport)
         for nbl in nbls {
             nbl._next = nil
             nbl._miniportReserved = (0x4D50_0000_0000_0000 | UInt64(nbl.id), 0)
@@ -44,6 +49,7 @@ public final class MiniportEdge {
     }
 
     private func deliver(_ nbls: [NET_BUFFER_LIST], to m: FilterModule, flags: ULONG) {
+        ndis.dep(.miniport)
         for nbl in nbls { nbl._status = .SUCCESS }
         ndis.callFilterSendNetBufferListsComplete(m, makeChain(nbls)!, flags: flags)
     }
@@ -59,11 +65,14 @@ public final class MiniportEdge {
             let nbls = (0..<n).map { _ in ndis.makeEdgeNBL(origin: .miniportEdge, frame: receiveFrame) }
             let resources = ndis.fault(ndis.options.receiveResourcesPercent)
             let flags = NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL | (resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0)
+            ndis.dep(.miniport)
             receivesOutstanding += n
             ndis.scheduler.current!.irql = 2
             ndis.callFilterReceiveNetBufferLists(m, makeChain(nbls)!, count: n, flags: flags)
             ndis.scheduler.current!.irql = 0
             if resources {
+                ndis.dep(.miniport)
+                for nbl in nbls { ndis.dep(.nbl(nbl.id)) }
                 // Ownership came back when the call returned; no return will follow.
                 receivesOutstanding -= n
                 for nbl in nbls { nbl.isFreed = true }
@@ -74,12 +83,14 @@ public final class MiniportEdge {
 
     /// `NdisFReturnNetBufferLists` reached the NIC.
     func returned(_ nbls: [NET_BUFFER_LIST]) {
+        ndis.dep(.miniport)
         receivesOutstanding -= nbls.count
         for nbl in nbls { nbl._next = nil; nbl.isFreed = true }
         signalIfDrained()
     }
 
     private func signalIfDrained() {
+        ndis.dep(.miniport)
         if pendingSends.count == 0 && receivesOutstanding == 0 { drained.set(ndis.scheduler) }
     }
 
@@ -87,8 +98,9 @@ public final class MiniportEdge {
     func pause() {
         state = .pausing
         while !(pendingSends.count == 0 && receivesOutstanding == 0) {
-            drained.reset()
+            drained.reset(ndis.scheduler)
             _ = drained.wait(ndis.scheduler, timeout: nil)
+            ndis.dep(.miniport)
         }
         state = .paused
     }

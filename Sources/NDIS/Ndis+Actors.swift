@@ -27,6 +27,7 @@ extension Ndis {
         activeGenerators += 1
         scheduler.spawn(name, role: role) { [unowned(unsafe) self] in
             body()
+            self.dep(.generators)
             self.activeGenerators -= 1
             if self.activeGenerators == 0 { self.quietTail = true }
         }
@@ -69,6 +70,7 @@ extension Ndis {
             }
             for w in plan.writes {
                 self.scheduler.sleep(self.delay(plan.thinkTime))
+                self.dep(.file(file.id))
                 guard !file.isClosed else { break }
                 _ = self.IoWriteFile(file, w)
             }

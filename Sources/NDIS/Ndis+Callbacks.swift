@@ -22,6 +22,7 @@ extension Ndis {
     }
 
     func callFilterRestart(_ m: FilterModule) -> NDIS_STATUS {
+        dep(.module(m.id))
         m.inFilterRestart = true
         m.restartDeclaredSuccess = false
         emit(.FilterRestart, .call, module: m.id, handle: m.handle)
@@ -29,12 +30,14 @@ extension Ndis {
         let status = inDriver("FilterRestart", irql: 0) { theDriver.FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) }
         if status == .SUCCESS { m.restartDeclaredSuccess = true }
         scheduler.preempt()
+        dep(.module(m.id))
         m.inFilterRestart = false
         emit(.FilterRestart, .return, module: m.id, status: status, handle: m.handle)
         return status
     }
 
     func callFilterPause(_ m: FilterModule, reason: String) -> NDIS_STATUS {
+        dep(.module(m.id))
         m.inFilterPause = true
         m.pauseCompletedEarly = false
         emit(.FilterPause, .call, module: m.id, handle: m.handle)
@@ -43,6 +46,7 @@ extension Ndis {
         // NDIS's own code between the driver's return and its handling of the status: a
         // completion on another CPU can get in here (NdisFPauseComplete before PENDING is seen).
         scheduler.preempt()
+        dep(.module(m.id))
         m.inFilterPause = false
         emit(.FilterPause, .return, module: m.id, status: status, handle: m.handle)
         return status
@@ -83,6 +87,7 @@ extension Ndis {
     }
 
     private func leaveDataPath(_ m: FilterModule) {
+        dep(.module(m.id))
         m.dataPathCalls -= 1
         if m.dataPathCalls == 0 { m.dataPathIdle.set(scheduler) }
     }
@@ -92,6 +97,7 @@ extension Ndis {
     /// `IRP_MJ_CREATE` from a user process.
     public func IoCreateFile(_ file: FILE_OBJECT) -> NTSTATUS {
         scheduler.preempt()
+        dep(.file(file.id))
         emit(.IRP_MJ_CREATE, .call, object: file.id)
         let status = inDriver("DeviceCreate", irql: 0) { theDriver.DeviceCreate(file) }
         emit(.IRP_MJ_CREATE, .return, status: status, object: file.id)
@@ -101,6 +107,7 @@ extension Ndis {
     /// `IRP_MJ_WRITE` from a user process (`WriteFile`).
     public func IoWriteFile(_ file: FILE_OBJECT, _ request: WriteRequest) -> NTSTATUS {
         scheduler.preempt()
+        dep(.file(file.id))
         // The I/O manager sends no new IRP on a handle that was closed (one already in the
         // driver keeps running, and IRP_MJ_CLOSE waits for it).
         guard !file.isClosed else { return .CANCELLED }
@@ -113,6 +120,7 @@ extension Ndis {
     /// `IRP_MJ_CLEANUP` + `IRP_MJ_CLOSE` (`CloseHandle`).
     public func IoCloseFile(_ file: FILE_OBJECT) {
         scheduler.preempt()
+        dep(.file(file.id))
         guard !file.isClosed else { return }
         file.isClosed = true
         emit(.IRP_MJ_CLEANUP, .call, object: file.id)

@@ -19,6 +19,7 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisHandle)
         emit(.NdisAllocateNetBufferListPool, .call, module: m, handle: NdisHandle)
+        dep(.objectTable)
         let pool = NblPool(index: pools.count, module: m, contextSize: (Parameters.ContextSize + 7) / 8)
         pools.append(pool)
         objectNames.append(Parameters.PoolTag)
@@ -30,6 +31,8 @@ extension Ndis {
     public func NdisFreeNetBufferListPool(_ PoolHandle: NDIS_HANDLE) {
         scheduler.preempt()
         let i = poolIndex(PoolHandle)
+        dep(.objectTable)
+        dep(.pool(i))
         emit(.NdisFreeNetBufferListPool, .call, module: i >= 0 ? pools[i].module : -1, handle: PoolHandle, object: i)
         if i >= 0 { pools[i].freed = true }
     }
@@ -40,6 +43,9 @@ extension Ndis {
                                                       _ MdlChain: MDL?, _ DataOffset: Int, _ DataLength: Int) -> NET_BUFFER_LIST? {
         scheduler.preempt()
         let i = poolIndex(PoolHandle)
+        dep(.objectTable)
+        dep(.pool(i))
+        dep(.nblIDs)
         let module = i >= 0 ? pools[i].module : -1
         emit(.NdisAllocateNetBufferAndNetBufferList, .call, module: module, handle: PoolHandle, object: i)
         if fault(options.allocationFailurePercent) {
@@ -59,6 +65,8 @@ extension Ndis {
     public func NdisFreeNetBufferList(_ NetBufferList: NET_BUFFER_LIST) {
         scheduler.preempt()
         let pool = NetBufferList.poolIndex
+        dep(.objectTable)
+        dep(.pool(pool))
         emit(.NdisFreeNetBufferList, .call, module: pool >= 0 ? pools[pool].module : -1, nbls: NetBufferList, object: pool)
         NetBufferList.isFreed = true
         if pool >= 0 { pools[pool].outstanding -= 1 }
@@ -151,6 +159,7 @@ extension Ndis {
 extension Ndis {
     /// `NdisAllocateSpinLock`. The name is what reports print.
     public func NdisAllocateSpinLock(_ name: String) -> NDIS_SPIN_LOCK {
+        dep(.objectTable)
         let id = objectNames.count
         objectNames.append(name)
         return NDIS_SPIN_LOCK(SimSpinLock(name: name, id: id))
@@ -185,6 +194,7 @@ extension Ndis {
 
     /// `NdisInitializeEvent`: a notification event, initially not signalled.
     public func NdisInitializeEvent(_ name: String) -> NDIS_EVENT {
+        dep(.objectTable)
         let id = objectNames.count
         objectNames.append(name)
         return NDIS_EVENT(SimEvent(name: name, id: id))
@@ -201,7 +211,7 @@ extension Ndis {
     public func NdisResetEvent(_ Event: NDIS_EVENT) {
         scheduler.preempt()
         emit(.NdisResetEvent, .call, object: Event.event.id)
-        Event.event.reset()
+        Event.event.reset(scheduler)
     }
 
     /// `NdisWaitEvent`: `MsToWait` 0 waits forever. PASSIVE_LEVEL only (ST-09).
@@ -211,6 +221,7 @@ extension Ndis {
         scheduler.preempt()
         // Outside any simulated thread there is no one to wait for: the event's state decides.
         guard scheduler.current != nil else { return Event.event.isSignaled }
+        dep(.syncObject(Event.event.id))
         emit(.NdisWaitEvent, .call, object: Event.event.id, detail: Int(MsToWait))
         let signaled = Event.event.wait(scheduler, timeout: MsToWait == 0 ? nil : UInt64(MsToWait) * 1000)
         emit(.NdisWaitEvent, .return, status: signaled ? .SUCCESS : .FAILURE, object: Event.event.id)

@@ -7,6 +7,9 @@ public final class Ndis {
     public let scheduler: Scheduler
     public let options: NdisOptions
     @exclusivity(unchecked) public var observer: NdisObserver?
+    /// The scheduler's dependency tracker, if any (kept here: a field of this module is read
+    /// without a dynamic exclusivity check on every NDIS call).
+    @exclusivity(unchecked) let dependencies: DependencyTracker?
     @exclusivity(unchecked) public private(set) var driver: FilterDriver?
     @exclusivity(unchecked) public internal(set) var modules: [FilterModule] = []
     @exclusivity(unchecked) public internal(set) var pools: [NblPool] = []
@@ -16,6 +19,20 @@ public final class Ndis {
     /// Rolling digest of every event: equal digests, equal runs.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
     @exclusivity(unchecked) public internal(set) var eventCount: UInt64 = 0
+    /// With dependency tracking: each thread's events in its own order (what it did and
+    /// saw, not how it interleaved with the others), for checking that exhaustive search's
+    /// pruning loses nothing. Slot 0 is events outside any thread.
+    @exclusivity(unchecked) private var threadHistories: [UInt64] = []
+    /// The threads' histories as one number, independent of the interleaving.
+    public var historiesDigest: UInt64 {
+        var sum: UInt64 = 0
+        for (i, h) in threadHistories.enumerated() {
+            var x = h ^ UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+            x ^= x >> 31; x &*= 0xD6E8_FEB8_6659_FD93; x ^= x >> 32
+            sum &+= x
+        }
+        return sum
+    }
     /// The event digest at every `checkpointSteps`-th step: a replay that compares them
     /// can say between which two steps it left the recording.
     @exclusivity(unchecked) public private(set) var checkpoints: [UInt64] = []
@@ -33,6 +50,7 @@ public final class Ndis {
     public init(scheduler: Scheduler, options: NdisOptions) {
         self.scheduler = scheduler
         self.options = options
+        dependencies = scheduler.dependencies
         miniport = MiniportEdge(ndis: self)
         tcpip = ProtocolEdge(ndis: self)
         pnp = PnPManager(ndis: self)
@@ -44,18 +62,27 @@ public final class Ndis {
     }
 
     public var choices: ChoiceSource { scheduler.choices }
-    public var now: UInt64 { scheduler.now }
+    /// The clock. Reading it orders the step after every other (see `DependencyTracker`).
+    public var now: UInt64 {
+        dependencies?.touchEverything()
+        return scheduler.now
+    }
 
     /// The module currently attached to the adapter (the newest one), if any.
     public var currentModule: FilterModule? {
-        guard let m = modules.last, !m.detachReturned, m.state != .Detached else { return nil }
+        dep(.moduleList)
+        guard let m = modules.last else { return nil }
+        dep(.module(m.id))
+        guard !m.detachReturned, m.state != .Detached else { return nil }
         return m
     }
 
     /// A fault or timing choice; always false in the quiet tail.
     @inline(__always)
     func fault(_ percent: Int) -> Bool {
-        if quietTail || percent <= 0 { return false }
+        if percent <= 0 { return false }
+        dep(.generators)
+        if quietTail { return false }
         return choices.chance(percent, 100, .faults)
     }
 
@@ -70,6 +97,19 @@ public final class Ndis {
     func emit(_ api: NdisApi, _ phase: NdisPhase, module: Int = -1, nbls: NET_BUFFER_LIST? = nil, count: Int = 0,
               flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS, handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
         let thread = scheduler.current?.id ?? -1
+        if let d = dependencies {
+            if module >= 0 { d.touch(.module(module)) }
+            var e = UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32
+            e ^= UInt64(UInt32(truncatingIfNeeded: thread)) &* 0x9E37_79B9 ^ UInt64(status.rawValue) << 8 ^ UInt64(flags) << 20
+            e = (e ^ UInt64(UInt32(truncatingIfNeeded: object)) &* 0xC2B2_AE35) ^ UInt64(UInt32(truncatingIfNeeded: detail &* 31 &+ count)) << 16
+            var n = nbls
+            while let x = n { d.touch(.nbl(x.id)); e = (e ^ UInt64(x.id)) &* 0x0000_0100_0000_01B3; n = x._next }
+            let slot = thread + 1
+            while threadHistories.count <= slot { threadHistories.append(0x243F_6A88_85A3_08D3) }
+            var h = threadHistories[slot] ^ e
+            h ^= h >> 29; h &*= 0xBF58_476D_1CE4_E5B9; h ^= h >> 32
+            threadHistories[slot] = h
+        }
         eventCount &+= 1
         var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
         h = (h ^ UInt64(UInt32(truncatingIfNeeded: (nbls?.id ?? -1) &* 31 &+ thread))) &* 0x0000_0100_0000_01B3
@@ -101,6 +141,7 @@ public final class Ndis {
     /// Driver code touched an NBL field.
     @inline(__always)
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
+        dep(.nbl(nbl.id))
         guard let t = scheduler.current, t.driverDepth > 0, let observer else { return }
         observer.touched(nbl, write: write)
         if observer.stopRequested { scheduler.halt() }
@@ -138,6 +179,7 @@ public final class Ndis {
         guard let t = scheduler.current else { return body() }
         let savedActivity = t.activity, savedIrql = t.irql
         t.driverDepth += 1
+        dependencies?.driverCodeRan()
         t.activity = activity
         t.irql = irql
         let r = body()
@@ -149,6 +191,7 @@ public final class Ndis {
 
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
     func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
+        dep(.nblIDs)
         let nbl = NET_BUFFER_LIST(id: nextNblID, origin: origin, poolIndex: -1, ndis: self, contextSize: 0)
         nextNblID += 1
         nbl._firstNetBuffer = NET_BUFFER(mdl: MDL(frame), offset: 0, length: frame.count)

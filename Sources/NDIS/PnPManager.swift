@@ -75,10 +75,13 @@ public final class PnPManager {
         case .attach:
             _ = attachNewModule()
         case .restart:
+            ndis.dep(.moduleList)
             if let m = ndis.modules.last { restart(m) }
         case .pause:
+            ndis.dep(.moduleList)
             if let m = ndis.modules.last { pause(m) }
         case .detach:
+            ndis.dep(.moduleList)
             if let m = ndis.modules.last { detach(m) }
         }
     }
@@ -100,6 +103,7 @@ public final class PnPManager {
     }
 
     private func attachNewModule() -> Bool {
+        ndis.dep(.moduleList)
         let m = FilterModule(id: ndis.modules.count, adapterName: ndis.adapterName, eventIDBase: -100 - 2 * ndis.modules.count)
         ndis.modules.append(m)
         ndis.transition(m, .filterAttach)
@@ -115,6 +119,7 @@ public final class PnPManager {
 
     private func restart(_ m: FilterModule) {
         ndis.scheduler.preempt()
+        ndis.dep(.module(m.id))
         m.restartCompletedEarly = nil
         ndis.transition(m, .filterRestart)
         let status = ndis.callFilterRestart(m)
@@ -123,8 +128,9 @@ public final class PnPManager {
                 ndis.transition(m, early == .SUCCESS ? .restartComplete : .restartFailed)
             } else {
                 m.restartPending = true
-                m.restartDone.reset()
+                m.restartDone.reset(ndis.scheduler)
                 _ = m.restartDone.waitForDriver(ndis)
+                ndis.dep(.module(m.id))
             }
         } else {
             ndis.transition(m, status == .SUCCESS ? .restartComplete : .restartFailed)
@@ -133,6 +139,7 @@ public final class PnPManager {
 
     private func pause(_ m: FilterModule) {
         ndis.scheduler.preempt()
+        ndis.dep(.module(m.id))
         ndis.transition(m, .filterPause)
         let status = ndis.callFilterPause(m, reason: "NDIS_PAUSE_NDIS_INTERNAL")
         if status == .PENDING {
@@ -140,8 +147,9 @@ public final class PnPManager {
                 ndis.transition(m, .pauseComplete)
             } else {
                 m.pausePending = true
-                m.pauseDone.reset()
+                m.pauseDone.reset(ndis.scheduler)
                 _ = m.pauseDone.waitForDriver(ndis)
+                ndis.dep(.module(m.id))
             }
         } else {
             // SUCCESS; anything else was reported (ST-03) and stopped the run.
@@ -151,9 +159,11 @@ public final class PnPManager {
 
     private func detach(_ m: FilterModule) {
         ndis.scheduler.preempt()
+        ndis.dep(.module(m.id))
         while m.dataPathCalls > 0 {
-            m.dataPathIdle.reset()
+            m.dataPathIdle.reset(ndis.scheduler)
             _ = m.dataPathIdle.waitForDriver(ndis)
+            ndis.dep(.module(m.id))
         }
         ndis.transition(m, .filterDetach)
         ndis.callFilterDetach(m)
@@ -163,7 +173,6 @@ public final class PnPManager {
 extension SimEvent {
     /// NDIS waiting, on its PnP thread, for a driver to finish a PnP step.
     fileprivate func waitForDriver(_ ndis: Ndis) -> Bool {
-        guard !isSignaled else { return true }
-        return wait(ndis.scheduler, timeout: nil)
+        wait(ndis.scheduler, timeout: nil)
     }
 }

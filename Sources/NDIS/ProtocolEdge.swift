@@ -8,7 +8,11 @@ import Simulation
 public final class ProtocolEdge {
     public enum State: String, Sendable { case unbound, paused, running, pausing }
 
-    @exclusivity(unchecked) public internal(set) var state: State = .unbound
+    public internal(set) var state: State {
+        get { ndis.dep(.tcpip); return _state }
+        set { ndis.dep(.tcpip); _state = newValue }
+    }
+    @exclusivity(unchecked) private var _state: State = .unbound
     public let bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: 1)
     unowned(unsafe) let ndis: Ndis
     @exclusivity(unchecked) public internal(set) var sendsOutstanding = 0
@@ -19,7 +23,7 @@ public final class ProtocolEdge {
     init(ndis: Ndis) {
         self.ndis = ndis
         drained = SimEvent(name: "TCPIP NetEventPause: sends completed", id: -20)
-        held = DelayedHandBack(ndis: ndis, dpcName: "TCPIP return DPC", delay: ndis.options.returnDelay,
+        held = DelayedHandBack(ndis: ndis, owner: .tcpip, dpcName: "TCPIP return DPC", delay: ndis.options.returnDelay,
                                handBack: { [unowned(unsafe) self] m, nbls in
                                    self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
                                },
@@ -44,6 +48,7 @@ public final class ProtocolEdge {
                 nbl._sourceHandle = bindingHandle
                 return nbl
             }
+            ndis.dep(.tcpip)
             sendsOutstanding += n
             ndis.callFilterSendNetBufferLists(m, makeChain(nbls)!, flags: 0)
         }
@@ -51,6 +56,7 @@ public final class ProtocolEdge {
 
     /// `NdisFSendNetBufferListsComplete` reached TCPIP.
     func sendsCompleted(_ nbls: [NET_BUFFER_LIST]) {
+        ndis.dep(.tcpip)
         sendsOutstanding -= nbls.count
         for nbl in nbls { nbl._next = nil; nbl.isFreed = true }
         if sendsOutstanding == 0 { drained.set(ndis.scheduler) }
@@ -58,6 +64,7 @@ public final class ProtocolEdge {
 
     /// `NdisFIndicateReceiveNetBufferLists` reached TCPIP.
     func indicate(module: FilterModule, _ nbls: [NET_BUFFER_LIST], flags: ULONG) {
+        ndis.dep(.tcpip)
         for nbl in nbls {
             if ndis.options.protocolWritesProtocolReserved {
                 let mark = 0x7C91_0000_0000_0000 | UInt64(nbl.id)
@@ -81,8 +88,9 @@ public final class ProtocolEdge {
         guard state == .running else { return }
         state = .pausing
         while sendsOutstanding > 0 {
-            drained.reset()
+            drained.reset(ndis.scheduler)
             _ = drained.wait(ndis.scheduler, timeout: nil)
+            ndis.dep(.tcpip)
         }
         state = .paused
     }

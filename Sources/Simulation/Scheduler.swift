@@ -52,6 +52,24 @@ public final class Scheduler {
 
     public let policy: SchedulingPolicy
 
+    /// Set by an exhaustive explorer: the objects each step touches, and the fingerprint of
+    /// the run's happens-before order they give.
+    @exclusivity(unchecked) public var dependencies: DependencyTracker?
+    /// Asked at every real decision once `dependencies` is set, with the state's key and the
+    /// preemptions spent so far; true stops the run there (an explorer already explored on
+    /// from an equivalent state with at least as much of its preemption budget left).
+    @exclusivity(unchecked) public var prune: ((UInt64, Int) -> Bool)?
+    /// The run was stopped by `prune`.
+    @exclusivity(unchecked) public private(set) var pruned = false
+    /// Context switches away from a thread that could have gone on, so far.
+    @exclusivity(unchecked) public private(set) var preemptions = 0
+    /// With `recordsDecisions`: once a replay's schedule recording is used up, picks the next thread by id (given the
+    /// runnable ids in ascending order) instead of drawing: two runs from equal states then
+    /// take the same path whatever their runnable lists' order (the pruning check).
+    @exclusivity(unchecked) public var pickAfterReplay: (([Int]) -> Int)?
+    @exclusivity(unchecked) private var stepThread = -1
+    @exclusivity(unchecked) private var stepStartedInDriver = false
+
     /// One scheduling decision that had a real choice: how many options, and whether a
     /// non-zero choice would preempt a thread that could have gone on.
     public struct Decision: Sendable, Equatable {
@@ -92,6 +110,7 @@ public final class Scheduler {
     @discardableResult
     public func spawn(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) -> SimThread {
         recycleZombies()
+        dependencies?.touch(.threads)
         let t = SimThread(id: threads.count, name: name, role: role, scheduler: self, body: body)
         if case .pct(let depth, _) = policy {
             // Random priorities above every demoted one; ties break by thread id.
@@ -140,6 +159,7 @@ public final class Scheduler {
             current = first
             csim_switch(rootSlot, first.spSlot.pointee)
         }
+        if !pruned { finishStep() }
         current = nil
         recycleZombies()
         // Threads that never finished will never resume: their stacks go back to the pool
@@ -188,6 +208,7 @@ public final class Scheduler {
         me.timedOut = false
         me.waitsForever = timeout == nil
         if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
+        if timeout != nil { dependencies?.touchEverything() }
         if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
         if let next = halted ? nil : pickNext() {
             transfer(from: me, to: next)
@@ -227,6 +248,42 @@ public final class Scheduler {
 
     // MARK: Internals
 
+    /// Closes the step that just ended; true if the explorer prunes the run at the state it
+    /// reached (the run halts).
+    @inline(never)
+    private func stepEndsAtKnownState() -> Bool {
+        finishStep()
+        guard runnable.count > 1, let prune, prune(stateKey(), preemptions) else { return false }
+        pruned = true
+        halted = true
+        return true
+    }
+
+    @inline(never)
+    private func stepBegins(_ pick: SimThread) {
+        stepThread = pick.id
+        stepStartedInDriver = pick.driverDepth > 0
+    }
+
+    /// Folds the step that just ended into the happens-before fingerprint.
+    private func finishStep() {
+        guard let d = dependencies, stepThread >= 0 else { return }
+        let t = threads[stepThread]
+        d.finishStep(thread: stepThread, streamsDrawn: choices.streamsDrawn, inDriverAtStart: stepStartedInDriver,
+                     inDriverAtEnd: t.state != .finished && t.driverDepth > 0)
+        choices.streamsDrawn = 0
+        stepThread = -1
+    }
+
+    /// The state at a decision: its trace, who is running (choice 0 continues it, so the
+    /// preemption count of what follows depends on it), and the clock.
+    private func stateKey() -> UInt64 {
+        var h = dependencies!.fingerprint
+        h = (h ^ UInt64(bitPattern: Int64(current.map { $0.state == .runnable ? $0.id : -1 } ?? -1))) &* 0x0000_0100_0000_01B3
+        h = (h ^ steps) &* 0x0000_0100_0000_01B3
+        return (h ^ now) &* 0xff51_afd7_ed55_8ccd
+    }
+
     @inline(__always)
     private func transfer(from me: SimThread, to next: SimThread) {
         // A thread that blocked with a timeout may be the next to run once the clock jumps.
@@ -252,6 +309,7 @@ public final class Scheduler {
                 continue
             }
             if steps >= maxSteps { budgetExceeded = true; return nil }
+            if dependencies != nil && stepEndsAtKnownState() { return nil }
             steps += 1
             now &+= 1
             choices.currentStep = steps
@@ -263,8 +321,17 @@ public final class Scheduler {
                 // non-zero choices is a count of context switches (CHESS's bound).
                 let n = runnable.count
                 let currentIndex = current.flatMap { c in c.state == .runnable ? runnable.firstIndex(where: { $0 === c }) : nil }
-                let k = n == 1 ? 0 : choices.choose(n, .schedule)
-                if recordsDecisions, n > 1 { decisions.append(Decision(options: n, preempts: currentIndex != nil)) }
+                var k = n == 1 ? 0 : choices.choose(n, .schedule)
+                if recordsDecisions, n > 1 {
+                    if let pickAfterReplay, choices.replayWentPastEnd(.schedule) {
+                        // The value drawn above is past the recording (0): pick by id instead.
+                        let want = pickAfterReplay(runnable.map(\.id).sorted())
+                        let wi = runnable.firstIndex { $0.id == want } ?? 0
+                        if let ci = currentIndex { k = wi == ci ? 0 : wi < ci ? wi + 1 : wi } else { k = wi }
+                    }
+                    decisions.append(Decision(options: n, preempts: currentIndex != nil))
+                    if k > 0 && currentIndex != nil { preemptions += 1 }
+                }
                 if let ci = currentIndex {
                     pick = k == 0 ? runnable[ci] : runnable[k <= ci ? k - 1 : k]
                 } else {
@@ -285,6 +352,7 @@ public final class Scheduler {
                 pick = best
             }
             digest = (digest ^ UInt64(pick.id &+ 1)) &* 0x0000_0100_0000_01B3
+            if dependencies != nil { stepBegins(pick) }
             return pick
         }
     }

@@ -13,20 +13,26 @@ public final class SimEvent {
     }
 
     public func set(_ scheduler: Scheduler) {
+        scheduler.dependencies?.touch(.syncObject(id))
         isSignaled = true
         let released = waiters
         waiters.removeAll()
         for t in released { scheduler.wake(t) }
     }
 
-    public func reset() { isSignaled = false }
+    public func reset(_ scheduler: Scheduler) {
+        scheduler.dependencies?.touch(.syncObject(id))
+        isSignaled = false
+    }
 
     /// Waits until set, or for `timeout` ticks. Returns false on timeout.
     public func wait(_ scheduler: Scheduler, timeout: UInt64?) -> Bool {
+        scheduler.dependencies?.touch(.syncObject(id))
         if isSignaled { return true }
         guard let me = scheduler.current else { preconditionFailure("wait outside a simulated thread") }
         waiters.append(me)
         let signaled = scheduler.block(WaitReason(kind: .event, name: name, objectID: id), timeout: timeout)
+        scheduler.dependencies?.touch(.syncObject(id))
         if !signaled, let i = waiters.firstIndex(where: { $0 === me }) { waiters.remove(at: i) }
         return signaled
     }
@@ -48,14 +54,17 @@ public final class SimSpinLock {
     /// Acquires; the caller has checked it does not already hold it.
     public func acquire(_ scheduler: Scheduler) {
         guard let me = scheduler.current else { preconditionFailure("acquire outside a simulated thread") }
+        scheduler.dependencies?.touch(.syncObject(id))
         while owner != nil {
             waiters.append(me)
             scheduler.block(WaitReason(kind: .spinLock, name: name, objectID: id))
+            scheduler.dependencies?.touch(.syncObject(id))
         }
         owner = me
     }
 
     public func release(_ scheduler: Scheduler) {
+        scheduler.dependencies?.touch(.syncObject(id))
         owner = nil
         let released = waiters
         waiters.removeAll()
