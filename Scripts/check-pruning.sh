@@ -4,6 +4,7 @@
 # pruning (past violations) and compares what both reach, then replays pairs of schedule
 # prefixes that pruning judged equal with identical continuations (ndis-sim run
 # --check-pruning). Any difference means a dependency the model does not declare.
+# Runs use a 3,000-step budget: a hang is judged there instead of after 50,000 steps.
 #
 #   Scripts/check-pruning.sh [K] [DRIVER...]     K = preemption bound (default 1)
 set -euo pipefail
@@ -20,7 +21,7 @@ failed=0; checked=0
 for d in "${drivers[@]}"; do
     for s in $scenarios; do
         checked=$((checked + 1))
-        if ! line=$($bin run --driver "$d" --scenario "$s" --strategy exhaustive --small --seed 1 --preemptions "$k" --check-pruning --max-schedules 300000); then
+        if ! line=$($bin run --driver "$d" --scenario "$s" --strategy exhaustive --small --seed 1 --preemptions "$k" --check-pruning --max-schedules 300000 --max-steps 3000); then
             failed=$((failed + 1))
             echo "FAILED $d on $s:"; echo "$line"
         else

@@ -28,7 +28,8 @@ public struct Explorer {
         /// "clean", and the digest of every thread's own sequence of events).
         public var outcomes: Set<String> = []
         /// With `collectsOutcomes` and pruning: up to `maxPrunedPairs` pairs of schedule
-        /// prefixes (the first to reach a state, one pruned there), for `checkPrunedPairs`.
+        /// prefixes (the first to reach a state, one pruned there), sampled evenly over the
+        /// search, for `checkPrunedPairs`.
         public var prunedPairs: [(first: [UInt32], pruned: [UInt32])] = []
     }
 
@@ -59,6 +60,19 @@ public struct Explorer {
         var fewestPreemptions: [UInt64: Int] = [:]
         var firstPrefix: [UInt64: [UInt32]] = [:]
         var pairs: [(first: [UInt32], pruned: [UInt32])] = []
+        var pairsSeen = 0
+        /// Reservoir sampling, so the pairs kept spread over the whole search.
+        var sampler = SplitMix64(seed: 0x9A12_5EED)
+
+        func offer(_ pair: (first: [UInt32], pruned: [UInt32]), max: Int) {
+            pairsSeen += 1
+            if pairs.count < max {
+                pairs.append(pair)
+            } else {
+                let j = Int(sampler.next() % UInt64(pairsSeen))
+                if j < max { pairs[j] = pair }
+            }
+        }
     }
 
     /// Explores all schedules of the configuration given by `base` (schedule stream ignored).
@@ -81,8 +95,8 @@ public struct Explorer {
                 scheduler.prune = { [unowned scheduler] key, spent in
                     guard scheduler.decisions.count >= firstNew else { return false }
                     if let fewest = visited.fewestPreemptions[key], fewest <= spent {
-                        if keepsPairs, visited.pairs.count < maxPairs, let first = visited.firstPrefix[key] {
-                            visited.pairs.append((first, scheduler.choices.recorded[ChoiceStream.schedule.rawValue]))
+                        if keepsPairs, let first = visited.firstPrefix[key] {
+                            visited.offer((first, scheduler.choices.recorded[ChoiceStream.schedule.rawValue]), max: maxPairs)
                         }
                         return prunes
                     }

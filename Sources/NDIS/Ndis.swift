@@ -97,19 +97,7 @@ public final class Ndis {
     func emit(_ api: NdisApi, _ phase: NdisPhase, module: Int = -1, nbls: NET_BUFFER_LIST? = nil, count: Int = 0,
               flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS, handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
         let thread = scheduler.current?.id ?? -1
-        if let d = dependencies {
-            if module >= 0 { d.touch(.module(module)) }
-            var e = UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32
-            e ^= UInt64(UInt32(truncatingIfNeeded: thread)) &* 0x9E37_79B9 ^ UInt64(status.rawValue) << 8 ^ UInt64(flags) << 20
-            e = (e ^ UInt64(UInt32(truncatingIfNeeded: object)) &* 0xC2B2_AE35) ^ UInt64(UInt32(truncatingIfNeeded: detail &* 31 &+ count)) << 16
-            var n = nbls
-            while let x = n { d.touch(.nbl(x.id)); e = (e ^ UInt64(x.id)) &* 0x0000_0100_0000_01B3; n = x._next }
-            let slot = thread + 1
-            while threadHistories.count <= slot { threadHistories.append(0x243F_6A88_85A3_08D3) }
-            var h = threadHistories[slot] ^ e
-            h ^= h >> 29; h &*= 0xBF58_476D_1CE4_E5B9; h ^= h >> 32
-            threadHistories[slot] = h
-        }
+        if let d = dependencies { track(d, api, phase, module: module, nbls: nbls, count: count, flags: flags, status: status, object: object, detail: detail, thread: thread) }
         eventCount &+= 1
         var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
         h = (h ^ UInt64(UInt32(truncatingIfNeeded: (nbls?.id ?? -1) &* 31 &+ thread))) &* 0x0000_0100_0000_01B3
@@ -120,6 +108,24 @@ public final class Ndis {
                                      handle: handle, object: object, detail: detail)) {
             scheduler.halt()
         }
+    }
+
+    /// Exhaustive search's bookkeeping for one event: the objects it touches and the
+    /// thread's history (out of line, so emit stays small when search is off).
+    @inline(never)
+    private func track(_ d: DependencyTracker, _ api: NdisApi, _ phase: NdisPhase, module: Int, nbls: NET_BUFFER_LIST?, count: Int,
+                       flags: ULONG, status: NDIS_STATUS, object: Int, detail: Int, thread: Int) {
+        if module >= 0 { d.touch(.module(module)) }
+        var e = UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32
+        e ^= UInt64(UInt32(truncatingIfNeeded: thread)) &* 0x9E37_79B9 ^ UInt64(status.rawValue) << 8 ^ UInt64(flags) << 20
+        e = (e ^ UInt64(UInt32(truncatingIfNeeded: object)) &* 0xC2B2_AE35) ^ UInt64(UInt32(truncatingIfNeeded: detail &* 31 &+ count)) << 16
+        var n = nbls
+        while let x = n { d.touch(.nbl(x.id)); e = (e ^ UInt64(x.id)) &* 0x0000_0100_0000_01B3; n = x._next }
+        let slot = thread + 1
+        while threadHistories.count <= slot { threadHistories.append(0x243F_6A88_85A3_08D3) }
+        var h = threadHistories[slot] ^ e
+        h ^= h >> 29; h &*= 0xBF58_476D_1CE4_E5B9; h ^= h >> 32
+        threadHistories[slot] = h
     }
 
     /// Shows an event to the verifier; true if the run must stop. Kept apart from the halt so

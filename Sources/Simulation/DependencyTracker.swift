@@ -47,13 +47,16 @@ public final class DependencyTracker {
     /// that misses a dependency. Pruning with any kind ignored is unsound.
     public var ignoredKinds: [UInt8] = []
 
-    @inline(__always)
+    // Out of line: the model's hot paths only pay for a nil check when search is off.
+    @inline(never)
     public func touch(_ key: Key) { keys.append(key) }
 
     /// The step read or wrote something every other step may depend on (the clock).
+    @inline(never)
     public func touchEverything() { touchesEverything = true }
 
     /// Driver code ran during the step.
+    @inline(never)
     public func driverCodeRan() { driverRan = true }
 
     /// Closes the step `thread` just took (it ended at a preemption point).

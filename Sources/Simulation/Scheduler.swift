@@ -32,11 +32,29 @@ public enum RunEnd: Sendable, Equatable {
 /// the clock jumps to the next timed wake-up.
 public final class Scheduler {
     public let choices: ChoiceSource
-    @exclusivity(unchecked) public private(set) var now: UInt64 = 0
-    @exclusivity(unchecked) public private(set) var steps: UInt64 = 0
+    /// The virtual clock, the step count and the running thread, which the model reads on
+    /// every NDIS call, live behind a pointer: a stored property read from another module
+    /// pays a dynamic exclusivity check on each access, memory behind a pointer does not.
+    private struct Hot {
+        var now: UInt64 = 0
+        var steps: UInt64 = 0
+        var current: SimThread?
+    }
+    private let hot: UnsafeMutablePointer<Hot>
+    public private(set) var now: UInt64 {
+        get { hot.pointee.now }
+        set { hot.pointee.now = newValue }
+    }
+    public private(set) var steps: UInt64 {
+        get { hot.pointee.steps }
+        set { hot.pointee.steps = newValue }
+    }
     @exclusivity(unchecked) public var maxSteps: UInt64
     @exclusivity(unchecked) public private(set) var threads: [SimThread] = []
-    @exclusivity(unchecked) public private(set) var current: SimThread?
+    public private(set) var current: SimThread? {
+        get { hot.pointee.current }
+        set { hot.pointee.current = newValue }
+    }
     @exclusivity(unchecked) public private(set) var halted = false
     @exclusivity(unchecked) public private(set) var budgetExceeded = false
     /// Rolling digest of every scheduling decision (thread id and step); two runs of a
@@ -86,6 +104,8 @@ public final class Scheduler {
     @exclusivity(unchecked) private var nextLowPriority = 0
 
     public init(choices: ChoiceSource, pool: StackPool, maxSteps: UInt64, policy: SchedulingPolicy = .uniform) {
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: Hot())
         self.choices = choices
         self.pool = pool
         self.maxSteps = maxSteps
@@ -102,6 +122,8 @@ public final class Scheduler {
     deinit {
         for t in threads where t.stack.base != nil { pool.give(t.stack) }
         rootSlot.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
     }
 
     // MARK: Threads

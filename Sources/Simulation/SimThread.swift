@@ -44,14 +44,35 @@ public final class SimThread {
     @exclusivity(unchecked) public internal(set) var state: ThreadState = .runnable
     /// Set while blocked.
     @exclusivity(unchecked) public internal(set) var waitReason: WaitReason?
+    /// What the model reads and writes on every NDIS call, behind a pointer (no dynamic
+    /// exclusivity check when another module accesses it; see `Scheduler`).
+    private struct Hot {
+        var irql: UInt8 = 0
+        var driverDepth = 0
+        var heldLocks: [Int] = []
+        var activity = ""
+    }
+    private let hot: UnsafeMutablePointer<Hot>
     /// Simulated IRQL: 0 PASSIVE, 2 DISPATCH.
-    @exclusivity(unchecked) public var irql: UInt8 = 0
+    public var irql: UInt8 {
+        get { hot.pointee.irql }
+        set { hot.pointee.irql = newValue }
+    }
     /// Spin locks held, innermost last.
-    @exclusivity(unchecked) public var heldLocks: [Int] = []
+    public var heldLocks: [Int] {
+        get { hot.pointee.heldLocks }
+        _modify { yield &hot.pointee.heldLocks }
+    }
     /// Above zero while driver code runs on this thread (inside a callback or a dispatch routine).
-    @exclusivity(unchecked) public var driverDepth: Int = 0
+    public var driverDepth: Int {
+        get { hot.pointee.driverDepth }
+        set { hot.pointee.driverDepth = newValue }
+    }
     /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
-    @exclusivity(unchecked) public var activity: String = ""
+    public var activity: String {
+        get { hot.pointee.activity }
+        set { hot.pointee.activity = newValue }
+    }
 
     @exclusivity(unchecked) var body: (() -> Void)?
     @exclusivity(unchecked) var stack = csim_stack()
@@ -72,9 +93,13 @@ public final class SimThread {
         self.body = body
         spSlot = .allocate(capacity: 1)
         spSlot.initialize(to: nil)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: Hot())
     }
 
     deinit {
         spSlot.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
     }
 }
