@@ -16,6 +16,20 @@ public struct Bench {
         public var found: Int
     }
 
+    /// Exhaustive search of the reference's smallest configuration, with and without pruning.
+    public struct Exhaustion {
+        public var scenario: String
+        public var preemptions: Int
+        public var schedulesWithoutPruning: Int
+        public var schedulesWithPruning: Int
+        public var states: Int
+        public var secondsWithoutPruning: Double
+        public var secondsWithPruning: Double
+        public var exhausted: Bool
+    }
+    /// The configurations `exhaustions` measures.
+    public static let exhaustionTargets: [(scenario: String, preemptions: Int)] = [("adapter-disable-during-send", 1), ("rx-inject", 2)]
+
     public var build: String
     public var machine: String
     public var seeds: UInt64
@@ -23,6 +37,7 @@ public struct Bench {
     public var events: UInt64
     public var steps: UInt64
     public var firstViolations: [FirstViolation]
+    public var exhaustions: [Exhaustion] = []
     /// Seeds/s of one process, and of one process per core on the same seeds.
     public var singleCoreSeedsPerSecond: Double?
     public var parallelSeedsPerSecond: Double?
@@ -81,6 +96,24 @@ public struct Bench {
                                            found: res.violation == nil ? 0 : 1))
             }
         }
+        var exhaustions: [Exhaustion] = []
+        if table {
+            for (scenario, k) in exhaustionTargets {
+                var e = Explorer(campaign: try! Campaign(driver: "reference", scenario: scenario))
+                e.preemptionBound = k
+                e.maxSchedules = 2_000_000
+                var full = e
+                full.prunesVisitedStates = false
+                var t = now()
+                let a = full.explore(seed: 1, base: [], runner: runner)
+                let fullSeconds = now() - t
+                t = now()
+                let b = e.explore(seed: 1, base: [], runner: runner)
+                exhaustions.append(Exhaustion(scenario: scenario, preemptions: k, schedulesWithoutPruning: a.schedules,
+                                              schedulesWithPruning: b.schedules, states: b.states, secondsWithoutPruning: fullSeconds,
+                                              secondsWithPruning: now() - t, exhausted: a.exhausted && b.exhausted))
+            }
+        }
         var single: Double?, multi: Double?
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if parallel && cores > 1, let exe = selfExecutable() {
@@ -90,7 +123,8 @@ public struct Bench {
             multi = processSeedsPerSecond(exe, ranges: (0..<UInt64(cores)).map { (1 + $0 * per, ($0 + 1) * per) })
         }
         return Bench(build: buildConfiguration, machine: machineDescription(), seeds: seeds, seconds: seconds, events: r.events,
-                     steps: r.steps, firstViolations: rows, singleCoreSeedsPerSecond: single, parallelSeedsPerSecond: multi, cores: cores)
+                     steps: r.steps, firstViolations: rows, exhaustions: exhaustions, singleCoreSeedsPerSecond: single,
+                     parallelSeedsPerSecond: multi, cores: cores)
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -150,6 +184,9 @@ public struct Bench {
         if let a = singleCoreSeedsPerSecond, let b = parallelSeedsPerSecond {
             s += "campaign in separate processes: \(fmt0(a)) seeds/s with one, \(fmt0(b)) seeds/s with \(cores) (\(String(format: "%.2f", b / a))x)\n"
         }
+        for x in exhaustions {
+            s += "exhaustive search, reference on \(x.scenario), smallest configuration, \(x.preemptions) preemption(s): \(x.schedulesWithoutPruning) schedules in \(fmt(x.secondsWithoutPruning)) s without pruning, \(x.schedulesWithPruning) in \(fmt(x.secondsWithPruning)) s with it (\(x.states) distinct states\(x.exhausted ? ", exhausted" : ", NOT exhausted"))\n"
+        }
         if !firstViolations.isEmpty {
             s += "time to first violation (median over base seeds; exhaustive: schedules of the smallest configuration):\n"
             s += markdownTable
@@ -182,6 +219,13 @@ public struct Bench {
             ("single_process_seeds_per_second", singleCoreSeedsPerSecond.map { .double($0) } ?? .null),
             ("parallel_seeds_per_second", parallelSeedsPerSecond.map { .double($0) } ?? .null),
             ("parallel_processes", .int(Int64(cores))),
+            ("exhaustive_pruning", .array(exhaustions.map { x in
+                .object([("driver", .string("reference")), ("scenario", .string(x.scenario)), ("preemptions", .int(Int64(x.preemptions))),
+                         ("schedules_without_pruning", .int(Int64(x.schedulesWithoutPruning))),
+                         ("schedules_with_pruning", .int(Int64(x.schedulesWithPruning))), ("states", .int(Int64(x.states))),
+                         ("seconds_without_pruning", .double(x.secondsWithoutPruning)), ("seconds_with_pruning", .double(x.secondsWithPruning)),
+                         ("exhausted", .bool(x.exhausted))])
+            })),
             ("time_to_first_violation", .array(firstViolations.map { f in
                 .object([("driver", .string(f.driver)), ("scenario", .string(f.scenario)), ("strategy", .string(f.strategy)),
                          ("median_seeds", .double(f.medianSeeds)), ("median_seconds", .double(f.medianSeconds)),

@@ -52,7 +52,9 @@ public struct CommandLineTool {
                         earlier schedule explored on from (pruning is on by default)
       --check-pruning   exhaustive: explore each configuration twice, with and without
                         pruning, past violations, and check both reach the same outcomes
-                        (violation kinds and each thread's own sequence of events); exit 1 if not
+                        (violation kinds and each thread's own sequence of events), then
+                        continue pairs of prefixes pruning judged equal the same way and
+                        compare them; exit 1 on any difference
       --from FILE       exhaustive: explore the configuration of a trace (its workload, timing
                         and fault choices; every schedule), e.g. a shrunk corpus trace
       --save DIR        write a trace file per failing seed into DIR, plus a shrunk
@@ -320,6 +322,8 @@ public struct CommandLineTool {
         var totalSchedules = 0, totalStates = 0, totalPruned = 0
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         if flags["--check-pruning"] != nil {
+            guard !json else { throw UsageError("--check-pruning prints text only; drop --json") }
+            guard flags["--no-prune"] == nil else { throw UsageError("--check-pruning runs both searches; drop --no-prune") }
             return checkPruning(explorer, seeds: seeds, small: small, from: from, runner: runner)
         }
         for seed in seeds {
@@ -385,7 +389,7 @@ public struct CommandLineTool {
             let ok = (!comparable || (missing.isEmpty && extra.isEmpty)) && pairs.mismatches.isEmpty
             failed = failed || !ok
             let kinds = Set(a.outcomes.map { String($0.split(separator: " ")[0]) }).sorted()
-            out("seed \(seed): \(a.outcomes.count) distinct outcome(s) (\(kinds.joined(separator: ", "))); without pruning \(a.schedules) schedule(s)\(a.exhausted ? "" : " (not exhausted)"), with pruning \(b.schedules) (\(b.pruned) stopped at a known state), \(b.states) states; \(pairs.compared) continuations of \(b.prunedPairs.count) pruned prefix pair(s) compared, \(pairs.mismatches.count) differ: \(!comparable ? "a budget ran out, outcome sets not compared" + (ok ? "" : "; DIFFERENT continuations") : ok ? "same outcomes" : "DIFFERENT: \(missing.count) missed, \(extra.count) extra")\n")
+            out("seed \(seed): \(a.outcomes.count) distinct outcome(s) (\(kinds.joined(separator: ", "))); without pruning \(a.schedules) schedule(s)\(a.exhausted ? "" : " (not exhausted)"), with pruning \(b.schedules) (\(b.pruned) stopped at a known state), \(b.states) states; \(pairs.compared) continuations of \(b.prunedPairs.count) pruned prefix pair(s) compared, \(pairs.mismatches.count) differ: \(!comparable ? "a budget ran out, outcome sets not compared" + (ok ? "" : "; DIFFERENT continuations") : ok ? "same outcomes" : "DIFFERENT: \(missing.count) missed\(missing.isEmpty ? "" : " (" + missing.map { String($0.split(separator: " ")[0]) }.sorted().joined(separator: ", ") + ")"), \(extra.count) extra")\n")
         }
         out(failed ? "pruning check FAILED: the pruned search did not reach what the full search reached\n" : "pruning check passed\n")
         return failed ? 1 : 0
