@@ -45,7 +45,7 @@ public struct CommandLineTool {
       --json            print one JSON object instead
       --coverage        with --json: add the transitions and race windows reached
       --preemptions K   exhaustive: at most K preemptions per schedule (default 2)
-      --max-schedules N exhaustive: stop after N schedules per seed (default 200000)
+      --max-schedules N exhaustive: stop after N schedules per seed (default 1000000)
       --small           exhaustive: explore the all-zero configuration (one writer, one
                         packet, an immediate disable, no other traffic) instead of the seed's
       --no-prune        exhaustive: run every schedule, even those that reach a state an

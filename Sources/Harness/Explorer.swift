@@ -35,7 +35,7 @@ public struct Explorer {
 
     public let campaign: Campaign
     public var preemptionBound = 2
-    public var maxSchedules = 200_000
+    public var maxSchedules = 1_000_000
     /// Stop a schedule at a state explored before (on by default).
     public var prunesVisitedStates = true
     /// Go on after a violation and record every outcome (for checking pruning).
@@ -110,7 +110,11 @@ public struct Explorer {
             if result.schedules % 1000 == 0 { progress?(result.schedules) }
             let values = r.choices[ChoiceStream.schedule.rawValue]
             result.longestSchedule = max(result.longestSchedule, values.count)
-            if let v = r.violation {
+            // A pruned run finished only to let its threads end: what it met after the pruned
+            // decision belongs to a part of the space already explored.
+            if r.pruned {
+                // nothing to record
+            } else if let v = r.violation {
                 if !collectsOutcomes {
                     result.violation = r
                     result.states = visited.fewestPreemptions.count
@@ -119,7 +123,7 @@ public struct Explorer {
                 }
                 if result.violation == nil { result.violation = r }
                 result.outcomes.insert("\(v.kind.name) \(r.historiesDigest)")
-            } else if collectsOutcomes && !r.pruned {
+            } else if collectsOutcomes {
                 result.outcomes.insert("clean \(r.historiesDigest)")
             }
             // Backtrack to the deepest decision that has an untried option within the bound.

@@ -49,7 +49,11 @@ public final class DependencyTracker {
 
     // Out of line: the model's hot paths only pay for a nil check when search is off.
     @inline(never)
-    public func touch(_ key: Key) { keys.append(key) }
+    public func touch(_ key: Key) { if !stopped { keys.append(key) } }
+
+    /// The run was pruned: nothing it does from here on is recorded.
+    public func stop() { stopped = true }
+    @exclusivity(unchecked) private var stopped = false
 
     /// The step read or wrote something every other step may depend on (the clock).
     @inline(never)

@@ -74,10 +74,13 @@ public final class Scheduler {
     /// the run's happens-before order they give.
     @exclusivity(unchecked) public var dependencies: DependencyTracker?
     /// Asked at every real decision once `dependencies` is set, with the state's key and the
-    /// preemptions spent so far; true stops the run there (an explorer already explored on
-    /// from an equivalent state with at least as much of its preemption budget left).
+    /// preemptions spent so far; true prunes the run there (an explorer already explored on
+    /// from an equivalent state with at least as much of its preemption budget left). A
+    /// pruned run does not stop: it finishes without drawing or recording another decision
+    /// (the running thread goes on), because a run cut short abandons the frames of its
+    /// threads, and with them whatever they still reference.
     @exclusivity(unchecked) public var prune: ((UInt64, Int) -> Bool)?
-    /// The run was stopped by `prune`.
+    /// `prune` said so: nothing after the pruned decision counts.
     @exclusivity(unchecked) public private(set) var pruned = false
     /// Context switches away from a thread that could have gone on, so far.
     @exclusivity(unchecked) public private(set) var preemptions = 0
@@ -181,7 +184,7 @@ public final class Scheduler {
             current = first
             csim_switch(rootSlot, first.spSlot.pointee)
         }
-        if !pruned { finishStep() }
+        if dependencies != nil { finishStep() }
         current = nil
         recycleZombies()
         // Threads that never finished will never resume: their stacks go back to the pool
@@ -277,7 +280,10 @@ public final class Scheduler {
         finishStep()
         guard runnable.count > 1, let prune, prune(stateKey(), preemptions) else { return false }
         pruned = true
-        halted = true
+        dependencies?.stop()
+        // A tail that would spin until the budget runs out is cut short sooner (its frames are
+        // abandoned either way).
+        maxSteps = min(maxSteps, steps &+ 2_000)
         return true
     }
 
@@ -331,7 +337,10 @@ public final class Scheduler {
                 continue
             }
             if steps >= maxSteps { budgetExceeded = true; return nil }
-            if dependencies != nil && stepEndsAtKnownState() { return nil }
+            if dependencies != nil && stepEndsAtKnownState() {
+                // From here on the run only finishes: no tracking, no decisions.
+                dependencies = nil
+            }
             steps += 1
             now &+= 1
             choices.currentStep = steps
@@ -343,8 +352,8 @@ public final class Scheduler {
                 // non-zero choices is a count of context switches (CHESS's bound).
                 let n = runnable.count
                 let currentIndex = current.flatMap { c in c.state == .runnable ? runnable.firstIndex(where: { $0 === c }) : nil }
-                var k = n == 1 ? 0 : choices.choose(n, .schedule)
-                if recordsDecisions, n > 1 {
+                var k = n == 1 || pruned ? 0 : choices.choose(n, .schedule)
+                if recordsDecisions, n > 1, !pruned {
                     if let pickAfterReplay, choices.replayWentPastEnd(.schedule) {
                         // The value drawn above is past the recording (0): pick by id instead.
                         let want = pickAfterReplay(runnable.map(\.id).sorted())
