@@ -49,10 +49,13 @@ public final class ChoiceSource {
         cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
     }
 
-    /// Replays `choices` (one array per stream) instead of drawing.
+    /// Replays `choices` (one array per stream; missing streams replay as all zeros) instead
+    /// of drawing.
     public init(replaying choices: [[UInt32]]) {
         generators = []
-        replay = choices
+        var padded = Array(choices.prefix(ChoiceStream.allCases.count))
+        while padded.count < ChoiceStream.allCases.count { padded.append([]) }
+        replay = padded
         recorded = Array(repeating: [], count: ChoiceStream.allCases.count)
         cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
     }

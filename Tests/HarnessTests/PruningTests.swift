@@ -42,6 +42,28 @@ import Testing
         #expect(!pairs.mismatches.isEmpty)
     }
 
+    @Test func aPrunedRunFinishesItsThreadsInsteadOfAbandoningThem() throws {
+        // Halting would leave every thread's frames (and what they reference) behind, once
+        // per pruned schedule; a pruned run goes on without drawing, recording or tracking.
+        let c = try Campaign(driver: "reference", scenario: "close-during-write")
+        var askedAfterPruning = 0
+        var pruned = false
+        let r = c.replay(seed: 1, choices: [], recordDecisions: true) { scheduler in
+            scheduler.dependencies = DependencyTracker()
+            scheduler.prune = { _, _ in
+                if pruned { askedAfterPruning += 1 }
+                if scheduler.decisions.count == 2 { pruned = true }
+                return pruned
+            }
+        }
+        #expect(r.pruned)
+        #expect(r.end == .quiescent)
+        #expect(r.violation == nil)
+        #expect(r.decisions.count == 2, "no decision is recorded after the pruned one")
+        #expect(r.choices[ChoiceStream.schedule.rawValue].count == 2)
+        #expect(askedAfterPruning == 0)
+    }
+
     @Test func equivalentSchedulesGetTheSameFingerprint() throws {
         // Two threads that touch only their own objects: either order is one trace.
         let a = DependencyTracker(), b = DependencyTracker()
