@@ -328,7 +328,9 @@ public struct CommandLineTool {
         }
         for seed in seeds {
             let base = from?.choices ?? (small ? [] : campaign.replay(seed: seed, runner: runner).choices)
-            let r = explorer.explore(seed: seed, base: base, runner: runner)
+            let r = explorer.explore(seed: seed, base: base, runner: runner) { n in
+                if n % 100_000 == 0 { self.err("seed \(seed): \(n) schedules so far\n") }
+            }
             totalSchedules += r.schedules
             totalStates += r.states
             totalPruned += r.pruned
