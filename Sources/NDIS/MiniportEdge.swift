@@ -28,7 +28,7 @@ public final class MiniportEdge {
                                        afterwards: { [unowned(unsafe) self] in self.signalIfDrained() })
     }
 
-    public var sendsOutstanding: Int { ndis.dep(.miniport); return pendingSends.count }
+    public var sendsOutstanding: Int { pendingSends.count }
 
     func tearDown() { pendingSends.removeAll() }
 

@@ -159,10 +159,14 @@ extension Ndis {
 extension Ndis {
     /// `NdisAllocateSpinLock`. The name is what reports print.
     public func NdisAllocateSpinLock(_ name: String) -> NDIS_SPIN_LOCK {
+        NDIS_SPIN_LOCK(SimSpinLock(name: name, id: registerObjectName(name)))
+    }
+
+    /// The id of a new lock or event: its index in the table of names reports print.
+    private func registerObjectName(_ name: String) -> Int {
         dep(.objectTable)
-        let id = objectNames.count
         objectNames.append(name)
-        return NDIS_SPIN_LOCK(SimSpinLock(name: name, id: id))
+        return objectNames.count - 1
     }
 
     /// `NdisAcquireSpinLock`: raises to DISPATCH_LEVEL.
@@ -194,10 +198,7 @@ extension Ndis {
 
     /// `NdisInitializeEvent`: a notification event, initially not signalled.
     public func NdisInitializeEvent(_ name: String) -> NDIS_EVENT {
-        dep(.objectTable)
-        let id = objectNames.count
-        objectNames.append(name)
-        return NDIS_EVENT(SimEvent(name: name, id: id))
+        NDIS_EVENT(SimEvent(name: name, id: registerObjectName(name)))
     }
 
     /// `NdisSetEvent`
@@ -221,7 +222,6 @@ extension Ndis {
         scheduler.preempt()
         // Outside any simulated thread there is no one to wait for: the event's state decides.
         guard scheduler.current != nil else { return Event.event.isSignaled }
-        dep(.syncObject(Event.event.id))
         emit(.NdisWaitEvent, .call, object: Event.event.id, detail: Int(MsToWait))
         let signaled = Event.event.wait(scheduler, timeout: MsToWait == 0 ? nil : UInt64(MsToWait) * 1000)
         emit(.NdisWaitEvent, .return, status: signaled ? .SUCCESS : .FAILURE, object: Event.event.id)

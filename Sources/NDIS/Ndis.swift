@@ -9,7 +9,7 @@ public final class Ndis {
     @exclusivity(unchecked) public var observer: NdisObserver?
     /// The scheduler's dependency tracker, if any (kept here: a field of this module is read
     /// without a dynamic exclusivity check on every NDIS call).
-    @exclusivity(unchecked) let dependencies: DependencyTracker?
+    let dependencies: DependencyTracker?
     @exclusivity(unchecked) public private(set) var driver: FilterDriver?
     @exclusivity(unchecked) public internal(set) var modules: [FilterModule] = []
     @exclusivity(unchecked) public internal(set) var pools: [NblPool] = []

@@ -40,8 +40,6 @@ public final class ChoiceSource {
     @exclusivity(unchecked) public private(set) var divergence: ReplayDivergence?
     /// Set by the scheduler so a divergence can say at which step it happened.
     @exclusivity(unchecked) public var currentStep: UInt64 = 0
-    /// Streams drawn from since the scheduler last looked (a bit per stream).
-    @exclusivity(unchecked) var streamsDrawn: UInt8 = 0
 
     public init(seed: UInt64) {
         generators = ChoiceStream.allCases.map { Xoshiro256StarStar(seed: seed ^ (0xA076_1D64_78BD_642F &* UInt64($0.rawValue + 1))) }
@@ -85,7 +83,6 @@ public final class ChoiceSource {
             value = generators[s].below(b)
         }
         recorded[s].append(value)
-        if s != ChoiceStream.schedule.rawValue { streamsDrawn |= UInt8(truncatingIfNeeded: 1 << s) }
         return Int(value)
     }
 

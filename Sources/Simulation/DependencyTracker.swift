@@ -15,6 +15,7 @@ public final class DependencyTracker {
         public let raw: UInt64
         public init(_ kind: UInt8, _ id: Int) { raw = UInt64(kind) << 56 | UInt64(UInt32(truncatingIfNeeded: id)) }
         public static func < (a: Key, b: Key) -> Bool { a.raw < b.raw }
+        public var kind: UInt8 { UInt8(raw >> 56) }
 
         /// Driver code ran in the step (its memory is not declared, so it is one object).
         public static let driver = Key(1, 0)
@@ -65,7 +66,7 @@ public final class DependencyTracker {
 
     /// Closes the step `thread` just took (it ended at a preemption point).
     func finishStep(thread: Int, streamsDrawn: UInt8, inDriverAtStart: Bool, inDriverAtEnd: Bool) {
-        if (driverRan || inDriverAtStart || inDriverAtEnd) && !ignoredKinds.contains(1) { keys.append(.driver) }
+        if driverRan || inDriverAtStart || inDriverAtEnd { keys.append(.driver) }
         driverRan = false
         var s: UInt8 = streamsDrawn, b = 0
         while s != 0 { if s & 1 != 0 { keys.append(.stream(b)) }; s >>= 1; b += 1 }
@@ -77,7 +78,7 @@ public final class DependencyTracker {
             barrier = h
             touchesEverything = false
         } else {
-            if !ignoredKinds.isEmpty { keys.removeAll { ignoredKinds.contains(UInt8($0.raw >> 56)) } }
+            if !ignoredKinds.isEmpty { keys.removeAll { ignoredKinds.contains($0.kind) } }
             keys.sort()
             var previous: Key?
             for k in keys where k != previous {

@@ -84,12 +84,16 @@ public final class Scheduler {
     @exclusivity(unchecked) public private(set) var pruned = false
     /// Context switches away from a thread that could have gone on, so far.
     @exclusivity(unchecked) public private(set) var preemptions = 0
-    /// With `recordsDecisions`: once a replay's schedule recording is used up, picks the next thread by id (given the
-    /// runnable ids in ascending order) instead of drawing: two runs from equal states then
-    /// take the same path whatever their runnable lists' order (the pruning check).
+    /// With `recordsDecisions`: once a replay's schedule recording is used up, picks the next
+    /// thread by id (given the runnable ids in ascending order) instead of drawing: two runs
+    /// from equal states then take the same path whatever their runnable lists' order (the
+    /// pruning check).
     @exclusivity(unchecked) public var pickAfterReplay: (([Int]) -> Int)?
     @exclusivity(unchecked) private var stepThread = -1
     @exclusivity(unchecked) private var stepStartedInDriver = false
+    /// Draws recorded per stream when the last step closed: a step drew from the streams
+    /// whose recordings grew since.
+    @exclusivity(unchecked) private var drawsAtLastStep: [Int] = []
 
     /// One scheduling decision that had a real choice: how many options, and whether a
     /// non-zero choice would preempt a thread that could have gone on.
@@ -274,7 +278,7 @@ public final class Scheduler {
     // MARK: Internals
 
     /// Closes the step that just ended; true if the explorer prunes the run at the state it
-    /// reached (the run halts).
+    /// reached (the run then only finishes).
     @inline(never)
     private func stepEndsAtKnownState() -> Bool {
         finishStep()
@@ -297,9 +301,14 @@ public final class Scheduler {
     private func finishStep() {
         guard let d = dependencies, stepThread >= 0 else { return }
         let t = threads[stepThread]
-        d.finishStep(thread: stepThread, streamsDrawn: choices.streamsDrawn, inDriverAtStart: stepStartedInDriver,
+        var drawn: UInt8 = 0
+        if drawsAtLastStep.isEmpty { drawsAtLastStep = Array(repeating: 0, count: choices.recorded.count) }
+        for s in ChoiceStream.allCases where s != .schedule && choices.recorded[s.rawValue].count != drawsAtLastStep[s.rawValue] {
+            drawn |= 1 << UInt8(s.rawValue)
+            drawsAtLastStep[s.rawValue] = choices.recorded[s.rawValue].count
+        }
+        d.finishStep(thread: stepThread, streamsDrawn: drawn, inDriverAtStart: stepStartedInDriver,
                      inDriverAtEnd: t.state != .finished && t.driverDepth > 0)
-        choices.streamsDrawn = 0
         stepThread = -1
     }
 
