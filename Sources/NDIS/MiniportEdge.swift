@@ -58,6 +58,7 @@ public final class MiniportEdge {
     func receiveWorkload(count: Int, interval: ClosedRange<Int>) {
         for _ in 0..<count {
             ndis.scheduler.sleep(ndis.delay(interval))
+            if ndis.scheduler.halted { return } // the verdict is in: unwinding
             guard state == .running, let m = ndis.currentModule,
                   m.state == .Running || m.state == .Pausing || m.state == .Paused || m.state == .Restarting
             else { continue }
@@ -99,7 +100,8 @@ public final class MiniportEdge {
         state = .pausing
         while !(pendingSends.count == 0 && receivesOutstanding == 0) {
             drained.reset(ndis.scheduler)
-            _ = drained.wait(ndis.scheduler, timeout: nil)
+            // Only an unwinding run times this wait out: then nothing may come back any more.
+            guard drained.wait(ndis.scheduler, timeout: nil) else { break }
             ndis.dep(.miniport)
         }
         state = .paused

@@ -33,6 +33,13 @@ extension Ndis {
         }
     }
 
+    /// Waits until the first enable finished. False once the run's verdict is in (the wait
+    /// was released while the threads unwind): the actor then does nothing.
+    private func waitForStackReady() -> Bool {
+        _ = pnp.stackReady.wait(scheduler, timeout: nil)
+        return !scheduler.halted
+    }
+
     /// The PnP manager's thread, running `script`.
     public func startPnP(_ script: [PnPOperation]) {
         generator("PnP manager", role: .pnp) { [unowned(unsafe) self] in self.pnp.run(script) }
@@ -41,7 +48,7 @@ extension Ndis {
     /// TCPIP sending `count` chains.
     public func startProtocolTraffic(count: Int, interval: ClosedRange<Int>) {
         generator("TCPIP send", role: .protocolEdge) { [unowned(unsafe) self] in
-            _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
+            guard self.waitForStackReady() else { return }
             self.tcpip.sendWorkload(count: count, interval: interval)
         }
     }
@@ -49,7 +56,7 @@ extension Ndis {
     /// The NIC indicating `count` receives.
     public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>) {
         generator("NIC receive", role: .miniportEdge) { [unowned(unsafe) self] in
-            _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
+            guard self.waitForStackReady() else { return }
             self.miniport.receiveWorkload(count: count, interval: interval)
         }
     }
@@ -59,7 +66,7 @@ extension Ndis {
         let fileID = nextFileID
         nextFileID += 1
         generator(plan.name, role: .user) { [unowned(unsafe) self] in
-            _ = self.pnp.stackReady.wait(self.scheduler, timeout: nil)
+            guard self.waitForStackReady() else { return }
             let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: plan.sendToReceivePath)
             guard self.IoCreateFile(file) == .SUCCESS else { return }
             if let after = plan.closeAfter {
@@ -71,7 +78,8 @@ extension Ndis {
             for w in plan.writes {
                 self.scheduler.sleep(self.delay(plan.thinkTime))
                 self.dep(.file(file.id))
-                guard !file.isClosed else { break }
+                // Closed, or the verdict is in (unwinding): stop writing and close.
+                guard !file.isClosed, !self.scheduler.halted else { break }
                 _ = self.IoWriteFile(file, w)
             }
             self.IoCloseFile(file)

@@ -3,7 +3,20 @@ import Simulation
 /// NDIS calling into the driver: each handler runs on the current simulated thread,
 /// marked as driver code, bracketed by events the verifier judges.
 extension Ndis {
-    private var theDriver: FilterDriver { driver! }
+    private var theDriver: FilterDriver {
+        guard let driver else { preconditionFailure("no filter driver registered: call Ndis.register before the run") }
+        return driver
+    }
+
+    /// The context `NdisFSetAttributes` registered, for a callback. A module without one never
+    /// gets a callback while the run is judged (an attach that set none is a bug check and
+    /// fails; a PnP step the state table refuses is one too); while the threads unwind the
+    /// callback is skipped.
+    private func context(_ m: FilterModule, _ api: NdisApi) -> AnyObject? {
+        if let c = m.context { return c }
+        precondition(scheduler.halted, "\(api) on \(m.handle), which has no context, in a judged run")
+        return nil
+    }
 
     func callFilterAttach(_ m: FilterModule) -> NDIS_STATUS {
         emit(.FilterAttach, .call, module: m.id, handle: m.handle)
@@ -15,8 +28,7 @@ extension Ndis {
 
     func callFilterDetach(_ m: FilterModule) {
         emit(.FilterDetach, .call, module: m.id, handle: m.handle)
-        let ctx = m.context!
-        inDriver("FilterDetach", irql: 0) { theDriver.FilterDetach(ctx) }
+        if let ctx = context(m, .FilterDetach) { inDriver("FilterDetach", irql: 0) { theDriver.FilterDetach(ctx) } }
         m.detachReturned = true
         emit(.FilterDetach, .return, module: m.id, handle: m.handle)
     }
@@ -26,8 +38,8 @@ extension Ndis {
         m.inFilterRestart = true
         m.restartDeclaredSuccess = false
         emit(.FilterRestart, .call, module: m.id, handle: m.handle)
-        let ctx = m.context!
-        let status = inDriver("FilterRestart", irql: 0) { theDriver.FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) }
+        let ctx = context(m, .FilterRestart)
+        let status = ctx.map { ctx in inDriver("FilterRestart", irql: 0) { theDriver.FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) } } ?? .FAILURE
         if status == .SUCCESS { m.restartDeclaredSuccess = true }
         scheduler.preempt()
         dep(.module(m.id))
@@ -41,8 +53,8 @@ extension Ndis {
         m.inFilterPause = true
         m.pauseCompletedEarly = false
         emit(.FilterPause, .call, module: m.id, handle: m.handle)
-        let ctx = m.context!
-        let status = inDriver("FilterPause", irql: 0) { theDriver.FilterPause(ctx, NDIS_FILTER_PAUSE_PARAMETERS(PauseReason: reason)) }
+        let ctx = context(m, .FilterPause)
+        let status = ctx.map { ctx in inDriver("FilterPause", irql: 0) { theDriver.FilterPause(ctx, NDIS_FILTER_PAUSE_PARAMETERS(PauseReason: reason)) } } ?? .SUCCESS
         // NDIS's own code between the driver's return and its handling of the status: a
         // completion on another CPU can get in here (NdisFPauseComplete before PENDING is seen).
         scheduler.preempt()
@@ -79,7 +91,7 @@ extension Ndis {
     private func dataPath(_ api: NdisApi, _ m: FilterModule, _ chain: NET_BUFFER_LIST, count: Int, flags: ULONG, dispatchFlag: ULONG,
                           returnShows: (chain: NET_BUFFER_LIST, count: Int)?, _ body: (FilterDriver, AnyObject) -> Void) {
         emit(api, .call, module: m.id, nbls: chain, count: count, flags: flags, handle: m.handle)
-        let ctx = m.context!
+        guard let ctx = context(m, api) else { return }
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
         inDriver(api.description, irql: flags & dispatchFlag != 0 ? 2 : 0) { body(theDriver, ctx) }

@@ -1,7 +1,8 @@
 import Simulation
 
 /// The NDIS functions a filter driver calls. Each is a preemption point, is shown to the
-/// verifier before it takes effect, and then does what NDIS would do.
+/// verifier before it takes effect, then checks its handles and arguments itself (a bad one
+/// is the model's own bug check, see `NdisBugCheck`), and does what NDIS would do.
 extension Ndis {
     /// `NdisFSetAttributes`: registers the module context during `FilterAttach`.
     @discardableResult
@@ -9,7 +10,13 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFSetAttributes, .call, module: m, handle: NdisFilterHandle)
-        modules[m].context = FilterModuleContext
+        guard let module = filterModule(m, NdisFilterHandle, .NdisFSetAttributes) else { return .FAILURE }
+        guard module.state == .Attaching else {
+            raiseBugCheck(.attachWithoutAttributes, "NdisFSetAttributes outside FilterAttach (module is \(module.state))",
+                          call: "NdisFSetAttributes(\(NdisFilterHandle))", module: m)
+            return .FAILURE
+        }
+        module.context = FilterModuleContext
         return .SUCCESS
     }
 
@@ -19,6 +26,8 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisHandle)
         emit(.NdisAllocateNetBufferListPool, .call, module: m, handle: NdisHandle)
+        // NULL allocates a driver-wide pool; anything else must name a module.
+        if NdisHandle != .NULL && filterModule(m, NdisHandle, .NdisAllocateNetBufferListPool) == nil { return .NULL }
         dep(.objectTable)
         let pool = NblPool(index: pools.count, module: m, contextSize: (Parameters.ContextSize + 7) / 8)
         pools.append(pool)
@@ -34,7 +43,13 @@ extension Ndis {
         dep(.objectTable)
         dep(.pool(i))
         emit(.NdisFreeNetBufferListPool, .call, module: i >= 0 ? pools[i].module : -1, handle: PoolHandle, object: i)
-        if i >= 0 { pools[i].freed = true }
+        let call = "NdisFreeNetBufferListPool(\(PoolHandle))"
+        guard i >= 0 else { raiseBugCheck(.poolUsedAfterFree, "\(PoolHandle) is not a pool NDIS gave out", call: call); return }
+        guard !pools[i].freed else {
+            raiseBugCheck(.poolUsedAfterFree, "pool \(PoolHandle) was already freed (a double free)", call: call, module: pools[i].module)
+            return
+        }
+        pools[i].freed = true
     }
 
     /// `NdisAllocateNetBufferAndNetBufferList`: an NBL with one NET_BUFFER over `MdlChain`.
@@ -48,6 +63,12 @@ extension Ndis {
         dep(.nblIDs)
         let module = i >= 0 ? pools[i].module : -1
         emit(.NdisAllocateNetBufferAndNetBufferList, .call, module: module, handle: PoolHandle, object: i)
+        if i < 0 || pools[i].freed {
+            raiseBugCheck(.poolUsedAfterFree, "allocation from \(PoolHandle), which was freed or never created",
+                          call: "NdisAllocateNetBufferAndNetBufferList(\(PoolHandle))", module: module)
+            // A freed pool's NBLs are still there (unwinding only); a handle never given out has none.
+            if i < 0 { return nil }
+        }
         if fault(options.allocationFailurePercent) {
             emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, handle: PoolHandle, object: i)
             return nil
@@ -67,9 +88,24 @@ extension Ndis {
         let pool = NetBufferList.poolIndex
         dep(.objectTable)
         dep(.pool(pool))
-        emit(.NdisFreeNetBufferList, .call, module: pool >= 0 ? pools[pool].module : -1, nbls: NetBufferList, object: pool)
+        let module = pool >= 0 ? pools[pool].module : -1
+        emit(.NdisFreeNetBufferList, .call, module: module, nbls: NetBufferList, object: pool)
+        let call = "NdisFreeNetBufferList(NBL #\(NetBufferList.id))"
+        guard pool >= 0 else {
+            raiseBugCheck(.freeOfUnownedNBL, "NBL #\(NetBufferList.id) was not allocated by the filter", call: call, nbls: [NetBufferList.id])
+            return
+        }
+        guard !NetBufferList.isFreed else {
+            raiseBugCheck(.freeOfUnownedNBL, "NBL #\(NetBufferList.id) was already freed (a double free)", call: call, module: module,
+                          nbls: [NetBufferList.id])
+            return
+        }
+        if pools[pool].freed {
+            raiseBugCheck(.poolUsedAfterFree, "NBL #\(NetBufferList.id) freed into pool \(pools[pool].handle), which was already freed",
+                          call: call, module: module, nbls: [NetBufferList.id])
+        }
         NetBufferList.isFreed = true
-        if pool >= 0 { pools[pool].outstanding -= 1 }
+        pools[pool].outstanding -= 1
     }
 
     /// `NdisFreeMdl`. MDL ownership is not modelled yet: a no-op preemption point.
@@ -83,7 +119,9 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFSendNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: SendFlags, handle: NdisFilterHandle)
-        miniport.acceptSends(module: modules[m], NetBufferLists.chain)
+        guard let module = filterModule(m, NdisFilterHandle, .NdisFSendNetBufferLists, nbls: NetBufferLists),
+              let chain = driverChain(NetBufferLists, .NdisFSendNetBufferLists, module: m, freedKind: .sendOfUnownedNBL) else { return }
+        miniport.acceptSends(module: module, chain)
         emit(.NdisFSendNetBufferLists, .return, module: m, flags: SendFlags, handle: NdisFilterHandle)
     }
 
@@ -92,7 +130,10 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFSendNetBufferListsComplete, .call, module: m, nbls: NetBufferLists, flags: SendCompleteFlags, handle: NdisFilterHandle)
-        tcpip.sendsCompleted(NetBufferLists.chain)
+        guard filterModule(m, NdisFilterHandle, .NdisFSendNetBufferListsComplete, nbls: NetBufferLists) != nil,
+              let chain = driverChain(NetBufferLists, .NdisFSendNetBufferListsComplete, module: m, freedKind: .sendCompleteOfUnownedNBL)
+        else { return }
+        tcpip.sendsCompleted(chain)
     }
 
     /// `NdisFIndicateReceiveNetBufferLists`: passes a chain up to TCPIP. Without
@@ -103,7 +144,10 @@ extension Ndis {
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFIndicateReceiveNetBufferLists, .call, module: m, nbls: NetBufferLists, count: Int(NumberOfNetBufferLists),
              flags: ReceiveFlags, handle: NdisFilterHandle)
-        tcpip.indicate(module: modules[m], NetBufferLists.chain, flags: ReceiveFlags)
+        guard let module = filterModule(m, NdisFilterHandle, .NdisFIndicateReceiveNetBufferLists, nbls: NetBufferLists),
+              let chain = driverChain(NetBufferLists, .NdisFIndicateReceiveNetBufferLists, module: m, freedKind: .indicateOfUnownedNBL)
+        else { return }
+        tcpip.indicate(module: module, chain, flags: ReceiveFlags)
         emit(.NdisFIndicateReceiveNetBufferLists, .return, module: m, nbls: NetBufferLists, count: Int(NumberOfNetBufferLists),
              flags: ReceiveFlags, handle: NdisFilterHandle)
     }
@@ -113,7 +157,9 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFReturnNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: ReturnFlags, handle: NdisFilterHandle)
-        miniport.returned(NetBufferLists.chain)
+        guard filterModule(m, NdisFilterHandle, .NdisFReturnNetBufferLists, nbls: NetBufferLists) != nil,
+              let chain = driverChain(NetBufferLists, .NdisFReturnNetBufferLists, module: m, freedKind: .returnOfUnownedNBL) else { return }
+        miniport.returned(chain)
     }
 
     /// `NdisFPauseComplete`: finishes a pause that `FilterPause` pended. It may arrive on
@@ -122,7 +168,7 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFPauseComplete, .call, module: m, handle: NdisFilterHandle)
-        let module = modules[m]
+        guard let module = filterModule(m, NdisFilterHandle, .NdisFPauseComplete) else { return }
         if module.pausePending {
             module.pausePending = false
             transition(module, .pauseComplete)
@@ -137,7 +183,7 @@ extension Ndis {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFRestartComplete, .call, module: m, status: Status, handle: NdisFilterHandle)
-        let module = modules[m]
+        guard let module = filterModule(m, NdisFilterHandle, .NdisFRestartComplete) else { return }
         if Status == .SUCCESS { module.restartDeclaredSuccess = true }
         if module.restartPending {
             module.restartPending = false

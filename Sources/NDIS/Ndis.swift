@@ -7,6 +7,8 @@ public final class Ndis {
     public let scheduler: Scheduler
     public let options: NdisOptions
     @exclusivity(unchecked) public var observer: NdisObserver?
+    /// The first bug check the model raised itself (see `NdisBugCheck`), with or without an observer.
+    @exclusivity(unchecked) public internal(set) var bugCheck: NdisBugCheck?
     /// The scheduler's dependency tracker, if any (kept here: a field of this module is read
     /// without a dynamic exclusivity check on every NDIS call).
     let dependencies: DependencyTracker?
@@ -93,9 +95,12 @@ public final class Ndis {
 
     // MARK: Events
 
+    /// Folds an event into the digest and shows it to the observer. Once the run's verdict is
+    /// in (`Scheduler.halted`) nothing is judged or recorded: the threads only unwind.
     @inline(__always)
     func emit(_ api: NdisApi, _ phase: NdisPhase, module: Int = -1, nbls: NET_BUFFER_LIST? = nil, count: Int = 0,
               flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS, handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
+        if scheduler.halted { return }
         let thread = scheduler.current?.id ?? -1
         if let d = dependencies { track(d, api, phase, module: module, nbls: nbls, count: count, flags: flags, status: status, object: object, detail: detail, thread: thread) }
         eventCount &+= 1
@@ -120,7 +125,11 @@ public final class Ndis {
         e ^= UInt64(UInt32(truncatingIfNeeded: thread)) &* 0x9E37_79B9 ^ UInt64(status.rawValue) << 8 ^ UInt64(flags) << 20
         e = (e ^ UInt64(UInt32(truncatingIfNeeded: object)) &* 0xC2B2_AE35) ^ UInt64(UInt32(truncatingIfNeeded: detail &* 31 &+ count)) << 16
         var n = nbls
-        while let x = n { d.touch(.nbl(x.id)); e = (e ^ UInt64(x.id)) &* 0x0000_0100_0000_01B3; n = x._next }
+        var walked = 0
+        // Bounded: a looped chain from a bad driver is reported, not walked forever.
+        while let x = n, walked <= nextNblID {
+            d.touch(.nbl(x.id)); e = (e ^ UInt64(x.id)) &* 0x0000_0100_0000_01B3; n = x._next; walked += 1
+        }
         let slot = thread + 1
         while threadHistories.count <= slot { threadHistories.append(0x243F_6A88_85A3_08D3) }
         var h = threadHistories[slot] ^ e
@@ -140,7 +149,7 @@ public final class Ndis {
     /// Driver code read `ProtocolReserved` that TCPIP had written: not a violation by itself
     /// (the value is garbage to the driver), but the clue to many receive-path hangs.
     func protocolReservedRead(_ nbl: NET_BUFFER_LIST, writtenByProtocolAt step: UInt64) {
-        guard let t = scheduler.current, t.driverDepth > 0 else { return }
+        guard let t = scheduler.current, t.driverDepth > 0, !scheduler.halted else { return }
         observer?.clue("step \(scheduler.steps): \(t.name) in \(t.activity) read ProtocolReserved of NBL #\(nbl.id), which TCPIP, the protocol that owns that area on the receive path, had overwritten at step \(step): whatever the driver stored there before indicating the NBL is gone")
     }
 
@@ -148,7 +157,7 @@ public final class Ndis {
     @inline(__always)
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
         dep(.nbl(nbl.id))
-        guard let t = scheduler.current, t.driverDepth > 0, let observer else { return }
+        guard let t = scheduler.current, t.driverDepth > 0, let observer, !scheduler.halted else { return }
         observer.touched(nbl, write: write)
         if observer.stopRequested { scheduler.halt() }
     }
@@ -163,12 +172,13 @@ public final class Ndis {
 
     // MARK: The state table
 
-    /// Moves a module through the state table; an invalid move is a model bug that the
-    /// verifier reports as ST-01 (and that stops the run).
+    /// Moves a module through the state table. A move with no cell is the model's own bug
+    /// check (ST-01; a driver can provoke it through a PnP script of single steps): it stops
+    /// the run and leaves the state as it was.
     func transition(_ m: FilterModule, _ event: FilterStateEvent) {
         guard let next = FilterStateTable.next(m.state, on: event) else {
-            observer?.illegalTransition(module: m.id, from: m.state, event: event)
-            scheduler.halt()
+            raiseBugCheck(.illegalStateTransition, "the model tried '\(event)' on a module in state \(m.state): the state table has no such cell",
+                          call: "\(event) on FilterHandle#\(m.id + 1)", module: m.id)
             return
         }
         let before = m.state
@@ -204,9 +214,11 @@ public final class Ndis {
         return nbl
     }
 
-    /// Breaks reference cycles once a run is over, so a finished world can be freed even if
-    /// some simulated thread was abandoned mid-call.
+    /// Once a run's result has been read: lets the threads its verdict left mid-call run to
+    /// their end, unjudged (`Scheduler.unwind`), so their frames release what they hold; then
+    /// breaks reference cycles, so the world can be freed even if a thread had to be abandoned.
     public func tearDown() {
+        scheduler.unwind()
         for m in modules { m.context = nil }
         modules.removeAll()
         pools.removeAll()

@@ -136,7 +136,8 @@ public protocol NdisObserver: AnyObject {
     func touched(_ nbl: NET_BUFFER_LIST, write: Bool)
     /// Something a report should mention if the run goes wrong later.
     func clue(_ text: String)
-    /// The model's own state machine was asked for an invalid transition (ST-01).
-    func illegalTransition(module: Int, from: FilterState, event: FilterStateEvent)
+    /// The model raised its own bug check (a handle or object it cannot act on, or a move
+    /// its state table forbids). Comes only while the run is judged, and before it stops.
+    func modelBugCheck(_ check: NdisBugCheck)
     var stopRequested: Bool { get }
 }

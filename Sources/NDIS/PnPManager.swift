@@ -42,7 +42,11 @@ public final class PnPManager {
     }
 
     func run(_ script: [PnPOperation]) {
-        for op in script { perform(op) }
+        for op in script {
+            // Once the verdict is in, no new operation starts (the threads only unwind).
+            if ndis.scheduler.halted { return }
+            perform(op)
+        }
     }
 
     func perform(_ op: PnPOperation) {
@@ -108,7 +112,11 @@ public final class PnPManager {
         ndis.modules.append(m)
         ndis.transition(m, .filterAttach)
         let status = ndis.callFilterAttach(m)
-        if status == .SUCCESS {
+        if status == .SUCCESS && m.context == nil {
+            // Seen by the verifier at FilterAttach's return first; the module is unusable.
+            ndis.raiseBugCheck(.attachWithoutAttributes, "FilterAttach returned SUCCESS without NdisFSetAttributes",
+                               call: "FilterAttach returned SUCCESS", module: m.id)
+        } else if status == .SUCCESS {
             ndis.transition(m, .attachComplete)
             return true
         }
@@ -162,7 +170,7 @@ public final class PnPManager {
         ndis.dep(.module(m.id))
         while m.dataPathCalls > 0 {
             m.dataPathIdle.reset(ndis.scheduler)
-            _ = m.dataPathIdle.waitForDriver(ndis)
+            guard m.dataPathIdle.waitForDriver(ndis) else { break }
             ndis.dep(.module(m.id))
         }
         ndis.transition(m, .filterDetach)
@@ -171,7 +179,8 @@ public final class PnPManager {
 }
 
 extension SimEvent {
-    /// NDIS waiting, on its PnP thread, for a driver to finish a PnP step.
+    /// NDIS waiting, on its PnP thread, for a driver to finish a PnP step. False only while
+    /// the threads unwind (the wait was released: the driver may never finish it).
     fileprivate func waitForDriver(_ ndis: Ndis) -> Bool {
         wait(ndis.scheduler, timeout: nil)
     }

@@ -37,6 +37,7 @@ public final class ProtocolEdge {
     func sendWorkload(count: Int, interval: ClosedRange<Int>) {
         for _ in 0..<count {
             ndis.scheduler.sleep(ndis.delay(interval))
+            if ndis.scheduler.halted { return } // the verdict is in: unwinding
             guard let m = ndis.currentModule else { continue }
             let normal = state == .running && m.state == .Running
             let late = !normal && (m.state == .Pausing || m.state == .Paused || m.state == .Restarting)
@@ -89,7 +90,8 @@ public final class ProtocolEdge {
         state = .pausing
         while sendsOutstanding > 0 {
             drained.reset(ndis.scheduler)
-            _ = drained.wait(ndis.scheduler, timeout: nil)
+            // Only an unwinding run times this wait out: then nothing may come back any more.
+            guard drained.wait(ndis.scheduler, timeout: nil) else { break }
             ndis.dep(.tcpip)
         }
         state = .paused

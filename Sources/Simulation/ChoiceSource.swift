@@ -64,6 +64,12 @@ public final class ChoiceSource {
         return cursor[stream.rawValue] > replay[stream.rawValue].count
     }
 
+    /// After a run's verdict (`Scheduler.unwind`): every choice is 0 from here on, and nothing
+    /// is drawn, replayed or recorded, so the recording, the replay's cursor and any
+    /// divergence stay as the verdict left them.
+    public func mute() { muted = true }
+    @exclusivity(unchecked) public private(set) var muted = false
+
     /// Drops the recording and the replay input once a run's result has taken its copy.
     public func tearDown() {
         recorded = Array(repeating: [], count: recorded.count)
@@ -73,7 +79,7 @@ public final class ChoiceSource {
     /// A value in `0..<bound`.
     @inline(__always)
     public func choose(_ bound: Int, _ stream: ChoiceStream) -> Int {
-        if bound <= 1 { return 0 }
+        if bound <= 1 || muted { return 0 }
         let b = UInt32(truncatingIfNeeded: bound)
         let s = stream.rawValue
         let value: UInt32

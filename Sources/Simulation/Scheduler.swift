@@ -55,7 +55,16 @@ public final class Scheduler {
         get { hot.pointee.current }
         set { hot.pointee.current = newValue }
     }
+    /// The run's verdict is in (a checker halted it, or `unwind()` began): what runs from here
+    /// is not judged and not recorded. A model reads it to mute its reports.
     @exclusivity(unchecked) public private(set) var halted = false
+    /// `unwind()` is running the threads a verdict left mid-call.
+    @exclusivity(unchecked) public private(set) var unwinding = false
+    /// Threads that `unwind()` could not finish within its budget (a real hang or a loop):
+    /// their frames, and whatever those still reference, were abandoned.
+    @exclusivity(unchecked) public private(set) var abandonedThreads = 0
+    /// Steps `unwind()` may take after a verdict; past it the rest is abandoned.
+    public static let unwindStepsMax: UInt64 = 2_000
     @exclusivity(unchecked) public private(set) var budgetExceeded = false
     /// Rolling digest of every scheduling decision (thread id and step); two runs of a
     /// seed that agree on it took the same path.
@@ -168,7 +177,7 @@ public final class Scheduler {
         t.state = .finished
         if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
         zombies.append(t)
-        let next = halted ? nil : pickNext()
+        let next = halted && !unwinding ? nil : pickNext()
         if let next {
             current = next
             return (t.spSlot, next.spSlot.pointee)
@@ -191,37 +200,84 @@ public final class Scheduler {
         if dependencies != nil { finishStep() }
         current = nil
         recycleZombies()
-        // Threads that never finished will never resume: their stacks go back to the pool
-        // (whatever their frames still referenced is abandoned with them).
-        for t in threads where t.state != .finished && t.stack.base != nil {
-            pool.give(t.stack)
-            t.stack = csim_stack()
-        }
+        // Threads that did not finish keep their stacks: `unwind()` resumes them once the
+        // result has been read.
         if halted { return .halted }
         if budgetExceeded { return .stepBudget }
         if threads.contains(where: { $0.state != .finished }) { return .deadlock }
         return .quiescent
     }
 
-    /// Stops the run at once: the current thread never resumes (a bug check).
+    /// Stops the run at once (a bug check): `run()` returns `.halted`, its steps, clock and
+    /// digest those of this moment. The current thread is suspended, not abandoned:
+    /// `unwind()` resumes it once the result has been read, and then `halt()` returns to its
+    /// caller, which carries on unjudged. During `unwind()` it does nothing.
     public func halt() {
+        guard !unwinding else { return }
         halted = true
         guard let me = current else { return }
         current = nil
         csim_switch(me.spSlot, rootSlot.pointee)
-        preconditionFailure("a halted simulated thread was resumed")
+        // Resumed by unwind().
+    }
+
+    /// Runs on the threads a run left unfinished (a halt mid-call, a deadlock, a spent
+    /// budget), after its result has been read, so that their Swift frames return and release
+    /// what they reference: a frame that is never resumed keeps its objects alive for the
+    /// life of the process (about 7.6 KB a failing run). Nothing here is judged or recorded:
+    /// `halted` is set (a model mutes its reports on it), every choice is 0 (no preemption,
+    /// no fault, the shortest delay), no decision, dependency or digest counts. Waits that
+    /// have no timeout are released as timeouts, and every later wait times out after a tick
+    /// (whoever would have ended it may be the thread that hit the bug), so loops around them
+    /// end too; what has not finished within `unwindStepsMax` steps is abandoned (counted in
+    /// `abandonedThreads`).
+    ///
+    /// Call once, after `run()`; `tearDown()` calls it if nobody did.
+    public func unwind() {
+        precondition(!running, "Scheduler.unwind during run")
+        guard !unwinding else { return }
+        halted = true
+        unwinding = true
+        choices.mute()
+        dependencies?.stop()
+        dependencies = nil
+        prune = nil
+        recordsDecisions = false
+        pickAfterReplay = nil
+        budgetExceeded = false
+        maxSteps = steps &+ Self.unwindStepsMax
+        for t in threads where t.state == .blocked && t.waitsForever {
+            // Released as if the wait had timed out: whoever would have ended it may never run again.
+            t.timedOut = true
+            wake(t)
+        }
+        if threads.contains(where: { $0.state != .finished }) {
+            running = true
+            if let first = pickNext() {
+                current = first
+                csim_switch(rootSlot, first.spSlot.pointee)
+            }
+            running = false
+            current = nil
+        }
+        recycleZombies()
+        for t in threads where t.state != .finished && t.stack.base != nil {
+            abandonedThreads += 1
+            pool.give(t.stack)
+            t.stack = csim_stack()
+        }
     }
 
     /// A preemption point: the schedule may switch to any runnable thread here.
     @inline(__always)
     public func preempt() {
         guard let me = current else { return }
-        if halted { halt() }
+        if halted && !unwinding { halt() }
         guard let next = pickNext() else {
-            // Budget spent: leave the run from here.
+            // Budget spent: leave the run from here (`unwind()` may resume the thread later).
             current = nil
             csim_switch(me.spSlot, rootSlot.pointee)
-            preconditionFailure("resumed after the step budget ran out")
+            return
         }
         if next !== me { transfer(from: me, to: next) }
     }
@@ -231,6 +287,8 @@ public final class Scheduler {
     @discardableResult
     public func block(_ reason: WaitReason, timeout: UInt64? = nil) -> Bool {
         guard let me = current else { preconditionFailure("block() outside a simulated thread") }
+        // Unwinding, nobody may be left to end a wait: every wait times out after a tick.
+        let timeout = unwinding ? timeout ?? 1 : timeout
         me.state = .blocked
         me.waitReason = reason
         me.waitGeneration &+= 1
@@ -239,13 +297,13 @@ public final class Scheduler {
         if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
         if timeout != nil { dependencies?.touchEverything() }
         if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
-        if let next = halted ? nil : pickNext() {
+        if let next = halted && !unwinding ? nil : pickNext() {
             transfer(from: me, to: next)
         } else {
             current = nil
             csim_switch(me.spSlot, rootSlot.pointee)
         }
-        if halted { halt() }
+        if halted && !unwinding { halt() }
         return !me.timedOut
     }
 
@@ -266,8 +324,9 @@ public final class Scheduler {
 
     public var blockedThreads: [SimThread] { threads.filter { $0.state == .blocked } }
 
-    /// Drops the thread records once a run has been judged.
+    /// Drops the thread records once a run has been judged (unwinding what is left first).
     public func tearDown() {
+        if !running { unwind() }
         threads.removeAll()
         runnable.removeAll()
         timers.removeAll()

@@ -57,7 +57,12 @@ public final class SimSpinLock {
         scheduler.dependencies?.touch(.syncObject(id))
         while owner != nil {
             waiters.append(me)
-            scheduler.block(WaitReason(kind: .spinLock, name: name, objectID: id))
+            guard scheduler.block(WaitReason(kind: .spinLock, name: name, objectID: id)) else {
+                // Only an unwinding scheduler times a spin-lock wait out: the holder may never
+                // release (it may be this very thread), so the lock is simply taken.
+                if let i = waiters.firstIndex(where: { $0 === me }) { waiters.remove(at: i) }
+                break
+            }
             scheduler.dependencies?.touch(.syncObject(id))
         }
         owner = me

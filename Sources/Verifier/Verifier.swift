@@ -99,9 +99,8 @@ public final class Verifier: NdisObserver {
         if clues.count < 8 && !clues.contains(text) { clues.append(text) }
     }
 
-    public func illegalTransition(module: Int, from: FilterState, event: FilterStateEvent) {
-        report(.illegalStateTransition, "the model tried '\(event)' on a module in state \(from): the state table has no such cell",
-               call: "\(event) on FilterHandle#\(module + 1)", module: module)
+    public func modelBugCheck(_ check: NdisBugCheck) {
+        report(ViolationKind(check.kind), check.message, call: check.call, module: check.module, nbls: check.nbls)
     }
 
     /// Frees what the verifier accumulated, once its verdicts have been read.

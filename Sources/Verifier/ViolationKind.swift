@@ -1,3 +1,5 @@
+import NDIS
+
 /// Safety violations stop the run at the offending call (Windows would bug-check there);
 /// liveness violations are found when the run settles (or cannot).
 public enum Severity: String, Sendable {
@@ -145,4 +147,22 @@ extension ViolationKind {
     ]
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
+}
+
+extension ViolationKind {
+    /// The catalogue's entry for a bug check the NDIS model raised itself.
+    public init(_ kind: NdisBugCheck.Kind) {
+        switch kind {
+        case .illegalStateTransition: self = .illegalStateTransition
+        case .attachWithoutAttributes: self = .attachWithoutAttributes
+        case .callAfterDetach: self = .callAfterDetach
+        case .poolUsedAfterFree: self = .poolUsedAfterFree
+        case .freeOfUnownedNBL: self = .freeOfUnownedNBL
+        case .sendOfUnownedNBL: self = .sendOfUnownedNBL
+        case .sendCompleteOfUnownedNBL: self = .sendCompleteOfUnownedNBL
+        case .indicateOfUnownedNBL: self = .indicateOfUnownedNBL
+        case .returnOfUnownedNBL: self = .returnOfUnownedNBL
+        case .nblOwnership: self = .nblOwnership
+        }
+    }
 }
