@@ -55,13 +55,13 @@ public struct Scenario: Sendable {
 
     /// Every scenario's shape: a PnP script, user writers, and TCPIP and NIC traffic, drawn
     /// in this order from the workload stream.
-    static func standard(_ ndis: Ndis, pnp: [PnPOperation], toReceivePath: Bool?, closeEarly: Bool = false) {
+    public static func standard(_ ndis: Ndis, pnp: [PnPOperation], toReceivePath: Bool?, closeEarly: Bool = false) {
         ndis.startPnP(pnp)
         startWriters(ndis, toReceivePath: toReceivePath, closeEarly: closeEarly)
         startEdgeTraffic(ndis)
     }
 
-    static func disableScript(_ ndis: Ndis) -> [PnPOperation] {
+    public static func disableScript(_ ndis: Ndis) -> [PnPOperation] {
         let c = ndis.choices
         var script: [PnPOperation] = [.enableAdapter]
         if c.chance(1, 4, .workload) {
@@ -78,7 +78,7 @@ public struct Scenario: Sendable {
     }
 
     /// `toReceivePath` nil: each writer draws (one in four injects into the receive path).
-    static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false) {
+    public static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false) {
         let c = ndis.choices
         let writers = c.between(1...2, .workload)
         for w in 0..<writers {
@@ -92,7 +92,7 @@ public struct Scenario: Sendable {
         }
     }
 
-    static func startEdgeTraffic(_ ndis: Ndis) {
+    public static func startEdgeTraffic(_ ndis: Ndis) {
         let c = ndis.choices
         ndis.startProtocolTraffic(count: c.between(0...6, .workload), interval: 10...600)
         ndis.startMiniportTraffic(count: c.between(0...6, .workload), interval: 10...600)
