@@ -81,10 +81,14 @@ public struct CommandLineTool {
     """
 
     static let replayHelp = """
-    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
+    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html] [--refresh]
       Re-runs a trace file (written by 'run --save' or 'shrink') and prints its violation;
       exits 1 if the run shows a violation, 0 if not. Says so if the run no longer matches
       the recording, and between which steps it left it.
+      --refresh        rewrite FILE's recorded steps, digest and checkpoints from this
+                       replay, when it drew the same choices and shows the expected
+                       violation at the recorded step (a model change that added events
+                       but changed no verdict); refused otherwise
       --timeline       also print every step
       --json           print one JSON object instead
       --html OUT.html  write a self-contained swimlane diagram of the run
@@ -461,7 +465,7 @@ public struct CommandLineTool {
     // MARK: replay
 
     func replay(_ args: [String]) throws -> Int32 {
-        guard let (flags, pos) = try options(args, command: "replay", values: ["--html"], switches: ["--timeline", "--json"], positional: 1) else {
+        guard let (flags, pos) = try options(args, command: "replay", values: ["--html"], switches: ["--timeline", "--json", "--refresh"], positional: 1) else {
             out(Self.replayHelp + "\n"); return 0
         }
         let path = pos[0]
@@ -485,6 +489,9 @@ public struct CommandLineTool {
         if let d = trace.digest, d != r.digestHex { notes.append("the recording's digest was \(d), this replay's is \(r.digestHex)") }
         if let e = trace.expect, e != r.violation?.kind.name {
             notes.append("expected \(e), got \(r.violation?.kind.name ?? "no violation")")
+        }
+        if flags["--refresh"] != nil {
+            return try refresh(trace, result: r, path: path)
         }
         let replayCmd = "\(commandName) replay \(path)"
         if flags["--json"] != nil {
@@ -513,6 +520,26 @@ public struct CommandLineTool {
             for n in notes { out("note: \(n)\n") }
         }
         return r.violation == nil ? 0 : 1
+    }
+
+    /// `replay --refresh`: the recording's digests follow the model, its verdict does not move.
+    func refresh(_ trace: TraceFile, result r: RunResult, path: String) throws -> Int32 {
+        guard r.divergence == nil, r.choices == trace.choices else {
+            throw UsageError("not refreshed: the replay drew different choices from the recording (re-record it instead)")
+        }
+        guard let expect = trace.expect, r.violation?.kind.name == expect else {
+            throw UsageError("not refreshed: the replay shows \(r.violation?.kind.name ?? "no violation"), not the expected \(trace.expect ?? "(none recorded)")")
+        }
+        guard trace.steps == nil || trace.steps == r.steps else {
+            throw UsageError("not refreshed: the replay ran \(r.steps) steps, the recording \(trace.steps!)")
+        }
+        var t = trace
+        t.steps = r.steps
+        t.digest = r.digestHex
+        t.checkpoints = r.checkpoints
+        do { try t.render().write(toFile: path, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(path.prefix(120))'") }
+        out("refreshed \(path): \(expect) at step \(r.violation!.step), \(r.steps) steps, digest \(trace.digest ?? "none") -> \(r.digestHex)\n")
+        return 0
     }
 
     static let coverageHelp = """

@@ -27,7 +27,7 @@ import Testing
         #expect(r.stdout.contains("NdisWriteCompleteEvent"))
     }
 
-    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write"])
+    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write", "close-during-write-sync", "ioctl-during-disable"])
     func referenceRunsClean(_ scenario: String) throws {
         let r = try CLI.run(["run", "--driver", "reference", "--scenario", scenario, "--seeds", "1..300"])
         #expect(r.status == 0, "\(r.stdout)")
