@@ -51,7 +51,7 @@ public final class FILE_OBJECT {
     @exclusivity(unchecked) var lockHolder = -1
     @exclusivity(unchecked) var lockFree: SimEvent?
     /// For reporting a touch after close; nil for a file object made outside a run.
-    weak var ndis: Ndis?
+    unowned(unsafe) var ndis: Ndis?
 
     public init(id: Int, adapterName: String, sendToReceivePath: Bool, synchronous: Bool = true) {
         self.id = id
