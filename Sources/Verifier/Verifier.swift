@@ -37,10 +37,13 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var recentNext = 0
     @exclusivity(unchecked) var poolByNBL = DenseTable()
     @exclusivity(unchecked) var clues: [String] = []
+    /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
+    let kernelChecker = KernelChecker()
     static let recentCapacity = 24
 
     public init(ndis: Ndis) {
         self.ndis = ndis
+        nameKernelObjects()
     }
 
     // MARK: NdisObserver
@@ -74,7 +77,16 @@ public final class Verifier: NdisObserver {
             checkSynchronization(e)
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
             break
+        case .KeInitializeTimer, .KeSetTimerEx, .KeCancelTimer, .KeFreeTimer, .TimerCallback, .KeInitializeDpc, .KeInsertQueueDpc,
+             .KeRemoveQueueDpc, .DpcRoutine, .KeFlushQueuedDpcs, .IoAllocateWorkItem, .IoQueueWorkItem, .IoFreeWorkItem,
+             .WorkItemRoutine, .PsCreateSystemThread, .SystemThreadRoutine, .KeWaitForSingleObject, .KeDelayExecutionThread,
+             .ExAcquireRundownProtection, .ExReleaseRundownProtection, .ExWaitForRundownProtectionRelease, .ExAllocatePoolWithTag,
+             .ExFreePoolWithTag, .PoolAccess, .PAGED_CODE, .ASSERT, .KeBugCheckEx, .NullDereference, .NdisAllocateTimerObject,
+             .NdisSetTimerObject, .NdisCancelTimerObject, .NdisFreeTimerObject, .NdisAllocateIoWorkItem, .NdisQueueIoWorkItem,
+             .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
+            break
         }
+        if !stopRequested { checkKernel(e) }
     }
 
     public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {

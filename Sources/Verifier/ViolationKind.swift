@@ -142,7 +142,7 @@ extension ViolationKind {
         poolLeakedAtDetach, pauseCompletedWithNBLsOutstanding, inflightCounterMismatch, spinLockMisuse,
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted,
-    ]
+    ] + kernel
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }
