@@ -62,6 +62,7 @@ public final class KernelChecker {
     public func observe(_ e: NdisEvent) {
         let t = max(e.thread, 0)
         while frames.count <= t { frames.append([]); locks.append([]) }
+        if anyDetached { judgeWorkAfterDetach(e, t) }
         switch e.api {
         case .NdisAcquireSpinLock where e.phase == .call:
             locks[t].append(e.object)
@@ -116,6 +117,17 @@ public final class KernelChecker {
     }
 
     private func isDetached(_ m: Int) -> Bool { m >= 0 && m < detached.count && detached[m] }
+    private var anyDetached: Bool { !detached.isEmpty }
+
+    /// A work item that was still running when its module detached is judged by what it does
+    /// next: its routine may only return (the I/O manager keeps the driver loaded until it
+    /// has), not call anything on behalf of a module that is gone.
+    private func judgeWorkAfterDetach(_ e: NdisEvent, _ t: Int) {
+        guard let f = frames[t].last(where: { $0.api == .WorkItemRoutine }), isDetached(f.module),
+              !(e.api == .WorkItemRoutine && e.phase == .return) else { return }
+        found(.deferredWorkOutlivesOwner, "a work item of FilterHandle#\(f.module + 1) was still running after its FilterDetach returned, and called \(e.api)",
+              call: "\(e.api)", module: f.module, thread: e.thread)
+    }
 
     // MARK: Kernel objects
 
@@ -140,7 +152,8 @@ public final class KernelChecker {
         case .dpcRemove:
             update(id) { $0.queued = false }
         case .timerFree, .workItemFree:
-            if let r = record(id), r.queued || r.running > 0 {
+            // A work item may be freed from its own routine (the I/O manager holds what it needs).
+            if let r = record(id), r.queued || (r.running > 0 && r.kind == .timer) {
                 found(.deferredWorkOutlivesOwner, "\(e.api) on \(objectName(id)) while it is still \(r.queued ? "queued" : "running")",
                       call: "\(e.api)(\(objectName(id)))", module: r.owner, thread: e.thread)
             }
@@ -224,7 +237,8 @@ public final class KernelChecker {
             switch r.kind {
             case .timer: state = r.running > 0 ? "its callback is still running" : r.queued ? (r.periodic ? "the periodic timer is still set" : "the timer is still set") : nil
             case .dpc: state = r.running > 0 ? "the DPC is still running" : r.queued ? "the DPC is still queued" : nil
-            case .workItem: state = r.running > 0 ? "the work item is still running" : r.queued ? "the work item is still queued" : nil
+            // A running work item is judged by what it does next (judgeWorkAfterDetach).
+            case .workItem: state = r.queued ? "the work item is still queued" : nil
             case .thread: state = r.running > 0 ? "the system thread is still running" : nil
             case .pool: state = nil
             }

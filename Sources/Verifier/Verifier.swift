@@ -214,6 +214,7 @@ public final class Verifier: NdisObserver {
         if e.api == .NdisWaitEvent || e.api == .NdisSetEvent || e.api == .NdisResetEvent || e.api == .NdisAcquireSpinLock || e.api == .NdisReleaseSpinLock {
             args.append(objectName(e.object))
         }
+        if e.api.kernelOp != nil && e.object >= 0 { args.append(ndis.kernel.objectName(e.object)) }
         if e.phase == .return && (e.api == .FilterPause || e.api == .FilterRestart || e.api == .FilterAttach || e.api == .NdisWaitEvent) {
             args.append("\(e.status)")
         }
