@@ -56,6 +56,7 @@ public final class Kernel {
     }
 
     func noteText(_ text: String) -> Int {
+        dependencies?.touch(.kernelObjectTable)
         notes.append(text)
         return notes.count - 1
     }

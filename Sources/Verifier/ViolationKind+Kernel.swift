@@ -46,3 +46,32 @@ extension ViolationKind {
         poolUseAfterFree, poolDoubleFree, driverAssertionFailed, driverBugCheck, driverNullDereference,
     ]
 }
+
+extension BugCheck {
+    /// The documented bug checks of the kernel kinds (see the sources above).
+    static func kernelBugCheck(_ name: String) -> BugCheck? {
+        func arg(_ v: UInt64, _ meaning: String) -> Argument { Argument(value: v, meaning: meaning) }
+        switch name {
+        case "wait-at-dispatch-level":
+            return BugCheck(code: 0xB8, name: "ATTEMPTED_SWITCH_FROM_DPC", arguments: [arg(0, "the original thread (the DPC's)")],
+                            when: "at the wait, in a DPC or timer callback; under a spin lock: 0xA IRQL_NOT_LESS_OR_EQUAL")
+        case "pageable-code-at-dispatch-level":
+            return BugCheck(code: 0xD1, name: "DRIVER_IRQL_NOT_LESS_OR_EQUAL", arguments: [arg(0, "the paged address"), arg(2, "IRQL at the access")],
+                            when: "when the page is not resident (Driver Verifier's IRQL checking forces it)")
+        case "deferred-work-outlives-owner":
+            return BugCheck(code: 0xC7, name: "TIMER_OR_DPC_INVALID", arguments: [arg(0, "a timer object found in memory being freed")],
+                            when: "when the memory holding the set timer is freed; at driver unload 0xCE DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS")
+        case "spin-lock-held-on-return":
+            return BugCheck(code: 0xE1, name: "WORKER_THREAD_RETURNED_AT_BAD_IRQL", arguments: [arg(0, "the worker routine")],
+                            when: "for a work item; elsewhere a deadlock on the lock, or 0xA at the raised IRQL later")
+        case "pool-use-after-free":
+            return BugCheck(code: 0xD5, name: "DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL", arguments: [arg(0, "the address referenced")],
+                            when: "with Driver Verifier's special pool")
+        case "pool-double-free":
+            return BugCheck(code: 0xC2, name: "BAD_POOL_CALLER", arguments: [arg(0x07, "attempt to free pool which was already freed")],
+                            when: "at the second free; 0xC4 P1 0x13/0x14 under Driver Verifier")
+        default:
+            return nil
+        }
+    }
+}
