@@ -50,6 +50,8 @@ extension NdisApi {
 
     /// The kernel operation behind an event, if it is one (what a kernel checker switches on).
     public var kernelOp: KernelOp? {
+        // Every kernel case comes after the NDIS ones (appended): one compare for the rest.
+        guard rawValue >= NdisApi.KeInitializeTimer.rawValue else { return nil }
         switch self {
         case .NdisAllocateTimerObject: return .timerInitialize
         case .NdisSetTimerObject: return .timerSet
