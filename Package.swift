@@ -6,6 +6,8 @@ let package = Package(
     products: [
         // The library a driver engineer's own test target depends on.
         .library(name: "NDISSim", targets: ["NDISSim"]),
+        // The command line over a catalogue: a user's executable target calls its entry point.
+        .library(name: "NDISSimCLI", targets: ["NDISSimCLI"]),
         .executable(name: "ndis-sim", targets: ["ndis-sim"]),
     ],
     targets: [
@@ -20,14 +22,16 @@ let package = Package(
         .target(name: "Harness", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers"]),
         // One import for users: re-exports the layers above.
         .target(name: "NDISSim", dependencies: ["Simulation", "Kernel", "NDIS", "Verifier", "Drivers", "Harness"]),
-        .executableTarget(name: "ndis-sim", dependencies: ["NDISSim"]),
+        // Argument parsing, output and exit codes; the library below returns values.
+        .target(name: "NDISSimCLI", dependencies: ["Harness", "Drivers", "NDIS", "Simulation", "Verifier"]),
+        .executableTarget(name: "ndis-sim", dependencies: ["NDISSimCLI"]),
 
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Simulation"]),
         .testTarget(name: "NDISTests", dependencies: ["NDISSim"]),
         .testTarget(name: "VerifierTests", dependencies: ["NDISSim"]),
         // Runs the built ndis-sim binary the way a user does, so it depends on it.
-        .testTarget(name: "HarnessTests", dependencies: ["NDISSim", "ndis-sim"]),
+        .testTarget(name: "HarnessTests", dependencies: ["NDISSim", "NDISSimCLI", "ndis-sim"]),
         // Sees only the public product, exactly as a user's package would.
         .testTarget(name: "ExampleTests", dependencies: ["NDISSim"]),
     ]

@@ -5,11 +5,12 @@ import NDIS
 /// checker: the verifier must catch it, and the report must name its rule. Each entry
 /// names the scenario and the environment knobs that make the flaw show on most seeds.
 public enum CanaryCatalog {
-    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + kernel
+    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel
 
     static let disable = "adapter-disable-during-send"
     static let rxInject = "rx-inject"
     static let rxInjectDisable = "rx-inject-disable"
+    static let ioctls = "ioctl-during-disable"
 
     static func options(_ change: (inout NdisOptions) -> Void) -> NdisOptions {
         var o = NdisOptions()
@@ -141,6 +142,17 @@ public enum CanaryCatalog {
                ["lock-deadlock"], scenario: disable, options: options { $0.inlineCompletionPercent = 0 }) { CanaryLCK02LockOrderInversion(ndis: $0) },
         canary("RCV-09", "receives from below are passed up whatever the module's state",
                ["pass-through-receive-while-paused"], scenario: disable) { CanaryRCV09PassesUpWhilePaused(ndis: $0) },
+    ]
+
+    static let irps: [DriverEntry] = [
+        canary("IRP-01", "the statistics IOCTL completes its IRP, then completes it again",
+               ["irp-completed-twice"], scenario: ioctls) { CanaryIRP01CompletesTwice(ndis: $0) },
+        canary("IRP-02", "the statistics IOCTL returns STATUS_SUCCESS without IoCompleteRequest",
+               ["irp-returned-without-completion"], scenario: ioctls) { CanaryIRP02ReturnsWithoutCompleting(ndis: $0) },
+        canary("IRP-03", "cleanup forgets the wait-for-receive IRPs it pended: the process never exits",
+               ["irp-never-completed"], scenario: ioctls) { CanaryIRP03ForgetsPendedIrps(ndis: $0) },
+        canary("IRP-04", "the receive path reads FsContext of every file object it was ever opened with, closed ones too",
+               ["file-object-used-after-close"], scenario: ioctls) { CanaryIRP04TouchesClosedFileObject(ndis: $0) },
     ]
 
     static let kernel: [DriverEntry] = [

@@ -41,6 +41,7 @@ public final class Ndis {
     @exclusivity(unchecked) public internal(set) var quietTail = false
     @exclusivity(unchecked) var nextNblID = 0
     @exclusivity(unchecked) var nextFileID = 1
+    @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
 
     @exclusivity(unchecked) public internal(set) var miniport: MiniportEdge!

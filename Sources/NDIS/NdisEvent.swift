@@ -33,6 +33,14 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     // The model's own moves, for timelines and the state-table self-check.
     case StateTransition
     case PnPStep
+    // The I/O manager's requests beyond create, write and cleanup (appended: raw values are
+    // in every event digest, so existing ones never move).
+    case IRP_MJ_DEVICE_CONTROL
+    case IRP_MJ_READ
+    case IRP_MJ_CLOSE
+    case IoCompleteRequest
+    /// Driver code touched a file object after its `IRP_MJ_CLOSE` (emitted only then).
+    case FileObjectTouchedAfterClose
     // The kernel under NDIS (appended: raw values of the cases above are unchanged). Each
     // kernel operation has its kernel name; the NDIS functions built on one show under theirs.
     case KeInitializeTimer
@@ -104,6 +112,11 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .IRP_MJ_CLEANUP: return "IRP_MJ_CLEANUP"
         case .StateTransition: return "state"
         case .PnPStep: return "PnP"
+        case .IRP_MJ_DEVICE_CONTROL: return "IRP_MJ_DEVICE_CONTROL"
+        case .IRP_MJ_READ: return "IRP_MJ_READ"
+        case .IRP_MJ_CLOSE: return "IRP_MJ_CLOSE"
+        case .IoCompleteRequest: return "IoCompleteRequest"
+        case .FileObjectTouchedAfterClose: return "FILE_OBJECT access"
         case .KeInitializeTimer: return "KeInitializeTimer"
         case .KeSetTimerEx: return "KeSetTimerEx"
         case .KeCancelTimer: return "KeCancelTimer"
@@ -149,7 +162,7 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .FilterSendNetBufferLists,
              .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
-             .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP,
+             .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE,
              .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine:
             return true
         default:

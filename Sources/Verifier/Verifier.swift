@@ -9,6 +9,8 @@ import Simulation
 public final class Verifier: NdisObserver {
     unowned(unsafe) let ndis: Ndis
     @exclusivity(unchecked) var ledger = NBLLedger()
+    /// IRP-01..04.
+    @exclusivity(unchecked) var irps = IrpChecker()
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
     /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
@@ -75,6 +77,8 @@ public final class Verifier: NdisObserver {
             checkLifecycle(e)
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             checkSynchronization(e)
+        case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
+            if let f = irps.observe(e) { report(f.kind, f.message, call: f.call) }
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
             break
         case .KeInitializeTimer, .KeSetTimerEx, .KeCancelTimer, .KeFreeTimer, .TimerCallback, .KeInitializeDpc, .KeInsertQueueDpc,

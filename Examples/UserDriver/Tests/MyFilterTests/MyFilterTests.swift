@@ -1,0 +1,20 @@
+import MyFilter
+import NDISSim
+import Testing
+
+@Suite struct MyFilterTests {
+    @Test func countingFilterSurvivesAdapterDisable() throws {
+        let result = try Campaign(driver: "counting-filter", catalog: Catalog.standard.adding(drivers: MyFilter.drivers)).run(seeds: 1...200)
+        #expect(result.failures.isEmpty, "\(result.summary)")
+    }
+
+    @Test func forwardingSendsWhilePausedIsCaughtWithAReplayCommand() throws {
+        var c = try Campaign(driver: "counting-filter-forgetful", catalog: Catalog.standard.adding(drivers: MyFilter.drivers))
+        c.executable = "swift run my-ndis-sim"
+        c.options.lateSendPercent = 100
+        let first = try #require(c.run(seeds: 1...200, stopAtFirstFailure: true).failures.first)
+        #expect(first.violation.rules.contains("SND-01"))
+        #expect(first.replay.hasPrefix("swift run my-ndis-sim run --driver counting-filter-forgetful"))
+        #expect(first.replay.contains("--option late-send-percent=100"))
+    }
+}
