@@ -5,7 +5,7 @@ import NDIS
 /// checker: the verifier must catch it, and the report must name its rule. Each entry
 /// names the scenario and the environment knobs that make the flaw show on most seeds.
 public enum CanaryCatalog {
-    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps
+    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel
 
     static let disable = "adapter-disable-during-send"
     static let rxInject = "rx-inject"
@@ -153,5 +153,26 @@ public enum CanaryCatalog {
                ["irp-never-completed"], scenario: ioctls) { CanaryIRP03ForgetsPendedIrps(ndis: $0) },
         canary("IRP-04", "the receive path reads FsContext of every file object it was ever opened with, closed ones too",
                ["file-object-used-after-close"], scenario: ioctls) { CanaryIRP04TouchesClosedFileObject(ndis: $0) },
+    ]
+
+    static let kernel: [DriverEntry] = [
+        canary("KRN-01", "the periodic watchdog timer's callback waits 100 us with KeDelayExecutionThread (a wait at DISPATCH_LEVEL)",
+               ["wait-at-dispatch-level"], scenario: disable) { CanaryKRN01WaitsInTimerCallback(ndis: $0) },
+        canary("KRN-02", "each write calls a PAGED_CODE logging helper while holding the module list lock",
+               ["pageable-code-at-dispatch-level"], scenario: disable) { CanaryKRN02PagedCodeUnderLock(ndis: $0) },
+        canary("KRN-03", "FilterPause never cancels the periodic watchdog timer; FilterDetach frees it while it is still set",
+               ["deferred-work-outlives-owner"], scenario: disable) { CanaryKRN03TimerOutlivesModule(ndis: $0) },
+        canary("KRN-04", "a write with more than four repetitions is refused on a path that returns holding the module list lock",
+               ["spin-lock-held-on-return"], scenario: disable) { CanaryKRN04ReturnsHoldingLock(ndis: $0) },
+        canary("KRN-05", "the writer updates its write's pool-allocated statistics after the last completion freed them",
+               ["pool-use-after-free"], scenario: disable) { CanaryKRN05WriteStatsUseAfterFree(ndis: $0) },
+        canary("KRN-06", "the writer frees its write's statistics, which the last completion already freed",
+               ["pool-double-free"], scenario: disable) { CanaryKRN06WriteStatsFreedTwice(ndis: $0) },
+        canary("KRN-07", "IRP_MJ_CREATE asserts that the handle does not inject into the receive path",
+               ["driver-assertion-failed"], scenario: rxInject) { CanaryKRN07AssertsSendPathOnly(ndis: $0) },
+        canary("KRN-08", "a send completion while the module is not Running is treated as corruption: KeBugCheckEx",
+               ["driver-bug-check"], scenario: disable) { CanaryKRN08BugChecksOnCompletionWhilePausing(ndis: $0) },
+        canary("KRN-09", "each write dereferences per-handle statistics that only an IOCTL nping never sends allocates",
+               ["driver-null-dereference"], scenario: disable) { CanaryKRN09NullOpenStatistics(ndis: $0) },
     ]
 }

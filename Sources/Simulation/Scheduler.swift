@@ -199,7 +199,7 @@ public final class Scheduler {
         }
         if halted { return .halted }
         if budgetExceeded { return .stepBudget }
-        if threads.contains(where: { $0.state != .finished }) { return .deadlock }
+        if threads.contains(where: { $0.state != .finished && !$0.isBackground }) { return .deadlock }
         return .quiescent
     }
 
@@ -277,6 +277,13 @@ public final class Scheduler {
 
     // MARK: Internals
 
+    /// Every thread still alive is a background thread (see `SimThread.isBackground`): the
+    /// clock does not advance for them alone. False at once in runs without any.
+    private var onlyBackgroundLeft: Bool {
+        guard threads.contains(where: { $0.isBackground && $0.state != .finished }) else { return false }
+        return !threads.contains { $0.state != .finished && !$0.isBackground }
+    }
+
     /// Closes the step that just ended; true if the explorer prunes the run at the state it
     /// reached (the run then only finishes).
     @inline(never)
@@ -341,7 +348,7 @@ public final class Scheduler {
                 }
             }
             if runnable.isEmpty {
-                guard let t = timers.earliest else { return nil }
+                guard let t = timers.earliest, !onlyBackgroundLeft else { return nil }
                 now = t
                 continue
             }

@@ -34,6 +34,7 @@ extension Verifier {
             break
         }
         if judgeLeaks() { return }
+        if judgeKernelLeftovers() { return }
         if end == .deadlock { _ = judgeBlockedThreads(afterLeaks: true) }
     }
 

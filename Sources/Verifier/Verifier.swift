@@ -39,10 +39,13 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var recentNext = 0
     @exclusivity(unchecked) var poolByNBL = DenseTable()
     @exclusivity(unchecked) var clues: [String] = []
+    /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
+    let kernelChecker = KernelChecker()
     static let recentCapacity = 24
 
     public init(ndis: Ndis) {
         self.ndis = ndis
+        nameKernelObjects()
     }
 
     // MARK: NdisObserver
@@ -78,7 +81,16 @@ public final class Verifier: NdisObserver {
             if let f = irps.observe(e) { report(f.kind, f.message, call: f.call) }
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
             break
+        case .KeInitializeTimer, .KeSetTimerEx, .KeCancelTimer, .KeFreeTimer, .TimerCallback, .KeInitializeDpc, .KeInsertQueueDpc,
+             .KeRemoveQueueDpc, .DpcRoutine, .KeFlushQueuedDpcs, .IoAllocateWorkItem, .IoQueueWorkItem, .IoFreeWorkItem,
+             .WorkItemRoutine, .PsCreateSystemThread, .SystemThreadRoutine, .KeWaitForSingleObject, .KeDelayExecutionThread,
+             .ExAcquireRundownProtection, .ExReleaseRundownProtection, .ExWaitForRundownProtectionRelease, .ExAllocatePoolWithTag,
+             .ExFreePoolWithTag, .PoolAccess, .PAGED_CODE, .ASSERT, .KeBugCheckEx, .NullDereference, .NdisAllocateTimerObject,
+             .NdisSetTimerObject, .NdisCancelTimerObject, .NdisFreeTimerObject, .NdisAllocateIoWorkItem, .NdisQueueIoWorkItem,
+             .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
+            break
         }
+        if !stopRequested { checkKernel(e) }
     }
 
     public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
@@ -206,6 +218,7 @@ public final class Verifier: NdisObserver {
         if e.api == .NdisWaitEvent || e.api == .NdisSetEvent || e.api == .NdisResetEvent || e.api == .NdisAcquireSpinLock || e.api == .NdisReleaseSpinLock {
             args.append(objectName(e.object))
         }
+        if e.api.kernelOp != nil && e.object >= 0 { args.append(ndis.kernel.objectName(e.object)) }
         if e.phase == .return && (e.api == .FilterPause || e.api == .FilterRestart || e.api == .FilterAttach || e.api == .NdisWaitEvent) {
             args.append("\(e.status)")
         }

@@ -154,7 +154,7 @@ extension ViolationKind {
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted,
         irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
-    ]
+    ] + kernel
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }
