@@ -65,6 +65,12 @@ import Testing
         let again = try Self.sh(exe, ["replay", small], in: pkg)
         #expect(again.stdout.contains("VIOLATION send-while-not-running"))
 
+        // The timer, work item and IOCTL of the user's driver: clean when used right, caught when not.
+        let ioctls = try Self.sh(exe, ["run", "--driver", "counting-filter", "--scenario", "ioctl-during-disable", "--seeds", "1..50"], in: pkg)
+        #expect(ioctls.status == 0, "\(ioctls.stdout.suffix(2000))")
+        let timer = try Self.sh(exe, ["run", "--driver", "counting-filter-timer-left-running", "--seeds", "1..5"], in: pkg)
+        #expect(timer.status == 1 && timer.stdout.contains("deferred-work-outlives-owner [KRN-03]"), "\(timer.stdout.suffix(2000))")
+
         let coverage = try Self.sh(exe, ["coverage", "--driver", "counting-filter", "--seeds", "1..30"], in: pkg)
         #expect(coverage.status == 0)
         #expect(coverage.stdout.contains("coverage of counting-filter on adapter-disable-during-send"))

@@ -14,5 +14,13 @@ public enum MyFilter {
             f.rejectSendsWhenPaused = false
             return f
         },
+        DriverEntry(name: "counting-filter-timer-left-running", kind: .bugModel,
+                    summary: "the same filter, but FilterPause does not cancel its periodic timer: it fires on after the module is detached",
+                    expectedKinds: ["deferred-work-outlives-owner"], rule: "KRN-03",
+                    scenario: "adapter-disable-during-send") { ndis in
+            let f = CountingFilter(ndis: ndis)
+            f.cancelsTimerInPause = false
+            return f
+        },
     ]
 }
