@@ -8,17 +8,20 @@ set -euo pipefail
 usage() {
     cat <<'TXT'
 usage: Scripts/fuzz.sh --driver D [--scenario S] [--strategy NAME] [--seconds T] [--seeds N]
-                       [--first A] [--jobs J] [--chunk K] [--dir DIR]
+                       [--first A] [--jobs J] [--chunk K] [--dir DIR] [--bin EXE] [--option K=V ...]
   --seconds T   stop starting chunks after T seconds (default 60)
   --seeds N     stop after N seeds (default: no limit, the time budget decides)
   --first A     first seed (default 1)
   --jobs J      processes at once (default: all cores)
   --chunk K     seeds per process (default 5000)
   --dir DIR     campaign folder: chunks/, traces/, resumable (default fuzz-DRIVER-SCENARIO-STRATEGY)
+  --bin EXE     the ndis-sim executable to run (default: this package's, built in release);
+                give your own package's (e.g. .build/release/my-ndis-sim) to fuzz your driver
+  --option K=V  an environment option, passed to every run and recorded in every trace
 Exit 1 if any seed failed, 0 if none, 2 on bad usage.
 TXT
 }
-driver="" scenario="" strategy=random seconds=60 maxseeds=0 first=1 jobs=$(nproc) chunk=5000 dir=""
+driver="" scenario="" strategy=random seconds=60 maxseeds=0 first=1 jobs=$(nproc) chunk=5000 dir="" bin="" option_args=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --help|-h) usage; exit 0 ;;
@@ -31,16 +34,23 @@ while [[ $# -gt 0 ]]; do
         --jobs) jobs=$2; shift 2 ;;
         --chunk) chunk=$2; shift 2 ;;
         --dir) dir=$2; shift 2 ;;
+        --bin) bin=$2; shift 2 ;;
+        --option) option_args+=(--option "$2"); shift 2 ;;
         *) echo "fuzz.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
 [[ -n $driver ]] || { echo "fuzz.sh: --driver is required (see --help)" >&2; exit 2; }
 for n in "$seconds" "$maxseeds" "$first" "$jobs" "$chunk"; do [[ $n =~ ^[0-9]+$ ]] || { echo "fuzz.sh: '$n' is not a number" >&2; exit 2; }; done
-cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
-bin=$PWD/.build/release/ndis-sim
+if [[ -n $bin ]]; then
+    [[ -x $bin ]] || { echo "fuzz.sh: --bin '$bin' is not an executable" >&2; exit 2; }
+    bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+else
+    cd "$(dirname "$0")/.."
+    swift build -c release >/dev/null
+    bin=$PWD/.build/release/ndis-sim
+fi
 scenario_args=(); [[ -n $scenario ]] && scenario_args=(--scenario "$scenario")
-"$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" --seeds 1..1 >/dev/null 2>/tmp/fuzz-check.$$ || [[ $? -eq 1 ]] || { cat /tmp/fuzz-check.$$ >&2; rm -f /tmp/fuzz-check.$$; exit 2; }
+"$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" "${option_args[@]}" --seeds 1..1 >/dev/null 2>/tmp/fuzz-check.$$ || [[ $? -eq 1 ]] || { cat /tmp/fuzz-check.$$ >&2; rm -f /tmp/fuzz-check.$$; exit 2; }
 rm -f /tmp/fuzz-check.$$
 dir=${dir:-fuzz-$driver-${scenario:-default}-$strategy}
 mkdir -p "$dir/chunks" "$dir/traces"
@@ -79,7 +89,7 @@ while :; do
         a=$next; b=$((next + chunk - 1)); (( maxseeds > 0 && b > first + maxseeds - 1 )) && b=$((first + maxseeds - 1))
         next=$((b + 1))
         done_chunk "$a-$b" && continue
-        ( "$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" --seeds "$a..$b" --json --coverage --save "$dir/traces" > "$dir/chunks/$a-$b.tmp" || true
+        ( "$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" "${option_args[@]}" --seeds "$a..$b" --json --coverage --save "$dir/traces" > "$dir/chunks/$a-$b.tmp" || true
           mv "$dir/chunks/$a-$b.tmp" "$dir/chunks/$a-$b.json" ) &
         running[$!]=1
     done

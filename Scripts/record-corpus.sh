@@ -3,16 +3,18 @@
 # smallest shrunk trace among its first eight failing seeds that show the first seed's
 # violation kind. Run after a change that makes old traces diverge.
 set -euo pipefail
-if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/record-corpus.sh   (release build; rewrites Corpus/traces/*.trace)"; exit 0; fi
+if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/record-corpus.sh [DRIVER ...]   (release build; rewrites Corpus/traces/*.trace, or records only the named drivers' traces)"; exit 0; fi
+only=("$@")
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
 bin=.build/release/ndis-sim
 tmp=$(mktemp -d)
-rm -f Corpus/traces/*.trace
+(( ${#only[@]} )) || rm -f Corpus/traces/*.trace
 
 # record NAME DRIVER SCENARIO: shrink the first eight failing seeds of the first kind, keep the smallest.
 record() {
     local name=$1 driver=$2 scenario=$3 dir="$tmp/$1"
+    if (( ${#only[@]} )) && [[ ! " ${only[*]} " == *" $name "* ]]; then return; fi
     "$bin" run --driver "$driver" --scenario "$scenario" --seeds 1..400 --save "$dir" --json > "$dir.json" || true
     local best="" best_steps=999999999
     for seed in $(python3 -c '

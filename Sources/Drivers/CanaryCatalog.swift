@@ -5,11 +5,12 @@ import NDIS
 /// checker: the verifier must catch it, and the report must name its rule. Each entry
 /// names the scenario and the environment knobs that make the flaw show on most seeds.
 public enum CanaryCatalog {
-    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks
+    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel
 
     static let disable = "adapter-disable-during-send"
     static let rxInject = "rx-inject"
     static let rxInjectDisable = "rx-inject-disable"
+    static let ioctls = "ioctl-during-disable"
 
     static func options(_ change: (inout NdisOptions) -> Void) -> NdisOptions {
         var o = NdisOptions()
@@ -141,5 +142,37 @@ public enum CanaryCatalog {
                ["lock-deadlock"], scenario: disable, options: options { $0.inlineCompletionPercent = 0 }) { CanaryLCK02LockOrderInversion(ndis: $0) },
         canary("RCV-09", "receives from below are passed up whatever the module's state",
                ["pass-through-receive-while-paused"], scenario: disable) { CanaryRCV09PassesUpWhilePaused(ndis: $0) },
+    ]
+
+    static let irps: [DriverEntry] = [
+        canary("IRP-01", "the statistics IOCTL completes its IRP, then completes it again",
+               ["irp-completed-twice"], scenario: ioctls) { CanaryIRP01CompletesTwice(ndis: $0) },
+        canary("IRP-02", "the statistics IOCTL returns STATUS_SUCCESS without IoCompleteRequest",
+               ["irp-returned-without-completion"], scenario: ioctls) { CanaryIRP02ReturnsWithoutCompleting(ndis: $0) },
+        canary("IRP-03", "cleanup forgets the wait-for-receive IRPs it pended: the process never exits",
+               ["irp-never-completed"], scenario: ioctls) { CanaryIRP03ForgetsPendedIrps(ndis: $0) },
+        canary("IRP-04", "the receive path reads FsContext of every file object it was ever opened with, closed ones too",
+               ["file-object-used-after-close"], scenario: ioctls) { CanaryIRP04TouchesClosedFileObject(ndis: $0) },
+    ]
+
+    static let kernel: [DriverEntry] = [
+        canary("KRN-01", "the periodic watchdog timer's callback waits 100 us with KeDelayExecutionThread (a wait at DISPATCH_LEVEL)",
+               ["wait-at-dispatch-level"], scenario: disable) { CanaryKRN01WaitsInTimerCallback(ndis: $0) },
+        canary("KRN-02", "each write calls a PAGED_CODE logging helper while holding the module list lock",
+               ["pageable-code-at-dispatch-level"], scenario: disable) { CanaryKRN02PagedCodeUnderLock(ndis: $0) },
+        canary("KRN-03", "FilterPause never cancels the periodic watchdog timer; FilterDetach frees it while it is still set",
+               ["deferred-work-outlives-owner"], scenario: disable) { CanaryKRN03TimerOutlivesModule(ndis: $0) },
+        canary("KRN-04", "a write with more than four repetitions is refused on a path that returns holding the module list lock",
+               ["spin-lock-held-on-return"], scenario: disable) { CanaryKRN04ReturnsHoldingLock(ndis: $0) },
+        canary("KRN-05", "the writer updates its write's pool-allocated statistics after the last completion freed them",
+               ["pool-use-after-free"], scenario: disable) { CanaryKRN05WriteStatsUseAfterFree(ndis: $0) },
+        canary("KRN-06", "the writer frees its write's statistics, which the last completion already freed",
+               ["pool-double-free"], scenario: disable) { CanaryKRN06WriteStatsFreedTwice(ndis: $0) },
+        canary("KRN-07", "IRP_MJ_CREATE asserts that the handle does not inject into the receive path",
+               ["driver-assertion-failed"], scenario: rxInject) { CanaryKRN07AssertsSendPathOnly(ndis: $0) },
+        canary("KRN-08", "a send completion while the module is not Running is treated as corruption: KeBugCheckEx",
+               ["driver-bug-check"], scenario: disable) { CanaryKRN08BugChecksOnCompletionWhilePausing(ndis: $0) },
+        canary("KRN-09", "each write dereferences per-handle statistics that only an IOCTL nping never sends allocates",
+               ["driver-null-dereference"], scenario: disable) { CanaryKRN09NullOpenStatistics(ndis: $0) },
     ]
 }

@@ -15,6 +15,10 @@ import NDIS
 ///   `SourceHandle` alone and never by `ProtocolReserved`, which TCPIP owns on the receive
 ///   path (RCV-06, RCV-11).
 ///
+/// Its control device also answers `IOCTL_NDISSIM_GET_STATS` at once and pends
+/// `IOCTL_NDISSIM_WAIT_FOR_RECEIVE` (an inverted call) until the next receive, completing
+/// every pended one of a handle in its cleanup.
+///
 /// In C the module context would also need a reference count so a writer holding a stale
 /// pointer cannot touch freed memory; Swift's references give that for free, and the
 /// state check under the lock keeps the writer off the dead handle.
@@ -32,9 +36,16 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     public static let SendPath: UInt64 = 1
     public static let ReceivePath: UInt64 = 2
 
+    /// Pended `IOCTL_NDISSIM_WAIT_FOR_RECEIVE` requests, protected by `WaitLock`;
+    /// `WaitCount` lets the receive path skip the lock when none is pended.
+    public let WaitLock: NDIS_SPIN_LOCK
+    @exclusivity(unchecked) public var PendingWaits: [IRP] = []
+    public let WaitCount = LONG(0)
+
     public required init(ndis: Ndis) {
         self.ndis = ndis
         ModuleListLock = ndis.NdisAllocateSpinLock("ModuleListLock")
+        WaitLock = ndis.NdisAllocateSpinLock("WaitLock")
     }
 
     // MARK: Lifecycle
@@ -142,6 +153,7 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
                                           _ NumberOfNetBufferLists: ULONG, _ ReceiveFlags: ULONG) {
         let module = FilterModuleContext as! ReferenceFilterModule
         let count = Int(NumberOfNetBufferLists)
+        if WaitCount.value > 0 { CompleteWaits(for: nil, .SUCCESS) }
         guard ReferenceIO(module, count) else {
             // Not Running: give them straight back (PFM). With RESOURCES, returning is the return.
             if !NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags) {
@@ -228,6 +240,7 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
             ndis.InterlockedIncrement(write.Pending)
             OriginateNBL(module, nbl, path: path)
             sent += 1
+            open.FramesWritten += 1
         }
         // Drop the writer's own reference; wait for the rest.
         ReleaseWrite(write)
@@ -236,8 +249,55 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
         return status
     }
 
+    open func DeviceIoControl(_ FileObject: FILE_OBJECT, _ Irp: IRP) -> NTSTATUS {
+        guard let open = FileObject.FsContext as? ReferenceOpen else { return CompleteIrp(Irp, .INVALID_DEVICE_REQUEST) }
+        switch Irp.IoControlCode {
+        case IOCTL_NDISSIM_GET_STATS:
+            Irp.SystemBuffer = withUnsafeBytes(of: UInt64(open.FramesWritten).littleEndian) { Array($0) }
+            return CompleteIrp(Irp, .SUCCESS, information: 8)
+        case IOCTL_NDISSIM_WAIT_FOR_RECEIVE:
+            ndis.NdisAcquireSpinLock(WaitLock)
+            PendingWaits.append(Irp)
+            ndis.InterlockedIncrement(WaitCount)
+            ndis.NdisReleaseSpinLock(WaitLock)
+            return .PENDING
+        default:
+            return CompleteIrp(Irp, .INVALID_DEVICE_REQUEST)
+        }
+    }
+
     open func DeviceCleanup(_ FileObject: FILE_OBJECT) {
+        // Every IRP this handle still has pended goes back, cancelled (DispatchCleanup).
+        if WaitCount.value > 0 { CompleteWaits(for: FileObject, .CANCELLED) }
         FileObject.FsContext = nil
+    }
+
+    /// Nothing to undo: the handle's context went in cleanup. (Declared so subclasses can
+    /// override it: a protocol extension's default is not dynamically dispatched.)
+    open func DeviceClose(_ FileObject: FILE_OBJECT) {}
+
+    /// Reads are not supported.
+    open func DeviceRead(_ FileObject: FILE_OBJECT, _ Irp: IRP) -> NTSTATUS { CompleteIrp(Irp, .INVALID_DEVICE_REQUEST) }
+
+    /// Completes the pended waits of one handle (or of all, for a receive) with `status`.
+    open func CompleteWaits(for FileObject: FILE_OBJECT?, _ status: NTSTATUS) {
+        ndis.NdisAcquireSpinLock(WaitLock)
+        let done = PendingWaits.filter { FileObject == nil || $0.FileObject === FileObject }
+        PendingWaits.removeAll { w in done.contains { $0 === w } }
+        ndis.NdisReleaseSpinLock(WaitLock)
+        for irp in done {
+            ndis.InterlockedDecrement(WaitCount)
+            _ = CompleteIrp(irp, status)
+        }
+    }
+
+    /// Sets the status and completes: what a dispatch routine does before returning it.
+    @discardableResult
+    open func CompleteIrp(_ Irp: IRP, _ status: NTSTATUS, information: Int = 0) -> NTSTATUS {
+        Irp.IoStatus.Status = status
+        Irp.IoStatus.Information = information
+        ndis.IoCompleteRequest(Irp, 0)
+        return status
     }
 
     /// One NBL for a write, from the module's pool, stamped as ours: `SourceHandle`, the
@@ -307,6 +367,7 @@ public final class ReferenceFilterModule {
 /// Per user handle.
 final class ReferenceOpen {
     let adapter: String
+    @exclusivity(unchecked) var FramesWritten = 0
     init(adapter: String) { self.adapter = adapter }
 }
 

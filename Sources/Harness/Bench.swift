@@ -32,6 +32,9 @@ public struct Bench {
 
     public var build: String
     public var machine: String
+    /// What the events/s figure ran.
+    public var driver = "reference"
+    public var scenario = "adapter-disable-during-send"
     public var seeds: UInt64
     public var seconds: Double
     public var events: UInt64
@@ -55,11 +58,14 @@ public struct Bench {
     /// need the most luck (the rarest under random scheduling).
     public static let depthTargets = ["npcap-2016", "npcap-2016-first-fix", "npcap-rx-inject-2016",
                                       "canary-st-08", "canary-snd-07", "canary-rcv-06", "canary-pq-02"]
-    public static let strategies: [(name: String, depth: Int)] = [("random", 3), ("pct", 2), ("pct", 3), ("swarm", 3)]
+    public static let strategies: [Strategy] = [.random, .pct(depth: 2), .pct(depth: 3), .swarm]
 
-    public static func measure(seeds: UInt64, bases: Int = 7, table: Bool = true, parallel: Bool = true) -> Bench {
+    /// Measures `driver` (default the reference) on its scenario; `executable`, if given, is
+    /// a command line that knows the driver, run in one process per core for the parallel figure.
+    public static func measure(seeds: UInt64, bases: Int = 7, table: Bool = true, executable: String? = nil,
+                               driver: String = "reference", catalog: Catalog = .standard) throws -> Bench {
         let runner = Runner()
-        let reference = try! Campaign(driver: "reference", scenario: "adapter-disable-during-send")
+        let reference = try Campaign(driver: driver, catalog: catalog)
         // Warm up: map the stacks, fault in the code.
         _ = reference.run(seeds: 1...50, runner: runner)
         let t0 = now()
@@ -68,10 +74,9 @@ public struct Bench {
         var rows: [FirstViolation] = []
         if table {
             for name in depthTargets {
-                for (strategy, depth) in strategies {
-                    var c = try! Campaign(driver: name)
+                for strategy in strategies {
+                    var c = try Campaign(driver: name)
                     c.strategy = strategy
-                    c.depth = depth
                     var counts: [Double] = [], times: [Double] = []
                     var found = 0
                     for b in 0..<bases {
@@ -82,7 +87,7 @@ public struct Bench {
                         counts.append(Double(res.seedsRun))
                         if !res.failures.isEmpty { found += 1 }
                     }
-                    rows.append(FirstViolation(driver: name, scenario: c.scenario.name, strategy: strategy == "pct" ? "pct-d\(depth)" : strategy,
+                    rows.append(FirstViolation(driver: name, scenario: c.scenario.name, strategy: strategy.name + (strategy == .pct(depth: strategy.depth) ? "-d\(strategy.depth)" : ""),
                                                medianSeeds: median(counts), medianSeconds: median(times), runs: bases, found: found))
                 }
                 // Exhaustive search of the smallest configuration, one preemption.
@@ -116,15 +121,18 @@ public struct Bench {
         }
         var single: Double?, multi: Double?
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        if parallel && cores > 1, let exe = selfExecutable() {
+        if cores > 1, let exe = executable {
             let n: UInt64 = max(2_000, seeds / 2) * UInt64(cores)
-            single = processSeedsPerSecond(exe, ranges: [(1, n)])
+            single = processSeedsPerSecond(exe, driver: driver, ranges: [(1, n)])
             let per = n / UInt64(cores)
-            multi = processSeedsPerSecond(exe, ranges: (0..<UInt64(cores)).map { (1 + $0 * per, ($0 + 1) * per) })
+            multi = processSeedsPerSecond(exe, driver: driver, ranges: (0..<UInt64(cores)).map { (1 + $0 * per, ($0 + 1) * per) })
         }
-        return Bench(build: buildConfiguration, machine: machineDescription(), seeds: seeds, seconds: seconds, events: r.events,
-                     steps: r.steps, firstViolations: rows, exhaustions: exhaustions, singleCoreSeedsPerSecond: single,
-                     parallelSeedsPerSecond: multi, cores: cores)
+        var b = Bench(build: buildConfiguration, machine: machineDescription(), seeds: seeds, seconds: seconds, events: r.events,
+                      steps: r.steps, firstViolations: rows, exhaustions: exhaustions, singleCoreSeedsPerSecond: single,
+                      parallelSeedsPerSecond: multi, cores: cores)
+        b.driver = reference.driverName
+        b.scenario = reference.scenario.name
+        return b
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -133,20 +141,14 @@ public struct Bench {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    static func selfExecutable() -> String? {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
-        guard let path, FileManager.default.isExecutableFile(atPath: path), path.hasSuffix("ndis-sim") else { return nil }
-        return path
-    }
-
-    /// Runs `reference` over the seed ranges, one process per range, all at once.
-    static func processSeedsPerSecond(_ exe: String, ranges: [(UInt64, UInt64)]) -> Double? {
+    /// Runs `driver` over the seed ranges, one process per range, all at once.
+    static func processSeedsPerSecond(_ exe: String, driver: String, ranges: [(UInt64, UInt64)]) -> Double? {
         let t = now()
         var procs: [Process] = []
         for (a, b) in ranges {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["run", "--driver", "reference", "--seeds", "\(a)..\(b)"]
+            p.arguments = ["run", "--driver", driver, "--seeds", "\(a)..\(b)"]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             guard (try? p.run()) != nil else { return nil }
@@ -177,7 +179,7 @@ public struct Bench {
 
     public var text: String {
         var s = "ndis-sim bench (\(build))\nmachine: \(machine)\n"
-        s += "reference on adapter-disable-during-send, \(seeds) seeds in \(fmt(seconds)) s on one core:\n"
+        s += "\(driver) on \(scenario), \(seeds) seeds in \(fmt(seconds)) s on one core:\n"
         s += "  \(fmt0(eventsPerSecond)) events/s (NDIS calls and callbacks the verifier checked)\n"
         s += "  \(fmt0(stepsPerSecond)) steps/s (scheduling decisions at preemption points)\n"
         s += "  \(fmt0(seedsPerSecond)) seeds/s\n"
@@ -207,8 +209,8 @@ public struct Bench {
         .object([
             ("build", .string(build)),
             ("machine", .string(machine)),
-            ("driver", .string("reference")),
-            ("scenario", .string("adapter-disable-during-send")),
+            ("driver", .string(driver)),
+            ("scenario", .string(scenario)),
             ("seeds", .uint(seeds)),
             ("seconds", .double(seconds)),
             ("events", .uint(events)),

@@ -15,7 +15,7 @@ public struct CampaignFailure: Sendable {
 public struct CampaignResult: Sendable {
     public var driver: String
     public var scenario: String
-    public var strategy: String
+    public var strategy: Strategy
     public var seedsRun: Int
     public var events: UInt64
     public var steps: UInt64
@@ -49,66 +49,94 @@ public struct CampaignResult: Sendable {
 /// Many seeds of one driver on one scenario. The library's entry point for a user's own
 /// driver model:
 ///
-///     let result = Campaign(name: "my-filter", scenario: .adapterDisableDuringSend) { MyFilter(ndis: $0) }
-///         .run(seeds: 1...500)
+///     let result = Campaign(MyFilter.entry, scenario: .adapterDisableDuringSend).run(seeds: 1...500)
 ///     #expect(result.failures.isEmpty, "\(result.summary)")
 public struct Campaign {
     public let driverName: String
     public let scenario: Scenario
+    /// The options the driver was registered with; a trace records the differences from them.
+    public let driverOptions: NdisOptions
     public var options: NdisOptions
     public var maxSteps: UInt64 = RunConfig.defaultMaxSteps
-    public var strategy = "random"
-    /// PCT's bug depth.
-    public var depth = 3
+    public var strategy: Strategy = .random
+    /// The command that knows this driver by name (a user's own executable, for their drivers).
+    public var executable = "ndis-sim"
     let make: (Ndis) -> FilterDriver
-    let inCatalog: Bool
+    /// Known by name to a catalogue, so a command line can replay it.
+    let registered: Bool
 
-    /// A campaign over any driver model.
+    /// A campaign over any driver model, known to no catalogue: its failures replay through
+    /// `replay(seed:)` on this value.
     public init(name: String, scenario: Scenario, options: NdisOptions = NdisOptions(), driver make: @escaping (Ndis) -> FilterDriver) {
         driverName = name
         self.scenario = scenario
         self.options = options
+        driverOptions = options
         self.make = make
-        inCatalog = false
+        registered = false
     }
 
-    /// A campaign over a catalogue driver (`ndis-sim list`), with the options it needs.
-    public init(driver name: String, scenario scenarioName: String? = nil) throws {
-        guard let entry = DriverCatalog.named(name) else { throw UsageError("unknown driver '\(name)' (see 'ndis-sim list')") }
-        let sname = scenarioName ?? entry.scenario
-        guard let scenario = Scenario.named(sname) else { throw UsageError("unknown scenario '\(sname)' (see 'ndis-sim list')") }
-        driverName = name
+    /// A campaign over a driver entry (as registered in a catalogue), on `scenario` or its own.
+    public init(_ entry: DriverEntry, scenario: Scenario) {
+        driverName = entry.name
         self.scenario = scenario
         options = entry.options
+        driverOptions = entry.options
         make = entry.make
-        inCatalog = true
+        registered = true
     }
 
-    /// The configuration a trace file records.
+    /// A campaign over a driver a catalogue knows by name (`ndis-sim list`), with the options it needs.
+    public init(driver name: String, scenario scenarioName: String? = nil, catalog: Catalog = .standard) throws {
+        guard let entry = catalog.driver(named: name) else { throw UsageError("unknown driver '\(name.prefix(60))' (see 'ndis-sim list')") }
+        let sname = scenarioName ?? entry.scenario
+        guard let scenario = catalog.scenario(named: sname) else { throw UsageError("unknown scenario '\(sname.prefix(60))' (see 'ndis-sim list')") }
+        self.init(entry, scenario: scenario)
+    }
+
+    /// The campaign a whole run configuration describes (a trace's, say).
+    public init(_ config: RunConfig, catalog: Catalog = .standard) throws {
+        try self.init(driver: config.driver, scenario: config.scenario, catalog: catalog)
+        strategy = config.strategy
+        maxSteps = config.maxSteps
+        if let o = config.options { options = o }
+    }
+
+    /// The whole configuration, as a trace file records it.
     public var runConfig: RunConfig {
-        var c = RunConfig(driver: driverName, scenario: scenario.name)
-        c.strategy = strategy
-        c.depth = depth
-        c.maxSteps = maxSteps
-        return c
+        RunConfig(driver: driverName, scenario: scenario.name, strategy: strategy, maxSteps: maxSteps, options: options)
     }
 
-    /// The command that replays `seed`.
+    /// The trace file of one of this campaign's runs: every option that differs from the
+    /// driver's own, and for swarm what the seed drew.
+    public func traceFile(_ result: RunResult) -> TraceFile {
+        var t = TraceFile(config: runConfig, result: result)
+        t.options = options.differences(from: driverOptions)
+        if strategy == .swarm { t.swarmDrew = result.options.differences(from: options) }
+        return t
+    }
+
+    /// The command (or, for a driver no catalogue knows, the Swift call) that replays `seed`.
     public func replayCommand(seed: UInt64) -> String {
-        if inCatalog {
-            let steps = maxSteps == RunConfig.defaultMaxSteps ? "" : " --max-steps \(maxSteps)"
-            let strat = strategy == "random" ? "" : " --strategy \(strategy)" + (strategy == "pct" ? " --depth \(depth)" : "")
-            return "ndis-sim run --driver \(driverName) --scenario \(scenario.name) --seed \(seed)\(strat)\(steps)"
+        guard registered else {
+            return "replay(seed: \(seed)) on this Campaign (\(driverName) on \(scenario.name), \(strategy)); register the driver in a Catalog to replay it from the command line"
         }
-        return "Campaign(name: \"\(driverName)\", scenario: .named(\"\(scenario.name)\")!) { ... }.replay(seed: \(seed))"
+        var s = "\(executable) run --driver \(driverName) --scenario \(scenario.name) --seed \(seed)"
+        switch strategy.perSeed {
+        case .random: break
+        case .pct(let d): s += " --strategy pct --depth \(d)"
+        case .swarm, .exhaustive: s += " --strategy \(strategy.perSeed.name)"
+        }
+        if maxSteps != RunConfig.defaultMaxSteps { s += " --max-steps \(maxSteps)" }
+        for o in options.differences(from: driverOptions) { s += " --option \(o.name)=\(o.value)" }
+        return s
     }
 
     /// Runs one seed.
     public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
                        recordDecisions: Bool = false, coverage: Coverage? = nil, configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         runner.run(make: make, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
-                   strategy: strategy == "exhaustive" ? "random" : strategy, depth: depth, recordDecisions: recordDecisions, coverage: coverage,
-                   configure: configure)
+                   strategy: strategy.perSeed, recordDecisions: recordDecisions, coverage: coverage, configure: configure)
     }
 
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.

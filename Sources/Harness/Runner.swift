@@ -32,6 +32,8 @@ public struct RunResult: Sendable {
     /// every thread's own sequence of events (equal for equivalent schedules).
     public var fingerprint: UInt64 = 0
     public var historiesDigest: UInt64 = 0
+    /// The environment options the run had (for swarm: what the seed drew).
+    public var options = NdisOptions()
 
     public var digestHex: String {
         let s = String(digest, radix: 16)
@@ -46,27 +48,24 @@ public final class Runner {
 
     public init() {}
 
-    /// Runs a catalogue driver; throws for an unknown driver or scenario.
-    public func run(_ config: RunConfig, seed: UInt64, replaying: [[UInt32]]? = nil) throws -> RunResult {
-        guard let driver = DriverCatalog.named(config.driver) else { throw UsageError("unknown driver '\(config.driver)' (see 'ndis-sim list')") }
-        guard let scenario = Scenario.named(config.scenario) else { throw UsageError("unknown scenario '\(config.scenario)' (see 'ndis-sim list')") }
-        guard Strategies.all.contains(where: { $0.name == config.strategy }) else {
-            throw UsageError("unknown strategy '\(config.strategy)' (see 'ndis-sim list')")
-        }
+    /// Runs a driver the catalogue knows by name; throws for an unknown driver or scenario.
+    public func run(_ config: RunConfig, seed: UInt64, replaying: [[UInt32]]? = nil, catalog: Catalog = .standard) throws -> RunResult {
+        guard let driver = catalog.driver(named: config.driver) else { throw UsageError("unknown driver '\(config.driver)' (see 'ndis-sim list')") }
+        guard let scenario = catalog.scenario(named: config.scenario) else { throw UsageError("unknown scenario '\(config.scenario)' (see 'ndis-sim list')") }
         return run(make: driver.make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
-                   replaying: replaying, strategy: config.strategy, depth: config.depth)
+                   replaying: replaying, strategy: config.strategy)
     }
 
     /// Runs any driver model, including one a user wrote.
     public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
                     maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
-                    strategy: String = "random", depth: Int = 3, recordDecisions: Bool = false, coverage: Coverage? = nil,
+                    strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil,
                     configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
-        let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: Strategies.policy(strategy, depth: depth))
+        let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: strategy.perSeed.policy)
         scheduler.recordsDecisions = recordDecisions
         configure?(scheduler)
-        let ndis = Ndis(scheduler: scheduler, options: strategy == "swarm" ? Strategies.swarm(options, choices) : options)
+        let ndis = Ndis(scheduler: scheduler, options: strategy == .swarm ? Strategy.swarm(options, choices) : options)
         let verifier = Verifier(ndis: ndis)
         verifier.recordsTimeline = timeline
         verifier.coverage = coverage
@@ -82,6 +81,7 @@ public final class Runner {
                                divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints,
                                decisions: scheduler.decisions)
         result.pruned = scheduler.pruned
+        result.options = ndis.options
         result.fingerprint = scheduler.dependencies?.fingerprint ?? 0
         result.historiesDigest = ndis.historiesDigest
         verifier.tearDown()

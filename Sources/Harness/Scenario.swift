@@ -14,14 +14,34 @@ public struct Scenario: Sendable {
         self.setUp = setUp
     }
 
-    public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite]
+    public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite, closeDuringWriteSync,
+                                         ioctlDuringDisable]
 
     /// The user closes the handle (another thread, or Ctrl-C) while a write may still be in
-    /// the driver; no PnP.
+    /// the driver; no PnP. The handle is overlapped, so the I/O manager lets the cleanup run
+    /// beside the write.
     public static let closeDuringWrite = Scenario(
         name: "close-during-write",
-        summary: "user writers send while another thread of the process closes the handle at a moment the seed picks, possibly with a write still in the driver; TCPIP and the NIC carry traffic"
+        summary: "user writers on overlapped handles send while another thread of the process closes the handle at a moment the seed picks, possibly with a write still in the driver (cleanup races the write); TCPIP and the NIC carry traffic"
+    ) { standard($0, pnp: [.enableAdapter], toReceivePath: false, closeEarly: true, overlapped: true) }
+
+    /// The same on synchronous handles, as nping and Packet.dll open them: the I/O manager
+    /// holds the cleanup behind the write in flight.
+    public static let closeDuringWriteSync = Scenario(
+        name: "close-during-write-sync",
+        summary: "as close-during-write on synchronous handles (what nping and Packet.dll open): the I/O manager holds CloseHandle's IRP_MJ_CLEANUP until the write in flight is done"
     ) { standard($0, pnp: [.enableAdapter], toReceivePath: false, closeEarly: true) }
+
+    /// Device-control requests, one of them pended by the driver (an inverted call), while
+    /// the process writes and then closes its handle and the adapter is disabled.
+    public static let ioctlDuringDisable = Scenario(
+        name: "ioctl-during-disable",
+        summary: "processes on overlapped handles pend IOCTL_NDISSIM_WAIT_FOR_RECEIVE on one thread while another asks IOCTL_NDISSIM_GET_STATS and writes; the handle is closed at a moment the seed picks; the adapter is disabled (and maybe re-enabled); TCPIP and the NIC carry traffic"
+    ) { ndis in
+        ndis.startPnP(disableScript(ndis))
+        startDeviceControlProcesses(ndis)
+        startEdgeTraffic(ndis)
+    }
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
 
@@ -55,13 +75,32 @@ public struct Scenario: Sendable {
 
     /// Every scenario's shape: a PnP script, user writers, and TCPIP and NIC traffic, drawn
     /// in this order from the workload stream.
-    static func standard(_ ndis: Ndis, pnp: [PnPOperation], toReceivePath: Bool?, closeEarly: Bool = false) {
+    public static func standard(_ ndis: Ndis, pnp: [PnPOperation], toReceivePath: Bool?, closeEarly: Bool = false, overlapped: Bool = false) {
         ndis.startPnP(pnp)
-        startWriters(ndis, toReceivePath: toReceivePath, closeEarly: closeEarly)
+        startWriters(ndis, toReceivePath: toReceivePath, closeEarly: closeEarly, overlapped: overlapped)
         startEdgeTraffic(ndis)
     }
 
-    static func disableScript(_ ndis: Ndis) -> [PnPOperation] {
+    /// One or two processes, each with an overlapped handle: one thread pends a
+    /// wait-for-receive, another asks for statistics and writes; the handle may be closed
+    /// early by a third.
+    public static func startDeviceControlProcesses(_ ndis: Ndis) {
+        let c = ndis.choices
+        for p in 0..<c.between(1...2, .workload) {
+            let waiter: [UserProcessPlan.Operation] = [.deviceControl(code: IOCTL_NDISSIM_WAIT_FOR_RECEIVE, input: [], outputLength: 0)]
+            var worker: [UserProcessPlan.Operation] = []
+            for _ in 0..<c.between(1...3, .workload) {
+                worker.append(.sleep(UInt64(c.between(0...600, .workload))))
+                worker.append(c.chance(1, 2, .workload)
+                    ? .deviceControl(code: IOCTL_NDISSIM_GET_STATS, input: [], outputLength: 8)
+                    : .write(WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...4, .workload))))
+            }
+            let closeAfter: UInt64? = c.chance(1, 2, .workload) ? UInt64(c.between(0...2_000, .workload)) : nil
+            ndis.startUserProcess(UserProcessPlan(name: "app #\(p + 1)", overlapped: true, threads: [worker], waiters: [waiter], closeAfter: closeAfter))
+        }
+    }
+
+    public static func disableScript(_ ndis: Ndis) -> [PnPOperation] {
         let c = ndis.choices
         var script: [PnPOperation] = [.enableAdapter]
         if c.chance(1, 4, .workload) {
@@ -78,7 +117,7 @@ public struct Scenario: Sendable {
     }
 
     /// `toReceivePath` nil: each writer draws (one in four injects into the receive path).
-    static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false) {
+    public static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false, overlapped: Bool = false) {
         let c = ndis.choices
         let writers = c.between(1...2, .workload)
         for w in 0..<writers {
@@ -88,11 +127,12 @@ public struct Scenario: Sendable {
             }
             var plan = UserWriterPlan(name: "nping #\(w + 1)", sendToReceivePath: toReceivePath, writes: writes, thinkTime: 0...600)
             if closeEarly { plan.closeAfter = UInt64(c.between(0...1_500, .workload)) }
+            plan.overlapped = overlapped
             ndis.startUserWriter(plan)
         }
     }
 
-    static func startEdgeTraffic(_ ndis: Ndis) {
+    public static func startEdgeTraffic(_ ndis: Ndis) {
         let c = ndis.choices
         ndis.startProtocolTraffic(count: c.between(0...6, .workload), interval: 10...600)
         ndis.startMiniportTraffic(count: c.between(0...6, .workload), interval: 10...600)

@@ -1,3 +1,4 @@
+import NDIS
 import Simulation
 import Verifier
 
@@ -5,7 +6,10 @@ import Verifier
 ///
 /// Format (contract, `ndis-sim trace v1`): UTF-8 text; line 1 `ndis-sim trace v1`; then
 /// `key value` lines; `#` starts a comment line. Keys: `driver`, `scenario`, `strategy`,
-/// `seed`, `max-steps`, optional `expect KIND`, optional `steps N` and `digest HEX` (what
+/// `seed`, `max-steps`, `depth` (PCT), any number of `option NAME VALUE` (an environment
+/// option that differs from the driver's own; replay applies them over the driver's
+/// options), for swarm `swarm-drew NAME VALUE` (what the seed drew; replay checks it draws
+/// the same), optional `expect KIND`, optional `steps N` and `digest HEX` (what
 /// the recording saw), then for each stream `choices NAME COUNT` followed by COUNT
 /// whitespace-separated integers on the following lines, and finally `end`.
 public struct TraceFile: Equatable, Sendable {
@@ -13,7 +17,7 @@ public struct TraceFile: Equatable, Sendable {
 
     public var driver: String
     public var scenario: String
-    public var strategy: String
+    public var strategy: Strategy
     public var seed: UInt64
     public var maxSteps: UInt64
     public var expect: String?
@@ -23,10 +27,12 @@ public struct TraceFile: Equatable, Sendable {
     /// The event digest every `checkpointSteps` steps of the recorded run.
     public var checkpoints: [UInt64] = []
     public var checkpointSteps: UInt64 = 32
-    /// PCT's bug depth, for `strategy pct`.
-    public var depth: Int = 3
+    /// Environment options that differ from the driver's own.
+    public var options: [OptionSetting] = []
+    /// For swarm: the options the seed drew, as differences from `options`.
+    public var swarmDrew: [OptionSetting] = []
 
-    public init(driver: String, scenario: String, strategy: String, seed: UInt64, maxSteps: UInt64, expect: String?,
+    public init(driver: String, scenario: String, strategy: Strategy, seed: UInt64, maxSteps: UInt64, expect: String?,
                 steps: UInt64?, digest: String?, choices: [[UInt32]]) {
         self.driver = driver
         self.scenario = scenario
@@ -39,20 +45,30 @@ public struct TraceFile: Equatable, Sendable {
         self.choices = choices
     }
 
+    /// The trace of `result`, run under `config`. Options are not recorded: a campaign
+    /// knows the driver's own and fills in the differences (`Campaign.traceFile`).
     public init(config: RunConfig, result: RunResult) {
-        self.init(driver: config.driver, scenario: config.scenario, strategy: config.strategy, seed: result.seed,
+        self.init(driver: config.driver, scenario: config.scenario, strategy: config.strategy.perSeed, seed: result.seed,
                   maxSteps: config.maxSteps, expect: result.violation?.kind.name, steps: result.steps, digest: result.digestHex,
                   choices: result.choices)
         checkpoints = result.checkpoints
-        depth = config.depth
     }
 
-    public var config: RunConfig {
-        var c = RunConfig(driver: driver, scenario: scenario)
+    /// The campaign that replays this trace: its driver and scenario looked up in `catalog`,
+    /// its strategy, budget and options.
+    public func campaign(in catalog: Catalog = .standard) throws -> Campaign {
+        var c = try Campaign(driver: driver, scenario: scenario, catalog: catalog)
         c.strategy = strategy
-        c.depth = depth
         c.maxSteps = maxSteps
+        c.options = try NdisOptions.applying(options, to: c.driverOptions)
         return c
+    }
+
+    /// What a replay of a swarm trace drew, checked against what the recording drew.
+    public func swarmMismatch(_ result: RunResult, campaign: Campaign) -> String? {
+        guard strategy == .swarm, !swarmDrew.isEmpty else { return nil }
+        let drew = result.options.differences(from: campaign.options)
+        return drew == swarmDrew ? nil : "the recording's swarm drew \(swarmDrew.map(\.description).joined(separator: " ")), this replay drew \(drew.map(\.description).joined(separator: " "))"
     }
 
     static func hex(_ v: UInt64) -> String {
@@ -76,8 +92,10 @@ public struct TraceFile: Equatable, Sendable {
     public func render() -> String {
         var out = "\(Self.header)\n"
         out += "# replay: ndis-sim replay FILE\n"
-        out += "driver \(driver)\nscenario \(scenario)\nstrategy \(strategy)\nseed \(seed)\nmax-steps \(maxSteps)\n"
-        if strategy == "pct" { out += "depth \(depth)\n" }
+        out += "driver \(driver)\nscenario \(scenario)\nstrategy \(strategy.name)\nseed \(seed)\nmax-steps \(maxSteps)\n"
+        if case .pct(let depth) = strategy { out += "depth \(depth)\n" }
+        for o in options { out += "option \(o.name) \(o.value)\n" }
+        for o in swarmDrew { out += "swarm-drew \(o.name) \(o.value)\n" }
         if let expect { out += "expect \(expect)\n" }
         if let steps { out += "steps \(steps)\n" }
         if let digest { out += "digest \(digest)\n" }
@@ -127,6 +145,7 @@ public struct TraceFile: Equatable, Sendable {
         var checkpoints: [UInt64] = []
         var checkpointSteps: UInt64 = 32
         var seenCheckpoints = false
+        var options: [OptionSetting] = [], swarmDrew: [OptionSetting] = []
         var i = 1
         while i < lines.count {
             let lineNo = i + 1
@@ -142,6 +161,14 @@ public struct TraceFile: Equatable, Sendable {
                 guard parts.count == 2 else { throw UsageError("line \(lineNo): '\(key)' takes exactly one value") }
                 guard fields[key] == nil else { throw UsageError("line \(lineNo): '\(key)' given twice") }
                 fields[key] = parts[1]
+            case "option", "swarm-drew":
+                guard parts.count == 3 else { throw UsageError("line \(lineNo): expected '\(key) NAME VALUE'") }
+                let setting = OptionSetting(name: parts[1], value: parts[2])
+                var scratch = NdisOptions()
+                do { try scratch.set(setting.name, to: setting.value) } catch let e as UsageError { throw UsageError("line \(lineNo): \(e.description)") }
+                let list = key == "option" ? options : swarmDrew
+                guard !list.contains(where: { $0.name == setting.name }) else { throw UsageError("line \(lineNo): \(key) '\(setting.name)' given twice") }
+                if key == "option" { options.append(setting) } else { swarmDrew.append(setting) }
             case "choices":
                 guard parts.count == 3, let stream = ChoiceStream.allCases.first(where: { $0.name == parts[1] }),
                       let count = Int(parts[2]), count >= 0, count <= 50_000_000 else {
@@ -212,13 +239,19 @@ public struct TraceFile: Equatable, Sendable {
         for (s, seen) in seenStreams.enumerated() where !seen {
             throw UsageError("trace has no 'choices \(ChoiceStream(rawValue: s)!.name)' section")
         }
-        var trace = TraceFile(driver: fields["driver"]!, scenario: fields["scenario"]!, strategy: fields["strategy"]!, seed: seed,
-                              maxSteps: maxSteps, expect: fields["expect"], steps: steps, digest: fields["digest"], choices: choices)
-        trace.checkpoints = checkpoints
+        var depth = Strategy.defaultDepth
         if let d = fields["depth"] {
             guard let v = Int(d), v >= 1, v <= 20 else { throw UsageError("depth '\(d.prefix(20))' is not a number from 1 to 20") }
-            trace.depth = v
+            depth = v
         }
+        guard let strategy = Strategy.named(fields["strategy"]!, depth: depth), strategy.perSeed == strategy else {
+            throw UsageError("trace names unknown strategy '\(fields["strategy"]!.prefix(40))' (a trace records random, pct or swarm)")
+        }
+        var trace = TraceFile(driver: fields["driver"]!, scenario: fields["scenario"]!, strategy: strategy, seed: seed,
+                              maxSteps: maxSteps, expect: fields["expect"], steps: steps, digest: fields["digest"], choices: choices)
+        trace.checkpoints = checkpoints
+        trace.options = options
+        trace.swarmDrew = swarmDrew
         trace.checkpointSteps = checkpointSteps
         return trace
     }

@@ -1,3 +1,5 @@
+import Simulation
+
 /// `NDIS_FILTER_ATTACH_PARAMETERS`, reduced to what the models use.
 public struct NDIS_FILTER_ATTACH_PARAMETERS: Sendable {
     public var BaseMiniportName: String
@@ -17,25 +19,118 @@ public struct NDIS_FILTER_PAUSE_PARAMETERS: Sendable {
 }
 
 /// A user-mode handle to the driver's control device (`FILE_OBJECT`), opened on one adapter.
+/// The I/O manager (`Ndis+IoManager.swift`) keeps Windows' ordering on it: on a synchronous
+/// handle IRPs are serialised and `IRP_MJ_CLEANUP` waits behind the one in flight; on an
+/// overlapped handle cleanup may race an IRP still in the driver; `IRP_MJ_CLOSE` comes only
+/// once every IRP on the handle is done.
 public final class FILE_OBJECT {
-    /// What the driver keeps per handle (npcap's child `OPEN_INSTANCE`).
-    @exclusivity(unchecked) public var FsContext: AnyObject?
+    /// What the driver keeps per handle (npcap's child `OPEN_INSTANCE`). After `IRP_MJ_CLOSE`
+    /// the file object is gone: touching this is a use after free, and is reported.
+    public var FsContext: AnyObject? {
+        get { accessedAfterClose(write: false); return _fsContext }
+        set { accessedAfterClose(write: true); _fsContext = newValue }
+    }
+    @exclusivity(unchecked) var _fsContext: AnyObject?
     /// The adapter the user asked for (`\Device\NPF_{GUID}`).
     public let AdapterName: String
     /// Set by the user's IOCTL before writing: inject into the receive path instead of sending
     /// (npcap's `SendToRxPath`).
     @exclusivity(unchecked) public var SendToReceivePath: Bool
+    /// `FO_SYNCHRONOUS_IO`: opened without `FILE_FLAG_OVERLAPPED` (what nping and Packet.dll do).
+    public let Synchronous: Bool
     public let id: Int
     /// The handle was closed (`IRP_MJ_CLEANUP` sent): the I/O manager accepts no new IRPs on it,
     /// though one already in the driver may still be running.
     public internal(set) var isClosed = false
+    /// `IRP_MJ_CLOSE` was sent, and has returned: the file object is freed then.
+    public internal(set) var closeSent = false
+    public internal(set) var closeReturned = false
+    /// IRPs on this handle sent to the driver and not yet completed.
+    @exclusivity(unchecked) var irpsInFlight = 0
+    /// A synchronous handle's file-object lock: held by the thread whose IRP is in the driver.
+    @exclusivity(unchecked) var lockHolder = -1
+    @exclusivity(unchecked) var lockFree: SimEvent?
+    /// For reporting a touch after close; nil for a file object made outside a run.
+    unowned(unsafe) var ndis: Ndis?
 
-    public init(id: Int, adapterName: String, sendToReceivePath: Bool) {
+    public init(id: Int, adapterName: String, sendToReceivePath: Bool, synchronous: Bool = true) {
         self.id = id
         self.AdapterName = adapterName
         self.SendToReceivePath = sendToReceivePath
+        self.Synchronous = synchronous
+    }
+
+    private func accessedAfterClose(write: Bool) {
+        guard closeReturned, let ndis, ndis.scheduler.current?.driverDepth ?? 0 > 0 else { return }
+        ndis.fileObjectTouchedAfterClose(self, write: write)
     }
 }
+
+/// `IRP_MJ_*`: the requests the I/O manager sends to the driver's control device.
+public enum IRP_MJ: UInt8, Sendable, CustomStringConvertible {
+    case CREATE, READ, WRITE, DEVICE_CONTROL, CLEANUP, CLOSE
+
+    public var description: String {
+        switch self {
+        case .CREATE: return "IRP_MJ_CREATE"
+        case .READ: return "IRP_MJ_READ"
+        case .WRITE: return "IRP_MJ_WRITE"
+        case .DEVICE_CONTROL: return "IRP_MJ_DEVICE_CONTROL"
+        case .CLEANUP: return "IRP_MJ_CLEANUP"
+        case .CLOSE: return "IRP_MJ_CLOSE"
+        }
+    }
+}
+
+/// An I/O request packet for `IRP_MJ_DEVICE_CONTROL` and `IRP_MJ_READ`. The driver either
+/// completes it with `IoCompleteRequest` and returns the same status, or returns
+/// `STATUS_PENDING` and completes it later, exactly once.
+public final class IRP {
+    public let id: Int
+    public let MajorFunction: IRP_MJ
+    /// `IoControlCode` of a device-control request.
+    public let IoControlCode: ULONG
+    /// The caller's input, and on completion the output (`METHOD_BUFFERED`'s SystemBuffer).
+    @exclusivity(unchecked) public var SystemBuffer: [UInt8]
+    /// `OutputBufferLength` (or a read's `Length`).
+    public let OutputBufferLength: Int
+    /// `IoStatus`
+    @exclusivity(unchecked) public var IoStatus = IO_STATUS_BLOCK()
+    public unowned(unsafe) let FileObject: FILE_OBJECT
+    /// `IoCompleteRequest` has been called.
+    public internal(set) var isCompleted = false
+    let completed: SimEvent
+
+    init(id: Int, major: IRP_MJ, code: ULONG, input: [UInt8], outputLength: Int, file: FILE_OBJECT, eventID: Int) {
+        self.id = id
+        MajorFunction = major
+        IoControlCode = code
+        SystemBuffer = input
+        OutputBufferLength = outputLength
+        FileObject = file
+        completed = SimEvent(name: "IRP #\(id) (\(major)) completion", id: eventID)
+    }
+}
+
+/// `IO_STATUS_BLOCK`
+public struct IO_STATUS_BLOCK: Sendable {
+    public var Status: NTSTATUS = .SUCCESS
+    public var Information: Int = 0
+    public init() {}
+}
+
+/// `CTL_CODE(DeviceType, Function, Method, Access)`, as devioctl.h composes it.
+public func CTL_CODE(_ DeviceType: ULONG, _ Function: ULONG, _ Method: ULONG, _ Access: ULONG) -> ULONG {
+    (DeviceType << 16) | (Access << 14) | (Function << 2) | Method
+}
+public let METHOD_BUFFERED: ULONG = 0
+/// The stock scenarios' device-control codes (a driver may define its own).
+/// Returns the handle's frame counters at once.
+public let IOCTL_NDISSIM_GET_STATS = CTL_CODE(FILE_DEVICE_NETWORK, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/// The inverted call: pended until the next frame arrives, or the handle is cleaned up.
+public let IOCTL_NDISSIM_WAIT_FOR_RECEIVE = CTL_CODE(FILE_DEVICE_NETWORK, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)
+public let FILE_ANY_ACCESS: ULONG = 0
+public let FILE_DEVICE_NETWORK: ULONG = 0x12
 
 /// An `IRP_MJ_WRITE`: one frame to send `repeatCount` times (npcap's `Nwrites`, set by
 /// an IOCTL; nping sets it per probe).
@@ -75,10 +170,38 @@ public protocol FilterDriver: AnyObject {
 
     /// `IRP_MJ_CREATE` on the driver's control device. Returns SUCCESS if the handle is usable.
     func DeviceCreate(_ FileObject: FILE_OBJECT) -> NTSTATUS
-    /// `IRP_MJ_WRITE`. Runs on the user's thread and may block, as `NPF_Write` does.
+    /// `IRP_MJ_WRITE`. Runs on the user's thread and may block, as `NPF_Write` does; the
+    /// status returned is the one the write completes with (the model's shorthand for
+    /// `IoCompleteRequest` and return).
     func DeviceWrite(_ FileObject: FILE_OBJECT, _ Request: WriteRequest) -> NTSTATUS
-    /// `IRP_MJ_CLEANUP` and `IRP_MJ_CLOSE`.
+    /// `IRP_MJ_DEVICE_CONTROL`: complete with `IoCompleteRequest` and return its status, or
+    /// return `STATUS_PENDING` and complete it later, once.
+    func DeviceIoControl(_ FileObject: FILE_OBJECT, _ Irp: IRP) -> NTSTATUS
+    /// `IRP_MJ_READ`, with the same completion rules as `DeviceIoControl`.
+    func DeviceRead(_ FileObject: FILE_OBJECT, _ Irp: IRP) -> NTSTATUS
+    /// `IRP_MJ_CLEANUP`: the last handle was closed; IRPs may still be in flight on an
+    /// overlapped handle, and the driver must complete the ones it holds.
     func DeviceCleanup(_ FileObject: FILE_OBJECT)
+    /// `IRP_MJ_CLOSE`: every IRP on the handle is done; the file object goes away after this.
+    func DeviceClose(_ FileObject: FILE_OBJECT)
+}
+
+/// The dispatch routines a filter without a control device (or without some of them) leaves
+/// out: as a NULL `MajorFunction` entry, the request fails with STATUS_INVALID_DEVICE_REQUEST.
+extension FilterDriver {
+    /// What the I/O manager's stand-in for a NULL dispatch entry does: complete and fail.
+    private func IopInvalidDeviceRequest(_ Irp: IRP) -> NTSTATUS {
+        Irp.IoStatus.Status = .INVALID_DEVICE_REQUEST
+        Irp.FileObject.ndis?.IoCompleteRequest(Irp, 0)
+        return .INVALID_DEVICE_REQUEST
+    }
+
+    public func DeviceCreate(_ FileObject: FILE_OBJECT) -> NTSTATUS { .INVALID_DEVICE_REQUEST }
+    public func DeviceWrite(_ FileObject: FILE_OBJECT, _ Request: WriteRequest) -> NTSTATUS { .INVALID_DEVICE_REQUEST }
+    public func DeviceIoControl(_ FileObject: FILE_OBJECT, _ Irp: IRP) -> NTSTATUS { IopInvalidDeviceRequest(Irp) }
+    public func DeviceRead(_ FileObject: FILE_OBJECT, _ Irp: IRP) -> NTSTATUS { IopInvalidDeviceRequest(Irp) }
+    public func DeviceCleanup(_ FileObject: FILE_OBJECT) {}
+    public func DeviceClose(_ FileObject: FILE_OBJECT) {}
 }
 
 /// What a driver may expose of its own bookkeeping, so the verifier can compare the

@@ -90,13 +90,6 @@ public final class NDIS_EVENT {
     public var isSignaled: Bool { event.isSignaled }
 }
 
-/// A `LONG` that driver code passes to `InterlockedIncrement` and friends. A class, so no
-/// Swift `inout` access is open while the simulated thread is preempted.
-public final class LONG {
-    @exclusivity(unchecked) public var value: Int
-    public init(_ value: Int = 0) { self.value = value }
-}
-
 extension FilterModule {
     /// `NdisFPauseComplete` already came during the current `FilterPause`.
     public var pauseCompletedEarlyForVerifier: Bool { pauseCompletedEarly }

@@ -11,6 +11,10 @@ public struct UserWriterPlan: Sendable {
     /// If set, another thread of the process closes the handle after this many virtual
     /// microseconds, whether or not a write is still in the driver (Ctrl-C on nping).
     public var closeAfter: UInt64?
+    /// Opened with `FILE_FLAG_OVERLAPPED`: the I/O manager does not serialise the handle's
+    /// IRPs, so a close can race a write still in the driver. nping and Packet.dll open NPF
+    /// synchronously (the default).
+    public var overlapped = false
 
     public init(name: String, sendToReceivePath: Bool, writes: [WriteRequest], thinkTime: ClosedRange<Int>) {
         self.name = name
@@ -61,14 +65,22 @@ extension Ndis {
         }
     }
 
-    /// A user process writing through the driver.
-    public func startUserWriter(_ plan: UserWriterPlan) {
+    /// A user process that opens a handle once the stack is up and, if the driver accepts
+    /// it, runs `body` with it.
+    private func startProcess(_ name: String, sendToReceivePath: Bool, overlapped: Bool, _ body: @escaping (FILE_OBJECT) -> Void) {
         let fileID = nextFileID
         nextFileID += 1
-        generator(plan.name, role: .user) { [unowned(unsafe) self] in
+        generator(name, role: .user) { [unowned(unsafe) self] in
             guard self.waitForStackReady() else { return }
-            let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: plan.sendToReceivePath)
+            let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: sendToReceivePath, synchronous: !overlapped)
             guard self.IoCreateFile(file) == .SUCCESS else { return }
+            body(file)
+        }
+    }
+
+    /// A user process writing through the driver.
+    public func startUserWriter(_ plan: UserWriterPlan) {
+        startProcess(plan.name, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
             if let after = plan.closeAfter {
                 self.scheduler.spawn("\(plan.name) CloseHandle", role: .user) { [unowned(unsafe) self] in
                     self.scheduler.sleep(after)
@@ -83,6 +95,73 @@ extension Ndis {
                 _ = self.IoWriteFile(file, w)
             }
             self.IoCloseFile(file)
+        }
+    }
+}
+
+/// A user-mode process with one handle on the driver's control device and threads issuing
+/// requests on it, each in order: writes, device-control requests (which the driver may
+/// pend) and reads. The process exits, closing its handle, when its `threads` are done (or
+/// earlier, after `closeAfter` microseconds, from another thread); its `waiters`, whose
+/// requests may stay pended until the driver completes them (an inverted call), do not keep
+/// it alive: the driver must complete what they wait on in its cleanup.
+public struct UserProcessPlan: Sendable {
+    /// One request, or a pause between requests.
+    public enum Operation: Sendable {
+        case write(WriteRequest)
+        case deviceControl(code: ULONG, input: [UInt8], outputLength: Int)
+        case read(length: Int)
+        case sleep(UInt64)
+    }
+
+    public var name: String
+    public var sendToReceivePath = false
+    /// Opened with `FILE_FLAG_OVERLAPPED` (see `UserWriterPlan.overlapped`).
+    public var overlapped: Bool
+    /// Each thread's requests.
+    public var threads: [[Operation]]
+    /// Threads whose requests may wait until the handle is cleaned up.
+    public var waiters: [[Operation]]
+    public var closeAfter: UInt64?
+
+    public init(name: String, overlapped: Bool, threads: [[Operation]], waiters: [[Operation]] = [], closeAfter: UInt64? = nil) {
+        self.name = name
+        self.overlapped = overlapped
+        self.threads = threads
+        self.waiters = waiters
+        self.closeAfter = closeAfter
+    }
+}
+
+extension Ndis {
+    /// A user process issuing the plan's requests once the stack is up.
+    public func startUserProcess(_ plan: UserProcessPlan) {
+        startProcess(plan.name, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
+            let remaining = LONG(plan.threads.count)
+            for (i, ops) in (plan.waiters + plan.threads).enumerated() {
+                let waiter = i < plan.waiters.count
+                self.generator("\(plan.name) thread \(i + 1)", role: .user) { [unowned(unsafe) self] in
+                    for op in ops {
+                        self.dep(.file(file.id))
+                        if file.isClosed { break }
+                        switch op {
+                        case .write(let w): _ = self.IoWriteFile(file, w)
+                        case .deviceControl(let code, let input, let length): _ = self.IoDeviceControl(file, code, input: input, outputLength: length)
+                        case .read(let length): _ = self.IoReadFile(file, length: length)
+                        case .sleep(let t): self.scheduler.sleep(t)
+                        }
+                    }
+                    // The last thread out closes the handle (the process exits).
+                    if waiter { return }
+                    self.dep(.file(file.id))
+                    remaining.value -= 1
+                    if remaining.value == 0 { self.IoCloseFile(file) }
+                }
+            }
+            if let after = plan.closeAfter {
+                self.scheduler.sleep(after)
+                self.IoCloseFile(file)
+            }
         }
     }
 }

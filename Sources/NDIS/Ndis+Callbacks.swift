@@ -3,7 +3,8 @@ import Simulation
 /// NDIS calling into the driver: each handler runs on the current simulated thread,
 /// marked as driver code, bracketed by events the verifier judges.
 extension Ndis {
-    private var theDriver: FilterDriver {
+    /// The registered driver; running without one is a harness bug.
+    var theDriver: FilterDriver {
         guard let driver else { preconditionFailure("no filter driver registered: call Ndis.register before the run") }
         return driver
     }
@@ -102,41 +103,5 @@ extension Ndis {
         dep(.module(m.id))
         m.dataPathCalls -= 1
         if m.dataPathCalls == 0 { m.dataPathIdle.set(scheduler) }
-    }
-
-    // MARK: The I/O manager
-
-    /// `IRP_MJ_CREATE` from a user process.
-    public func IoCreateFile(_ file: FILE_OBJECT) -> NTSTATUS {
-        scheduler.preempt()
-        dep(.file(file.id))
-        emit(.IRP_MJ_CREATE, .call, object: file.id)
-        let status = inDriver("DeviceCreate", irql: 0) { theDriver.DeviceCreate(file) }
-        emit(.IRP_MJ_CREATE, .return, status: status, object: file.id)
-        return status
-    }
-
-    /// `IRP_MJ_WRITE` from a user process (`WriteFile`).
-    public func IoWriteFile(_ file: FILE_OBJECT, _ request: WriteRequest) -> NTSTATUS {
-        scheduler.preempt()
-        dep(.file(file.id))
-        // The I/O manager sends no new IRP on a handle that was closed (one already in the
-        // driver keeps running, and IRP_MJ_CLOSE waits for it).
-        guard !file.isClosed else { return .CANCELLED }
-        emit(.IRP_MJ_WRITE, .call, count: request.repeatCount, object: file.id)
-        let status = inDriver("DeviceWrite", irql: 0) { theDriver.DeviceWrite(file, request) }
-        emit(.IRP_MJ_WRITE, .return, status: status, object: file.id)
-        return status
-    }
-
-    /// `IRP_MJ_CLEANUP` + `IRP_MJ_CLOSE` (`CloseHandle`).
-    public func IoCloseFile(_ file: FILE_OBJECT) {
-        scheduler.preempt()
-        dep(.file(file.id))
-        guard !file.isClosed else { return }
-        file.isClosed = true
-        emit(.IRP_MJ_CLEANUP, .call, object: file.id)
-        inDriver("DeviceCleanup", irql: 0) { theDriver.DeviceCleanup(file) }
-        emit(.IRP_MJ_CLEANUP, .return, object: file.id)
     }
 }

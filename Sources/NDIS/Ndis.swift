@@ -43,19 +43,25 @@ public final class Ndis {
     @exclusivity(unchecked) public internal(set) var quietTail = false
     @exclusivity(unchecked) var nextNblID = 0
     @exclusivity(unchecked) var nextFileID = 1
+    @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
 
     @exclusivity(unchecked) public internal(set) var miniport: MiniportEdge!
     @exclusivity(unchecked) public internal(set) var tcpip: ProtocolEdge!
     @exclusivity(unchecked) public internal(set) var pnp: PnPManager!
+    /// The kernel under NDIS (timers, work items, DPCs, pool); its events come back through
+    /// `kernelEvent` (Ndis+Kernel.swift) as events the verifier sees.
+    public let kernel: Kernel
 
     public init(scheduler: Scheduler, options: NdisOptions) {
         self.scheduler = scheduler
         self.options = options
         dependencies = scheduler.dependencies
+        kernel = Kernel(scheduler: scheduler)
         miniport = MiniportEdge(ndis: self)
         tcpip = ProtocolEdge(ndis: self)
         pnp = PnPManager(ndis: self)
+        kernel.sink = self
     }
 
     /// Installs the driver under test (`DriverEntry` + `NdisFRegisterFilterDriver`).
@@ -227,5 +233,6 @@ public final class Ndis {
         tcpip.tearDown()
         driver = nil
         observer = nil
+        kernel.tearDown()
     }
 }

@@ -33,6 +33,53 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     // The model's own moves, for timelines and the state-table self-check.
     case StateTransition
     case PnPStep
+    // The I/O manager's requests beyond create, write and cleanup (appended: raw values are
+    // in every event digest, so existing ones never move).
+    case IRP_MJ_DEVICE_CONTROL
+    case IRP_MJ_READ
+    case IRP_MJ_CLOSE
+    case IoCompleteRequest
+    /// Driver code touched a file object after its `IRP_MJ_CLOSE` (emitted only then).
+    case FileObjectTouchedAfterClose
+    // The kernel under NDIS (appended: raw values of the cases above are unchanged). Each
+    // kernel operation has its kernel name; the NDIS functions built on one show under theirs.
+    case KeInitializeTimer
+    case KeSetTimerEx
+    case KeCancelTimer
+    case KeFreeTimer
+    case TimerCallback
+    case KeInitializeDpc
+    case KeInsertQueueDpc
+    case KeRemoveQueueDpc
+    case DpcRoutine
+    case KeFlushQueuedDpcs
+    case IoAllocateWorkItem
+    case IoQueueWorkItem
+    case IoFreeWorkItem
+    case WorkItemRoutine
+    case PsCreateSystemThread
+    case SystemThreadRoutine
+    case KeWaitForSingleObject
+    case KeDelayExecutionThread
+    case ExAcquireRundownProtection
+    case ExReleaseRundownProtection
+    case ExWaitForRundownProtectionRelease
+    case ExAllocatePoolWithTag
+    case ExFreePoolWithTag
+    case PoolAccess
+    case PAGED_CODE
+    case ASSERT
+    case KeBugCheckEx
+    case NullDereference
+    case NdisAllocateTimerObject
+    case NdisSetTimerObject
+    case NdisCancelTimerObject
+    case NdisFreeTimerObject
+    case NdisAllocateIoWorkItem
+    case NdisQueueIoWorkItem
+    case NdisFreeIoWorkItem
+    case NdisAllocateMemoryWithTagPriority
+    case NdisFreeMemory
 
     public var description: String {
         switch self {
@@ -65,6 +112,48 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .IRP_MJ_CLEANUP: return "IRP_MJ_CLEANUP"
         case .StateTransition: return "state"
         case .PnPStep: return "PnP"
+        case .IRP_MJ_DEVICE_CONTROL: return "IRP_MJ_DEVICE_CONTROL"
+        case .IRP_MJ_READ: return "IRP_MJ_READ"
+        case .IRP_MJ_CLOSE: return "IRP_MJ_CLOSE"
+        case .IoCompleteRequest: return "IoCompleteRequest"
+        case .FileObjectTouchedAfterClose: return "FILE_OBJECT access"
+        case .KeInitializeTimer: return "KeInitializeTimer"
+        case .KeSetTimerEx: return "KeSetTimerEx"
+        case .KeCancelTimer: return "KeCancelTimer"
+        case .KeFreeTimer: return "KeFreeTimer"
+        case .TimerCallback: return "TimerCallback"
+        case .KeInitializeDpc: return "KeInitializeDpc"
+        case .KeInsertQueueDpc: return "KeInsertQueueDpc"
+        case .KeRemoveQueueDpc: return "KeRemoveQueueDpc"
+        case .DpcRoutine: return "DpcRoutine"
+        case .KeFlushQueuedDpcs: return "KeFlushQueuedDpcs"
+        case .IoAllocateWorkItem: return "IoAllocateWorkItem"
+        case .IoQueueWorkItem: return "IoQueueWorkItem"
+        case .IoFreeWorkItem: return "IoFreeWorkItem"
+        case .WorkItemRoutine: return "WorkItemRoutine"
+        case .PsCreateSystemThread: return "PsCreateSystemThread"
+        case .SystemThreadRoutine: return "SystemThreadRoutine"
+        case .KeWaitForSingleObject: return "KeWaitForSingleObject"
+        case .KeDelayExecutionThread: return "KeDelayExecutionThread"
+        case .ExAcquireRundownProtection: return "ExAcquireRundownProtection"
+        case .ExReleaseRundownProtection: return "ExReleaseRundownProtection"
+        case .ExWaitForRundownProtectionRelease: return "ExWaitForRundownProtectionRelease"
+        case .ExAllocatePoolWithTag: return "ExAllocatePoolWithTag"
+        case .ExFreePoolWithTag: return "ExFreePoolWithTag"
+        case .PoolAccess: return "PoolAccess"
+        case .PAGED_CODE: return "PAGED_CODE"
+        case .ASSERT: return "ASSERT"
+        case .KeBugCheckEx: return "KeBugCheckEx"
+        case .NullDereference: return "NullDereference"
+        case .NdisAllocateTimerObject: return "NdisAllocateTimerObject"
+        case .NdisSetTimerObject: return "NdisSetTimerObject"
+        case .NdisCancelTimerObject: return "NdisCancelTimerObject"
+        case .NdisFreeTimerObject: return "NdisFreeTimerObject"
+        case .NdisAllocateIoWorkItem: return "NdisAllocateIoWorkItem"
+        case .NdisQueueIoWorkItem: return "NdisQueueIoWorkItem"
+        case .NdisFreeIoWorkItem: return "NdisFreeIoWorkItem"
+        case .NdisAllocateMemoryWithTagPriority: return "NdisAllocateMemoryWithTagPriority"
+        case .NdisFreeMemory: return "NdisFreeMemory"
         }
     }
 
@@ -73,7 +162,8 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .FilterSendNetBufferLists,
              .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
-             .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP:
+             .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE,
+             .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine:
             return true
         default:
             return false

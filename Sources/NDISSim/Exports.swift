@@ -1,4 +1,5 @@
 @_exported import Simulation
+@_exported import Kernel
 @_exported import NDIS
 @_exported import Verifier
 @_exported import Drivers

@@ -204,7 +204,7 @@ public final class Scheduler {
         // result has been read.
         if halted { return .halted }
         if budgetExceeded { return .stepBudget }
-        if threads.contains(where: { $0.state != .finished }) { return .deadlock }
+        if threads.contains(where: { $0.state != .finished && !$0.isBackground }) { return .deadlock }
         return .quiescent
     }
 
@@ -219,6 +219,26 @@ public final class Scheduler {
         current = nil
         csim_switch(me.spSlot, rootSlot.pointee)
         // Resumed by unwind().
+    }
+
+    /// Stops the run for good from a call that cannot return (`KeBugCheckEx`): as `halt()`,
+    /// but the current thread is never resumed, not even by `unwind()` (its frames are
+    /// abandoned and counted in `abandonedThreads`).
+    public func haltForever() -> Never {
+        guard let me = current else { preconditionFailure("haltForever() outside a simulated thread") }
+        if !unwinding { halted = true }
+        me.state = .blocked
+        me.waitReason = nil
+        me.waitsForever = false
+        if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
+        if unwinding, let next = pickNext() {
+            current = next
+            csim_switch(me.spSlot, next.spSlot.pointee)
+        } else {
+            current = nil
+            csim_switch(me.spSlot, rootSlot.pointee)
+        }
+        preconditionFailure("a thread halted for good was resumed")
     }
 
     /// Runs on the threads a run left unfinished (a halt mid-call, a deadlock, a spent
@@ -336,6 +356,13 @@ public final class Scheduler {
 
     // MARK: Internals
 
+    /// Every thread still alive is a background thread (see `SimThread.isBackground`): the
+    /// clock does not advance for them alone. False at once in runs without any.
+    private var onlyBackgroundLeft: Bool {
+        guard threads.contains(where: { $0.isBackground && $0.state != .finished }) else { return false }
+        return !threads.contains { $0.state != .finished && !$0.isBackground }
+    }
+
     /// Closes the step that just ended; true if the explorer prunes the run at the state it
     /// reached (the run then only finishes).
     @inline(never)
@@ -400,7 +427,8 @@ public final class Scheduler {
                 }
             }
             if runnable.isEmpty {
-                guard let t = timers.earliest else { return nil }
+                // Unwinding, background threads are woken too, so they can end.
+                guard let t = timers.earliest, unwinding || !onlyBackgroundLeft else { return nil }
                 now = t
                 continue
             }

@@ -28,6 +28,7 @@ public enum ThreadRole: String, Sendable {
     case protocolEdge   // the protocol edge (TCPIP) sending or returning
     case miniportEdge   // the miniport edge indicating receives
     case test       // anything a test spawns
+    case system     // the kernel's own threads: timer and DPC callbacks, work items, system threads
 }
 
 public enum ThreadState: Sendable, Equatable {
@@ -83,6 +84,10 @@ public final class SimThread {
     @exclusivity(unchecked) var timedOut = false
     /// The current wait has no timeout: only someone else can end it.
     @exclusivity(unchecked) public internal(set) var waitsForever = false
+    /// A background thread (a kernel timer, a driver's system thread) does not keep the run
+    /// alive: once every other thread has finished, the clock no longer advances for it, and
+    /// the run ends with it left where it is (for checkers to judge what was left over).
+    @exclusivity(unchecked) public var isBackground = false
     unowned(unsafe) let scheduler: Scheduler
 
     init(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {

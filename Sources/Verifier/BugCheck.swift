@@ -60,7 +60,7 @@ public struct BugCheck: Sendable, Equatable {
                             arguments: [Argument(value: 0xC000_0005, meaning: "STATUS_ACCESS_VIOLATION inside ndis! on the freed filter module")],
                             when: "as in seed 001: ndis!NdisFSendNetBufferLists+0xc0 called from NPF_Write")
         default:
-            return nil
+            return kernelBugCheck(name)
         }
     }
 }

@@ -7,6 +7,11 @@ extension Verifier {
     /// Judges the end of a run. Call once, after the scheduler stopped.
     public func finish(_ end: RunEnd) {
         guard violations.isEmpty else { return }
+        if end != .halted, let f = irps.finish() {
+            // The waiting process is what the user sees; name the IRP, not the event.
+            report(f.kind, f.message, call: f.call)
+            return
+        }
         switch end {
         case .halted:
             return
@@ -29,6 +34,7 @@ extension Verifier {
             break
         }
         if judgeLeaks() { return }
+        if judgeKernelLeftovers() { return }
         if end == .deadlock { _ = judgeBlockedThreads(afterLeaks: true) }
     }
 

@@ -9,6 +9,8 @@ import Simulation
 public final class Verifier: NdisObserver {
     unowned(unsafe) let ndis: Ndis
     @exclusivity(unchecked) var ledger = NBLLedger()
+    /// IRP-01..04.
+    @exclusivity(unchecked) var irps = IrpChecker()
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
     /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
@@ -37,10 +39,13 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var recentNext = 0
     @exclusivity(unchecked) var poolByNBL = DenseTable()
     @exclusivity(unchecked) var clues: [String] = []
+    /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
+    let kernelChecker = KernelChecker()
     static let recentCapacity = 24
 
     public init(ndis: Ndis) {
         self.ndis = ndis
+        nameKernelObjects()
     }
 
     // MARK: NdisObserver
@@ -72,9 +77,20 @@ public final class Verifier: NdisObserver {
             checkLifecycle(e)
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             checkSynchronization(e)
+        case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
+            if let f = irps.observe(e) { report(f.kind, f.message, call: f.call) }
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
             break
+        case .KeInitializeTimer, .KeSetTimerEx, .KeCancelTimer, .KeFreeTimer, .TimerCallback, .KeInitializeDpc, .KeInsertQueueDpc,
+             .KeRemoveQueueDpc, .DpcRoutine, .KeFlushQueuedDpcs, .IoAllocateWorkItem, .IoQueueWorkItem, .IoFreeWorkItem,
+             .WorkItemRoutine, .PsCreateSystemThread, .SystemThreadRoutine, .KeWaitForSingleObject, .KeDelayExecutionThread,
+             .ExAcquireRundownProtection, .ExReleaseRundownProtection, .ExWaitForRundownProtectionRelease, .ExAllocatePoolWithTag,
+             .ExFreePoolWithTag, .PoolAccess, .PAGED_CODE, .ASSERT, .KeBugCheckEx, .NullDereference, .NdisAllocateTimerObject,
+             .NdisSetTimerObject, .NdisCancelTimerObject, .NdisFreeTimerObject, .NdisAllocateIoWorkItem, .NdisQueueIoWorkItem,
+             .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
+            break
         }
+        if !stopRequested { checkKernel(e) }
     }
 
     public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
@@ -201,6 +217,7 @@ public final class Verifier: NdisObserver {
         if e.api == .NdisWaitEvent || e.api == .NdisSetEvent || e.api == .NdisResetEvent || e.api == .NdisAcquireSpinLock || e.api == .NdisReleaseSpinLock {
             args.append(objectName(e.object))
         }
+        if e.api.kernelOp != nil && e.object >= 0 { args.append(ndis.kernel.objectName(e.object)) }
         if e.phase == .return && (e.api == .FilterPause || e.api == .FilterRestart || e.api == .FilterAttach || e.api == .NdisWaitEvent) {
             args.append("\(e.status)")
         }

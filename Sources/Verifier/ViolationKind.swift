@@ -131,6 +131,17 @@ extension ViolationKind {
         "threads wait on spin locks that are never released")
     public static let stepBudgetExhausted = ViolationKind("step-budget-exhausted", ["LIVE-03", "LIVE-05"], .liveness,
         "the run never settled within its step budget (a livelock or an endless retry loop)")
+    public static let irpCompletedTwice = ViolationKind("irp-completed-twice", ["IRP-01"], .safety,
+        "IoCompleteRequest on an IRP that was already completed",
+        bugCheck: "0x44 MULTIPLE_IRP_COMPLETE_REQUESTS, P1 the IRP")
+    public static let irpReturnedWithoutCompletion = ViolationKind("irp-returned-without-completion", ["IRP-02"], .safety,
+        "a dispatch routine returned a status other than STATUS_PENDING without completing the IRP: the caller never hears of it again",
+        bugCheck: "0xC9 DRIVER_VERIFIER_IOMANAGER_VIOLATION (I/O verification); without Driver Verifier the issuing thread hangs")
+    public static let irpNeverCompleted = ViolationKind("irp-never-completed", ["IRP-03", "LIVE-05"], .liveness,
+        "an IRP the driver pended (STATUS_PENDING) was never completed: the process waits forever and its handle never closes")
+    public static let fileObjectUsedAfterClose = ViolationKind("file-object-used-after-close", ["IRP-04"], .safety,
+        "driver code used a FILE_OBJECT (its FsContext) after IRP_MJ_CLOSE returned, when the I/O manager has freed it",
+        bugCheck: "no dedicated bug check: a use after free; with special pool 0x50 PAGE_FAULT_IN_NONPAGED_AREA")
 
     /// Every kind, in catalogue order.
     public static let all: [ViolationKind] = [
@@ -144,7 +155,8 @@ extension ViolationKind {
         poolLeakedAtDetach, pauseCompletedWithNBLsOutstanding, inflightCounterMismatch, spinLockMisuse,
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted,
-    ]
+        irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
+    ] + kernel
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }

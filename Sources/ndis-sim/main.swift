@@ -1,9 +1,4 @@
-// The command line: arguments in, text out. All logic lives in the Harness library.
-import Foundation
-import NDISSim
+// The ndis-sim command: the stock drivers and scenarios. All logic lives in NDISSimCLI.
+import NDISSimCLI
 
-let tool = CommandLineTool(
-    out: { FileHandle.standardOutput.write($0.data(using: .utf8)!) },
-    err: { FileHandle.standardError.write($0.data(using: .utf8)!) }
-)
-exit(tool.main(Array(CommandLine.arguments.dropFirst())))
+NDISSimCommandLine.main()

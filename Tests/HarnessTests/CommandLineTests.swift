@@ -27,7 +27,7 @@ import Testing
         #expect(r.stdout.contains("NdisWriteCompleteEvent"))
     }
 
-    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write"])
+    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write", "close-during-write-sync", "ioctl-during-disable"])
     func referenceRunsClean(_ scenario: String) throws {
         let r = try CLI.run(["run", "--driver", "reference", "--scenario", scenario, "--seeds", "1..300"])
         #expect(r.status == 0, "\(r.stdout)")
@@ -102,6 +102,11 @@ import Testing
         ([], "no command given"),
         (["replay", "/no/such/file.trace"], "cannot read"),
         (["replay"], "takes 1 file argument"),
+        (["run", "--driver", "reference", "--option", "no-such-option=1"], "unknown option 'no-such-option'"),
+        (["run", "--driver", "reference", "--option", "late-send-percent=101"], "not a percentage"),
+        (["run", "--driver", "reference", "--option", "late-send-percent"], "not KEY=VALUE"),
+        (["run", "--driver", "reference", "--depth", "2"], "--depth is for --strategy pct"),
+        (["run", "--driver", "reference", "--preemptions", "1"], "--preemptions is for --strategy exhaustive"),
     ])
     func badUsageExitsTwoWithOneLine(_ args: [String], _ reason: String) throws {
         let r = try CLI.run(args)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NDISSim
+import NDISSimCLI
 
 /// Every corpus trace replays to exactly the violation it expects, at the recorded step.
 @Suite struct CorpusTests {

@@ -5,16 +5,16 @@ import Testing
 /// Every strategy finds the seed bugs and leaves the reference clean; exhaustive search
 /// finds them at the smallest configuration and exhausts the reference's.
 @Suite struct StrategyTests {
-    @Test(arguments: ["pct", "swarm"])
-    func referenceIsCleanUnder(_ strategy: String) throws {
+    @Test(arguments: [Strategy.pct(depth: 3), .swarm])
+    func referenceIsCleanUnder(_ strategy: Strategy) throws {
         var c = try Campaign(driver: "reference")
         c.strategy = strategy
         let r = c.run(seeds: 1...200)
         #expect(r.failures.isEmpty, "\(r.summary)")
     }
 
-    @Test(arguments: ["pct", "swarm"])
-    func npcap2016IsCaughtUnder(_ strategy: String) throws {
+    @Test(arguments: [Strategy.pct(depth: 3), .swarm])
+    func npcap2016IsCaughtUnder(_ strategy: Strategy) throws {
         var c = try Campaign(driver: "npcap-2016")
         c.strategy = strategy
         #expect(!c.run(seeds: 1...100).failures.isEmpty)
@@ -22,15 +22,12 @@ import Testing
 
     @Test func pctReplaysFromItsTrace() throws {
         var c = try Campaign(driver: "npcap-2016")
-        c.strategy = "pct"
-        c.depth = 2
+        c.strategy = .pct(depth: 2)
         let f = try #require(c.run(seeds: 1...100, stopAtFirstFailure: true).failures.first)
         let r = c.replay(seed: f.seed)
-        let trace = try TraceFile.parse(TraceFile(config: c.runConfig, result: r).render())
-        #expect(trace.strategy == "pct" && trace.depth == 2)
-        var again = try Campaign(driver: "npcap-2016")
-        again.strategy = trace.strategy
-        again.depth = trace.depth
+        let trace = try TraceFile.parse(c.traceFile(r).render())
+        #expect(trace.strategy == .pct(depth: 2))
+        let again = try trace.campaign()
         #expect(again.replay(seed: trace.seed, choices: trace.choices).digest == r.digest)
     }
 

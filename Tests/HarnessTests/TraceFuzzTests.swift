@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NDISSim
+import NDISSimCLI
 
 /// Mutated and truncated trace files through `ndis-sim replay`, in process: never a crash;
 /// a bad file is exit 2 with one line; a file that still parses replays (0 or 1).

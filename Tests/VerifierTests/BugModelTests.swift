@@ -52,7 +52,7 @@ import Testing
         #expect(r.failures.contains { $0.violation.kind == .waiterNeverSignalled && $0.violation.message.contains("NdisWriteCompleteEvent") })
     }
 
-    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write"])
+    @Test(arguments: ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write", "close-during-write-sync", "ioctl-during-disable"])
     func referenceIsNotFlagged(_ scenario: String) throws {
         let r = try campaign("reference", scenario, seeds: 1...500)
         #expect(r.failures.isEmpty, "\(r.summary)")

@@ -17,6 +17,8 @@ import NDISSim
         "PQ-01", "PQ-02", "PQ-03", "PQ-04", "PQ-05",
         "LIVE-01", "LIVE-03", "LIVE-05", "LIVE-06",
         "ST-09", "LCK-01", "LCK-02", "RCV-09",
+        "IRP-01", "IRP-02", "IRP-03", "IRP-04",
+        "KRN-01", "KRN-02", "KRN-03", "KRN-04", "KRN-05", "KRN-06", "KRN-07", "KRN-08", "KRN-09",
     ]
 
     static func config(_ entry: DriverEntry, driver: String? = nil, scenario: String? = nil) -> RunConfig {

@@ -1,17 +1,26 @@
 import Drivers
 import Foundation
+import Harness
 import NDIS
 import Simulation
 import Verifier
 
-/// The `ndis-sim` command line, as a library so tests can call it in-process. Exit codes:
-/// 0 ran and found no violation; 1 ran and found a violation; 2 bad usage or bad input
-/// (one line on stderr).
+/// The `ndis-sim` command line: arguments in, text out, exit codes. A module of its own, so
+/// the library returns values and a user's executable gets the same commands over its own
+/// catalogue (`NDISSimCommandLine.main`). Exit codes: 0 ran and found no violation; 1 ran
+/// and found a violation; 2 bad usage or bad input (one line on stderr).
 public struct CommandLineTool {
     public var out: (String) -> Void
     public var err: (String) -> Void
+    /// The drivers and scenarios the commands know by name.
+    public var catalog: Catalog
+    /// This executable, for the bench's one-process-per-core figure (nil: not measured).
+    public var executable: String?
+    /// The name replay lines print.
+    public var commandName = "ndis-sim"
 
-    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+    public init(catalog: Catalog = .standard, out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+        self.catalog = catalog
         self.out = out
         self.err = err
     }
@@ -22,11 +31,11 @@ public struct CommandLineTool {
     usage:
       ndis-sim list [--json]
       ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
-                   [--depth D] [--max-steps N] [--json] [--save DIR]
+                   [--depth D] [--max-steps N] [--option KEY=VALUE ...] [--json] [--save DIR]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
-      ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--json] [--html OUT]
-      ndis-sim bench [--json] [--seeds N] [--bases B] [--quick]
+      ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--option KEY=VALUE ...] [--json] [--html OUT]
+      ndis-sim bench [--json] [--seeds N] [--bases B] [--quick] [--driver D]
 
     exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input.
     'ndis-sim COMMAND --help' says more.
@@ -42,6 +51,9 @@ public struct CommandLineTool {
       --strategy NAME   random (default), pct or swarm (see 'ndis-sim list')
       --depth D         PCT's bug depth (default 3)
       --max-steps N     step budget per run (default 50000)
+      --option K=V      set an environment option (repeatable; 'ndis-sim list' names them
+                        and their defaults); trace files record every option that differs
+                        from the driver's own, so a replay runs under the same ones
       --json            print one JSON object instead
       --coverage        with --json: add the transitions and race windows reached
       --preemptions K   exhaustive: at most K preemptions per schedule (default 2)
@@ -69,10 +81,14 @@ public struct CommandLineTool {
     """
 
     static let replayHelp = """
-    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
+    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html] [--refresh]
       Re-runs a trace file (written by 'run --save' or 'shrink') and prints its violation;
       exits 1 if the run shows a violation, 0 if not. Says so if the run no longer matches
       the recording, and between which steps it left it.
+      --refresh        rewrite FILE's recorded steps, digest and checkpoints from this
+                       replay, when it drew the same choices and shows the expected
+                       violation at the recorded step (a model change that added events
+                       but changed no verdict); refused otherwise
       --timeline       also print every step
       --json           print one JSON object instead
       --html OUT.html  write a self-contained swimlane diagram of the run
@@ -84,9 +100,9 @@ public struct CommandLineTool {
     """
 
     static let benchHelp = """
-    ndis-sim bench [--json] [--seeds N] [--bases B] [--quick]
+    ndis-sim bench [--json] [--seeds N] [--bases B] [--quick] [--driver D]
       Performance figures, for a release build: simulated events per second and seeds per
-      second for 'reference' on adapter-disable-during-send (N seeds, default 20000, one
+      second for 'reference' (or --driver D) on its scenario (N seeds, default 20000, one
       core); seeds/s of a campaign in one process against one process per core; and for the
       bug models and the rarest canaries, each strategy's median seeds and time to the first
       violation over B base seeds (default 7), plus exhaustive search's schedules.
@@ -136,6 +152,12 @@ public struct CommandLineTool {
                 flags[a] = ""
             } else if values.contains(a) {
                 guard i + 1 < args.count else { throw UsageError("'\(a)' needs a value (see 'ndis-sim \(command) --help')") }
+                if a == "--option" {
+                    // Repeatable: the settings, one per line.
+                    flags[a] = (flags[a].map { $0 + "\n" } ?? "") + args[i + 1]
+                    i += 2
+                    continue
+                }
                 guard flags[a] == nil else { throw UsageError("'\(a)' given twice") }
                 flags[a] = args[i + 1]
                 i += 1
@@ -166,19 +188,58 @@ public struct CommandLineTool {
         return a...b
     }
 
+    /// The campaign `--driver`, `--scenario`, `--strategy`, `--depth`, `--preemptions`,
+    /// `--max-steps` and `--option` describe.
+    func makeCampaign(driver: String, scenario: String?, flags: [String: String]) throws -> Campaign {
+        var campaign = try Campaign(driver: driver, scenario: scenario, catalog: catalog)
+        campaign.executable = commandName
+        var depth = Strategy.defaultDepth, preemptions = Strategy.defaultPreemptions
+        let name = flags["--strategy"] ?? "random"
+        if let d = flags["--depth"] {
+            let v = try Self.parseNumber(d, "--depth")
+            guard v >= 1 && v <= 20 else { throw UsageError("--depth must be from 1 to 20") }
+            guard name == "pct" else { throw UsageError("--depth is for --strategy pct") }
+            depth = Int(v)
+        }
+        if let p = flags["--preemptions"] {
+            let v = try Self.parseNumber(p, "--preemptions")
+            guard v <= 10 else { throw UsageError("--preemptions must be from 0 to 10") }
+            guard name == "exhaustive" else { throw UsageError("--preemptions is for --strategy exhaustive") }
+            preemptions = Int(v)
+        }
+        guard let strategy = Strategy.named(name, depth: depth, preemptions: preemptions) else {
+            throw UsageError("unknown strategy '\(name.prefix(40))' (see 'ndis-sim list')")
+        }
+        campaign.strategy = strategy
+        if let m = flags["--max-steps"] {
+            let v = try Self.parseNumber(m, "--max-steps")
+            guard v >= 1 && v <= 100_000_000 else { throw UsageError("--max-steps must be from 1 to 100000000") }
+            campaign.maxSteps = v
+        }
+        if let settings = flags["--option"] {
+            campaign.options = try NdisOptions.applying(settings.split(separator: "\n").map { try OptionSetting.parse(String($0)) },
+                                                        to: campaign.driverOptions)
+        }
+        return campaign
+    }
+
     // MARK: list
 
     func list(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "list", values: [], switches: ["--json"]) else { out(Self.listHelp + "\n"); return 0 }
         if flags["--json"] != nil {
             let json = JSON.object([
-                ("drivers", .array(DriverCatalog.all.map { d in
+                ("drivers", .array(catalog.drivers.map { d in
                     .object([("name", .string(d.name)), ("kind", .string(d.kind.rawValue)), ("summary", .string(d.summary)),
                              ("scenario", .string(d.scenario)), ("rule", d.rule.map { .string($0) } ?? .null),
                              ("expected_kinds", .array(d.expectedKinds.map { .string($0) }))])
                 })),
-                ("scenarios", .array(Scenario.all.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
-                ("strategies", .array(Strategies.all.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
+                ("scenarios", .array(catalog.scenarios.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
+                ("strategies", .array(Strategy.catalogue.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
+                ("options", .array(NdisOptions.keys.map { k in
+                    .object([("name", .string(k.name)), ("default", .string(k.defaultText)),
+                             ("summary", .string(k.summary))])
+                })),
                 ("violation_kinds", .array(ViolationKind.all.map { k in
                     .object([("name", .string(k.name)), ("rules", .array(k.rules.map { .string($0) })),
                              ("severity", .string(k.severity.rawValue)), ("summary", .string(k.summary)),
@@ -190,14 +251,16 @@ public struct CommandLineTool {
         }
         var s = "drivers:\n"
         for kind in [DriverEntry.Kind.correct, .bugModel, .canary] {
-            for d in DriverCatalog.all where d.kind == kind {
+            for d in catalog.drivers where d.kind == kind {
                 s += "  \(d.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(d.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d.summary)\n"
             }
         }
         s += "scenarios:\n"
-        for sc in Scenario.all { s += "  \(sc.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(sc.summary)\n" }
+        for sc in catalog.scenarios { s += "  \(sc.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(sc.summary)\n" }
         s += "strategies:\n"
-        for st in Strategies.all { s += "  \(st.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(st.summary)\n" }
+        for st in Strategy.catalogue { s += "  \(st.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(st.summary)\n" }
+        s += "options (--option KEY=VALUE; default in brackets):\n"
+        for k in NdisOptions.keys { s += "  \("\(k.name) [\(k.defaultText)]".padding(toLength: 48, withPad: " ", startingAt: 0)) \(k.summary)\n" }
         s += "violation kinds:\n"
         for k in ViolationKind.all {
             s += "  \(k.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(k.rules.joined(separator: ",").padding(toLength: 18, withPad: " ", startingAt: 0)) \(k.severity.rawValue)\n"
@@ -210,7 +273,7 @@ public struct CommandLineTool {
 
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
-                                                    "--preemptions", "--max-schedules", "--from"],
+                                                    "--preemptions", "--max-schedules", "--from", "--option"],
                                            switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
@@ -218,21 +281,11 @@ public struct CommandLineTool {
             from = try loadTrace(path)
         }
         guard let driverName = flags["--driver"] ?? from?.driver else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
-        var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"] ?? from?.scenario)
-        if let s = flags["--strategy"] {
-            guard Strategies.all.contains(where: { $0.name == s }) else { throw UsageError("unknown strategy '\(s.prefix(40))' (see 'ndis-sim list')") }
-            campaign.strategy = s
-        }
-        if let d = flags["--depth"] {
-            let v = try Self.parseNumber(d, "--depth")
-            guard v >= 1 && v <= 20 else { throw UsageError("--depth must be from 1 to 20") }
-            guard campaign.strategy == "pct" else { throw UsageError("--depth is for --strategy pct") }
-            campaign.depth = Int(v)
-        }
-        if let m = flags["--max-steps"] {
-            let v = try Self.parseNumber(m, "--max-steps")
-            guard v >= 1 && v <= 100_000_000 else { throw UsageError("--max-steps must be from 1 to 100000000") }
-            campaign.maxSteps = v
+        var campaign = try makeCampaign(driver: driverName, scenario: flags["--scenario"] ?? from?.scenario, flags: flags)
+        if let from, flags["--driver"] == nil || flags["--driver"] == from.driver {
+            // The trace's own environment, unless the command line sets options itself.
+            if flags["--option"] == nil { campaign.options = try NdisOptions.applying(from.options, to: campaign.driverOptions) }
+            if flags["--max-steps"] == nil { campaign.maxSteps = from.maxSteps }
         }
         if flags["--seed"] != nil && flags["--seeds"] != nil { throw UsageError("give --seed or --seeds, not both") }
         let seeds: ClosedRange<UInt64>
@@ -247,7 +300,7 @@ public struct CommandLineTool {
             saveDir = url
         }
         let json = flags["--json"] != nil
-        if campaign.strategy == "exhaustive" {
+        if case .exhaustive = campaign.strategy {
             return try exhaustive(campaign, seeds: from.map { $0.seed...$0.seed } ?? seeds, flags: flags, json: json, from: from)
         }
         for f in ["--preemptions", "--max-schedules", "--small", "--no-prune", "--check-pruning"] where flags[f] != nil {
@@ -263,17 +316,13 @@ public struct CommandLineTool {
                 self.out("seed \(r.seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
             }
             if let saveDir, saveError == nil {
-                var config = RunConfig(driver: campaign.driverName, scenario: campaign.scenario.name)
-                config.strategy = campaign.strategy
-                config.depth = campaign.depth
-                config.maxSteps = campaign.maxSteps
                 let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
-                do { try TraceFile(config: config, result: r).render().write(to: file, atomically: true, encoding: .utf8) }
+                do { try campaign.traceFile(r).render().write(to: file, atomically: true, encoding: .utf8) }
                 catch { saveError = "cannot write \(file.path)" }
                 if !shrunkKinds.contains(v.kind.name), let small = Shrinker(campaign: campaign).shrink(seed: r.seed, choices: r.choices) {
                     shrunkKinds.append(v.kind.name)
                     let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).shrunk.trace")
-                    do { try TraceFile(config: config, result: small.result).render().write(to: shrunk, atomically: true, encoding: .utf8) }
+                    do { try campaign.traceFile(small.result).render().write(to: shrunk, atomically: true, encoding: .utf8) }
                     catch { saveError = "cannot write \(shrunk.path)" }
                 }
             }
@@ -283,7 +332,7 @@ public struct CommandLineTool {
         if json {
             var j = runJSON(result, elapsed: elapsed)
             if let cov, case .object(var fields) = j {
-                let c = CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: result.failures.count)
+                let c = CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: result.failures.count)
                 if case .object(let cf) = c { fields += cf.filter { ["transitions", "race_windows"].contains($0.0) } }
                 j = .object(fields)
             }
@@ -304,11 +353,7 @@ public struct CommandLineTool {
     /// `--strategy exhaustive`: every schedule of each seed's configuration, within the bound.
     func exhaustive(_ campaign: Campaign, seeds: ClosedRange<UInt64>, flags: [String: String], json: Bool, from: TraceFile? = nil) throws -> Int32 {
         var explorer = Explorer(campaign: campaign)
-        if let p = flags["--preemptions"] {
-            let v = try Self.parseNumber(p, "--preemptions")
-            guard v <= 10 else { throw UsageError("--preemptions must be from 0 to 10") }
-            explorer.preemptionBound = Int(v)
-        }
+        if case .exhaustive(let k) = campaign.strategy { explorer.preemptionBound = k }
         if let m = flags["--max-schedules"] {
             let v = try Self.parseNumber(m, "--max-schedules")
             guard v >= 1 && v <= 100_000_000 else { throw UsageError("--max-schedules must be from 1 to 100000000") }
@@ -343,9 +388,7 @@ public struct CommandLineTool {
                         let url = URL(fileURLWithPath: dir)
                         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
                         let file = url.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed)-exhaustive.trace")
-                        var c = campaign.runConfig
-                        c.strategy = "random"
-                        try? TraceFile(config: c, result: r.violation!).render().write(to: file, atomically: true, encoding: .utf8)
+                        try? campaign.traceFile(r.violation!).render().write(to: file, atomically: true, encoding: .utf8)
                     }
                 }
             } else if !json {
@@ -401,7 +444,7 @@ public struct CommandLineTool {
         .object([
             ("driver", .string(r.driver)),
             ("scenario", .string(r.scenario)),
-            ("strategy", .string(r.strategy)),
+            ("strategy", .string(r.strategy.name)),
             ("seeds_run", .int(Int64(r.seedsRun))),
             ("events", .uint(r.events)),
             ("steps", .uint(r.steps)),
@@ -422,22 +465,16 @@ public struct CommandLineTool {
     // MARK: replay
 
     func replay(_ args: [String]) throws -> Int32 {
-        guard let (flags, pos) = try options(args, command: "replay", values: ["--html"], switches: ["--timeline", "--json"], positional: 1) else {
+        guard let (flags, pos) = try options(args, command: "replay", values: ["--html"], switches: ["--timeline", "--json", "--refresh"], positional: 1) else {
             out(Self.replayHelp + "\n"); return 0
         }
         let path = pos[0]
         let trace = try loadTrace(path)
-        var campaign = try Campaign(driver: trace.driver, scenario: trace.scenario)
-        guard Strategies.all.contains(where: { $0.name == trace.strategy }) else {
-            throw UsageError("trace names unknown strategy '\(trace.strategy.prefix(40))'")
-        }
-        campaign.strategy = trace.strategy
-        campaign.depth = trace.depth
-        campaign.maxSteps = trace.maxSteps
+        let campaign = try trace.campaign(in: catalog)
         let timeline = flags["--timeline"] != nil
         let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline || flags["--html"] != nil)
         if let html = flags["--html"] {
-            let page = HTMLTimeline.render(trace: trace, result: r, replay: "ndis-sim replay \(path)")
+            let page = HTMLTimeline.render(trace: trace, result: r, replay: "\(commandName) replay \(path)")
             do { try page.write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
         }
         var notes: [String] = []
@@ -447,15 +484,20 @@ public struct CommandLineTool {
         if let range = trace.firstDivergence(from: r.checkpoints) {
             notes.append("the replay left the recording between step \(range.from) and step \(range.to) (the first checkpoint that differs): the driver or the model behaves differently from when it was recorded")
         }
+        if let m = trace.swarmMismatch(r, campaign: campaign) { notes.append(m) }
         if let s = trace.steps, s != r.steps { notes.append("the recording ran \(s) steps, this replay \(r.steps)") }
         if let d = trace.digest, d != r.digestHex { notes.append("the recording's digest was \(d), this replay's is \(r.digestHex)") }
         if let e = trace.expect, e != r.violation?.kind.name {
             notes.append("expected \(e), got \(r.violation?.kind.name ?? "no violation")")
         }
-        let replayCmd = "ndis-sim replay \(path)"
+        if flags["--refresh"] != nil {
+            return try refresh(trace, result: r, path: path)
+        }
+        let replayCmd = "\(commandName) replay \(path)"
         if flags["--json"] != nil {
             var fields: [(String, JSON)] = [
-                ("driver", .string(trace.driver)), ("scenario", .string(trace.scenario)), ("strategy", .string(trace.strategy)),
+                ("driver", .string(trace.driver)), ("scenario", .string(trace.scenario)), ("strategy", .string(trace.strategy.name)),
+                ("options", .object(trace.options.map { ($0.name, .string($0.value)) })),
                 ("seed", .uint(trace.seed)), ("steps", .uint(r.steps)), ("events", .uint(r.events)), ("time", .uint(r.time)),
                 ("digest", .string(r.digestHex)),
                 ("kind", r.violation.map { .string($0.kind.name) } ?? .null),
@@ -480,6 +522,26 @@ public struct CommandLineTool {
         return r.violation == nil ? 0 : 1
     }
 
+    /// `replay --refresh`: the recording's digests follow the model, its verdict does not move.
+    func refresh(_ trace: TraceFile, result r: RunResult, path: String) throws -> Int32 {
+        guard r.divergence == nil, r.choices == trace.choices else {
+            throw UsageError("not refreshed: the replay drew different choices from the recording (re-record it instead)")
+        }
+        guard let expect = trace.expect, r.violation?.kind.name == expect else {
+            throw UsageError("not refreshed: the replay shows \(r.violation?.kind.name ?? "no violation"), not the expected \(trace.expect ?? "(none recorded)")")
+        }
+        guard trace.steps == nil || trace.steps == r.steps else {
+            throw UsageError("not refreshed: the replay ran \(r.steps) steps, the recording \(trace.steps!)")
+        }
+        var t = trace
+        t.steps = r.steps
+        t.digest = r.digestHex
+        t.checkpoints = r.checkpoints
+        do { try t.render().write(toFile: path, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(path.prefix(120))'") }
+        out("refreshed \(path): \(expect) at step \(r.violation!.step), \(r.steps) steps, digest \(trace.digest ?? "none") -> \(r.digestHex)\n")
+        return 0
+    }
+
     static let coverageHelp = """
     ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--json] [--html OUT]
       Runs the seeds (default 1..1000) and reports what they reached: the filter-module state
@@ -490,27 +552,23 @@ public struct CommandLineTool {
     // MARK: coverage
 
     func coverage(_ args: [String]) throws -> Int32 {
-        guard let (flags, _) = try options(args, command: "coverage", values: ["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html"],
+        guard let (flags, _) = try options(args, command: "coverage", values: ["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html", "--max-steps", "--option"],
                                            switches: ["--json"]) else { out(Self.coverageHelp + "\n"); return 0 }
         guard let driverName = flags["--driver"] else { throw UsageError("'coverage' needs --driver (see 'ndis-sim list')") }
-        var campaign = try Campaign(driver: driverName, scenario: flags["--scenario"])
-        if let st = flags["--strategy"] {
-            guard ["random", "pct", "swarm"].contains(st) else { throw UsageError("coverage takes --strategy random, pct or swarm") }
-            campaign.strategy = st
-        }
-        if let d = flags["--depth"] { campaign.depth = Int(try Self.parseNumber(d, "--depth")) }
+        if let st = flags["--strategy"], !["random", "pct", "swarm"].contains(st) { throw UsageError("coverage takes --strategy random, pct or swarm") }
+        let campaign = try makeCampaign(driver: driverName, scenario: flags["--scenario"], flags: flags)
         let seeds = try flags["--seeds"].map(Self.parseSeeds) ?? 1...1000
         let cov = Coverage()
         let result = campaign.run(seeds: seeds, fullReports: 0, coverage: cov)
         let failing = result.failures.count
         if let html = flags["--html"] {
-            do { try CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: failing)
+            do { try CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing)
                 .write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
         }
         if flags["--json"] != nil {
-            out(CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: failing).render(indent: 2) + "\n")
+            out(CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing).render(indent: 2) + "\n")
         } else {
-            out(CoverageReport.text(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy, failing: failing))
+            out(CoverageReport.text(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing))
         }
         return 0
     }
@@ -522,10 +580,7 @@ public struct CommandLineTool {
             out(Self.shrinkHelp + "\n"); return 0
         }
         let trace = try loadTrace(pos[0])
-        var campaign = try Campaign(driver: trace.driver, scenario: trace.scenario)
-        campaign.strategy = trace.strategy
-        campaign.depth = trace.depth
-        campaign.maxSteps = trace.maxSteps
+        let campaign = try trace.campaign(in: catalog)
         let before = campaign.replay(seed: trace.seed, choices: trace.choices)
         guard let v = before.violation else { throw UsageError("the trace shows no violation: nothing to shrink") }
         let kind = trace.expect ?? v.kind.name
@@ -537,7 +592,7 @@ public struct CommandLineTool {
             throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink")
         }
         err("done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices\n")
-        let text = TraceFile(config: campaign.runConfig, result: small.result).render()
+        let text = campaign.traceFile(small.result).render()
         if let o = flags["-o"] {
             do { try text.write(toFile: o, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(o.prefix(120))'") }
         } else {
@@ -555,7 +610,7 @@ public struct CommandLineTool {
     // MARK: bench
 
     func bench(_ args: [String]) throws -> Int32 {
-        guard let (flags, _) = try options(args, command: "bench", values: ["--seeds", "--bases"], switches: ["--json", "--quick"]) else { out(Self.benchHelp + "\n"); return 0 }
+        guard let (flags, _) = try options(args, command: "bench", values: ["--seeds", "--bases", "--driver"], switches: ["--json", "--quick"]) else { out(Self.benchHelp + "\n"); return 0 }
         var seeds: UInt64 = 20_000
         if let s = flags["--seeds"] {
             seeds = try Self.parseNumber(s, "--seeds")
@@ -568,7 +623,8 @@ public struct CommandLineTool {
             bases = Int(v)
         }
         let quick = flags["--quick"] != nil
-        let b = Bench.measure(seeds: seeds, bases: bases, table: !quick, parallel: !quick)
+        let b = try Bench.measure(seeds: seeds, bases: bases, table: !quick, executable: quick ? nil : executable,
+                                  driver: flags["--driver"] ?? "reference", catalog: catalog)
         out(flags["--json"] != nil ? b.json.render(indent: 2) + "\n" : b.text)
         return 0
     }

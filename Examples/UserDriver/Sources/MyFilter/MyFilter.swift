@@ -1,0 +1,26 @@
+import NDISSim
+
+/// The drivers this package registers: the executable and the tests name them.
+public enum MyFilter {
+    public static let drivers: [DriverEntry] = [
+        DriverEntry(name: "counting-filter", kind: .correct,
+                    summary: "pass-through filter that counts frames and completes sends itself while paused",
+                    scenario: "adapter-disable-during-send") { CountingFilter(ndis: $0) },
+        DriverEntry(name: "counting-filter-forgetful", kind: .bugModel,
+                    summary: "the same filter, but it forwards sends whatever its state (caught once TCPIP sends late: --option late-send-percent=100)",
+                    expectedKinds: ["send-while-not-running"], rule: "SND-01",
+                    scenario: "adapter-disable-during-send") { ndis in
+            let f = CountingFilter(ndis: ndis)
+            f.rejectSendsWhenPaused = false
+            return f
+        },
+        DriverEntry(name: "counting-filter-timer-left-running", kind: .bugModel,
+                    summary: "the same filter, but FilterPause does not cancel its periodic timer: it fires on after the module is detached",
+                    expectedKinds: ["deferred-work-outlives-owner"], rule: "KRN-03",
+                    scenario: "adapter-disable-during-send") { ndis in
+            let f = CountingFilter(ndis: ndis)
+            f.cancelsTimerInPause = false
+            return f
+        },
+    ]
+}

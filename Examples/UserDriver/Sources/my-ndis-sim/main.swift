@@ -1,0 +1,3 @@
+import MyFilter
+import NDISSimCLI
+NDISSimCommandLine.main(drivers: MyFilter.drivers)

@@ -1,0 +1,32 @@
+import MyFilter
+import NDISSim
+import Testing
+
+@Suite struct MyFilterTests {
+    @Test func countingFilterSurvivesAdapterDisable() throws {
+        let result = try Campaign(driver: "counting-filter", catalog: Catalog.standard.adding(drivers: MyFilter.drivers)).run(seeds: 1...200)
+        #expect(result.failures.isEmpty, "\(result.summary)")
+    }
+
+    @Test(arguments: ["adapter-disable-during-send", "ioctl-during-disable", "rx-inject"])
+    func countingFilterWithItsTimerWorkItemAndIoctlIsClean(_ scenario: String) throws {
+        let result = try Campaign(driver: "counting-filter", scenario: scenario, catalog: Catalog.standard.adding(drivers: MyFilter.drivers)).run(seeds: 1...200)
+        #expect(result.failures.isEmpty, "\(result.summary)")
+    }
+
+    @Test func aTimerLeftRunningPastThePauseIsCaught() throws {
+        let c = try Campaign(driver: "counting-filter-timer-left-running", catalog: Catalog.standard.adding(drivers: MyFilter.drivers))
+        let first = try #require(c.run(seeds: 1...50, stopAtFirstFailure: true).failures.first)
+        #expect(first.violation.kind.name == "deferred-work-outlives-owner")
+    }
+
+    @Test func forwardingSendsWhilePausedIsCaughtWithAReplayCommand() throws {
+        var c = try Campaign(driver: "counting-filter-forgetful", catalog: Catalog.standard.adding(drivers: MyFilter.drivers))
+        c.executable = "swift run my-ndis-sim"
+        c.options.lateSendPercent = 100
+        let first = try #require(c.run(seeds: 1...200, stopAtFirstFailure: true).failures.first)
+        #expect(first.violation.rules.contains("SND-01"))
+        #expect(first.replay.hasPrefix("swift run my-ndis-sim run --driver counting-filter-forgetful"))
+        #expect(first.replay.contains("--option late-send-percent=100"))
+    }
+}

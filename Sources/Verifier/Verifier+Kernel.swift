@@ -1,0 +1,34 @@
+import NDIS
+import Simulation
+
+/// The kernel checker's place in the verifier: it sees every event after the other checks
+/// (so their verdicts come first), and its first finding becomes the run's violation.
+extension Verifier {
+    /// Gives the kernel checker the names its messages print.
+    func nameKernelObjects() {
+        let ndis = self.ndis
+        kernelChecker.objectName = { [unowned(unsafe) ndis] in ndis.kernel.objectName($0) }
+        kernelChecker.lockName = { [unowned(unsafe) ndis] in $0 >= 0 && $0 < ndis.objectNames.count ? ndis.objectNames[$0] : "lock \($0)" }
+        kernelChecker.note = { [unowned(unsafe) ndis] in ndis.kernel.note($0) }
+    }
+
+    func checkKernel(_ e: NdisEvent) {
+        kernelChecker.observe(e)
+        reportKernelFinding()
+    }
+
+    /// The end of the run, for the kernel checker: true if it reported.
+    func judgeKernelLeftovers() -> Bool {
+        kernelChecker.finish()
+        return reportKernelFinding()
+    }
+
+    @discardableResult
+    private func reportKernelFinding() -> Bool {
+        guard violations.isEmpty, let f = kernelChecker.findings.first else { return false }
+        let threads = ndis.scheduler.threads
+        report(f.kind, f.message, call: f.call, module: f.module < ndis.modules.count ? f.module : -1,
+               on: f.thread >= 0 && f.thread < threads.count ? threads[f.thread] : nil)
+        return true
+    }
+}

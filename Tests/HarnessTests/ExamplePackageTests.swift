@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// Examples/UserDriver is a package of its own, as a driver engineer's would be: its driver
+/// uses only the public API, and its three-line executable gives every command over it.
+/// Built here with `swift build`, then used as a user would: run with an option of its own
+/// and save, replay, shrink, cover.
+@Suite struct ExamplePackageTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func sh(_ exe: String, _ args: [String], in dir: URL) throws -> CLI.Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func theUsersExecutableRunsReplaysShrinksAndCoversTheirDriver() throws {
+        let pkg = Self.root.appendingPathComponent("Examples/UserDriver")
+        let swift = ProcessInfo.processInfo.environment["SWIFT_EXEC_FOR_EXAMPLE"] ?? "/usr/bin/env"
+        let args = (swift.hasSuffix("env") ? ["swift"] : []) + ["build", "--product", "my-ndis-sim"]
+        var build = try Self.sh(swift, args, in: pkg)
+        if build.status != 0 {
+            // A nested build can lose a race with another build on the machine's shared module
+            // cache; a second try tells that from a real failure.
+            let first = build.stdout.suffix(1500) + build.stderr.suffix(1500)
+            build = try Self.sh(swift, args, in: pkg)
+            build.stderr = "first try:\n\(first)\nsecond try:\n" + build.stdout.suffix(1500) + build.stderr.suffix(1500)
+        }
+        #expect(build.status == 0, "\(build.stderr)")
+        guard build.status == 0 else { return }
+        let exe = pkg.appendingPathComponent(".build/debug/my-ndis-sim").path
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        let clean = try Self.sh(exe, ["run", "--driver", "counting-filter", "--seeds", "1..50"], in: pkg)
+        #expect(clean.status == 0, "\(clean.stdout.suffix(2000))")
+
+        let run = try Self.sh(exe, ["run", "--driver", "counting-filter-forgetful", "--option", "late-send-percent=100",
+                                    "--seeds", "1..150", "--save", dir.path], in: pkg)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("replay:      my-ndis-sim run --driver counting-filter-forgetful"))
+        #expect(run.stdout.contains("--option late-send-percent=100"))
+        let traces = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".trace") && !$0.contains("shrunk") }.sorted()
+        let trace = try #require(traces.first).description
+        let path = dir.appendingPathComponent(trace).path
+
+        let replay = try Self.sh(exe, ["replay", path], in: pkg)
+        #expect(replay.status == 1)
+        #expect(replay.stdout.contains("VIOLATION send-while-not-running [SND-01]"))
+        #expect(!replay.stdout.contains("note:"), "\(replay.stdout)")
+
+        let small = dir.appendingPathComponent("small.trace").path
+        let shrink = try Self.sh(exe, ["shrink", path, "-o", small], in: pkg)
+        #expect(shrink.status == 1)
+        let again = try Self.sh(exe, ["replay", small], in: pkg)
+        #expect(again.stdout.contains("VIOLATION send-while-not-running"))
+
+        // The timer, work item and IOCTL of the user's driver: clean when used right, caught when not.
+        let ioctls = try Self.sh(exe, ["run", "--driver", "counting-filter", "--scenario", "ioctl-during-disable", "--seeds", "1..50"], in: pkg)
+        #expect(ioctls.status == 0, "\(ioctls.stdout.suffix(2000))")
+        let timer = try Self.sh(exe, ["run", "--driver", "counting-filter-timer-left-running", "--seeds", "1..5"], in: pkg)
+        #expect(timer.status == 1 && timer.stdout.contains("deferred-work-outlives-owner [KRN-03]"), "\(timer.stdout.suffix(2000))")
+
+        let coverage = try Self.sh(exe, ["coverage", "--driver", "counting-filter", "--seeds", "1..30"], in: pkg)
+        #expect(coverage.status == 0)
+        #expect(coverage.stdout.contains("coverage of counting-filter on adapter-disable-during-send"))
+
+        let bad = try Self.sh(exe, ["replay", "/no/such.trace"], in: pkg)
+        #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1)
+    }
+}
