@@ -34,6 +34,10 @@ public struct RunResult: Sendable {
     public var historiesDigest: UInt64 = 0
     /// The environment options the run had (for swarm: what the seed drew).
     public var options = NdisOptions()
+    /// Threads that could not be unwound once the result was read (a `KeBugCheckEx`, or a
+    /// loop that outlasted the unwinding budget): their frames were abandoned, and whatever
+    /// they referenced stays allocated. Zero for almost every run; not part of the verdict.
+    public var abandonedThreads = 0
 
     public var digestHex: String {
         let s = String(digest, radix: 16)
@@ -85,7 +89,10 @@ public final class Runner {
         result.fingerprint = scheduler.dependencies?.fingerprint ?? 0
         result.historiesDigest = ndis.historiesDigest
         verifier.tearDown()
+        // Everything above is the run up to its verdict; tearing the model down now lets the
+        // threads the verdict left mid-call run to their end, unjudged (Scheduler.unwind).
         ndis.tearDown()
+        result.abandonedThreads = scheduler.abandonedThreads
         scheduler.tearDown()
         return result
     }
