@@ -266,6 +266,13 @@ public final class Scheduler {
         pickAfterReplay = nil
         budgetExceeded = false
         maxSteps = steps &+ Self.unwindStepsMax
+        for t in threads where t.body != nil {
+            // Never started: nothing to unwind (its closure goes with the thread record).
+            t.body = nil
+            t.state = .finished
+            if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
+            zombies.append(t)
+        }
         for t in threads where t.state == .blocked && t.waitsForever {
             // Released as if the wait had timed out: whoever would have ended it may never run again.
             t.timedOut = true
