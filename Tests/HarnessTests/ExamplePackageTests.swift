@@ -27,7 +27,11 @@ import Testing
     func theUsersExecutableRunsReplaysShrinksAndCoversTheirDriver() throws {
         let pkg = Self.root.appendingPathComponent("Examples/UserDriver")
         let swift = ProcessInfo.processInfo.environment["SWIFT_EXEC_FOR_EXAMPLE"] ?? "/usr/bin/env"
-        let args = (swift.hasSuffix("env") ? ["swift"] : []) + ["build", "--product", "my-ndis-sim"]
+        // A fresh build folder each time: an incremental build of a path dependency that
+        // changed under it has been seen to link stale objects (a crash, not a test result).
+        let scratch = CLI.temporaryDirectory().appendingPathComponent("build")
+        defer { try? FileManager.default.removeItem(at: scratch.deletingLastPathComponent()) }
+        let args = (swift.hasSuffix("env") ? ["swift"] : []) + ["build", "--product", "my-ndis-sim", "--scratch-path", scratch.path]
         var build = try Self.sh(swift, args, in: pkg)
         if build.status != 0 {
             // A nested build can lose a race with another build on the machine's shared module
@@ -38,7 +42,7 @@ import Testing
         }
         #expect(build.status == 0, "\(build.stderr)")
         guard build.status == 0 else { return }
-        let exe = pkg.appendingPathComponent(".build/debug/my-ndis-sim").path
+        let exe = scratch.appendingPathComponent("debug/my-ndis-sim").path
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
 
