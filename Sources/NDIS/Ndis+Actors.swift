@@ -17,6 +17,8 @@ public struct UserWriterPlan: Sendable {
     public var overlapped = false
     /// The adapter whose device the process opens (index into `Ndis.adapters`).
     public var adapter = 0
+    /// Whose control device: a registered driver, by index.
+    public var device = 0
 
     public init(name: String, sendToReceivePath: Bool, writes: [WriteRequest], thinkTime: ClosedRange<Int>) {
         self.name = name
@@ -75,12 +77,13 @@ extension Ndis {
 
     /// A user process that opens a handle once the stack is up and, if the driver accepts
     /// it, runs `body` with it.
-    private func startProcess(_ name: String, adapter: Int, sendToReceivePath: Bool, overlapped: Bool, _ body: @escaping (FILE_OBJECT) -> Void) {
+    private func startProcess(_ name: String, adapter: Int, device: Int, sendToReceivePath: Bool, overlapped: Bool, _ body: @escaping (FILE_OBJECT) -> Void) {
         let fileID = nextFileID
         nextFileID += 1
         generator(name, role: .user) { [unowned(unsafe) self] in
             guard self.waitForStackReady(adapter) else { return }
-            let file = FILE_OBJECT(id: fileID, adapterName: self.adapters[adapter].name, sendToReceivePath: sendToReceivePath, synchronous: !overlapped)
+            let file = FILE_OBJECT(id: fileID, adapterName: self.adapters[adapter].name, sendToReceivePath: sendToReceivePath, synchronous: !overlapped,
+                                   device: device)
             guard self.IoCreateFile(file) == .SUCCESS else { return }
             body(file)
         }
@@ -88,7 +91,7 @@ extension Ndis {
 
     /// A user process writing through the driver.
     public func startUserWriter(_ plan: UserWriterPlan) {
-        startProcess(plan.name, adapter: plan.adapter, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
+        startProcess(plan.name, adapter: plan.adapter, device: plan.device, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
             if let after = plan.closeAfter {
                 self.scheduler.spawn("\(plan.name) CloseHandle", role: .user) { [unowned(unsafe) self] in
                     self.scheduler.sleep(after)
@@ -133,6 +136,8 @@ public struct UserProcessPlan: Sendable {
     public var closeAfter: UInt64?
     /// The adapter whose device the process opens.
     public var adapter = 0
+    /// Whose control device: a registered driver, by index.
+    public var device = 0
 
     public init(name: String, overlapped: Bool, threads: [[Operation]], waiters: [[Operation]] = [], closeAfter: UInt64? = nil) {
         self.name = name
@@ -146,7 +151,7 @@ public struct UserProcessPlan: Sendable {
 extension Ndis {
     /// A user process issuing the plan's requests once the stack is up.
     public func startUserProcess(_ plan: UserProcessPlan) {
-        startProcess(plan.name, adapter: plan.adapter, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
+        startProcess(plan.name, adapter: plan.adapter, device: plan.device, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
             let remaining = LONG(plan.threads.count)
             for (i, ops) in (plan.waiters + plan.threads).enumerated() {
                 let waiter = i < plan.waiters.count

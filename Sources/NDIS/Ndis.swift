@@ -77,10 +77,14 @@ public final class Ndis {
     /// Installs a filter driver (`DriverEntry` + `NdisFRegisterFilterDriver`); returns the
     /// index the stack's slots name it by.
     @discardableResult
-    public func register(_ driver: FilterDriver) -> Int {
+    public func register(_ driver: FilterDriver, name: String = "driver") -> Int {
         drivers.append(driver)
+        driverNames.append(name)
         return drivers.count - 1
     }
+
+    /// The registered drivers' names, for reports.
+    @exclusivity(unchecked) public private(set) var driverNames: [String] = []
 
     /// The driver whose module `m` is.
     func driver(of m: FilterModule) -> FilterDriver? {
@@ -96,7 +100,8 @@ public final class Ndis {
     public func place(ofModule index: Int) -> String {
         guard index >= 0 && index < modules.count else { return "" }
         let m = modules[index]
-        return "layer \(m.layer) on \(adapters[m.adapter].name)"
+        let name = m.driver < driverNames.count ? driverNames[m.driver] : "driver #\(m.driver)"
+        return "\(name), layer \(m.layer) on \(adapters[m.adapter].name)"
     }
 
     public var choices: ChoiceSource { scheduler.choices }
