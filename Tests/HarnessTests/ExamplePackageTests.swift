@@ -75,6 +75,13 @@ import Testing
         let timer = try Self.sh(exe, ["run", "--driver", "counting-filter-timer-left-running", "--seeds", "1..5"], in: pkg)
         #expect(timer.status == 1 && timer.stdout.contains("deferred-work-outlives-owner [KRN-03]"), "\(timer.stdout.suffix(2000))")
 
+        // A second instance of the user's filter above the first, on two adapters of which one is disabled.
+        let stacked = try Self.sh(exe, ["run", "--stack", "counting-filter,counting-filter", "--scenario", "two-adapters-one-disabled", "--seeds", "1..40",
+                                        "--option", "strict-pass-through-receive-while-paused=false"], in: pkg)
+        #expect(stacked.status == 0, "\(stacked.stdout.suffix(2000))")
+        let stackedBug = try Self.sh(exe, ["run", "--stack", "counting-filter,counting-filter-timer-left-running", "--seed", "1"], in: pkg)
+        #expect(stackedBug.stdout.contains("(counting-filter-timer-left-running, layer 1 on Ethernet0)"), "\(stackedBug.stdout.suffix(2000))")
+
         let coverage = try Self.sh(exe, ["coverage", "--driver", "counting-filter", "--seeds", "1..30"], in: pkg)
         #expect(coverage.status == 0)
         #expect(coverage.stdout.contains("coverage of counting-filter on adapter-disable-during-send"))
