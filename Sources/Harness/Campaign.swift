@@ -61,7 +61,8 @@ public struct Campaign {
     public var strategy: Strategy = .random
     /// The command that knows this driver by name (a user's own executable, for their drivers).
     public var executable = "ndis-sim"
-    let make: (Ndis) -> FilterDriver
+    /// The filter drivers, bottom to top on every adapter (one, unless a stack was asked for).
+    public let filters: FilterStack
     /// Known by name to a catalogue, so a command line can replay it.
     let registered: Bool
 
@@ -72,19 +73,42 @@ public struct Campaign {
         self.scenario = scenario
         self.options = options
         driverOptions = options
-        self.make = make
+        filters = FilterStack(name: name, make: make)
         registered = false
     }
 
     /// A campaign over a driver entry (as registered in a catalogue), on `scenario` or its own.
     public init(_ entry: DriverEntry, scenario: Scenario) {
-        driverName = entry.name
+        self.init(stack: [entry], scenario: scenario)
+    }
+
+    /// A campaign over a stack of catalogue drivers, bottom to top on every adapter (a name
+    /// given twice is one driver with two modules). The environment options are the lowest
+    /// driver's own; the stack is named by its drivers joined with '+'.
+    public init(stack entries: [DriverEntry], scenario: Scenario) {
+        precondition(!entries.isEmpty, "a stack has at least one filter")
+        driverName = entries.map(\.name).joined(separator: "+")
         self.scenario = scenario
-        options = entry.options
-        driverOptions = entry.options
-        make = entry.make
+        options = entries[0].options
+        driverOptions = entries[0].options
+        filters = FilterStack(entries)
         registered = true
     }
+
+    /// A stack of drivers a catalogue knows by name, bottom to top; on `scenario` or the lowest driver's own.
+    public init(stack names: [String], scenario scenarioName: String? = nil, catalog: Catalog = .standard) throws {
+        guard !names.isEmpty else { throw UsageError("a stack needs at least one filter driver") }
+        let entries = try names.map { n in
+            guard let e = catalog.driver(named: n) else { throw UsageError("unknown driver '\(n.prefix(60))' in the stack (see 'ndis-sim list')") }
+            return e
+        }
+        let sname = scenarioName ?? entries[0].scenario
+        guard let scenario = catalog.scenario(named: sname) else { throw UsageError("unknown scenario '\(sname.prefix(60))' (see 'ndis-sim list')") }
+        self.init(stack: entries, scenario: scenario)
+    }
+
+    /// Whether this campaign runs more than one filter per adapter.
+    public var isStack: Bool { filters.layers.count > 1 }
 
     /// A campaign over a driver a catalogue knows by name (`ndis-sim list`), with the options it needs.
     public init(driver name: String, scenario scenarioName: String? = nil, catalog: Catalog = .standard) throws {
@@ -96,7 +120,11 @@ public struct Campaign {
 
     /// The campaign a whole run configuration describes (a trace's, say).
     public init(_ config: RunConfig, catalog: Catalog = .standard) throws {
-        try self.init(driver: config.driver, scenario: config.scenario, catalog: catalog)
+        if let stack = config.stack {
+            try self.init(stack: stack, scenario: config.scenario, catalog: catalog)
+        } else {
+            try self.init(driver: config.driver, scenario: config.scenario, catalog: catalog)
+        }
         strategy = config.strategy
         maxSteps = config.maxSteps
         if let o = config.options { options = o }
@@ -104,7 +132,9 @@ public struct Campaign {
 
     /// The whole configuration, as a trace file records it.
     public var runConfig: RunConfig {
-        RunConfig(driver: driverName, scenario: scenario.name, strategy: strategy, maxSteps: maxSteps, options: options)
+        var c = RunConfig(driver: driverName, scenario: scenario.name, strategy: strategy, maxSteps: maxSteps, options: options)
+        if isStack { c.stack = filters.layers.map { filters.names[$0] } }
+        return c
     }
 
     /// The trace file of one of this campaign's runs: every option that differs from the
@@ -121,7 +151,7 @@ public struct Campaign {
         guard registered else {
             return "replay(seed: \(seed)) on this Campaign (\(driverName) on \(scenario.name), \(strategy)); register the driver in a Catalog to replay it from the command line"
         }
-        var s = "\(executable) run --driver \(driverName) --scenario \(scenario.name) --seed \(seed)"
+        var s = "\(executable) run " + (isStack ? "--stack \(filters.description)" : "--driver \(driverName)") + " --scenario \(scenario.name) --seed \(seed)"
         switch strategy.perSeed {
         case .random: break
         case .pct(let d): s += " --strategy pct --depth \(d)"
@@ -135,7 +165,7 @@ public struct Campaign {
     /// Runs one seed.
     public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
                        recordDecisions: Bool = false, coverage: Coverage? = nil, configure: ((Scheduler) -> Void)? = nil) -> RunResult {
-        runner.run(make: make, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
+        runner.run(filters: filters, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
                    strategy: strategy.perSeed, recordDecisions: recordDecisions, coverage: coverage, configure: configure)
     }
 

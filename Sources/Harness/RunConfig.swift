@@ -13,6 +13,9 @@ public struct RunConfig: Sendable, Equatable {
     public static let defaultMaxSteps: UInt64 = 50_000
     /// Environment knobs; nil means the driver's own (canaries need theirs).
     public var options: NdisOptions?
+    /// Filter drivers bottom to top on every adapter, when more than one (`driver` then
+    /// names the stack for display: the names joined with '+').
+    public var stack: [String]?
 
     public init(driver: String, scenario: String, strategy: Strategy = .random, maxSteps: UInt64 = RunConfig.defaultMaxSteps,
                 options: NdisOptions? = nil) {

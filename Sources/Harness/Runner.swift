@@ -61,7 +61,16 @@ public final class Runner {
     }
 
     /// Runs any driver model, including one a user wrote.
-    public func run(make: (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
+    public func run(make: @escaping (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
+                    maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
+                    strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil,
+                    configure: ((Scheduler) -> Void)? = nil) -> RunResult {
+        run(filters: FilterStack(name: "driver", make: make), scenario: scenario, options: options, maxSteps: maxSteps, seed: seed,
+            replaying: replaying, timeline: timeline, strategy: strategy, recordDecisions: recordDecisions, coverage: coverage, configure: configure)
+    }
+
+    /// Runs a stack of filter drivers on every adapter the scenario asks for.
+    public func run(filters: FilterStack, scenario: Scenario, options: NdisOptions = NdisOptions(),
                     maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
                     strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil,
                     configure: ((Scheduler) -> Void)? = nil) -> RunResult {
@@ -69,12 +78,13 @@ public final class Runner {
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: strategy.perSeed.policy)
         scheduler.recordsDecisions = recordDecisions
         configure?(scheduler)
-        let ndis = Ndis(scheduler: scheduler, options: strategy == .swarm ? Strategy.swarm(options, choices) : options)
+        let ndis = Ndis(scheduler: scheduler, options: strategy == .swarm ? Strategy.swarm(options, choices) : options,
+                        stack: filters.spec(adapters: scenario.adapters))
         let verifier = Verifier(ndis: ndis)
         verifier.recordsTimeline = timeline
         verifier.coverage = coverage
         ndis.observer = verifier
-        ndis.register(make(ndis))
+        for (name, make) in zip(filters.names, filters.makes) { ndis.register(make(ndis), name: name) }
         scenario.setUp(ndis)
         let end = scheduler.run()
         verifier.finish(end)

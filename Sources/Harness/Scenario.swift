@@ -6,16 +6,34 @@ import Simulation
 public struct Scenario: Sendable {
     public let name: String
     public let summary: String
+    /// Adapters the machine has (each with the run's filter stack).
+    public let adapters: Int
     let setUp: @Sendable (Ndis) -> Void
 
-    public init(name: String, summary: String, setUp: @escaping @Sendable (Ndis) -> Void) {
+    public init(name: String, summary: String, adapters: Int = 1, setUp: @escaping @Sendable (Ndis) -> Void) {
         self.name = name
         self.summary = summary
+        self.adapters = max(1, adapters)
         self.setUp = setUp
     }
 
     public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite, closeDuringWriteSync,
-                                         ioctlDuringDisable]
+                                         ioctlDuringDisable, twoAdaptersOneDisabled]
+
+    /// Two adapters with the same filters; only the first is disabled (and maybe
+    /// re-enabled), while writers and traffic run on both.
+    public static let twoAdaptersOneDisabled = Scenario(
+        name: "two-adapters-one-disabled",
+        summary: "two adapters, each with the run's filters; Ethernet0 is disabled (and maybe re-enabled) at a moment the seed picks while Ethernet1 keeps running; user writers and TCPIP/NIC traffic on both",
+        adapters: 2
+    ) { ndis in
+        ndis.startPnP(disableScript(ndis), adapter: 0)
+        ndis.startPnP([.enableAdapter], adapter: 1)
+        for adapter in 0..<2 {
+            startWriters(ndis, toReceivePath: nil, adapter: adapter)
+            startEdgeTraffic(ndis, adapter: adapter)
+        }
+    }
 
     /// The user closes the handle (another thread, or Ctrl-C) while a write may still be in
     /// the driver; no PnP. The handle is overlapped, so the I/O manager lets the cleanup run
@@ -117,24 +135,32 @@ public struct Scenario: Sendable {
     }
 
     /// `toReceivePath` nil: each writer draws (one in four injects into the receive path).
-    public static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false, overlapped: Bool = false) {
-        let c = ndis.choices
-        let writers = c.between(1...2, .workload)
-        for w in 0..<writers {
-            let toReceivePath = toReceivePath ?? c.chance(1, 4, .workload)
-            let writes = (0..<c.between(1...3, .workload)).map { _ in
-                WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...8, .workload))
+    public static func startWriters(_ ndis: Ndis, toReceivePath: Bool?, closeEarly: Bool = false, overlapped: Bool = false, adapter: Int = 0) {
+        // In a stack of several drivers, each driver's control device gets its own users.
+        for device in ndis.drivers.indices {
+            let c = ndis.choices
+            let writers = c.between(1...2, .workload)
+            for w in 0..<writers {
+                let toReceivePath = toReceivePath ?? c.chance(1, 4, .workload)
+                let writes = (0..<c.between(1...3, .workload)).map { _ in
+                    WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...8, .workload))
+                }
+                var name = "nping #\(w + 1)"
+                if ndis.drivers.count > 1 { name += " on \(ndis.driverNames[device])" }
+                if adapter > 0 { name += " (\(ndis.adapters[adapter].name))" }
+                var plan = UserWriterPlan(name: name, sendToReceivePath: toReceivePath, writes: writes, thinkTime: 0...600)
+                if closeEarly { plan.closeAfter = UInt64(c.between(0...1_500, .workload)) }
+                plan.overlapped = overlapped
+                plan.adapter = adapter
+                plan.device = device
+                ndis.startUserWriter(plan)
             }
-            var plan = UserWriterPlan(name: "nping #\(w + 1)", sendToReceivePath: toReceivePath, writes: writes, thinkTime: 0...600)
-            if closeEarly { plan.closeAfter = UInt64(c.between(0...1_500, .workload)) }
-            plan.overlapped = overlapped
-            ndis.startUserWriter(plan)
         }
     }
 
-    public static func startEdgeTraffic(_ ndis: Ndis) {
+    public static func startEdgeTraffic(_ ndis: Ndis, adapter: Int = 0) {
         let c = ndis.choices
-        ndis.startProtocolTraffic(count: c.between(0...6, .workload), interval: 10...600)
-        ndis.startMiniportTraffic(count: c.between(0...6, .workload), interval: 10...600)
+        ndis.startProtocolTraffic(count: c.between(0...6, .workload), interval: 10...600, adapter: adapter)
+        ndis.startMiniportTraffic(count: c.between(0...6, .workload), interval: 10...600, adapter: adapter)
     }
 }

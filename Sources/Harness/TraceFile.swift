@@ -27,6 +27,8 @@ public struct TraceFile: Equatable, Sendable {
     /// The event digest every `checkpointSteps` steps of the recorded run.
     public var checkpoints: [UInt64] = []
     public var checkpointSteps: UInt64 = 32
+    /// Filter drivers bottom to top, for a run of more than one (`stack A,B`).
+    public var stack: [String]?
     /// Environment options that differ from the driver's own.
     public var options: [OptionSetting] = []
     /// For swarm: the options the seed drew, as differences from `options`.
@@ -52,12 +54,14 @@ public struct TraceFile: Equatable, Sendable {
                   maxSteps: config.maxSteps, expect: result.violation?.kind.name, steps: result.steps, digest: result.digestHex,
                   choices: result.choices)
         checkpoints = result.checkpoints
+        stack = config.stack
     }
 
     /// The campaign that replays this trace: its driver and scenario looked up in `catalog`,
     /// its strategy, budget and options.
     public func campaign(in catalog: Catalog = .standard) throws -> Campaign {
-        var c = try Campaign(driver: driver, scenario: scenario, catalog: catalog)
+        var c = try stack.map { try Campaign(stack: $0, scenario: scenario, catalog: catalog) }
+            ?? Campaign(driver: driver, scenario: scenario, catalog: catalog)
         c.strategy = strategy
         c.maxSteps = maxSteps
         c.options = try NdisOptions.applying(options, to: c.driverOptions)
@@ -94,6 +98,7 @@ public struct TraceFile: Equatable, Sendable {
         out += "# replay: ndis-sim replay FILE\n"
         out += "driver \(driver)\nscenario \(scenario)\nstrategy \(strategy.name)\nseed \(seed)\nmax-steps \(maxSteps)\n"
         if case .pct(let depth) = strategy { out += "depth \(depth)\n" }
+        if let stack { out += "stack \(stack.joined(separator: ","))\n" }
         for o in options { out += "option \(o.name) \(o.value)\n" }
         for o in swarmDrew { out += "swarm-drew \(o.name) \(o.value)\n" }
         if let expect { out += "expect \(expect)\n" }
@@ -157,7 +162,7 @@ public struct TraceFile: Equatable, Sendable {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             let key = parts[0]
             switch key {
-            case "driver", "scenario", "strategy", "seed", "max-steps", "expect", "steps", "digest", "depth":
+            case "driver", "scenario", "strategy", "seed", "max-steps", "expect", "steps", "digest", "depth", "stack":
                 guard parts.count == 2 else { throw UsageError("line \(lineNo): '\(key)' takes exactly one value") }
                 guard fields[key] == nil else { throw UsageError("line \(lineNo): '\(key)' given twice") }
                 fields[key] = parts[1]
@@ -252,6 +257,13 @@ public struct TraceFile: Equatable, Sendable {
         trace.checkpoints = checkpoints
         trace.options = options
         trace.swarmDrew = swarmDrew
+        if let st = fields["stack"] {
+            let names = st.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard !names.isEmpty, !names.contains(where: \.isEmpty), names.count <= 16 else {
+                throw UsageError("stack '\(st.prefix(60))' is not a comma-separated list of 1 to 16 driver names")
+            }
+            trace.stack = names
+        }
         trace.checkpointSteps = checkpointSteps
         return trace
     }

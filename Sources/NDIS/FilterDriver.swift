@@ -38,6 +38,9 @@ public final class FILE_OBJECT {
     @exclusivity(unchecked) public var SendToReceivePath: Bool
     /// `FO_SYNCHRONOUS_IO`: opened without `FILE_FLAG_OVERLAPPED` (what nping and Packet.dll do).
     public let Synchronous: Bool
+    /// Whose control device it is open on: a registered driver, by index (0 unless a stack
+    /// of several drivers gives each its own users).
+    public let device: Int
     public let id: Int
     /// The handle was closed (`IRP_MJ_CLEANUP` sent): the I/O manager accepts no new IRPs on it,
     /// though one already in the driver may still be running.
@@ -53,8 +56,9 @@ public final class FILE_OBJECT {
     /// For reporting a touch after close; nil for a file object made outside a run.
     unowned(unsafe) var ndis: Ndis?
 
-    public init(id: Int, adapterName: String, sendToReceivePath: Bool, synchronous: Bool = true) {
+    public init(id: Int, adapterName: String, sendToReceivePath: Bool, synchronous: Bool = true, device: Int = 0) {
         self.id = id
+        self.device = device
         self.AdapterName = adapterName
         self.SendToReceivePath = sendToReceivePath
         self.Synchronous = synchronous

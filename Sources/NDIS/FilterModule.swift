@@ -6,6 +6,11 @@ public final class FilterModule {
     public let id: Int
     public let handle: NDIS_HANDLE
     public let adapterName: String
+    /// The adapter (index into `Ndis.adapters`), the layer on it (0 is just above the NIC)
+    /// and the registered driver whose module this is.
+    public let adapter: Int
+    public let layer: Int
+    public let driver: Int
     @exclusivity(unchecked) public internal(set) var state: FilterState = .Detached
     /// What the driver passed to `NdisFSetAttributes`.
     @exclusivity(unchecked) public internal(set) var context: AnyObject?
@@ -32,10 +37,13 @@ public final class FilterModule {
     @exclusivity(unchecked) var dataPathCalls = 0
     let dataPathIdle: SimEvent
 
-    init(id: Int, adapterName: String, eventIDBase: Int) {
+    init(id: Int, adapterName: String, adapter: Int, layer: Int, driver: Int, eventIDBase: Int) {
         self.id = id
         self.handle = NDIS_HANDLE(kind: .filterModule, id: Int32(id + 1))
         self.adapterName = adapterName
+        self.adapter = adapter
+        self.layer = layer
+        self.driver = driver
         pauseDone = SimEvent(name: "NdisFPauseComplete(FilterHandle#\(id + 1))", id: eventIDBase)
         restartDone = SimEvent(name: "NdisFRestartComplete(FilterHandle#\(id + 1))", id: eventIDBase + 1)
         dataPathIdle = SimEvent(name: "data-path callbacks on FilterHandle#\(id + 1) returned", id: eventIDBase - 1)

@@ -8,11 +8,13 @@ public final class MiniportEdge {
     public enum State: String, Sendable { case halted, paused, running, pausing }
 
     public internal(set) var state: State {
-        get { ndis.dep(.miniport); return _state }
-        set { ndis.dep(.miniport); _state = newValue }
+        get { ndis.dep(key); return _state }
+        set { ndis.dep(key); _state = newValue }
     }
     @exclusivity(unchecked) private var _state: State = .halted
     unowned(unsafe) let ndis: Ndis
+    unowned(unsafe) let adapter: Adapter
+    let key: DependencyTracker.Key
     @exclusivity(unchecked) var pendingSends: DelayedHandBack!
     /// Receive NBLs indicated and not yet back (or an indication still in progress).
     @exclusivity(unchecked) public internal(set) var receivesOutstanding = 0
@@ -20,10 +22,13 @@ public final class MiniportEdge {
     /// A frame the NIC "receives" (set by the scenario).
     @exclusivity(unchecked) public var receiveFrame: [UInt8] = Array(repeating: 0xAB, count: 60)
 
-    init(ndis: Ndis) {
+    init(ndis: Ndis, adapter: Adapter) {
         self.ndis = ndis
-        drained = SimEvent(name: "MiniportPause: receives returned and sends completed", id: -10)
-        pendingSends = DelayedHandBack(ndis: ndis, owner: .miniport, dpcName: "NIC send-complete DPC", delay: ndis.options.sendCompletionDelay,
+        self.adapter = adapter
+        key = .miniport(adapter.index)
+        let suffix = adapter.index == 0 ? "" : " (\(adapter.name))"
+        drained = SimEvent(name: "MiniportPause: receives returned and sends completed" + suffix, id: -10 - 1_000 * adapter.index)
+        pendingSends = DelayedHandBack(ndis: ndis, owner: key, dpcName: "NIC send-complete DPC" + suffix, delay: ndis.options.sendCompletionDelay,
                                        handBack: { [unowned(unsafe) self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
                                        afterwards: { [unowned(unsafe) self] in self.signalIfDrained() })
     }
@@ -34,7 +39,7 @@ public final class MiniportEdge {
 
     /// NBLs the filter passed to `NdisFSendNetBufferLists`.
     func acceptSends(module: FilterModule, _ nbls: [NET_BUFFER_LIST]) {
-        ndis.dep(.miniport)
+        ndis.dep(key)
         for nbl in nbls {
             nbl._next = nil
             nbl._miniportReserved = (0x4D50_0000_0000_0000 | UInt64(nbl.id), 0)
@@ -49,7 +54,7 @@ public final class MiniportEdge {
     }
 
     private func deliver(_ nbls: [NET_BUFFER_LIST], to m: FilterModule, flags: ULONG) {
-        ndis.dep(.miniport)
+        ndis.dep(key)
         for nbl in nbls { nbl._status = .SUCCESS }
         ndis.callFilterSendNetBufferListsComplete(m, makeChain(nbls)!, flags: flags)
     }
@@ -59,20 +64,20 @@ public final class MiniportEdge {
         for _ in 0..<count {
             ndis.scheduler.sleep(ndis.delay(interval))
             if ndis.scheduler.halted { return } // the verdict is in: unwinding
-            guard state == .running, let m = ndis.currentModule,
+            guard state == .running, let m = adapter.bottomModule,
                   m.state == .Running || m.state == .Pausing || m.state == .Paused || m.state == .Restarting
             else { continue }
             let n = 1 + ndis.choices.choose(3, .timing)
             let nbls = (0..<n).map { _ in ndis.makeEdgeNBL(origin: .miniportEdge, frame: receiveFrame) }
             let resources = ndis.fault(ndis.options.receiveResourcesPercent)
             let flags = NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL | (resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0)
-            ndis.dep(.miniport)
+            ndis.dep(key)
             receivesOutstanding += n
             ndis.scheduler.current!.irql = 2
             ndis.callFilterReceiveNetBufferLists(m, makeChain(nbls)!, count: n, flags: flags)
             ndis.scheduler.current!.irql = 0
             if resources {
-                ndis.dep(.miniport)
+                ndis.dep(key)
                 for nbl in nbls { ndis.dep(.nbl(nbl.id)) }
                 // Ownership came back when the call returned; no return will follow.
                 receivesOutstanding -= n
@@ -84,14 +89,14 @@ public final class MiniportEdge {
 
     /// `NdisFReturnNetBufferLists` reached the NIC.
     func returned(_ nbls: [NET_BUFFER_LIST]) {
-        ndis.dep(.miniport)
+        ndis.dep(key)
         receivesOutstanding -= nbls.count
         for nbl in nbls { nbl._next = nil; nbl.isFreed = true }
         signalIfDrained()
     }
 
     private func signalIfDrained() {
-        ndis.dep(.miniport)
+        ndis.dep(key)
         if pendingSends.count == 0 && receivesOutstanding == 0 { drained.set(ndis.scheduler) }
     }
 
@@ -102,7 +107,7 @@ public final class MiniportEdge {
             drained.reset(ndis.scheduler)
             // Only an unwinding run times this wait out: then nothing may come back any more.
             guard drained.wait(ndis.scheduler, timeout: nil) else { break }
-            ndis.dep(.miniport)
+            ndis.dep(key)
         }
         state = .paused
     }

@@ -15,6 +15,10 @@ public struct UserWriterPlan: Sendable {
     /// IRPs, so a close can race a write still in the driver. nping and Packet.dll open NPF
     /// synchronously (the default).
     public var overlapped = false
+    /// The adapter whose device the process opens (index into `Ndis.adapters`).
+    public var adapter = 0
+    /// Whose control device: a registered driver, by index.
+    public var device = 0
 
     public init(name: String, sendToReceivePath: Bool, writes: [WriteRequest], thinkTime: ClosedRange<Int>) {
         self.name = name
@@ -39,40 +43,47 @@ extension Ndis {
 
     /// Waits until the first enable finished. False once the run's verdict is in (the wait
     /// was released while the threads unwind): the actor then does nothing.
-    private func waitForStackReady() -> Bool {
-        _ = pnp.stackReady.wait(scheduler, timeout: nil)
+    private func waitForStackReady(_ adapter: Int) -> Bool {
+        _ = adapters[adapter].pnp.stackReady.wait(scheduler, timeout: nil)
         return !scheduler.halted
     }
 
-    /// The PnP manager's thread, running `script`.
-    public func startPnP(_ script: [PnPOperation]) {
-        generator("PnP manager", role: .pnp) { [unowned(unsafe) self] in self.pnp.run(script) }
+    /// An actor's thread name: adapter 0's as ever, the others' with the adapter's name.
+    private func actorName(_ name: String, _ adapter: Int) -> String {
+        adapter == 0 ? name : "\(name) (\(adapters[adapter].name))"
     }
 
-    /// TCPIP sending `count` chains.
-    public func startProtocolTraffic(count: Int, interval: ClosedRange<Int>) {
-        generator("TCPIP send", role: .protocolEdge) { [unowned(unsafe) self] in
-            guard self.waitForStackReady() else { return }
-            self.tcpip.sendWorkload(count: count, interval: interval)
+    /// The PnP manager's thread for one adapter, running `script` (adapters are started and
+    /// stopped independently).
+    public func startPnP(_ script: [PnPOperation], adapter: Int = 0) {
+        generator(actorName("PnP manager", adapter), role: .pnp) { [unowned(unsafe) self] in self.adapters[adapter].pnp.run(script) }
+    }
+
+    /// TCPIP sending `count` chains on one adapter.
+    public func startProtocolTraffic(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
+        generator(actorName("TCPIP send", adapter), role: .protocolEdge) { [unowned(unsafe) self] in
+            guard self.waitForStackReady(adapter) else { return }
+            self.adapters[adapter].tcpip.sendWorkload(count: count, interval: interval)
         }
     }
 
-    /// The NIC indicating `count` receives.
-    public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>) {
-        generator("NIC receive", role: .miniportEdge) { [unowned(unsafe) self] in
-            guard self.waitForStackReady() else { return }
-            self.miniport.receiveWorkload(count: count, interval: interval)
+    /// One adapter's NIC indicating `count` receives.
+    public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
+        generator(actorName("NIC receive", adapter), role: .miniportEdge) { [unowned(unsafe) self] in
+            guard self.waitForStackReady(adapter) else { return }
+            self.adapters[adapter].miniport.receiveWorkload(count: count, interval: interval)
         }
     }
 
     /// A user process that opens a handle once the stack is up and, if the driver accepts
     /// it, runs `body` with it.
-    private func startProcess(_ name: String, sendToReceivePath: Bool, overlapped: Bool, _ body: @escaping (FILE_OBJECT) -> Void) {
+    private func startProcess(_ name: String, adapter: Int, device: Int, sendToReceivePath: Bool, overlapped: Bool, _ body: @escaping (FILE_OBJECT) -> Void) {
         let fileID = nextFileID
         nextFileID += 1
         generator(name, role: .user) { [unowned(unsafe) self] in
-            guard self.waitForStackReady() else { return }
-            let file = FILE_OBJECT(id: fileID, adapterName: self.adapterName, sendToReceivePath: sendToReceivePath, synchronous: !overlapped)
+            guard self.waitForStackReady(adapter) else { return }
+            let file = FILE_OBJECT(id: fileID, adapterName: self.adapters[adapter].name, sendToReceivePath: sendToReceivePath, synchronous: !overlapped,
+                                   device: device)
             guard self.IoCreateFile(file) == .SUCCESS else { return }
             body(file)
         }
@@ -80,7 +91,7 @@ extension Ndis {
 
     /// A user process writing through the driver.
     public func startUserWriter(_ plan: UserWriterPlan) {
-        startProcess(plan.name, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
+        startProcess(plan.name, adapter: plan.adapter, device: plan.device, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
             if let after = plan.closeAfter {
                 self.scheduler.spawn("\(plan.name) CloseHandle", role: .user) { [unowned(unsafe) self] in
                     self.scheduler.sleep(after)
@@ -123,6 +134,10 @@ public struct UserProcessPlan: Sendable {
     /// Threads whose requests may wait until the handle is cleaned up.
     public var waiters: [[Operation]]
     public var closeAfter: UInt64?
+    /// The adapter whose device the process opens.
+    public var adapter = 0
+    /// Whose control device: a registered driver, by index.
+    public var device = 0
 
     public init(name: String, overlapped: Bool, threads: [[Operation]], waiters: [[Operation]] = [], closeAfter: UInt64? = nil) {
         self.name = name
@@ -136,7 +151,7 @@ public struct UserProcessPlan: Sendable {
 extension Ndis {
     /// A user process issuing the plan's requests once the stack is up.
     public func startUserProcess(_ plan: UserProcessPlan) {
-        startProcess(plan.name, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
+        startProcess(plan.name, adapter: plan.adapter, device: plan.device, sendToReceivePath: plan.sendToReceivePath, overlapped: plan.overlapped) { [unowned(unsafe) self] file in
             let remaining = LONG(plan.threads.count)
             for (i, ops) in (plan.waiters + plan.threads).enumerated() {
                 let waiter = i < plan.waiters.count

@@ -3,10 +3,17 @@ import Simulation
 /// NDIS calling into the driver: each handler runs on the current simulated thread,
 /// marked as driver code, bracketed by events the verifier judges.
 extension Ndis {
-    /// The registered driver; running without one is a harness bug.
+    /// The first registered driver: whose control device user processes open. Running
+    /// without one is a harness bug.
     var theDriver: FilterDriver {
         guard let driver else { preconditionFailure("no filter driver registered: call Ndis.register before the run") }
         return driver
+    }
+
+    /// The driver whose module `m` is; a stack slot naming no registered driver is a harness bug.
+    func driverOf(_ m: FilterModule) -> FilterDriver {
+        guard let d = driver(of: m) else { preconditionFailure("the stack names filter driver #\(m.driver), but \(drivers.count) are registered") }
+        return d
     }
 
     /// The context `NdisFSetAttributes` registered, for a callback. A module without one never
@@ -22,14 +29,14 @@ extension Ndis {
     func callFilterAttach(_ m: FilterModule) -> NDIS_STATUS {
         emit(.FilterAttach, .call, module: m.id, handle: m.handle)
         let params = NDIS_FILTER_ATTACH_PARAMETERS(BaseMiniportName: m.adapterName)
-        let status = inDriver("FilterAttach", irql: 0) { theDriver.FilterAttach(m.handle, params) }
+        let status = inDriver("FilterAttach", irql: 0) { driverOf(m).FilterAttach(m.handle, params) }
         emit(.FilterAttach, .return, module: m.id, status: status, handle: m.handle)
         return status
     }
 
     func callFilterDetach(_ m: FilterModule) {
         emit(.FilterDetach, .call, module: m.id, handle: m.handle)
-        if let ctx = context(m, .FilterDetach) { inDriver("FilterDetach", irql: 0) { theDriver.FilterDetach(ctx) } }
+        if let ctx = context(m, .FilterDetach) { inDriver("FilterDetach", irql: 0) { driverOf(m).FilterDetach(ctx) } }
         m.detachReturned = true
         emit(.FilterDetach, .return, module: m.id, handle: m.handle)
     }
@@ -40,7 +47,7 @@ extension Ndis {
         m.restartDeclaredSuccess = false
         emit(.FilterRestart, .call, module: m.id, handle: m.handle)
         let ctx = context(m, .FilterRestart)
-        let status = ctx.map { ctx in inDriver("FilterRestart", irql: 0) { theDriver.FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) } } ?? .FAILURE
+        let status = ctx.map { ctx in inDriver("FilterRestart", irql: 0) { driverOf(m).FilterRestart(ctx, NDIS_FILTER_RESTART_PARAMETERS()) } } ?? .FAILURE
         if status == .SUCCESS { m.restartDeclaredSuccess = true }
         scheduler.preempt()
         dep(.module(m.id))
@@ -55,7 +62,7 @@ extension Ndis {
         m.pauseCompletedEarly = false
         emit(.FilterPause, .call, module: m.id, handle: m.handle)
         let ctx = context(m, .FilterPause)
-        let status = ctx.map { ctx in inDriver("FilterPause", irql: 0) { theDriver.FilterPause(ctx, NDIS_FILTER_PAUSE_PARAMETERS(PauseReason: reason)) } } ?? .SUCCESS
+        let status = ctx.map { ctx in inDriver("FilterPause", irql: 0) { driverOf(m).FilterPause(ctx, NDIS_FILTER_PAUSE_PARAMETERS(PauseReason: reason)) } } ?? .SUCCESS
         // NDIS's own code between the driver's return and its handling of the status: a
         // completion on another CPU can get in here (NdisFPauseComplete before PENDING is seen).
         scheduler.preempt()
@@ -95,7 +102,7 @@ extension Ndis {
         guard let ctx = context(m, api) else { return }
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
-        inDriver(api.description, irql: flags & dispatchFlag != 0 ? 2 : 0) { body(theDriver, ctx) }
+        inDriver(api.description, irql: flags & dispatchFlag != 0 ? 2 : 0) { body(driverOf(m), ctx) }
         emit(api, .return, module: m.id, nbls: returnShows?.chain, count: returnShows?.count ?? 0, flags: flags, handle: m.handle)
     }
 

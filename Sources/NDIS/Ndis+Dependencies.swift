@@ -8,10 +8,10 @@ extension DependencyTracker.Key {
     static func nbl(_ id: Int) -> Self { Self(17, id) }
     static func pool(_ index: Int) -> Self { Self(18, index) }
     static func file(_ id: Int) -> Self { Self(19, id) }
-    /// The NIC: its state, the sends it holds, its receives outstanding.
-    static let miniport = Self(20, 0)
-    /// TCPIP: its binding state, its sends outstanding, the indications it holds.
-    static let tcpip = Self(21, 0)
+    /// An adapter's NIC: its state, the sends it holds, its receives outstanding.
+    static func miniport(_ adapter: Int) -> Self { Self(20, adapter) }
+    /// An adapter's TCPIP binding: its state, its sends outstanding, the indications it holds.
+    static func tcpip(_ adapter: Int) -> Self { Self(21, adapter) }
     /// The list of modules (attach appends; "the module on the adapter" reads it).
     static let moduleList = Self(22, 0)
     /// The count of running workload generators and the quiet tail it switches on.

@@ -121,11 +121,19 @@ extension Ndis {
         emit(.NdisFSendNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: SendFlags, handle: NdisFilterHandle)
         guard let module = filterModule(m, NdisFilterHandle, .NdisFSendNetBufferLists, nbls: NetBufferLists),
               let chain = driverChain(NetBufferLists, .NdisFSendNetBufferLists, module: m, freedKind: .sendOfUnownedNBL) else { return }
-        miniport.acceptSends(module: module, chain)
+        let adapter = adapters[module.adapter]
+        if let below = adapter.module(below: module) {
+            // The next filter down gets it; its completion comes back up to this module.
+            for nbl in chain { nbl._sentDownBy.append(module.id) }
+            callFilterSendNetBufferLists(below, makeChain(chain)!, flags: SendFlags)
+        } else {
+            adapter.miniport.acceptSends(module: module, chain)
+        }
         emit(.NdisFSendNetBufferLists, .return, module: m, flags: SendFlags, handle: NdisFilterHandle)
     }
 
-    /// `NdisFSendNetBufferListsComplete`: gives sends from above back to TCPIP.
+    /// `NdisFSendNetBufferListsComplete`: gives sends from above back to whoever sent them
+    /// into this module: the filter above, or TCPIP.
     public func NdisFSendNetBufferListsComplete(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ SendCompleteFlags: ULONG) {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
@@ -133,11 +141,29 @@ extension Ndis {
         guard filterModule(m, NdisFilterHandle, .NdisFSendNetBufferListsComplete, nbls: NetBufferLists) != nil,
               let chain = driverChain(NetBufferLists, .NdisFSendNetBufferListsComplete, module: m, freedKind: .sendCompleteOfUnownedNBL)
         else { return }
-        tcpip.sendsCompleted(chain)
+        let adapter = adapters[modules[m].adapter]
+        for run in runs(of: chain, by: { $0._sentDownBy.popLast() }) {
+            if let up = run.module {
+                callFilterSendNetBufferListsComplete(modules[up], makeChain(run.nbls)!, flags: SendCompleteFlags)
+            } else {
+                adapter.tcpip.sendsCompleted(run.nbls)
+            }
+        }
     }
 
-    /// `NdisFIndicateReceiveNetBufferLists`: passes a chain up to TCPIP. Without
-    /// `NDIS_RECEIVE_FLAGS_RESOURCES` TCPIP owns the NBLs until it returns them.
+    /// Cuts a chain into runs of consecutive NBLs bound for the same place (`next` pops each
+    /// NBL's own stack: a module id, or nil for the edge), keeping their order.
+    private func runs(of chain: [NET_BUFFER_LIST], by next: (NET_BUFFER_LIST) -> Int?) -> [(module: Int?, nbls: [NET_BUFFER_LIST])] {
+        var out: [(module: Int?, nbls: [NET_BUFFER_LIST])] = []
+        for nbl in chain {
+            let target = next(nbl)
+            if let last = out.last, last.module == target { out[out.count - 1].nbls.append(nbl) } else { out.append((target, [nbl])) }
+        }
+        return out
+    }
+
+    /// `NdisFIndicateReceiveNetBufferLists`: passes a chain up to the filter above, or TCPIP.
+    /// Without `NDIS_RECEIVE_FLAGS_RESOURCES` they own the NBLs until they return them.
     public func NdisFIndicateReceiveNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST,
                                                    _ PortNumber: NDIS_PORT_NUMBER, _ NumberOfNetBufferLists: ULONG, _ ReceiveFlags: ULONG) {
         scheduler.preempt()
@@ -147,19 +173,38 @@ extension Ndis {
         guard let module = filterModule(m, NdisFilterHandle, .NdisFIndicateReceiveNetBufferLists, nbls: NetBufferLists),
               let chain = driverChain(NetBufferLists, .NdisFIndicateReceiveNetBufferLists, module: m, freedKind: .indicateOfUnownedNBL)
         else { return }
-        tcpip.indicate(module: module, chain, flags: ReceiveFlags)
+        let adapter = adapters[module.adapter]
+        if let above = adapter.module(above: module) {
+            // The next filter up gets it; its return comes back down to this module.
+            for nbl in chain { nbl._indicatedUpBy.append(module.id) }
+            callFilterReceiveNetBufferLists(above, makeChain(chain)!, count: Int(NumberOfNetBufferLists), flags: ReceiveFlags)
+            if NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags) {
+                // Back when the indication returns; no return will come.
+                for nbl in chain where nbl._indicatedUpBy.last == module.id { nbl._indicatedUpBy.removeLast() }
+            }
+        } else {
+            adapter.tcpip.indicate(module: module, chain, flags: ReceiveFlags)
+        }
         emit(.NdisFIndicateReceiveNetBufferLists, .return, module: m, nbls: NetBufferLists, count: Int(NumberOfNetBufferLists),
              flags: ReceiveFlags, handle: NdisFilterHandle)
     }
 
-    /// `NdisFReturnNetBufferLists`: gives receives from below back to the NIC.
+    /// `NdisFReturnNetBufferLists`: gives receives from below back to whoever indicated them
+    /// into this module: the filter below, or the NIC.
     public func NdisFReturnNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ ReturnFlags: ULONG) {
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFReturnNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: ReturnFlags, handle: NdisFilterHandle)
         guard filterModule(m, NdisFilterHandle, .NdisFReturnNetBufferLists, nbls: NetBufferLists) != nil,
               let chain = driverChain(NetBufferLists, .NdisFReturnNetBufferLists, module: m, freedKind: .returnOfUnownedNBL) else { return }
-        miniport.returned(chain)
+        let adapter = adapters[modules[m].adapter]
+        for run in runs(of: chain, by: { $0._indicatedUpBy.popLast() }) {
+            if let down = run.module {
+                callFilterReturnNetBufferLists(modules[down], makeChain(run.nbls)!, flags: ReturnFlags)
+            } else {
+                adapter.miniport.returned(run.nbls)
+            }
+        }
     }
 
     /// `NdisFPauseComplete`: finishes a pause that `FilterPause` pended. It may arrive on

@@ -12,13 +12,19 @@ import Simulation
 /// Taking an uncontended file lock is not a preemption point, so adding it changed no
 /// schedule a run draws.
 extension Ndis {
+    /// The driver whose control device `file` is open on.
+    private func device(_ file: FILE_OBJECT) -> FilterDriver {
+        guard file.device >= 0 && file.device < drivers.count else { preconditionFailure("a user process opened the device of driver #\(file.device), but \(drivers.count) are registered") }
+        return drivers[file.device]
+    }
+
     /// `IRP_MJ_CREATE` from a user process (`CreateFile`).
     public func IoCreateFile(_ file: FILE_OBJECT) -> NTSTATUS {
         scheduler.preempt()
         dep(.file(file.id))
         file.ndis = self
         emit(.IRP_MJ_CREATE, .call, object: file.id)
-        let status = inDriver("DeviceCreate", irql: 0) { theDriver.DeviceCreate(file) }
+        let status = inDriver("DeviceCreate", irql: 0) { device(file).DeviceCreate(file) }
         emit(.IRP_MJ_CREATE, .return, status: status, object: file.id)
         return status
     }
@@ -36,7 +42,7 @@ extension Ndis {
         guard !file.isClosed else { return .CANCELLED }
         file.irpsInFlight += 1
         emit(.IRP_MJ_WRITE, .call, count: request.repeatCount, object: file.id)
-        let status = inDriver("DeviceWrite", irql: 0) { theDriver.DeviceWrite(file, request) }
+        let status = inDriver("DeviceWrite", irql: 0) { device(file).DeviceWrite(file, request) }
         emit(.IRP_MJ_WRITE, .return, status: status, object: file.id)
         file.irpsInFlight -= 1
         return status
@@ -67,7 +73,7 @@ extension Ndis {
         // The cleanup IRP is in flight too: IRP_MJ_CLOSE waits for it as for any other.
         file.irpsInFlight += 1
         emit(.IRP_MJ_CLEANUP, .call, object: file.id)
-        inDriver("DeviceCleanup", irql: 0) { theDriver.DeviceCleanup(file) }
+        inDriver("DeviceCleanup", irql: 0) { device(file).DeviceCleanup(file) }
         emit(.IRP_MJ_CLEANUP, .return, object: file.id)
         file.irpsInFlight -= 1
     }
@@ -97,7 +103,7 @@ extension Ndis {
         let api: NdisApi = major == .READ ? .IRP_MJ_READ : .IRP_MJ_DEVICE_CONTROL
         emit(api, .call, count: Int(code), object: file.id, detail: irp.id)
         let status = inDriver(major == .READ ? "DeviceRead" : "DeviceIoControl", irql: 0) {
-            major == .READ ? theDriver.DeviceRead(file, irp) : theDriver.DeviceIoControl(file, irp)
+            major == .READ ? device(file).DeviceRead(file, irp) : device(file).DeviceIoControl(file, irp)
         }
         emit(api, .return, status: status, object: file.id, detail: irp.id)
         if status == .PENDING {
@@ -138,7 +144,7 @@ extension Ndis {
         guard file.isClosed, file.irpsInFlight == 0, !file.closeSent else { return }
         file.closeSent = true
         emit(.IRP_MJ_CLOSE, .call, object: file.id)
-        inDriver("DeviceClose", irql: 0) { theDriver.DeviceClose(file) }
+        inDriver("DeviceClose", irql: 0) { device(file).DeviceClose(file) }
         emit(.IRP_MJ_CLOSE, .return, object: file.id)
         file.closeReturned = true
     }

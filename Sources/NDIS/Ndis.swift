@@ -12,12 +12,21 @@ public final class Ndis {
     /// The scheduler's dependency tracker, if any (kept here: a field of this module is read
     /// without a dynamic exclusivity check on every NDIS call).
     let dependencies: DependencyTracker?
-    @exclusivity(unchecked) public private(set) var driver: FilterDriver?
+    /// The registered filter drivers (`NdisFRegisterFilterDriver`), in order; the stack's
+    /// slots name them by index.
+    @exclusivity(unchecked) public private(set) var drivers: [FilterDriver] = []
+    /// The first registered driver: the driver under test of a one-filter stack.
+    public var driver: FilterDriver? { drivers.first }
+    /// Every module ever attached, on any adapter, by id (handles are never reused).
     @exclusivity(unchecked) public internal(set) var modules: [FilterModule] = []
+    /// The machine: adapters, each with its NIC, filter modules and TCPIP.
+    public let stack: StackSpec
+    @exclusivity(unchecked) public private(set) var adapters: [Adapter] = []
     @exclusivity(unchecked) public internal(set) var pools: [NblPool] = []
     /// Names of the locks and events drivers created, by id, for reports.
     @exclusivity(unchecked) public internal(set) var objectNames: [String] = []
-    public let adapterName = "Ethernet0"
+    /// The first adapter's name (user processes open it unless told otherwise).
+    public var adapterName: String { adapters[0].name }
     /// Rolling digest of every event: equal digests, equal runs.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
     @exclusivity(unchecked) public internal(set) var eventCount: UInt64 = 0
@@ -46,27 +55,53 @@ public final class Ndis {
     @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
 
-    @exclusivity(unchecked) public internal(set) var miniport: MiniportEdge!
-    @exclusivity(unchecked) public internal(set) var tcpip: ProtocolEdge!
-    @exclusivity(unchecked) public internal(set) var pnp: PnPManager!
+    /// The first adapter's NIC, TCPIP and PnP manager.
+    public var miniport: MiniportEdge { adapters[0].miniport }
+    public var tcpip: ProtocolEdge { adapters[0].tcpip }
+    public var pnp: PnPManager { adapters[0].pnp }
     /// The kernel under NDIS (timers, work items, DPCs, pool); its events come back through
     /// `kernelEvent` (Ndis+Kernel.swift) as events the verifier sees.
     public let kernel: Kernel
 
-    public init(scheduler: Scheduler, options: NdisOptions) {
+    public init(scheduler: Scheduler, options: NdisOptions, stack: StackSpec = .single) {
+        precondition(!stack.adapters.isEmpty, "a stack has at least one adapter")
         self.scheduler = scheduler
         self.options = options
+        self.stack = stack
         dependencies = scheduler.dependencies
         kernel = Kernel(scheduler: scheduler)
-        miniport = MiniportEdge(ndis: self)
-        tcpip = ProtocolEdge(ndis: self)
-        pnp = PnPManager(ndis: self)
+        for (i, a) in stack.adapters.enumerated() { adapters.append(Adapter(index: i, spec: a, ndis: self)) }
         kernel.sink = self
     }
 
-    /// Installs the driver under test (`DriverEntry` + `NdisFRegisterFilterDriver`).
-    public func register(_ driver: FilterDriver) {
-        self.driver = driver
+    /// Installs a filter driver (`DriverEntry` + `NdisFRegisterFilterDriver`); returns the
+    /// index the stack's slots name it by.
+    @discardableResult
+    public func register(_ driver: FilterDriver, name: String = "driver") -> Int {
+        drivers.append(driver)
+        driverNames.append(name)
+        return drivers.count - 1
+    }
+
+    /// The registered drivers' names, for reports.
+    @exclusivity(unchecked) public private(set) var driverNames: [String] = []
+
+    /// The driver whose module `m` is.
+    func driver(of m: FilterModule) -> FilterDriver? {
+        m.driver < drivers.count ? drivers[m.driver] : nil
+    }
+
+    /// The driver of module `index`, for checkers that compare a driver's belief with the truth.
+    public func driver(ofModule index: Int) -> FilterDriver? {
+        index >= 0 && index < modules.count ? driver(of: modules[index]) : nil
+    }
+
+    /// Where a module sits, for reports of stacked runs: "npcap-2016 layer 1 on Ethernet0".
+    public func place(ofModule index: Int) -> String {
+        guard index >= 0 && index < modules.count else { return "" }
+        let m = modules[index]
+        let name = m.driver < driverNames.count ? driverNames[m.driver] : "driver #\(m.driver)"
+        return "\(name), layer \(m.layer) on \(adapters[m.adapter].name)"
     }
 
     public var choices: ChoiceSource { scheduler.choices }
@@ -74,15 +109,6 @@ public final class Ndis {
     public var now: UInt64 {
         dependencies?.touchEverything()
         return scheduler.now
-    }
-
-    /// The module currently attached to the adapter (the newest one), if any.
-    public var currentModule: FilterModule? {
-        dep(.moduleList)
-        guard let m = modules.last else { return nil }
-        dep(.module(m.id))
-        guard !m.detachReturned, m.state != .Detached else { return nil }
-        return m
     }
 
     /// A fault or timing choice; always false in the quiet tail.
@@ -229,9 +255,13 @@ public final class Ndis {
         modules.removeAll()
         pools.removeAll()
         objectNames.removeAll()
-        miniport.tearDown()
-        tcpip.tearDown()
-        driver = nil
+        for a in adapters {
+            a.miniport.tearDown()
+            a.tcpip.tearDown()
+            a.layers.removeAll()
+            a.lastCreated = nil
+        }
+        drivers.removeAll()
         observer = nil
         kernel.tearDown()
     }

@@ -67,6 +67,11 @@ public final class NET_BUFFER_LIST {
     @exclusivity(unchecked) var _next: NET_BUFFER_LIST?
     @exclusivity(unchecked) var _firstNetBuffer: NET_BUFFER?
     @exclusivity(unchecked) var _sourceHandle: NDIS_HANDLE = .NULL
+    /// In a stack of filters: the modules that sent this NBL down into the module below them
+    /// (their completions go back up in reverse), and the ones that indicated it up into the
+    /// module above them (their returns go back down in reverse). Empty with one filter.
+    @exclusivity(unchecked) var _sentDownBy: [Int] = []
+    @exclusivity(unchecked) var _indicatedUpBy: [Int] = []
     @exclusivity(unchecked) var _status: NDIS_STATUS = .SUCCESS
     @exclusivity(unchecked) var _protocolReserved: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     @exclusivity(unchecked) var _miniportReserved: (UInt64, UInt64) = (0, 0)

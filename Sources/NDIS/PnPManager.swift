@@ -33,13 +33,18 @@ public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
 /// hung PnP operation (LIVE-03), reported with what it waited for.
 public final class PnPManager {
     unowned(unsafe) let ndis: Ndis
+    unowned(unsafe) let adapter: Adapter
     /// Set once the first enable finished: user processes start after it.
     public let stackReady: SimEvent
 
-    init(ndis: Ndis) {
+    init(ndis: Ndis, adapter: Adapter) {
         self.ndis = ndis
-        stackReady = SimEvent(name: "stack ready", id: -30)
+        self.adapter = adapter
+        stackReady = SimEvent(name: adapter.index == 0 ? "stack ready" : "stack ready (\(adapter.name))", id: -30 - 1_000 * adapter.index)
     }
+
+    private var miniport: MiniportEdge { adapter.miniport }
+    private var tcpip: ProtocolEdge { adapter.tcpip }
 
     func run(_ script: [PnPOperation]) {
         for op in script {
@@ -55,61 +60,74 @@ public final class PnPManager {
             ndis.scheduler.sleep(ticks)
         case .enableAdapter:
             step(1)
-            ndis.miniport.state = .paused
-            guard attachNewModule() else { return }
-            ndis.tcpip.bind()
-            ndis.miniport.state = .running
-            if let m = ndis.currentModule { restart(m) }
-            ndis.tcpip.restart()
+            miniport.state = .paused
+            // Filters attach bottom-up; if one fails, the ones below it are detached again
+            // and the adapter does not start.
+            for layer in adapter.slots.indices {
+                guard attachNewModule(layer: layer) else {
+                    for m in adapter.attachedModules.reversed() { detach(m) }
+                    return
+                }
+            }
+            tcpip.bind()
+            miniport.state = .running
+            // Restart bottom-up.
+            for m in adapter.attachedModules { restart(m) }
+            tcpip.restart()
             stackReady.set(ndis.scheduler)
         case .disableAdapter:
             step(2)
-            guard ndis.miniport.state != .halted else { return }
+            guard miniport.state != .halted else { return }
             pauseStack()
-            ndis.tcpip.unbind()
-            if let m = ndis.currentModule { detach(m) }
-            ndis.miniport.state = .halted
+            tcpip.unbind()
+            // Detach top-down, each from Paused.
+            for m in adapter.attachedModules.reversed() { detach(m) }
+            miniport.state = .halted
         case .restartStack:
             step(3)
-            guard ndis.miniport.state == .running else { return }
+            guard miniport.state == .running else { return }
             pauseStack()
-            ndis.miniport.state = .running
-            if let m = ndis.currentModule, m.state == .Paused { restart(m) }
-            ndis.tcpip.restart()
+            miniport.state = .running
+            for m in adapter.attachedModules where m.state == .Paused { restart(m) }
+            tcpip.restart()
         case .attach:
-            _ = attachNewModule()
+            _ = attachNewModule(layer: adapter.slots.count - 1)
         case .restart:
             ndis.dep(.moduleList)
-            if let m = ndis.modules.last { restart(m) }
+            if let m = adapter.lastCreated { restart(m) }
         case .pause:
             ndis.dep(.moduleList)
-            if let m = ndis.modules.last { pause(m) }
+            if let m = adapter.lastCreated { pause(m) }
         case .detach:
             ndis.dep(.moduleList)
-            if let m = ndis.modules.last { detach(m) }
+            if let m = adapter.lastCreated { detach(m) }
         }
     }
 
     private func step(_ code: Int) {
         ndis.scheduler.preempt()
-        ndis.emit(.PnPStep, .call, module: ndis.currentModule?.id ?? -1, detail: code)
+        ndis.emit(.PnPStep, .call, module: adapter.topModule?.id ?? -1, detail: code)
     }
 
-    /// Protocols, then the filter, then the miniport (ndis-rules.md 2.3, "Pause").
+    /// Protocols, then the filters top-down, then the miniport (ndis-rules.md 2.3, "Pause").
     private func pauseStack() {
-        ndis.tcpip.pause()
-        if let m = ndis.currentModule, m.state == .Running { pause(m) }
+        tcpip.pause()
+        for m in adapter.attachedModules.reversed() where m.state == .Running { pause(m) }
         // NDIS moves down the stack to the miniport on its own time: until then the NIC
         // still indicates receives to a filter that is already Paused.
         ndis.scheduler.preempt()
         ndis.scheduler.sleep(ndis.delay(0...200))
-        ndis.miniport.pause()
+        miniport.pause()
     }
 
-    private func attachNewModule() -> Bool {
+    private func attachNewModule(layer: Int) -> Bool {
+        guard layer >= 0 else { return false }
         ndis.dep(.moduleList)
-        let m = FilterModule(id: ndis.modules.count, adapterName: ndis.adapterName, eventIDBase: -100 - 2 * ndis.modules.count)
+        let m = FilterModule(id: ndis.modules.count, adapterName: adapter.name, adapter: adapter.index, layer: layer,
+                             driver: adapter.slots[layer], eventIDBase: -100 - 2 * ndis.modules.count)
         ndis.modules.append(m)
+        adapter.layers[layer] = m
+        adapter.lastCreated = m
         ndis.transition(m, .filterAttach)
         let status = ndis.callFilterAttach(m)
         if status == .SUCCESS && m.context == nil {

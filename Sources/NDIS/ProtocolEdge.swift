@@ -9,21 +9,27 @@ public final class ProtocolEdge {
     public enum State: String, Sendable { case unbound, paused, running, pausing }
 
     public internal(set) var state: State {
-        get { ndis.dep(.tcpip); return _state }
-        set { ndis.dep(.tcpip); _state = newValue }
+        get { ndis.dep(key); return _state }
+        set { ndis.dep(key); _state = newValue }
     }
     @exclusivity(unchecked) private var _state: State = .unbound
-    public let bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: 1)
+    public let bindingHandle: NDIS_HANDLE
     unowned(unsafe) let ndis: Ndis
+    unowned(unsafe) let adapter: Adapter
+    let key: DependencyTracker.Key
     @exclusivity(unchecked) public internal(set) var sendsOutstanding = 0
     @exclusivity(unchecked) var held: DelayedHandBack!
     let drained: SimEvent
     @exclusivity(unchecked) public var sendFrame: [UInt8] = Array(repeating: 0xCD, count: 60)
 
-    init(ndis: Ndis) {
+    init(ndis: Ndis, adapter: Adapter) {
         self.ndis = ndis
-        drained = SimEvent(name: "TCPIP NetEventPause: sends completed", id: -20)
-        held = DelayedHandBack(ndis: ndis, owner: .tcpip, dpcName: "TCPIP return DPC", delay: ndis.options.returnDelay,
+        self.adapter = adapter
+        key = .tcpip(adapter.index)
+        bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: Int32(adapter.index + 1))
+        let suffix = adapter.index == 0 ? "" : " (\(adapter.name))"
+        drained = SimEvent(name: "TCPIP NetEventPause: sends completed" + suffix, id: -20 - 1_000 * adapter.index)
+        held = DelayedHandBack(ndis: ndis, owner: key, dpcName: "TCPIP return DPC" + suffix, delay: ndis.options.returnDelay,
                                handBack: { [unowned(unsafe) self] m, nbls in
                                    self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
                                },
@@ -38,7 +44,7 @@ public final class ProtocolEdge {
         for _ in 0..<count {
             ndis.scheduler.sleep(ndis.delay(interval))
             if ndis.scheduler.halted { return } // the verdict is in: unwinding
-            guard let m = ndis.currentModule else { continue }
+            guard let m = adapter.topModule else { continue }
             let normal = state == .running && m.state == .Running
             let late = !normal && (m.state == .Pausing || m.state == .Paused || m.state == .Restarting)
                 && ndis.fault(ndis.options.lateSendPercent)
@@ -49,7 +55,7 @@ public final class ProtocolEdge {
                 nbl._sourceHandle = bindingHandle
                 return nbl
             }
-            ndis.dep(.tcpip)
+            ndis.dep(key)
             sendsOutstanding += n
             ndis.callFilterSendNetBufferLists(m, makeChain(nbls)!, flags: 0)
         }
@@ -57,7 +63,7 @@ public final class ProtocolEdge {
 
     /// `NdisFSendNetBufferListsComplete` reached TCPIP.
     func sendsCompleted(_ nbls: [NET_BUFFER_LIST]) {
-        ndis.dep(.tcpip)
+        ndis.dep(key)
         sendsOutstanding -= nbls.count
         for nbl in nbls { nbl._next = nil; nbl.isFreed = true }
         if sendsOutstanding == 0 { drained.set(ndis.scheduler) }
@@ -65,7 +71,7 @@ public final class ProtocolEdge {
 
     /// `NdisFIndicateReceiveNetBufferLists` reached TCPIP.
     func indicate(module: FilterModule, _ nbls: [NET_BUFFER_LIST], flags: ULONG) {
-        ndis.dep(.tcpip)
+        ndis.dep(key)
         for nbl in nbls {
             if ndis.options.protocolWritesProtocolReserved {
                 let mark = 0x7C91_0000_0000_0000 | UInt64(nbl.id)
@@ -92,7 +98,7 @@ public final class ProtocolEdge {
             drained.reset(ndis.scheduler)
             // Only an unwinding run times this wait out: then nothing may come back any more.
             guard drained.wait(ndis.scheduler, timeout: nil) else { break }
-            ndis.dep(.tcpip)
+            ndis.dep(key)
         }
         state = .paused
     }

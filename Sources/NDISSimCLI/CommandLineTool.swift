@@ -30,7 +30,7 @@ public struct CommandLineTool {
 
     usage:
       ndis-sim list [--json]
-      ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
+      ndis-sim run (--driver D | --stack D1,D2,...) [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
                    [--depth D] [--max-steps N] [--option KEY=VALUE ...] [--json] [--save DIR]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
@@ -42,9 +42,11 @@ public struct CommandLineTool {
     """
 
     static let runHelp = """
-    ndis-sim run --driver D [--scenario S] [--seed N | --seeds A..B] [options]
+    ndis-sim run (--driver D | --stack D1,D2,...) [--scenario S] [--seed N | --seeds A..B] [options]
       Runs driver D on scenario S (default: the driver's own scenario) for each seed
-      (default --seeds 1..1000). Prints one line per failing seed (its first violation),
+      (default --seeds 1..1000). --stack runs several filters on every adapter, bottom to
+      top (a name given twice is one driver with two modules); the environment options are
+      the lowest driver's own, and reports name each module's driver, layer and adapter. Prints one line per failing seed (its first violation),
       the full report of the first failure, and a summary.
       --seed N          one seed
       --seeds A..B      seeds A to B inclusive
@@ -190,8 +192,18 @@ public struct CommandLineTool {
 
     /// The campaign `--driver`, `--scenario`, `--strategy`, `--depth`, `--preemptions`,
     /// `--max-steps` and `--option` describe.
-    func makeCampaign(driver: String, scenario: String?, flags: [String: String]) throws -> Campaign {
-        var campaign = try Campaign(driver: driver, scenario: scenario, catalog: catalog)
+    func makeCampaign(driver: String?, scenario: String?, flags: [String: String], stack fromTrace: [String]? = nil) throws -> Campaign {
+        var campaign: Campaign
+        if let stack = flags["--stack"].map({ $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }) ?? (flags["--driver"] == nil ? fromTrace : nil) {
+            guard flags["--driver"] == nil else { throw UsageError("give --driver or --stack, not both") }
+            guard !stack.isEmpty, !stack.contains(where: \.isEmpty), stack.count <= 16 else {
+                throw UsageError("--stack takes 1 to 16 driver names, bottom to top, separated by commas")
+            }
+            campaign = try Campaign(stack: stack, scenario: scenario, catalog: catalog)
+        } else {
+            guard let driver else { throw UsageError("give --driver or --stack (see 'ndis-sim list')") }
+            campaign = try Campaign(driver: driver, scenario: scenario, catalog: catalog)
+        }
         campaign.executable = commandName
         var depth = Strategy.defaultDepth, preemptions = Strategy.defaultPreemptions
         let name = flags["--strategy"] ?? "random"
@@ -273,15 +285,16 @@ public struct CommandLineTool {
 
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
-                                                    "--preemptions", "--max-schedules", "--from", "--option"],
+                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack"],
                                            switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
             guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
             from = try loadTrace(path)
         }
-        guard let driverName = flags["--driver"] ?? from?.driver else { throw UsageError("'run' needs --driver (see 'ndis-sim list')") }
-        var campaign = try makeCampaign(driver: driverName, scenario: flags["--scenario"] ?? from?.scenario, flags: flags)
+        guard flags["--driver"] != nil || flags["--stack"] != nil || from != nil else { throw UsageError("'run' needs --driver or --stack (see 'ndis-sim list')") }
+        var campaign = try makeCampaign(driver: flags["--driver"] ?? from?.driver, scenario: flags["--scenario"] ?? from?.scenario, flags: flags,
+                                        stack: from?.stack)
         if let from, flags["--driver"] == nil || flags["--driver"] == from.driver {
             // The trace's own environment, unless the command line sets options itself.
             if flags["--option"] == nil { campaign.options = try NdisOptions.applying(from.options, to: campaign.driverOptions) }
@@ -552,9 +565,10 @@ public struct CommandLineTool {
     // MARK: coverage
 
     func coverage(_ args: [String]) throws -> Int32 {
-        guard let (flags, _) = try options(args, command: "coverage", values: ["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html", "--max-steps", "--option"],
+        guard let (flags, _) = try options(args, command: "coverage", values: ["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html", "--max-steps", "--option", "--stack"],
                                            switches: ["--json"]) else { out(Self.coverageHelp + "\n"); return 0 }
-        guard let driverName = flags["--driver"] else { throw UsageError("'coverage' needs --driver (see 'ndis-sim list')") }
+        guard flags["--driver"] != nil || flags["--stack"] != nil else { throw UsageError("'coverage' needs --driver or --stack (see 'ndis-sim list')") }
+        let driverName = flags["--driver"]
         if let st = flags["--strategy"], !["random", "pct", "swarm"].contains(st) { throw UsageError("coverage takes --strategy random, pct or swarm") }
         let campaign = try makeCampaign(driver: driverName, scenario: flags["--scenario"], flags: flags)
         let seeds = try flags["--seeds"].map(Self.parseSeeds) ?? 1...1000

@@ -38,6 +38,21 @@ public enum NBLPath: UInt8, Sendable {
     case receiveLent
 }
 
+/// One module's view of an NBL in a stack of filters: when a filter sends an NBL down into
+/// the filter below (or indicates it up into the one above), the lower (upper) module gets
+/// a fresh view, in which the NBL came from above (below), and the sender's view waits
+/// underneath, owned "below (above) on its behalf", until the NBL comes back to it.
+struct NBLView {
+    var module: Int
+    var origin: NBLOrigin
+    var owner: NBLOwner
+    var path: NBLPath
+    var originalSource: NDIS_HANDLE
+    var completedStatus: NDIS_STATUS?
+    var indicatedWithResources: Bool
+    var lentNextID: Int
+}
+
 /// The ledger's record of one NBL.
 struct NBLRecord {
     var origin: NBLOrigin
@@ -56,6 +71,45 @@ struct NBLRecord {
     /// not returned yet: in the driver's hands, but not queued by it.
     var inCallback = false
     var history: [(step: UInt64, what: NdisApi, owner: NBLOwner)] = []
+    /// The views of the modules above (sends) or below (receives) that passed it on to the
+    /// module this record now speaks for; empty with one filter.
+    var outer: [NBLView] = []
+
+    /// This record's own view.
+    var view: NBLView {
+        NBLView(module: module, origin: origin, owner: owner, path: path, originalSource: originalSource, completedStatus: completedStatus,
+                indicatedWithResources: indicatedWithResources, lentNextID: lentNextID)
+    }
+
+    /// Every module's view, outermost first, this record's last.
+    var views: [NBLView] { outer + [view] }
+
+    /// Saves this view and takes on the next module's: the NBL now belongs to `module`.
+    mutating func enter(module: Int, origin: NBLOrigin, path: NBLPath, originalSource: NDIS_HANDLE, lentNextID: Int) {
+        outer.append(view)
+        self.module = module
+        self.origin = origin
+        owner = .filter
+        self.path = path
+        self.originalSource = originalSource
+        completedStatus = nil
+        indicatedWithResources = false
+        self.lentNextID = lentNextID
+    }
+
+    /// Gives the NBL back to the module that passed it on: its view again. False if none did.
+    mutating func leave() -> Bool {
+        guard let v = outer.popLast() else { return false }
+        module = v.module
+        origin = v.origin
+        owner = v.owner
+        path = v.path
+        originalSource = v.originalSource
+        completedStatus = v.completedStatus
+        indicatedWithResources = v.indicatedWithResources
+        lentNextID = v.lentNextID
+        return true
+    }
 }
 
 /// The single-owner ledger: one record per NBL id, updated at every call and callback.
@@ -84,6 +138,20 @@ struct NBLLedger {
 
     mutating func update(_ id: Int, _ body: (inout NBLRecord) -> Void) {
         body(&records[id]!)
+    }
+
+    /// The NBL passes from the module that owns it below/above on its behalf into `module`.
+    mutating func enter(_ id: Int, module: Int, origin: NBLOrigin, path: NBLPath, originalSource: NDIS_HANDLE, lentNextID: Int = -1,
+                        at step: UInt64, by api: NdisApi) {
+        records[id]!.enter(module: module, origin: origin, path: path, originalSource: originalSource, lentNextID: lentNextID)
+        records[id]!.history.append((step, api, .filter))
+    }
+
+    /// The NBL goes back to the module that passed it on, if one did; false if none did.
+    mutating func leave(_ id: Int, at step: UInt64, by api: NdisApi) -> Bool {
+        guard records[id]!.leave() else { return false }
+        records[id]!.history.append((step, api, records[id]!.owner))
+        return true
     }
 
     mutating func removeAll() { records.removeAll(keepingCapacity: true) }

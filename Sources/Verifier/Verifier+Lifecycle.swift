@@ -90,16 +90,24 @@ extension Verifier {
         }
     }
 
+    /// Module `module`'s view of NBL `id` (in a stack, the NBL may be another module's now).
+    func view(_ id: Int, of module: Int) -> NBLView? {
+        ledger[id]?.views.last { $0.module == module }
+    }
+
     /// PQ-01: nothing of the filter's may be out when its pause completes (ndis-rules.md 3.7).
     func checkPauseQuiescence(_ module: Int, how: String) {
         // What the filter originated and NDIS has not given back, and what it queued from
         // the other edges. Pass-through NBLs it forwarded are the other drivers' to wait for.
+        // In a stack, an NBL this module passed on to the filter below (above) is out on its
+        // behalf in its own view, whichever module holds it now.
         let out = ledger.ids { r in
-            r.module == module && ((r.origin == .filter && (r.owner == .belowForFilter || r.owner == .aboveForFilter))
-                || (r.owner == .filter && !r.inCallback && (r.path == .sendFromAbove || r.path == .receiveFromBelow)))
+            (r.module == module && ((r.origin == .filter && (r.owner == .belowForFilter || r.owner == .aboveForFilter))
+                || (r.owner == .filter && !r.inCallback && (r.path == .sendFromAbove || r.path == .receiveFromBelow))))
+            || r.outer.contains { $0.module == module && $0.origin == .filter }
         }
         if !out.isEmpty {
-            let originated = out.filter { ledger[$0]!.origin == .filter }
+            let originated = out.filter { view($0, of: module)?.origin == .filter }
             var extra: [String] = []
             var why = ""
             // Started after FilterPause was entered: a new send or indication slipped in
@@ -112,13 +120,13 @@ extension Verifier {
                 extra.append("PQ-02")
                 why += "; \(startedLate.map { "#\($0)" }.joined(separator: ",")) started after FilterPause was entered"
             }
-            if let ctx = ndis.modules[module].context, let intro = ndis.driver as? FilterDriverIntrospection,
+            if let ctx = ndis.modules[module].context, let intro = ndis.driver(ofModule: module) as? FilterDriverIntrospection,
                let counter = intro.pauseCounter(ctx), counter != originated.count, counter != out.count {
                 extra.append("PQ-05")
                 why += "; the counter FilterPause decides on reads \(counter) while \(originated.count) originated NBL(s) are in flight: pause and the data path do not count the same thing"
             }
             let inFlight = out.map { id -> String in
-                let r = ledger[id]!
+                let r = view(id, of: module)!
                 let what = r.owner == .belowForFilter ? "sent down" : r.owner == .aboveForFilter ? "indicated up" : r.path == .sendFromAbove ? "queued send from above" : "queued receive from below"
                 return "#\(id) \(what)"
             }
@@ -128,7 +136,7 @@ extension Verifier {
         }
         checkBelievedState(module, expectRunning: false, at: how)
         counterOwedAfterPause[module] = nil
-        if let ctx = ndis.modules[module].context, let intro = ndis.driver as? FilterDriverIntrospection,
+        if let ctx = ndis.modules[module].context, let intro = ndis.driver(ofModule: module) as? FilterDriverIntrospection,
            let counter = intro.pauseCounter(ctx), counter > 0 {
             counterOwedAfterPause[module] = (counter, how)
         } else {
@@ -138,7 +146,7 @@ extension Verifier {
 
     /// ST-06: the driver's own state must agree with NDIS's.
     func checkBelievedState(_ module: Int, expectRunning: Bool, at: String) {
-        guard let ctx = ndis.modules[module].context, let intro = ndis.driver as? FilterDriverIntrospection,
+        guard let ctx = ndis.modules[module].context, let intro = ndis.driver(ofModule: module) as? FilterDriverIntrospection,
               let believed = intro.believedState(ctx) else { return }
         if expectRunning != (believed == .Running) {
             report(.driverStateMismatch, "after \(at) the driver believes the module is \(believed)", call: at, module: module)
@@ -147,7 +155,7 @@ extension Verifier {
 
     /// PQ-05: the driver's in-flight counter never goes below zero and matches the truth.
     func checkCounter(_ module: Int, expected: Int?, at: String) {
-        guard let ctx = ndis.modules[module].context, let intro = ndis.driver as? FilterDriverIntrospection,
+        guard let ctx = ndis.modules[module].context, let intro = ndis.driver(ofModule: module) as? FilterDriverIntrospection,
               let counter = intro.pauseCounter(ctx) else { return }
         if counter < 0 {
             report(.inflightCounterMismatch, "the driver's in-flight counter is \(counter) after \(at): decremented more often than incremented",
@@ -161,8 +169,9 @@ extension Verifier {
     /// LIVE-01 and POOL-02 when `FilterDetach` returns.
     private func checkDetachQuiescence(_ module: Int) {
         let out = ledger.ids { r in
-            (r.module == module && (r.owner == .belowForFilter || r.owner == .aboveForFilter
-                || (r.owner == .filter && r.origin != .filter)))
+            r.views.contains { v in
+                v.module == module && (v.owner == .belowForFilter || v.owner == .aboveForFilter || (v.owner == .filter && v.origin != .filter))
+            }
         }
         let modulePoolNBLs = ledger.ids { $0.origin == .filter && $0.owner == .filter }.filter { poolOf($0) >= 0 && ndis.pools[poolOf($0)].module == module }
         if !out.isEmpty || !modulePoolNBLs.isEmpty {

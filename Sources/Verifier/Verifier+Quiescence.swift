@@ -61,7 +61,7 @@ extension Verifier {
                 if t.role == .pnp, let m = ndis.modules.last {
                     if m.pausePending {
                         let out = ledger.ids { $0.module == m.id && $0.origin == .filter && ($0.owner == .belowForFilter || $0.owner == .aboveForFilter) }
-                        let counter: Int? = m.context.flatMap { ctx in (ndis.driver as? FilterDriverIntrospection)?.pauseCounter(ctx) }
+                        let counter: Int? = m.context.flatMap { ctx in (ndis.driver(ofModule: m.id) as? FilterDriverIntrospection)?.pauseCounter(ctx) }
                         if out.isEmpty && counter == 0 {
                             // Nothing was skipped: the pause pended with nothing left to wait for.
                             report(.pauseNeverCompleted, "FilterPause returned PENDING and NdisFPauseComplete never came; nothing is in flight and the driver's own counter reads 0, so no completion route will ever complete the pause",

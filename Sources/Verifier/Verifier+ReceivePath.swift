@@ -26,9 +26,17 @@ extension Verifier {
             ensurePerModule(e.module)
             let lent = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
             for (i, n) in nbls.enumerated() {
+                let next = i + 1 < nbls.count ? nbls[i + 1].id : -1
+                if let r = ledger[n.id], r.owner == .aboveForFilter {
+                    // Indicated up by the filter below: this module's view of it begins.
+                    ledger.enter(n.id, module: e.module, origin: .miniportEdge, path: lent ? .receiveLent : .receiveFromBelow,
+                                 originalSource: n._sourceHandleForVerifier, lentNextID: next, at: e.step, by: e.api)
+                    ledger.update(n.id) { $0.inCallback = true }
+                    continue
+                }
                 var r = NBLRecord(origin: .miniportEdge, owner: .filter, path: lent ? .receiveLent : .receiveFromBelow, module: e.module,
                                   originalSource: n._sourceHandleForVerifier)
-                r.lentNextID = i + 1 < nbls.count ? nbls[i + 1].id : -1
+                r.lentNextID = next
                 r.inCallback = true
                 ledger.create(n.id, r)
                 ledger.update(n.id) { $0.history.append((e.step, e.api, .filter)) }
@@ -54,6 +62,8 @@ extension Verifier {
                 }
             }
             for id in ids {
+                // Lent by the filter below (its indication returns next), or by the NIC.
+                if ledger.leave(id, at: e.step, by: e.api) { continue }
                 ledger.update(id) { $0.path = .none }
                 ledger.move(id, to: .miniportEdge, at: e.step, by: e.api)
             }
@@ -155,6 +165,8 @@ extension Verifier {
             }
         }
         for n in nbls {
+            // Back to the filter below that indicated it into this module, or to the NIC.
+            if ledger.leave(n.id, at: e.step, by: e.api) { continue }
             ledger.update(n.id) { $0.path = .none }
             ledger.move(n.id, to: .miniportEdge, at: e.step, by: e.api)
         }

@@ -18,9 +18,16 @@ extension Verifier {
             guard let nbls = chainIDs(e.nbls, api: e.api) else { return }
             ensurePerModule(e.module)
             for n in nbls {
-                ledger.create(n.id, NBLRecord(origin: .protocolEdge, owner: .filter, path: .sendFromAbove, module: e.module,
-                                              originalSource: n._sourceHandleForVerifier))
-                ledger.update(n.id) { $0.history.append((e.step, e.api, .filter)); $0.inCallback = true }
+                if let r = ledger[n.id], r.owner == .belowForFilter {
+                    // Sent down by the filter above: this module's view of it begins.
+                    ledger.enter(n.id, module: e.module, origin: .protocolEdge, path: .sendFromAbove, originalSource: n._sourceHandleForVerifier,
+                                 at: e.step, by: e.api)
+                } else {
+                    ledger.create(n.id, NBLRecord(origin: .protocolEdge, owner: .filter, path: .sendFromAbove, module: e.module,
+                                                  originalSource: n._sourceHandleForVerifier))
+                    ledger.update(n.id) { $0.history.append((e.step, e.api, .filter)) }
+                }
+                ledger.update(n.id) { $0.inCallback = true }
             }
             callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
         case (.FilterSendNetBufferLists, .return):
@@ -127,6 +134,8 @@ extension Verifier {
             }
         }
         for n in nbls {
+            // Back to the filter above that sent it into this module, or to TCPIP.
+            if ledger.leave(n.id, at: e.step, by: e.api) { continue }
             ledger.update(n.id) { $0.completedStatus = n._statusForVerifier; $0.path = .none }
             ledger.move(n.id, to: .protocolEdge, at: e.step, by: e.api)
         }

@@ -157,16 +157,22 @@ public final class Verifier: NdisObserver {
         let moduleState: String
         if module >= 0 && module < ndis.modules.count {
             let m = ndis.modules[module]
-            moduleState = "FilterHandle#\(module + 1): \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
+            moduleState = moduleName(module) + ": \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
                 + (m.pausePending ? " (pause pended)" : "")
         } else {
-            moduleState = ndis.modules.isEmpty ? "no module" : ndis.modules.map { "FilterHandle#\($0.id + 1): \($0.state)" }.joined(separator: ", ")
+            moduleState = ndis.modules.isEmpty ? "no module" : ndis.modules.map { moduleName($0.id) + ": \($0.state)" }.joined(separator: ", ")
         }
         violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
                                     message: message, call: call, thread: thread, moduleState: moduleState,
                                     nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
                                     threads: formatThreads(), clues: clues))
         stopRequested = true
+    }
+
+    /// "FilterHandle#2", and in a stack of filters or on several adapters, its driver, layer
+    /// and adapter: "FilterHandle#2 (npcap-2016, layer 1 on Ethernet0)".
+    func moduleName(_ module: Int) -> String {
+        "FilterHandle#\(module + 1)" + (ndis.stack.isStacked ? " (\(ndis.place(ofModule: module)))" : "")
     }
 
     func history(_ id: Int) -> String {

@@ -106,6 +106,9 @@ import Testing
         (["run", "--driver", "reference", "--option", "late-send-percent=101"], "not a percentage"),
         (["run", "--driver", "reference", "--option", "late-send-percent"], "not KEY=VALUE"),
         (["run", "--driver", "reference", "--depth", "2"], "--depth is for --strategy pct"),
+        (["run", "--stack", "reference,,npcap-2016"], "--stack takes 1 to 16 driver names"),
+        (["run", "--stack", "reference,nope"], "unknown driver 'nope' in the stack"),
+        (["run", "--driver", "reference", "--stack", "reference"], "give --driver or --stack, not both"),
         (["run", "--driver", "reference", "--preemptions", "1"], "--preemptions is for --strategy exhaustive"),
     ])
     func badUsageExitsTwoWithOneLine(_ args: [String], _ reason: String) throws {

@@ -27,7 +27,11 @@ import Testing
     func theUsersExecutableRunsReplaysShrinksAndCoversTheirDriver() throws {
         let pkg = Self.root.appendingPathComponent("Examples/UserDriver")
         let swift = ProcessInfo.processInfo.environment["SWIFT_EXEC_FOR_EXAMPLE"] ?? "/usr/bin/env"
-        let args = (swift.hasSuffix("env") ? ["swift"] : []) + ["build", "--product", "my-ndis-sim"]
+        // A fresh build folder each time: an incremental build of a path dependency that
+        // changed under it has been seen to link stale objects (a crash, not a test result).
+        let scratch = CLI.temporaryDirectory().appendingPathComponent("build")
+        defer { try? FileManager.default.removeItem(at: scratch.deletingLastPathComponent()) }
+        let args = (swift.hasSuffix("env") ? ["swift"] : []) + ["build", "--product", "my-ndis-sim", "--scratch-path", scratch.path]
         var build = try Self.sh(swift, args, in: pkg)
         if build.status != 0 {
             // A nested build can lose a race with another build on the machine's shared module
@@ -38,7 +42,7 @@ import Testing
         }
         #expect(build.status == 0, "\(build.stderr)")
         guard build.status == 0 else { return }
-        let exe = pkg.appendingPathComponent(".build/debug/my-ndis-sim").path
+        let exe = scratch.appendingPathComponent("debug/my-ndis-sim").path
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
 
@@ -70,6 +74,13 @@ import Testing
         #expect(ioctls.status == 0, "\(ioctls.stdout.suffix(2000))")
         let timer = try Self.sh(exe, ["run", "--driver", "counting-filter-timer-left-running", "--seeds", "1..5"], in: pkg)
         #expect(timer.status == 1 && timer.stdout.contains("deferred-work-outlives-owner [KRN-03]"), "\(timer.stdout.suffix(2000))")
+
+        // A second instance of the user's filter above the first, on two adapters of which one is disabled.
+        let stacked = try Self.sh(exe, ["run", "--stack", "counting-filter,counting-filter", "--scenario", "two-adapters-one-disabled", "--seeds", "1..40",
+                                        "--option", "strict-pass-through-receive-while-paused=false"], in: pkg)
+        #expect(stacked.status == 0, "\(stacked.stdout.suffix(2000))")
+        let stackedBug = try Self.sh(exe, ["run", "--stack", "counting-filter,counting-filter-timer-left-running", "--seed", "1"], in: pkg)
+        #expect(stackedBug.stdout.contains("(counting-filter-timer-left-running, layer 1 on Ethernet0)"), "\(stackedBug.stdout.suffix(2000))")
 
         let coverage = try Self.sh(exe, ["coverage", "--driver", "counting-filter", "--seeds", "1..30"], in: pkg)
         #expect(coverage.status == 0)
