@@ -97,10 +97,3 @@ public final class NDIS_EVENT {
     public var name: String { event.name }
     public var isSignaled: Bool { event.isSignaled }
 }
-
-extension FilterModule {
-    /// `NdisFPauseComplete` already came during the current `FilterPause`.
-    public var pauseCompletedEarlyForVerifier: Bool { pauseCompletedEarly }
-    /// `NdisFRestartComplete` already came during the current `FilterRestart`.
-    public var restartCompletedEarlyForVerifier: Bool { restartCompletedEarly != nil }
-}

@@ -306,6 +306,13 @@ extension Ndis {
         Event.event.reset(scheduler)
     }
 
+    /// The calling thread's state a checker needs, packed into an event's flags: IRQL (bits
+    /// 0-7), spin locks held (8-15), the last of them plus one (16-31).
+    func callerState() -> ULONG {
+        guard let t = scheduler.current else { return 0 }
+        return ULONG(t.irql) | ULONG(min(t.heldLocks.count, 255)) << 8 | ULONG(UInt16(truncatingIfNeeded: (t.heldLocks.last ?? -1) + 1)) << 16
+    }
+
     /// `NdisWaitEvent`: `MsToWait` 0 waits forever. PASSIVE_LEVEL only (ST-09).
     /// Returns false on timeout.
     @discardableResult
@@ -313,7 +320,7 @@ extension Ndis {
         scheduler.preempt()
         // Outside any simulated thread there is no one to wait for: the event's state decides.
         guard scheduler.current != nil else { return Event.event.isSignaled }
-        emit(.NdisWaitEvent, .call, object: Event.event.id, detail: Int(MsToWait))
+        emit(.NdisWaitEvent, .call, flags: callerState(), object: Event.event.id, detail: Int(MsToWait))
         let signaled = Event.event.wait(scheduler, timeout: MsToWait == 0 ? nil : UInt64(MsToWait) * 1000)
         emit(.NdisWaitEvent, .return, status: signaled ? .SUCCESS : .FAILURE, object: Event.event.id)
         return signaled

@@ -67,7 +67,7 @@ struct CoverageRun {
 extension Verifier {
     /// Feeds coverage, if a campaign asked for it. Called for every event, before the checks.
     func cover(_ e: NdisEvent, _ cov: Coverage) {
-        let state: FilterState? = e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil
+        let state = lifecycle[e.module]?.state
         if e.api == .StateTransition, let ev = FilterStateEvent(rawValue: UInt8(e.object)), let from = FilterState(rawValue: UInt8(e.detail)) {
             cov.countTransition(ev, from: from)
             if ev == .restartComplete { covRun.restartDoneStep.append(e.step) }
@@ -82,7 +82,7 @@ extension Verifier {
             if ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .aboveForFilter }).count > 0 { cov.hit(2, 0) }
             if ledger.ids(where: { $0.module == m && $0.origin == .miniportEdge && $0.owner == .filter && $0.inCallback }).count > 0 { cov.hit(6, 0) }
         case (.FilterPause, .return):
-            if e.status == .PENDING { cov.hit(5, ndis.modules[e.module].pauseCompletedEarlyForVerifier ? 0 : 1) }
+            if e.status == .PENDING { cov.hit(5, lifecycle[e.module]?.pauseCompletedEarly ?? false ? 0 : 1) }
         case (.NdisFSendNetBufferLists, .call):
             covRun.inSend.append(e.thread)
             if state == .Pausing, let n = e.nbls, ledger[n.id]?.origin == .filter { cov.hit(0, 1) }
@@ -107,7 +107,7 @@ extension Verifier {
         case (.FilterReceiveNetBufferLists, .call):
             if state == .Pausing || state == .Paused { cov.hit(6, 1) }
         case (.FilterDetach, .call):
-            if ndis.scheduler.threads.contains(where: { $0.role == .user && $0.state != .finished && $0.activity == "DeviceWrite" }) { cov.hit(1, 0) }
+            if callbacks.anyThread(in: .IRP_MJ_WRITE) { cov.hit(1, 0) }
         case (.FilterDetach, .return):
             covRun.detachedAt.append(e.step)
         case (.IRP_MJ_CREATE, .return):

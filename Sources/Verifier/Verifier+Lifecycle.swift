@@ -7,8 +7,8 @@ extension Verifier {
         switch (e.api, e.phase) {
         case (.NdisFSetAttributes, .call):
             guard checkHandle(e) else { return }
-            if ndis.modules[e.module].state != .Attaching {
-                report(.attachWithoutAttributes, "NdisFSetAttributes outside FilterAttach (module is \(ndis.modules[e.module].state))",
+            if let state = lifecycle[e.module]?.state, state != .Attaching {
+                report(.attachWithoutAttributes, "NdisFSetAttributes outside FilterAttach (module is \(state))",
                        call: "NdisFSetAttributes(\(e.handle))", module: e.module)
             }
         case (.FilterAttach, .return):
@@ -22,10 +22,10 @@ extension Verifier {
                 checkCounter(e.module, expected: 0, at: "\(e.api) began (it read \(owed.counter) when the pause completed by \(owed.how))")
             }
         case (.FilterPause, .return):
-            let m = ndis.modules[e.module]
+            guard let m = lifecycle[e.module] else { return }
             if e.status != .SUCCESS && e.status != .PENDING {
                 report(.pauseFailed, "FilterPause returned \(e.status)", call: "FilterPause returned \(e.status)", module: e.module)
-            } else if e.status == .SUCCESS && m.pauseCompletedEarlyForVerifier {
+            } else if e.status == .SUCCESS && m.pauseCompletedEarly {
                 report(.pauseCompleteUnexpected, "NdisFPauseComplete was called during FilterPause, which then returned SUCCESS: the pause completed twice",
                        call: "FilterPause returned SUCCESS", module: e.module)
             } else if e.status == .SUCCESS {
@@ -33,21 +33,21 @@ extension Verifier {
             }
         case (.NdisFPauseComplete, .call):
             guard checkHandle(e) else { return }
-            let m = ndis.modules[e.module]
-            let legal = m.state == .Pausing && (m.pausePending || (m.inFilterPause && !m.pauseCompletedEarlyForVerifier))
+            guard let m = lifecycle[e.module] else { return }
+            let legal = m.state == .Pausing && (m.pausePending || (m.inFilterPause && !m.pauseCompletedEarly))
             if !legal {
                 let why = m.state != .Pausing ? "the module is \(m.state), not Pausing"
-                    : m.pauseCompletedEarlyForVerifier ? "it was already called for this pause" : "FilterPause did not return PENDING"
+                    : m.pauseCompletedEarly ? "it was already called for this pause" : "FilterPause did not return PENDING"
                 report(.pauseCompleteUnexpected, "NdisFPauseComplete when \(why)", call: "NdisFPauseComplete(\(e.handle))", module: e.module)
             } else {
                 checkPauseQuiescence(e.module, how: "NdisFPauseComplete")
             }
         case (.FilterRestart, .return):
-            let m = ndis.modules[e.module]
+            guard let m = lifecycle[e.module] else { return }
             let legalStatuses: [NDIS_STATUS] = [.SUCCESS, .PENDING, .RESOURCES, .FAILURE]
             if !legalStatuses.contains(e.status) {
                 report(.restartIllegalStatus, "FilterRestart returned \(e.status)", call: "FilterRestart returned \(e.status)", module: e.module)
-            } else if e.status != .PENDING && m.restartCompletedEarlyForVerifier {
+            } else if e.status != .PENDING && m.restartCompletedEarly != nil {
                 report(.restartCompleteUnexpected, "NdisFRestartComplete was called during FilterRestart, which then returned \(e.status)",
                        call: "FilterRestart returned \(e.status)", module: e.module)
             } else if e.status == .SUCCESS {
@@ -56,8 +56,8 @@ extension Verifier {
             }
         case (.NdisFRestartComplete, .call):
             guard checkHandle(e) else { return }
-            let m = ndis.modules[e.module]
-            let legal = m.state == .Restarting && (m.restartPending || (m.inFilterRestart && !m.restartCompletedEarlyForVerifier))
+            guard let m = lifecycle[e.module] else { return }
+            let legal = m.state == .Restarting && (m.restartPending || (m.inFilterRestart && m.restartCompletedEarly == nil))
             if !legal || e.status == .PENDING {
                 let why = e.status == .PENDING ? "with NDIS_STATUS_PENDING" : m.state != .Restarting ? "while the module is \(m.state)"
                     : "when FilterRestart did not pend, or a second time"
@@ -73,15 +73,14 @@ extension Verifier {
     }
 
     private func checkAttachReturn(_ e: NdisEvent) {
-        let m = ndis.modules[e.module]
         if e.status == .PENDING {
             report(.attachReturnedPending, "FilterAttach returned NDIS_STATUS_PENDING", call: "FilterAttach returned PENDING", module: e.module)
         } else if e.status == .SUCCESS {
-            if m.context == nil {
+            if ndis.modules[e.module].context == nil {
                 report(.attachWithoutAttributes, "FilterAttach returned SUCCESS without NdisFSetAttributes", call: "FilterAttach returned SUCCESS", module: e.module)
             }
         } else {
-            let pools = ndis.pools.filter { $0.module == e.module && !$0.freed }
+            let pools = self.pools.live(of: e.module)
             let nbls = ledger.ids { $0.origin == .filter && $0.owner != .free && $0.module == e.module }
             if !pools.isEmpty || !nbls.isEmpty {
                 report(.attachFailedWithLeak, "FilterAttach returned \(e.status) but left \(pools.count) pool(s) and \(nbls.count) NBL(s) allocated",
@@ -173,14 +172,14 @@ extension Verifier {
                 v.module == module && (v.owner == .belowForFilter || v.owner == .aboveForFilter || (v.owner == .filter && v.origin != .filter))
             }
         }
-        let modulePoolNBLs = ledger.ids { $0.origin == .filter && $0.owner == .filter }.filter { poolOf($0) >= 0 && ndis.pools[poolOf($0)].module == module }
+        let modulePoolNBLs = ledger.ids { $0.origin == .filter && $0.owner == .filter }.filter { pools[poolOf($0)]?.module == module }
         if !out.isEmpty || !modulePoolNBLs.isEmpty {
             let all = out + modulePoolNBLs
             report(.nblLeak, "FilterDetach returned with \(all.count) NBL(s) still held or in flight on the module's behalf", call: "FilterDetach returned",
                    module: module, nbls: all)
             return
         }
-        if let pool = ndis.pools.first(where: { $0.module == module && !$0.freed }) {
+        if let pool = pools.live(of: module).first {
             report(.poolLeakedAtDetach, "pool \(pool.handle), allocated with the module's handle, is still allocated when FilterDetach returns",
                    call: "FilterDetach returned", module: module)
         }
@@ -195,8 +194,10 @@ extension Verifier {
             report(.spinLockMisuse, "spin lock '\(objectName(e.object))' released by a thread that does not hold it",
                    call: "NdisReleaseSpinLock(\(objectName(e.object)))")
         case (.NdisWaitEvent, .call):
-            if let t = ndis.scheduler.current, t.irql >= 2 || !t.heldLocks.isEmpty {
-                report(.waitAtRaisedIrql, "NdisWaitEvent on '\(objectName(e.object))' at \(t.irql >= 2 ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL")\(t.heldLocks.isEmpty ? "" : " while holding spin lock '\(objectName(t.heldLocks.last!))'")",
+            // The event carries the caller's IRQL, the spin locks it holds and the last of them.
+            let irql = e.flags & 0xFF, locks = (e.flags >> 8) & 0xFF, lastLock = Int(e.flags >> 16) - 1
+            if irql >= 2 || locks > 0 {
+                report(.waitAtRaisedIrql, "NdisWaitEvent on '\(objectName(e.object))' at \(irql >= 2 ? "DISPATCH_LEVEL" : "PASSIVE_LEVEL")\(locks == 0 ? "" : " while holding spin lock '\(objectName(lastLock))'")",
                        call: "NdisWaitEvent(\(objectName(e.object)))")
             }
         default:

@@ -12,21 +12,24 @@ extension Verifier {
                 report(.poolUsedAfterFree, "\(e.handle) is not a pool NDIS gave out", call: call)
                 return
             }
-            let pool = ndis.pools[e.object]
+            guard let pool = pools[e.object] else {
+                report(.poolUsedAfterFree, "\(e.handle) is not a pool NDIS gave out", call: call)
+                return
+            }
             if pool.freed {
                 report(.poolUsedAfterFree, "pool \(pool.handle) was already freed (a double free)", call: call, module: pool.module)
             } else if pool.outstanding > 0 {
-                let live = ledger.ids { $0.origin == .filter && $0.owner != .free }.filter { id in poolOf(id) == pool.index }
+                let live = ledger.ids { $0.origin == .filter && $0.owner != .free }.filter { id in poolOf(id) == e.object }
                 report(.poolFreedWithNBLsOutstanding, "\(pool.outstanding) NBL(s) from \(pool.handle) are still allocated", call: call,
                        module: pool.module, nbls: live)
-            } else if pool.module >= 0 && ndis.modules[pool.module].state == .Pausing {
+            } else if lifecycle[pool.module]?.state == .Pausing {
                 report(.poolFreedWhilePausing, "pool \(pool.handle) freed while its module is Pausing; pools live until FilterDetach",
                        call: call, module: pool.module)
             }
         case (.NdisAllocateNetBufferAndNetBufferList, .call):
-            guard e.object >= 0, !ndis.pools[e.object].freed else {
+            guard let pool = pools[e.object], !pool.freed else {
                 report(.poolUsedAfterFree, "allocation from \(e.handle), which was freed or never created",
-                       extra: e.module >= 0 && ndis.modules[e.module].detachReturned ? ["ST-08"] : [],
+                       extra: lifecycle[e.module]?.detachReturned ?? false ? ["ST-08"] : [],
                        call: "NdisAllocateNetBufferAndNetBufferList(\(e.handle))", module: e.module)
                 return
             }
@@ -45,7 +48,7 @@ extension Verifier {
             if r.origin != .filter {
                 // Freed where the filter sorts what came back: the completion or return
                 // chain was not handled per NBL (a pass-through NBL taken for its own).
-                let activity = ndis.scheduler.current?.activity ?? ""
+                let activity = callbacks.innermost(e.thread).map { "\($0.api)" } ?? ""
                 let sorting = r.origin == .protocolEdge && activity == "FilterSendNetBufferListsComplete" ? ["SND-05"]
                     : r.origin == .miniportEdge && activity == "FilterReturnNetBufferLists" ? ["RCV-06"] : []
                 report(.freeOfUnownedNBL, "NBL #\(nbl.id) was not allocated by the filter (it came from \(r.origin == .protocolEdge ? "TCPIP above" : "the NIC below"))"
@@ -57,8 +60,8 @@ extension Verifier {
                 let extra = r.owner == .belowForFilter ? ["SND-03"] : r.owner == .aboveForFilter ? ["RCV-04"] : []
                 report(.freeOfUnownedNBL, "NBL #\(nbl.id) is still with \(r.owner): freeing it now is a use after free waiting to happen",
                        extra: extra, call: call, module: r.module, nbls: [nbl.id])
-            } else if e.object >= 0 && ndis.pools[e.object].freed {
-                report(.poolUsedAfterFree, "NBL #\(nbl.id) freed into pool \(ndis.pools[e.object].handle), which was already freed",
+            } else if let pool = pools[e.object], pool.freed {
+                report(.poolUsedAfterFree, "NBL #\(nbl.id) freed into pool \(pool.handle), which was already freed",
                        call: call, module: r.module, nbls: [nbl.id])
             } else {
                 ledger.move(nbl.id, to: .free, at: e.step, by: e.api)

@@ -23,7 +23,7 @@ extension Verifier {
                let w = t.waitReason {
                 report(.waiterNeverSignalled, "\(t.name) waits forever on '\(w.name)'" + (t.activity.isEmpty ? "" : " in \(t.activity)")
                        + ", while \(spinning.joined(separator: ", ")) keep\(spinning.count == 1 ? "s" : "") polling: the run did not settle within \(ndis.scheduler.maxSteps) steps",
-                       extra: ["LIVE-03"], call: "NdisWaitEvent(\(w.name))", module: ndis.modules.last?.id ?? -1, on: t)
+                       extra: ["LIVE-03"], call: "NdisWaitEvent(\(w.name))", module: lifecycle.last, on: t)
                 return
             }
             report(.stepBudgetExhausted, "the run did not settle within \(ndis.scheduler.maxSteps) steps" + (spinning.isEmpty ? "" : "; still running: \(spinning.joined(separator: ", "))"), call: "end of run")
@@ -50,16 +50,22 @@ extension Verifier {
         if !afterLeaks {
             for t in blocked {
                 let reason = t.waitReason?.name ?? "?"
-                if t.activity == "FilterDetach" {
-                    report(.detachNeverReturned, "FilterDetach is blocked on '\(reason)' and never returns", call: "FilterDetach", module: moduleOfCurrentWork(), on: t)
+                let callback = callbacks.innermost(t.id)
+                if callback?.api == .FilterDetach {
+                    report(.detachNeverReturned, "FilterDetach is blocked on '\(reason)' and never returns", call: "FilterDetach", module: callback!.module, on: t)
                     return true
                 }
-                if t.activity == "FilterPause" {
-                    report(.pauseNeverCompleted, "FilterPause is blocked on '\(reason)' and never returns", call: "FilterPause", module: moduleOfCurrentWork(), on: t)
+                if callback?.api == .FilterPause {
+                    report(.pauseNeverCompleted, "FilterPause is blocked on '\(reason)' and never returns", call: "FilterPause", module: callback!.module, on: t)
                     return true
                 }
-                if t.role == .pnp, let m = ndis.modules.last {
-                    if m.pausePending {
+                if t.role == .pnp, lifecycle.last >= 0 {
+                    // The module whose pended pause or restart the PnP manager waits for (in a
+                    // stack, not always the newest).
+                    let id = lifecycle.modules.indices.first { lifecycle.modules[$0].pausePending }
+                        ?? lifecycle.modules.indices.first { lifecycle.modules[$0].restartPending } ?? lifecycle.last
+                    let m = (id: id, lifecycle: lifecycle.modules[id], context: ndis.modules[id].context)
+                    if m.lifecycle.pausePending {
                         let out = ledger.ids { $0.module == m.id && $0.origin == .filter && ($0.owner == .belowForFilter || $0.owner == .aboveForFilter) }
                         let counter: Int? = m.context.flatMap { ctx in (ndis.driver(ofModule: m.id) as? FilterDriverIntrospection)?.pauseCounter(ctx) }
                         if out.isEmpty && counter == 0 {
@@ -76,7 +82,7 @@ extension Verifier {
                         }
                         return true
                     }
-                    if m.restartPending {
+                    if m.lifecycle.restartPending {
                         report(.pnpOperationHung, "FilterRestart returned PENDING and NdisFRestartComplete never came", extra: ["ST-05"],
                                call: "FilterRestart returned PENDING", module: m.id, on: t)
                         return true
@@ -96,14 +102,12 @@ extension Verifier {
                 report(.lockDeadlock, "\(t.name) waits forever for spin lock '\(w.name)'", call: "NdisAcquireSpinLock(\(w.name))", on: t)
             default:
                 report(.waiterNeverSignalled, "\(t.name) waits forever on '\(w.name)'" + (t.activity.isEmpty ? "" : " in \(t.activity)") + ": nothing left in the system will ever set it",
-                       call: "NdisWaitEvent(\(w.name))", module: ndis.modules.last?.id ?? -1, on: t)
+                       call: "NdisWaitEvent(\(w.name))", module: lifecycle.last, on: t)
             }
             return true
         }
         return false
     }
-
-    private func moduleOfCurrentWork() -> Int { ndis.modules.last?.id ?? -1 }
 
     private func judgeLeaks() -> Bool {
         let inFlight = ledger.ids { $0.owner == .belowForFilter || $0.owner == .aboveForFilter }
@@ -125,8 +129,8 @@ extension Verifier {
                    call: "end of run", module: ledger[passThrough[0]]!.module, nbls: passThrough)
             return true
         }
-        for m in ndis.modules where !m.detachReturned && m.state != .Detached {
-            checkCounter(m.id, expected: 0, at: "the run settled")
+        for (id, m) in lifecycle.modules.enumerated() where !m.detachReturned && m.state != .Detached {
+            checkCounter(id, expected: 0, at: "the run settled")
             if !violations.isEmpty { return true }
         }
         return false

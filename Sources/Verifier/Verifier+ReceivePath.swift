@@ -20,7 +20,7 @@ extension Verifier {
                 ledger.update(n.id) { $0.inCallback = true }
                 if ledger[n.id]!.origin == .filter { lastHomeRoute[e.module] = "FilterReturnNetBufferLists" }
             }
-            callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
+            callbacksInProgress.append((e.thread, e.api, nbls, lifecycle[e.module]?.state ?? .Detached))
         case (.FilterReceiveNetBufferLists, .call):
             guard let nbls = chainIDs(e.nbls, api: e.api) else { return }
             ensurePerModule(e.module)
@@ -41,7 +41,7 @@ extension Verifier {
                 ledger.create(n.id, r)
                 ledger.update(n.id) { $0.history.append((e.step, e.api, .filter)) }
             }
-            callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
+            callbacksInProgress.append((e.thread, e.api, nbls, lifecycle[e.module]?.state ?? .Detached))
         case (.FilterReceiveNetBufferLists, .return):
             guard let call = popCallback(e.api, thread: e.thread), e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 else { return }
             let lent = call.nbls
@@ -77,7 +77,7 @@ extension Verifier {
 
     private func checkIndicateUp(_ e: NdisEvent) {
         guard checkHandle(e), let nbls = chainIDs(e.nbls, api: e.api) else { return }
-        let m = ndis.modules[e.module]
+        let state = lifecycle[e.module]?.state ?? .Detached
         ensurePerModule(e.module)
         let ids = nbls.map(\.id)
         let resources = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
@@ -87,15 +87,15 @@ extension Verifier {
             return
         }
         let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
-        if !dataPathAllowed(m) {
+        if !dataPathAllowed(e.module) {
             if originated {
-                let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
-                report(.indicateWhileNotRunning, "an originated receive indication while the module is \(m.state)" + (afterPause ? ", after FilterPause began" : ""),
+                let afterPause = pauseBegan[e.module] && (state == .Pausing || state == .Paused || state == .Detached)
+                report(.indicateWhileNotRunning, "an originated receive indication while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
                        extra: afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)
                 return
             }
             if ndis.options.strictPassThroughReceiveWhilePaused {
-                report(.passThroughReceiveWhilePaused, "receives from below passed up while the module is \(m.state); they must be returned at once",
+                report(.passThroughReceiveWhilePaused, "receives from below passed up while the module is \(state); they must be returned at once",
                        call: call, module: e.module, nbls: ids)
                 return
             }
@@ -110,8 +110,8 @@ extension Verifier {
                 return
             }
             if r.origin == .filter {
-                if n._sourceHandleForVerifier != m.handle {
-                    report(.indicateBadNBL, "originated receive NBL #\(n.id) has SourceHandle \(n._sourceHandleForVerifier), not \(m.handle)",
+                if n._sourceHandleForVerifier != e.handle {
+                    report(.indicateBadNBL, "originated receive NBL #\(n.id) has SourceHandle \(n._sourceHandleForVerifier), not \(e.handle)",
                            call: call, module: e.module, nbls: [n.id])
                     return
                 }

@@ -13,7 +13,7 @@ extension Verifier {
                 ledger.update(n.id) { $0.inCallback = true }
                 if ledger[n.id]!.origin == .filter { lastHomeRoute[e.module] = "FilterSendNetBufferListsComplete" }
             }
-            callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
+            callbacksInProgress.append((e.thread, e.api, nbls, lifecycle[e.module]?.state ?? .Detached))
         case (.FilterSendNetBufferLists, .call):
             guard let nbls = chainIDs(e.nbls, api: e.api) else { return }
             ensurePerModule(e.module)
@@ -29,7 +29,7 @@ extension Verifier {
                 }
                 ledger.update(n.id) { $0.inCallback = true }
             }
-            callbacksInProgress.append((e.thread, e.api, nbls, ndis.modules[e.module].state))
+            callbacksInProgress.append((e.thread, e.api, nbls, lifecycle[e.module]?.state ?? .Detached))
         case (.FilterSendNetBufferLists, .return):
             guard let check = popCallback(e.api, thread: e.thread), check.state != .Running else { return }
             for id in check.nbls.map(\.id) {
@@ -58,15 +58,15 @@ extension Verifier {
 
     private func checkFilterSend(_ e: NdisEvent) {
         guard checkHandle(e), let nbls = chainIDs(e.nbls, api: e.api) else { return }
-        let m = ndis.modules[e.module]
+        let state = lifecycle[e.module]?.state ?? .Detached
         ensurePerModule(e.module)
         let ids = nbls.map(\.id)
         let call = "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))"
-        if !dataPathAllowed(m) {
+        if !dataPathAllowed(e.module) {
             let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
-            let afterPause = pauseBegan[e.module] && (m.state == .Pausing || m.state == .Paused || m.state == .Detached)
+            let afterPause = pauseBegan[e.module] && (state == .Pausing || state == .Paused || state == .Detached)
             report(.sendWhileNotRunning,
-                   "\(originated ? "an originated" : "a forwarded") send while the module is \(m.state)" + (afterPause ? ", after FilterPause began" : ""),
+                   "\(originated ? "an originated" : "a forwarded") send while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
                    extra: originated && afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)
             return
         }
@@ -85,8 +85,8 @@ extension Verifier {
                 return
             }
             if r.origin == .filter {
-                if n._sourceHandleForVerifier != m.handle {
-                    report(.wrongSourceHandle, "originated NBL #\(n.id) has SourceHandle \(n._sourceHandleForVerifier), not \(m.handle)",
+                if n._sourceHandleForVerifier != e.handle {
+                    report(.wrongSourceHandle, "originated NBL #\(n.id) has SourceHandle \(n._sourceHandleForVerifier), not \(e.handle)",
                            call: call, module: e.module, nbls: [n.id])
                     return
                 }

@@ -11,6 +11,10 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var ledger = NBLLedger()
     /// IRP-01..04.
     @exclusivity(unchecked) var irps = IrpChecker()
+    /// The modules' lifecycles, the pools and each thread's callbacks, as the events tell them.
+    @exclusivity(unchecked) public private(set) var lifecycle = ModuleLifecycle()
+    @exclusivity(unchecked) var pools = PoolTable()
+    @exclusivity(unchecked) var callbacks = CallbackStacks()
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
     /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
@@ -59,6 +63,12 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var covRun = CoverageRun()
 
     public func observe(_ e: NdisEvent) {
+        lifecycle.applyTransition(e)
+        defer {
+            lifecycle.apply(e)
+            pools.apply(e)
+            callbacks.apply(e)
+        }
         remember(e)
         if let coverage { cover(e, coverage) }
         if recordsTimeline { timeline.append(timelineEntry(e)) }
@@ -131,8 +141,7 @@ public final class Verifier: NdisObserver {
     // MARK: Reporting
 
     func remember(_ e: NdisEvent) {
-        let state: FilterState? = e.module >= 0 && e.module < ndis.modules.count ? ndis.modules[e.module].state : nil
-        let r = RecentEvent(e, state: state)
+        let r = RecentEvent(e, state: lifecycle[e.module]?.state)
         if recent.count < Self.recentCapacity {
             recent.append(r)
         } else {
@@ -155,12 +164,12 @@ public final class Verifier: NdisObserver {
         let t = blamed ?? ndis.scheduler.current
         let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
         let moduleState: String
-        if module >= 0 && module < ndis.modules.count {
-            let m = ndis.modules[module]
+        if let m = lifecycle[module] {
             moduleState = moduleName(module) + ": \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
                 + (m.pausePending ? " (pause pended)" : "")
         } else {
-            moduleState = ndis.modules.isEmpty ? "no module" : ndis.modules.map { moduleName($0.id) + ": \($0.state)" }.joined(separator: ", ")
+            moduleState = lifecycle.modules.isEmpty ? "no module"
+                : lifecycle.modules.indices.map { moduleName($0) + ": \(lifecycle.modules[$0].state)" }.joined(separator: ", ")
         }
         violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
                                     message: message, call: call, thread: thread, moduleState: moduleState,
@@ -257,8 +266,7 @@ public final class Verifier: NdisObserver {
                    call: "\(e.api)(\(e.handle))", nbls: e.nbls.map { [$0.id] } ?? [])
             return false
         }
-        let m = ndis.modules[e.module]
-        if m.detachReturned {
+        if lifecycle[e.module]?.detachReturned ?? false {
             report(.callAfterDetach, "\(e.api) on FilterHandle#\(e.module + 1) after its FilterDetach returned",
                    call: "\(e.api)(\(e.handle))", module: e.module, nbls: e.nbls.map { [$0.id] } ?? [])
             return false
@@ -285,7 +293,8 @@ public final class Verifier: NdisObserver {
     /// decides (Running and Pausing); strict mode drops Pausing (PFM: "should not originate");
     /// a restart the driver has already declared successful counts as Running (the WDK
     /// sample's pattern of setting Running inside FilterRestart).
-    func dataPathAllowed(_ m: FilterModule) -> Bool {
+    func dataPathAllowed(_ module: Int) -> Bool {
+        guard let m = lifecycle[module] else { return false }
         if m.state == .Restarting && m.restartDeclaredSuccess { return true }
         guard FilterStateTable.next(m.state, on: .sendAndReceive) != nil else { return false }
         return !(m.state == .Pausing && ndis.options.strictNoDataPathWhilePausing)
