@@ -37,17 +37,9 @@ extension Campaign {
         for _ in 0..<n { done.wait() }
         var all = shared.outcomes.flatMap { $0 }
         all.sort { $0.seed < $1.seed }
-        var result = CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, seedsRun: 0, events: 0,
-                                    steps: 0, failures: [], digest: 0xCBF2_9CE4_8422_2325)
+        var result = emptyResult()
         for o in all {
-            result.seedsRun += 1
-            result.events &+= o.events
-            result.steps &+= o.steps
-            result.digest = (result.digest ^ o.digest) &* 0x0000_0100_0000_01B3
-            if var v = o.violation {
-                if result.failures.count >= fullReports { v.lastEvents = []; v.threads = []; v.nblHistories = []; v.clues = [] }
-                result.failures.append(CampaignFailure(seed: o.seed, violation: v, replay: replayCommand(seed: o.seed)))
-            }
+            result.add(seed: o.seed, events: o.events, steps: o.steps, digest: o.digest, violation: o.violation, fullReports: fullReports)
         }
         return result
     }

@@ -11,6 +11,18 @@ public struct CampaignFailure: Sendable {
     public var replay: String
 }
 
+/// One failing seed, as a campaign keeps it: a few words, so a campaign of a million
+/// failing seeds stays small. The first failures keep their whole report beside it.
+public struct FailureRecord: Sendable {
+    public var seed: UInt64
+    /// Index into `ViolationKind.all`.
+    var kind: UInt16
+    /// Index into the campaign's table of rule lists (the kind's, plus what the case adds).
+    var rules: UInt16
+    public var step: UInt64
+    public var time: UInt64
+}
+
 /// What a campaign found.
 public struct CampaignResult: Sendable {
     public var driver: String
@@ -19,25 +31,82 @@ public struct CampaignResult: Sendable {
     public var seedsRun: Int
     public var events: UInt64
     public var steps: UInt64
-    public var failures: [CampaignFailure]
     /// Every seed's digest folded together: two campaigns that agree on it ran identically.
     public var digest: UInt64
+    /// Every failing seed, in seed order.
+    public private(set) var failureRecords: [FailureRecord] = []
+    /// The whole report of the first failures (`fullReports`), and the message of the first
+    /// `messagesKept`; later failures keep kind, rules, step and time.
+    private var reports: [Violation] = []
+    private var messages: [String] = []
+    private var ruleLists: [[String]] = []
+    /// Builds a failing seed's replay command when asked (not stored per failure).
+    public let replayCommand: @Sendable (UInt64) -> String
+    static let messagesKept = 10_000
 
-    public var firstFailingSeed: UInt64? { failures.first?.seed }
+    init(driver: String, scenario: String, strategy: Strategy, replayCommand: @escaping @Sendable (UInt64) -> String) {
+        self.driver = driver
+        self.scenario = scenario
+        self.strategy = strategy
+        seedsRun = 0
+        events = 0
+        steps = 0
+        digest = 0xCBF2_9CE4_8422_2325
+        self.replayCommand = replayCommand
+    }
+
+    /// Folds in one seed's outcome.
+    mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest: UInt64, violation: Violation?, fullReports: Int) {
+        seedsRun += 1
+        self.events &+= events
+        self.steps &+= steps
+        self.digest = (self.digest ^ digest) &* 0x0000_0100_0000_01B3
+        guard let v = violation else { return }
+        let kind = ViolationKind.all.firstIndex { $0.name == v.kind.name } ?? 0
+        let rules = ruleLists.firstIndex(of: v.rules) ?? { ruleLists.append(v.rules); return ruleLists.count - 1 }()
+        failureRecords.append(FailureRecord(seed: seed, kind: UInt16(kind), rules: UInt16(min(rules, Int(UInt16.max))), step: v.step, time: v.time))
+        if reports.count < fullReports { reports.append(v) }
+        if messages.count < Self.messagesKept { messages.append(v.message) }
+    }
+
+    public var failureCount: Int { failureRecords.count }
+
+    /// The failing seeds, as violations: whole reports for the first ones, kind, rules, step,
+    /// time (and for the first ten thousand the message) for the rest. Built when asked: a
+    /// command line that runs a million seeds reads `failureRecords` instead.
+    public var failures: [CampaignFailure] {
+        failureRecords.indices.map(failure)
+    }
+
+    /// The `i`th failing seed.
+    public func failure(_ i: Int) -> CampaignFailure {
+        let r = failureRecords[i]
+        let v = i < reports.count ? reports[i]
+            : Violation(kind: ViolationKind.all[Int(r.kind)], rules: ruleLists[Int(r.rules)], step: r.step, time: r.time,
+                        message: i < messages.count ? messages[i] : "", call: "", thread: "", moduleState: "",
+                        nblHistories: [], lastEvents: [], threads: [])
+        return CampaignFailure(seed: r.seed, violation: v, replay: replayCommand(r.seed))
+    }
+
+    public var firstFailure: CampaignFailure? { failureRecords.isEmpty ? nil : failure(0) }
+    public var firstFailingSeed: UInt64? { failureRecords.first?.seed }
+
+    /// The kind name and rules of a record.
+    public func kindName(_ r: FailureRecord) -> String { ViolationKind.all[Int(r.kind)].name }
+    public func rules(_ r: FailureRecord) -> [String] { ruleLists[Int(r.rules)] }
 
     /// Violation kinds and how many seeds showed each, by name.
     public var kindCounts: [(kind: String, seeds: Int)] {
-        var counts: [String: Int] = [:]
-        for f in failures { counts[f.violation.kind.name, default: 0] += 1 }
-        return counts.keys.sorted().map { ($0, counts[$0]!) }
+        var counts = Array(repeating: 0, count: ViolationKind.all.count)
+        for r in failureRecords { counts[Int(r.kind)] += 1 }
+        return counts.indices.filter { counts[$0] > 0 }.map { (ViolationKind.all[$0].name, counts[$0]) }.sorted { $0.kind < $1.kind }
     }
 
     /// A human summary: the counts, and the full report of the first failure.
     public var summary: String {
-        var out = "\(driver) on \(scenario): \(seedsRun) seed(s), \(failures.count) with a violation"
-        if !failures.isEmpty {
+        var out = "\(driver) on \(scenario): \(seedsRun) seed(s), \(failureCount) with a violation"
+        if let f = firstFailure {
             out += " (" + kindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
-            let f = failures[0]
             out += Report.text(f.violation, seed: f.seed, replay: f.replay)
         } else {
             out += "\n"
@@ -162,6 +231,13 @@ public struct Campaign {
         return s
     }
 
+    /// A result with no seeds yet, whose failures replay with this campaign's command.
+    func emptyResult() -> CampaignResult {
+        let c = self
+        let command: @Sendable (UInt64) -> String = { [c = UncheckedCampaign(c)] seed in c.campaign.replayCommand(seed: seed) }
+        return CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, replayCommand: command)
+    }
+
     /// Runs one seed.
     public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
                        recordDecisions: Bool = false, coverage: Coverage? = nil, configure: ((Scheduler) -> Void)? = nil) -> RunResult {
@@ -174,27 +250,20 @@ public struct Campaign {
     /// (kind, rules, step, message), so memory stays small over long campaigns.
     public func run(seeds: ClosedRange<UInt64>, stopAtFirstFailure: Bool = false, runner: Runner = Runner(),
                     fullReports: Int = 10, coverage: Coverage? = nil, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
-        var result = CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, seedsRun: 0, events: 0,
-                                    steps: 0, failures: [], digest: 0xCBF2_9CE4_8422_2325)
+        var result = emptyResult()
         for seed in seeds {
             let r = replay(seed: seed, runner: runner, coverage: coverage)
-            result.seedsRun += 1
-            result.events &+= r.events
-            result.steps &+= r.steps
-            result.digest = (result.digest ^ r.digest) &* 0x0000_0100_0000_01B3
             onResult?(r)
-            if var v = r.violation {
-                if result.failures.count >= fullReports {
-                    v.lastEvents = []
-                    v.threads = []
-                    v.nblHistories = []
-                    v.clues = []
-                }
-                result.failures.append(CampaignFailure(seed: seed, violation: v, replay: replayCommand(seed: seed)))
-                if stopAtFirstFailure { break }
-            }
+            result.add(seed: seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, fullReports: fullReports)
+            if r.violation != nil && stopAtFirstFailure { break }
             if seed == UInt64.max { break }
         }
         return result
     }
+}
+
+/// A campaign captured by a result's replay command: only its names and options are read.
+private struct UncheckedCampaign: @unchecked Sendable {
+    let campaign: Campaign
+    init(_ c: Campaign) { campaign = c }
 }

@@ -343,24 +343,23 @@ public struct CommandLineTool {
         let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
         if let saveError { throw UsageError(saveError) }
         if json {
-            var j = runJSON(result, elapsed: elapsed)
-            if let cov, case .object(var fields) = j {
-                let c = CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: result.failures.count)
-                if case .object(let cf) = c { fields += cf.filter { ["transitions", "race_windows"].contains($0.0) } }
-                j = .object(fields)
+            var extra: [(String, JSON)] = []
+            if let cov, case .object(let cf) = CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name,
+                                                                     strategy: campaign.strategy.name, failing: result.failureCount) {
+                extra = cf.filter { ["transitions", "race_windows"].contains($0.0) }
             }
-            out(j.render() + "\n")
+            writeRunJSON(result, elapsed: elapsed, extra: extra)
         } else {
-            if let f = result.failures.first {
+            if let f = result.firstFailure {
                 out("\n" + Report.text(f.violation, seed: f.seed, replay: f.replay))
             }
             let kinds = result.kindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
-            out("\n\(result.driver) on \(result.scenario) (\(result.strategy)): \(result.seedsRun) seed(s), \(result.failures.count) failing"
+            out("\n\(result.driver) on \(result.scenario) (\(result.strategy)): \(result.seedsRun) seed(s), \(result.failureCount) failing"
                 + (kinds.isEmpty ? "" : " (\(kinds))")
                 + ", \(result.events) events, \(result.steps) steps, digest \(hex(result.digest))"
                 + (result.firstFailingSeed.map { ", first failing seed \($0)" } ?? "") + "\n")
         }
-        return result.failures.isEmpty ? 0 : 1
+        return result.failureCount == 0 ? 0 : 1
     }
 
     /// `--strategy exhaustive`: every schedule of each seed's configuration, within the bound.
@@ -453,8 +452,11 @@ public struct CommandLineTool {
         return failed ? 1 : 0
     }
 
-    func runJSON(_ r: CampaignResult, elapsed: Double) -> JSON {
-        .object([
+    /// `run --json`, written as it is rendered: the violations list, one entry per failing
+    /// seed (a million seeds may fail), goes out entry by entry, never whole in memory.
+    func writeRunJSON(_ r: CampaignResult, elapsed: Double, extra: [(String, JSON)] = []) {
+        let marker = "\u{1}violations\u{1}"
+        var fields: [(String, JSON)] = [
             ("driver", .string(r.driver)),
             ("scenario", .string(r.scenario)),
             ("strategy", .string(r.strategy.name)),
@@ -462,17 +464,25 @@ public struct CommandLineTool {
             ("events", .uint(r.events)),
             ("steps", .uint(r.steps)),
             ("digest", .string(hex(r.digest))),
-            ("violations", .array(r.failures.map { f in
-                .object([("seed", .uint(f.seed)), ("kind", .string(f.violation.kind.name)),
-                         ("rules", .array(f.violation.rules.map { .string($0) })),
-                         ("step", .uint(f.violation.step)), ("time", .uint(f.violation.time)),
-                         ("replay", .string(f.replay))])
-            })),
+            ("violations", .string(marker)),
             ("kinds", .object(r.kindCounts.map { ($0.kind, .int(Int64($0.seeds))) })),
             ("first_failing_seed", r.firstFailingSeed.map { .uint($0) } ?? .null),
-            ("first_violation", r.failures.first.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
+            ("first_violation", r.firstFailure.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
             ("elapsed_seconds", .double(elapsed)),
-        ])
+        ]
+        fields += extra
+        let text = JSON.object(fields).render()
+        let placeholder = JSON.string(marker).render()
+        guard let range = text.range(of: placeholder) else { preconditionFailure("the violations placeholder vanished from the rendering") }
+        out(String(text[..<range.lowerBound]) + "[")
+        var chunk = ""
+        for (i, f) in r.failureRecords.enumerated() {
+            if i > 0 { chunk += "," }
+            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(r.kindName(f))), ("rules", .array(r.rules(f).map { .string($0) })),
+                                  ("step", .uint(f.step)), ("time", .uint(f.time)), ("replay", .string(r.replayCommand(f.seed)))]).render()
+            if chunk.utf8.count > 1 << 16 { out(chunk); chunk = "" }
+        }
+        out(chunk + "]" + String(text[range.upperBound...]) + "\n")
     }
 
     // MARK: replay
@@ -574,7 +584,7 @@ public struct CommandLineTool {
         let seeds = try flags["--seeds"].map(Self.parseSeeds) ?? 1...1000
         let cov = Coverage()
         let result = campaign.run(seeds: seeds, fullReports: 0, coverage: cov)
-        let failing = result.failures.count
+        let failing = result.failureCount
         if let html = flags["--html"] {
             do { try CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing)
                 .write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }

@@ -23,4 +23,20 @@ public struct Violation: Sendable {
     public var clues: [String] = []
 
     public var name: String { kind.name }
+
+    public init(kind: ViolationKind, rules: [String], step: UInt64, time: UInt64, message: String, call: String, thread: String,
+                moduleState: String, nblHistories: [String], lastEvents: [String], threads: [String], clues: [String] = []) {
+        self.kind = kind
+        self.rules = rules
+        self.step = step
+        self.time = time
+        self.message = message
+        self.call = call
+        self.thread = thread
+        self.moduleState = moduleState
+        self.nblHistories = nblHistories
+        self.lastEvents = lastEvents
+        self.threads = threads
+        self.clues = clues
+    }
 }
