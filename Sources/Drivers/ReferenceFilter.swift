@@ -256,7 +256,16 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
             Irp.SystemBuffer = withUnsafeBytes(of: UInt64(open.FramesWritten).littleEndian) { Array($0) }
             return CompleteIrp(Irp, .SUCCESS, information: 8)
         case IOCTL_NDISSIM_WAIT_FOR_RECEIVE:
+            // On an overlapped handle the cleanup may run while this request is on its way in:
+            // say so before taking the lock, and queue only if the cleanup has not begun (it
+            // completes whatever is queued). In C both flags are written with interlocked
+            // operations; here no other thread can run between two plain accesses.
+            open.UsesWaits = true
             ndis.NdisAcquireSpinLock(WaitLock)
+            if open.CleanupBegan {
+                ndis.NdisReleaseSpinLock(WaitLock)
+                return CompleteIrp(Irp, .CANCELLED)
+            }
             PendingWaits.append(Irp)
             ndis.InterlockedIncrement(WaitCount)
             ndis.NdisReleaseSpinLock(WaitLock)
@@ -267,8 +276,12 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
     }
 
     open func DeviceCleanup(_ FileObject: FILE_OBJECT) {
-        // Every IRP this handle still has pended goes back, cancelled (DispatchCleanup).
-        if WaitCount.value > 0 { CompleteWaits(for: FileObject, .CANCELLED) }
+        // Every IRP this handle still has pended goes back, cancelled (DispatchCleanup); one
+        // still on its way in sees that the cleanup began.
+        if let open = FileObject.FsContext as? ReferenceOpen {
+            open.CleanupBegan = true
+            if open.UsesWaits { CompleteWaits(for: FileObject, .CANCELLED) }
+        }
         FileObject.FsContext = nil
     }
 
@@ -368,6 +381,9 @@ public final class ReferenceFilterModule {
 final class ReferenceOpen {
     let adapter: String
     @exclusivity(unchecked) var FramesWritten = 0
+    /// This handle has sent a wait-for-receive; its cleanup has begun.
+    @exclusivity(unchecked) var UsesWaits = false
+    @exclusivity(unchecked) var CleanupBegan = false
     init(adapter: String) { self.adapter = adapter }
 }
 
