@@ -37,12 +37,12 @@ public final class KernelChecker {
     }
 
     /// Kernel objects by id (ids are dense).
-    private var objects: [Record?] = []
+    @exclusivity(unchecked) private var objects: [Record?] = []
     /// Per thread: the callbacks it is inside, and the spin locks it holds (innermost last).
-    private var frames: [[Frame]] = []
-    private var locks: [[Int]] = []
-    private var detached: [Bool] = []
-    public private(set) var findings: [Finding] = []
+    @exclusivity(unchecked) private var frames: [[Frame]] = []
+    @exclusivity(unchecked) private var locks: [[Int]] = []
+    @exclusivity(unchecked) private var detached: [Bool] = []
+    @exclusivity(unchecked) public private(set) var findings: [Finding] = []
 
     /// Names for messages: a kernel object's, a spin lock's, a driver's fault text.
     public var objectName: (Int) -> String
