@@ -46,8 +46,9 @@ public struct CommandLineTool {
       Runs driver D on scenario S (default: the driver's own scenario) for each seed
       (default --seeds 1..1000). --stack runs several filters on every adapter, bottom to
       top (a name given twice is one driver with two modules); the environment options are
-      the lowest driver's own, and reports name each module's driver, layer and adapter. Prints one line per failing seed (its first violation),
-      the full report of the first failure, and a summary.
+      the lowest driver's own, and reports name each module's driver, layer and adapter.
+      Prints one line per failing seed (its first violation), the full report of the
+      first failure, and a summary.
       --seed N          one seed
       --seeds A..B      seeds A to B inclusive
       --strategy NAME   random (default), pct or swarm (see 'ndis-sim list')
