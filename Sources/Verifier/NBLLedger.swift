@@ -120,6 +120,11 @@ struct NBLLedger {
         get { id < records.count ? records[id] : nil }
     }
 
+    /// Who holds NBL `id`, without copying its record (and its history).
+    func owner(_ id: Int) -> NBLOwner? {
+        id < records.count ? records[id]?.owner : nil
+    }
+
     mutating func ensure(_ id: Int) {
         if id >= records.count { records.append(contentsOf: repeatElement(nil, count: id - records.count + 1)) }
     }

@@ -13,8 +13,9 @@ extension Verifier {
     }
 
     func checkKernel(_ e: NdisEvent) {
+        let before = kernelChecker.findings.count
         kernelChecker.observe(e)
-        reportKernelFinding()
+        if kernelChecker.findings.count != before { reportKernelFinding() }
     }
 
     /// The end of the run, for the kernel checker: true if it reported.

@@ -27,7 +27,7 @@ extension Verifier {
             let lent = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
             for (i, n) in nbls.enumerated() {
                 let next = i + 1 < nbls.count ? nbls[i + 1].id : -1
-                if let r = ledger[n.id], r.owner == .aboveForFilter {
+                if ledger.owner(n.id) == .aboveForFilter {
                     // Indicated up by the filter below: this module's view of it begins.
                     ledger.enter(n.id, module: e.module, origin: .miniportEdge, path: lent ? .receiveLent : .receiveFromBelow,
                                  originalSource: n._sourceHandleForVerifier, lentNextID: next, at: e.step, by: e.api)

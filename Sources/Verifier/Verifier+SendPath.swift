@@ -18,7 +18,7 @@ extension Verifier {
             guard let nbls = chainIDs(e.nbls, api: e.api) else { return }
             ensurePerModule(e.module)
             for n in nbls {
-                if let r = ledger[n.id], r.owner == .belowForFilter {
+                if ledger.owner(n.id) == .belowForFilter {
                     // Sent down by the filter above: this module's view of it begins.
                     ledger.enter(n.id, module: e.module, origin: .protocolEdge, path: .sendFromAbove, originalSource: n._sourceHandleForVerifier,
                                  at: e.step, by: e.api)
