@@ -333,21 +333,13 @@ extension Ndis {
         scheduler.sleep(UInt64(MicrosecondsToSleep))
     }
 
-    /// `InterlockedIncrement`: returns the new value.
+    /// `InterlockedIncrement`: returns the new value (the kernel's).
     @discardableResult
-    public func InterlockedIncrement(_ Addend: LONG) -> Int {
-        scheduler.preempt()
-        Addend.value += 1
-        return Addend.value
-    }
+    public func InterlockedIncrement(_ Addend: LONG) -> Int { kernel.InterlockedIncrement(Addend) }
 
-    /// `InterlockedDecrement`: returns the new value.
+    /// `InterlockedDecrement`: returns the new value (the kernel's).
     @discardableResult
-    public func InterlockedDecrement(_ Addend: LONG) -> Int {
-        scheduler.preempt()
-        Addend.value -= 1
-        return Addend.value
-    }
+    public func InterlockedDecrement(_ Addend: LONG) -> Int { kernel.InterlockedDecrement(Addend) }
 
     /// A bare preemption point, for driver code that wants to model a window between two
     /// plain memory operations (a check, then a use).

@@ -23,9 +23,15 @@ struct CLI {
     }()
 
     static func run(_ args: [String]) throws -> Result {
+        try run(binary, args)
+    }
+
+    /// Runs any executable (a user's own ndis-sim, `swift`), optionally in `directory`.
+    static func run(_ executable: URL, _ args: [String], in directory: URL? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable
         p.arguments = args
+        if let directory { p.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
