@@ -24,7 +24,7 @@ extension Campaign {
                 var i = UInt64(w)
                 while i < count {
                     let seed = seeds.lowerBound + i
-                    let r = shared.campaign.replay(seed: seed, runner: runner)
+                    let r = shared.campaign.replay(seed: seed, runner: runner, reportDetail: false)
                     mine.append(Outcome(seed: seed, violation: r.violation, events: r.events, steps: r.steps, digest: r.digest))
                     i += UInt64(n)
                 }
@@ -38,8 +38,13 @@ extension Campaign {
         var all = shared.outcomes.flatMap { $0 }
         all.sort { $0.seed < $1.seed }
         var result = emptyResult()
+        let runner = Runner()
         for o in all {
-            result.add(seed: o.seed, events: o.events, steps: o.steps, digest: o.digest, violation: o.violation, fullReports: fullReports)
+            var violation = o.violation
+            if violation != nil && result.wantsReport(fullReports) {
+                violation = detailedViolation(seed: o.seed, violation, digest: o.digest, runner: runner)
+            }
+            result.add(seed: o.seed, events: o.events, steps: o.steps, digest: o.digest, violation: violation, fullReports: fullReports)
         }
         return result
     }

@@ -71,6 +71,9 @@ public struct CampaignResult: Sendable {
 
     public var failureCount: Int { failureRecords.count }
 
+    /// Whether the next failure's whole report is kept.
+    func wantsReport(_ fullReports: Int) -> Bool { reports.count < fullReports }
+
     /// The failing seeds, as violations: whole reports for the first ones, kind, rules, step,
     /// time (and for the first ten thousand the message) for the rest. Built when asked: a
     /// command line that runs a million seeds reads `failureRecords` instead.
@@ -240,9 +243,20 @@ public struct Campaign {
 
     /// Runs one seed.
     public func replay(seed: UInt64, runner: Runner = Runner(), choices: [[UInt32]]? = nil, timeline: Bool = false,
-                       recordDecisions: Bool = false, coverage: Coverage? = nil, configure: ((Scheduler) -> Void)? = nil) -> RunResult {
+                       recordDecisions: Bool = false, coverage: Coverage? = nil, reportDetail: Bool = true,
+                       configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         runner.run(filters: filters, scenario: scenario, options: options, maxSteps: maxSteps, seed: seed, replaying: choices, timeline: timeline,
-                   strategy: strategy.perSeed, recordDecisions: recordDecisions, coverage: coverage, configure: configure)
+                   strategy: strategy.perSeed, recordDecisions: recordDecisions, coverage: coverage, reportDetail: reportDetail,
+                   configure: configure)
+    }
+
+    /// The whole report of a failing seed that ran without report detail: the seed again, with
+    /// it. A run is a function of its seed, so the verdict must come out the same.
+    func detailedViolation(seed: UInt64, _ violation: Violation?, digest: UInt64, runner: Runner) -> Violation? {
+        let again = replay(seed: seed, runner: runner)
+        precondition(again.violation?.kind == violation?.kind && again.violation?.step == violation?.step && again.digest == digest,
+                     "seed \(seed) gave another verdict when replayed with report detail: the simulation is not deterministic")
+        return again.violation
     }
 
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.
@@ -252,7 +266,8 @@ public struct Campaign {
                     fullReports: Int = 10, coverage: Coverage? = nil, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
         var result = emptyResult()
         for seed in seeds {
-            let r = replay(seed: seed, runner: runner, coverage: coverage)
+            var r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
+            if r.violation != nil && result.wantsReport(fullReports) { r.violation = detailedViolation(seed: seed, r.violation, digest: r.digest, runner: runner) }
             onResult?(r)
             result.add(seed: seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, fullReports: fullReports)
             if r.violation != nil && stopAtFirstFailure { break }

@@ -63,16 +63,19 @@ public final class Runner {
     /// Runs any driver model, including one a user wrote.
     public func run(make: @escaping (Ndis) -> FilterDriver, scenario: Scenario, options: NdisOptions = NdisOptions(),
                     maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
-                    strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil,
+                    strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil, reportDetail: Bool = true,
                     configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         run(filters: FilterStack(name: "driver", make: make), scenario: scenario, options: options, maxSteps: maxSteps, seed: seed,
-            replaying: replaying, timeline: timeline, strategy: strategy, recordDecisions: recordDecisions, coverage: coverage, configure: configure)
+            replaying: replaying, timeline: timeline, strategy: strategy, recordDecisions: recordDecisions, coverage: coverage,
+            reportDetail: reportDetail, configure: configure)
     }
 
-    /// Runs a stack of filter drivers on every adapter the scenario asks for.
+    /// Runs a stack of filter drivers on every adapter the scenario asks for. Without
+    /// `reportDetail` a violation's report lacks the last events and NBL histories (the same
+    /// verdict, cheaper): replay the seed with it for the whole report.
     public func run(filters: FilterStack, scenario: Scenario, options: NdisOptions = NdisOptions(),
                     maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
-                    strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil,
+                    strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil, reportDetail: Bool = true,
                     configure: ((Scheduler) -> Void)? = nil) -> RunResult {
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: strategy.perSeed.policy)
@@ -82,6 +85,7 @@ public final class Runner {
                         stack: filters.spec(adapters: scenario.adapters))
         let verifier = Verifier(ndis: ndis)
         verifier.recordsTimeline = timeline
+        verifier.recordsReportDetail = reportDetail || timeline
         verifier.coverage = coverage
         ndis.observer = verifier
         for (name, make) in zip(filters.names, filters.makes) { ndis.register(make(ndis), name: name) }

@@ -53,7 +53,15 @@ struct NBLView {
     var lentNextID: Int
 }
 
-/// The ledger's record of one NBL.
+/// One move of an NBL, for its history in a report.
+struct NBLMove {
+    var step: UInt64
+    var what: NdisApi
+    var owner: NBLOwner
+}
+
+/// The ledger's record of one NBL: plain values only, so reading one is a copy, not a
+/// retain (the views of outer modules and the history live beside it in the ledger).
 struct NBLRecord {
     var origin: NBLOrigin
     var owner: NBLOwner
@@ -70,10 +78,10 @@ struct NBLRecord {
     /// Delivered by a `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` call that has
     /// not returned yet: in the driver's hands, but not queued by it.
     var inCallback = false
-    var history: [(step: UInt64, what: NdisApi, owner: NBLOwner)] = []
-    /// The views of the modules above (sends) or below (receives) that passed it on to the
-    /// module this record now speaks for; empty with one filter.
-    var outer: [NBLView] = []
+    /// Ever passed to `NdisFSendNetBufferLists` (SND-07 tells a forwarded send from a held one).
+    var everSentDown = false
+    /// The step of its last `NdisFSendNetBufferLists` or `NdisFIndicateReceiveNetBufferLists` (PQ-02).
+    var lastHandedOn: UInt64?
 
     /// This record's own view.
     var view: NBLView {
@@ -81,12 +89,8 @@ struct NBLRecord {
                 indicatedWithResources: indicatedWithResources, lentNextID: lentNextID)
     }
 
-    /// Every module's view, outermost first, this record's last.
-    var views: [NBLView] { outer + [view] }
-
-    /// Saves this view and takes on the next module's: the NBL now belongs to `module`.
+    /// Takes on the next module's view: the NBL now belongs to `module`.
     mutating func enter(module: Int, origin: NBLOrigin, path: NBLPath, originalSource: NDIS_HANDLE, lentNextID: Int) {
-        outer.append(view)
         self.module = module
         self.origin = origin
         owner = .filter
@@ -97,9 +101,8 @@ struct NBLRecord {
         self.lentNextID = lentNextID
     }
 
-    /// Gives the NBL back to the module that passed it on: its view again. False if none did.
-    mutating func leave() -> Bool {
-        guard let v = outer.popLast() else { return false }
+    /// Takes a saved view back.
+    mutating func restore(_ v: NBLView) {
         module = v.module
         origin = v.origin
         owner = v.owner
@@ -108,63 +111,125 @@ struct NBLRecord {
         completedStatus = v.completedStatus
         indicatedWithResources = v.indicatedWithResources
         lentNextID = v.lentNextID
-        return true
     }
 }
 
 /// The single-owner ledger: one record per NBL id, updated at every call and callback.
 struct NBLLedger {
     private(set) var records: [NBLRecord?] = []
+    /// Per id, the views of the modules above (sends) or below (receives) that passed the
+    /// NBL on to the module its record now speaks for, outermost first; empty with one filter.
+    private var outers: [[NBLView]] = []
+    /// Per id, every move, for reports; kept only when `recordsHistory`.
+    private var histories: [[NBLMove]] = []
+    /// Whether moves are kept: only reports read them, so a campaign runs its seeds without
+    /// and replays a failing one with them.
+    var recordsHistory = true
 
     subscript(id: Int) -> NBLRecord? {
         get { id < records.count ? records[id] : nil }
     }
 
-    /// Who holds NBL `id`, without copying its record (and its history).
+    /// Who holds NBL `id`.
     func owner(_ id: Int) -> NBLOwner? {
         id < records.count ? records[id]?.owner : nil
     }
 
+    /// Every module's view of NBL `id`, outermost first, its record's own last.
+    func views(_ id: Int) -> [NBLView] {
+        guard let r = self[id] else { return [] }
+        return outers[id] + [r.view]
+    }
+
+    /// Module `module`'s view of NBL `id` (in a stack, the NBL may be another module's now).
+    func view(_ id: Int, of module: Int) -> NBLView? {
+        guard let r = self[id] else { return nil }
+        if r.module == module { return r.view }
+        return outers[id].last { $0.module == module }
+    }
+
+    /// NBL `id`'s moves, oldest first (empty unless `recordsHistory`).
+    func history(_ id: Int) -> [NBLMove] { id < histories.count ? histories[id] : [] }
+
     mutating func ensure(_ id: Int) {
-        if id >= records.count { records.append(contentsOf: repeatElement(nil, count: id - records.count + 1)) }
+        if id >= records.count {
+            let n = id - records.count + 1
+            records.append(contentsOf: repeatElement(nil, count: n))
+            outers.append(contentsOf: repeatElement([], count: n))
+            histories.append(contentsOf: repeatElement([], count: n))
+        }
     }
 
     mutating func create(_ id: Int, _ record: NBLRecord) {
         ensure(id)
-        var r = record
-        r.history.reserveCapacity(6) // an NBL's life is a handful of moves: one allocation
-        records[id] = r
+        records[id] = record
+        outers[id] = []
+        if recordsHistory {
+            histories[id] = []
+            histories[id].reserveCapacity(6) // an NBL's life is a handful of moves: one allocation
+        }
+    }
+
+    /// Notes a move of NBL `id` by `api`, to `owner`: the facts checks read, and the history.
+    mutating func note(_ id: Int, at step: UInt64, by api: NdisApi, to owner: NBLOwner) {
+        if api == .NdisFSendNetBufferLists { records[id]!.everSentDown = true }
+        if api == .NdisFSendNetBufferLists || api == .NdisFIndicateReceiveNetBufferLists { records[id]!.lastHandedOn = step }
+        if recordsHistory { histories[id].append(NBLMove(step: step, what: api, owner: owner)) }
     }
 
     mutating func move(_ id: Int, to owner: NBLOwner, at step: UInt64, by api: NdisApi) {
         records[id]!.owner = owner
-        records[id]!.history.append((step, api, owner))
+        note(id, at: step, by: api, to: owner)
     }
 
     mutating func update(_ id: Int, _ body: (inout NBLRecord) -> Void) {
         body(&records[id]!)
     }
 
-    /// The NBL passes from the module that owns it below/above on its behalf into `module`.
+    /// The NBL passes from the module that owns it below/above on its behalf into `module`;
+    /// that module's view is saved until the NBL comes back to it.
     mutating func enter(_ id: Int, module: Int, origin: NBLOrigin, path: NBLPath, originalSource: NDIS_HANDLE, lentNextID: Int = -1,
                         at step: UInt64, by api: NdisApi) {
+        outers[id].append(records[id]!.view)
         records[id]!.enter(module: module, origin: origin, path: path, originalSource: originalSource, lentNextID: lentNextID)
-        records[id]!.history.append((step, api, .filter))
+        note(id, at: step, by: api, to: .filter)
     }
 
     /// The NBL goes back to the module that passed it on, if one did; false if none did.
     mutating func leave(_ id: Int, at step: UInt64, by api: NdisApi) -> Bool {
-        guard records[id]!.leave() else { return false }
-        records[id]!.history.append((step, api, records[id]!.owner))
+        guard let v = outers[id].popLast() else { return false }
+        records[id]!.restore(v)
+        note(id, at: step, by: api, to: v.owner)
         return true
     }
 
-    mutating func removeAll() { records.removeAll(keepingCapacity: true) }
+    mutating func removeAll() {
+        records.removeAll(keepingCapacity: true)
+        outers.removeAll(keepingCapacity: true)
+        histories.removeAll(keepingCapacity: true)
+    }
 
     /// Ids of records matching `predicate`, in id order.
     func ids(where predicate: (NBLRecord) -> Bool) -> [Int] {
         var out: [Int] = []
-        for (i, r) in records.enumerated() { if let r, predicate(r) { out.append(i) } }
+        for i in records.indices { if let r = records[i], predicate(r) { out.append(i) } }
+        return out
+    }
+
+    /// Ids of records matching `predicate`, given each record and its saved outer views.
+    func idsWithOuter(_ predicate: (NBLRecord, _ outer: [NBLView]) -> Bool) -> [Int] {
+        var out: [Int] = []
+        for i in records.indices { if let r = records[i], predicate(r, outers[i]) { out.append(i) } }
+        return out
+    }
+
+    /// Ids of NBLs with a view (the record's own or a saved one) matching `predicate`, in id order.
+    func idsWithView(_ predicate: (NBLView) -> Bool) -> [Int] {
+        var out: [Int] = []
+        for i in records.indices {
+            guard let r = records[i] else { continue }
+            if predicate(r.view) || outers[i].contains(where: predicate) { out.append(i) }
+        }
         return out
     }
 }

@@ -91,7 +91,7 @@ extension Verifier {
 
     /// Module `module`'s view of NBL `id` (in a stack, the NBL may be another module's now).
     func view(_ id: Int, of module: Int) -> NBLView? {
-        ledger[id]?.views.last { $0.module == module }
+        ledger.view(id, of: module)
     }
 
     /// PQ-01: nothing of the filter's may be out when its pause completes (ndis-rules.md 3.7).
@@ -100,10 +100,10 @@ extension Verifier {
         // the other edges. Pass-through NBLs it forwarded are the other drivers' to wait for.
         // In a stack, an NBL this module passed on to the filter below (above) is out on its
         // behalf in its own view, whichever module holds it now.
-        let out = ledger.ids { r in
+        let out = ledger.idsWithOuter { r, outer in
             (r.module == module && ((r.origin == .filter && (r.owner == .belowForFilter || r.owner == .aboveForFilter))
                 || (r.owner == .filter && !r.inCallback && (r.path == .sendFromAbove || r.path == .receiveFromBelow))))
-            || r.outer.contains { $0.module == module && $0.origin == .filter }
+            || outer.contains { $0.module == module && $0.origin == .filter }
         }
         if !out.isEmpty {
             let originated = out.filter { view($0, of: module)?.origin == .filter }
@@ -112,8 +112,7 @@ extension Verifier {
             // Started after FilterPause was entered: a new send or indication slipped in
             // after the pause had decided (PQ-02), rather than one it failed to wait for.
             let startedLate = originated.filter { id in
-                ledger[id]!.history.last { $0.what == .NdisFSendNetBufferLists || $0.what == .NdisFIndicateReceiveNetBufferLists }
-                    .map { $0.step >= pauseBeganStep[module] } ?? false
+                ledger[id]!.lastHandedOn.map { $0 >= pauseBeganStep[module] } ?? false
             }
             if !startedLate.isEmpty {
                 extra.append("PQ-02")
@@ -167,11 +166,9 @@ extension Verifier {
 
     /// LIVE-01 and POOL-02 when `FilterDetach` returns.
     private func checkDetachQuiescence(_ module: Int) {
-        let out = ledger.ids { r in
-            r.views.contains { v in
-                v.module == module && (v.owner == .belowForFilter || v.owner == .aboveForFilter || (v.owner == .filter && v.origin != .filter))
-            }
-        }
+        let out = ledger.idsWithView({ v in
+            v.module == module && (v.owner == .belowForFilter || v.owner == .aboveForFilter || (v.owner == .filter && v.origin != .filter))
+        })
         let modulePoolNBLs = ledger.ids { $0.origin == .filter && $0.owner == .filter }.filter { pools[poolOf($0)]?.module == module }
         if !out.isEmpty || !modulePoolNBLs.isEmpty {
             let all = out + modulePoolNBLs

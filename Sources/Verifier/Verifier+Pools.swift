@@ -7,24 +7,24 @@ extension Verifier {
         case (.NdisAllocateNetBufferListPool, .call):
             if e.handle != .NULL { _ = checkHandle(e) }
         case (.NdisFreeNetBufferListPool, .call):
-            let call = "NdisFreeNetBufferListPool(\(e.handle))"
+            let call = { "NdisFreeNetBufferListPool(\(e.handle))" }
             guard e.object >= 0 else {
-                report(.poolUsedAfterFree, "\(e.handle) is not a pool NDIS gave out", call: call)
+                report(.poolUsedAfterFree, "\(e.handle) is not a pool NDIS gave out", call: call())
                 return
             }
             guard let pool = pools[e.object] else {
-                report(.poolUsedAfterFree, "\(e.handle) is not a pool NDIS gave out", call: call)
+                report(.poolUsedAfterFree, "\(e.handle) is not a pool NDIS gave out", call: call())
                 return
             }
             if pool.freed {
-                report(.poolUsedAfterFree, "pool \(pool.handle) was already freed (a double free)", call: call, module: pool.module)
+                report(.poolUsedAfterFree, "pool \(pool.handle) was already freed (a double free)", call: call(), module: pool.module)
             } else if pool.outstanding > 0 {
                 let live = ledger.ids { $0.origin == .filter && $0.owner != .free }.filter { id in poolOf(id) == e.object }
-                report(.poolFreedWithNBLsOutstanding, "\(pool.outstanding) NBL(s) from \(pool.handle) are still allocated", call: call,
+                report(.poolFreedWithNBLsOutstanding, "\(pool.outstanding) NBL(s) from \(pool.handle) are still allocated", call: call(),
                        module: pool.module, nbls: live)
             } else if lifecycle[pool.module]?.state == .Pausing {
                 report(.poolFreedWhilePausing, "pool \(pool.handle) freed while its module is Pausing; pools live until FilterDetach",
-                       call: call, module: pool.module)
+                       call: call(), module: pool.module)
             }
         case (.NdisAllocateNetBufferAndNetBufferList, .call):
             guard let pool = pools[e.object], !pool.freed else {
@@ -36,13 +36,13 @@ extension Verifier {
         case (.NdisAllocateNetBufferAndNetBufferList, .return):
             guard let nbl = e.nbls else { return }
             ledger.create(nbl.id, NBLRecord(origin: .filter, owner: .filter, module: e.module))
-            ledger.update(nbl.id) { $0.history.append((e.step, e.api, .filter)) }
+            ledger.note(nbl.id, at: e.step, by: e.api, to: .filter)
             poolIndexByNBL(nbl)
         case (.NdisFreeNetBufferList, .call):
             guard let nbl = e.nbls else { return }
-            let call = "NdisFreeNetBufferList(NBL #\(nbl.id))"
+            let call = { "NdisFreeNetBufferList(NBL #\(nbl.id))" }
             guard let r = ledger[nbl.id] else {
-                report(.freeOfUnownedNBL, "NBL #\(nbl.id) was never the filter's", call: call, nbls: [nbl.id])
+                report(.freeOfUnownedNBL, "NBL #\(nbl.id) was never the filter's", call: call(), nbls: [nbl.id])
                 return
             }
             if r.origin != .filter {
@@ -53,16 +53,16 @@ extension Verifier {
                     : r.origin == .miniportEdge && activity == "FilterReturnNetBufferLists" ? ["RCV-06"] : []
                 report(.freeOfUnownedNBL, "NBL #\(nbl.id) was not allocated by the filter (it came from \(r.origin == .protocolEdge ? "TCPIP above" : "the NIC below"))"
                        + (sorting.isEmpty ? "" : ", and was freed in \(activity) instead of being passed on"),
-                       extra: ["NBL-01"] + sorting, call: call, module: r.module, nbls: [nbl.id])
+                       extra: ["NBL-01"] + sorting, call: call(), module: r.module, nbls: [nbl.id])
             } else if r.owner == .free || nbl.isFreed {
-                report(.freeOfUnownedNBL, "NBL #\(nbl.id) was already freed (a double free)", call: call, module: r.module, nbls: [nbl.id])
+                report(.freeOfUnownedNBL, "NBL #\(nbl.id) was already freed (a double free)", call: call(), module: r.module, nbls: [nbl.id])
             } else if r.owner != .filter {
                 let extra = r.owner == .belowForFilter ? ["SND-03"] : r.owner == .aboveForFilter ? ["RCV-04"] : []
                 report(.freeOfUnownedNBL, "NBL #\(nbl.id) is still with \(r.owner): freeing it now is a use after free waiting to happen",
-                       extra: extra, call: call, module: r.module, nbls: [nbl.id])
+                       extra: extra, call: call(), module: r.module, nbls: [nbl.id])
             } else if let pool = pools[e.object], pool.freed {
                 report(.poolUsedAfterFree, "NBL #\(nbl.id) freed into pool \(pool.handle), which was already freed",
-                       call: call, module: r.module, nbls: [nbl.id])
+                       call: call(), module: r.module, nbls: [nbl.id])
             } else {
                 ledger.move(nbl.id, to: .free, at: e.step, by: e.api)
             }

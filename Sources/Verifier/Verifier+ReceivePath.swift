@@ -39,7 +39,7 @@ extension Verifier {
                 r.lentNextID = next
                 r.inCallback = true
                 ledger.create(n.id, r)
-                ledger.update(n.id) { $0.history.append((e.step, e.api, .filter)) }
+                ledger.note(n.id, at: e.step, by: e.api, to: .filter)
             }
             callbacksInProgress.append((e.thread, e.api, nbls, lifecycle[e.module]?.state ?? .Detached))
         case (.FilterReceiveNetBufferLists, .return):
@@ -81,9 +81,9 @@ extension Verifier {
         ensurePerModule(e.module)
         let ids = nbls.map(\.id)
         let resources = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
-        let call = "NdisFIndicateReceiveNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")), count \(e.count)\(resources ? ", RESOURCES" : ""))"
+        let call = { "NdisFIndicateReceiveNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")), count \(e.count)\(resources ? ", RESOURCES" : ""))" }
         if nbls.count != e.count {
-            report(.indicateCountMismatch, "NumberOfNetBufferLists is \(e.count) but the chain holds \(nbls.count) NBLs", call: call, module: e.module, nbls: ids)
+            report(.indicateCountMismatch, "NumberOfNetBufferLists is \(e.count) but the chain holds \(nbls.count) NBLs", call: call(), module: e.module, nbls: ids)
             return
         }
         let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
@@ -91,40 +91,40 @@ extension Verifier {
             if originated {
                 let afterPause = pauseBegan[e.module] && (state == .Pausing || state == .Paused || state == .Detached)
                 report(.indicateWhileNotRunning, "an originated receive indication while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
-                       extra: afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)
+                       extra: afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: ids)
                 return
             }
             if ndis.options.strictPassThroughReceiveWhilePaused {
                 report(.passThroughReceiveWhilePaused, "receives from below passed up while the module is \(state); they must be returned at once",
-                       call: call, module: e.module, nbls: ids)
+                       call: call(), module: e.module, nbls: ids)
                 return
             }
         }
         for n in nbls {
             guard let r = ledger[n.id], !n.isFreed, r.owner != .free else {
-                report(.indicateOfUnownedNBL, "NBL #\(n.id) is freed or was never the filter's", call: call, module: e.module, nbls: [n.id])
+                report(.indicateOfUnownedNBL, "NBL #\(n.id) is freed or was never the filter's", call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.owner != .filter {
-                report(.indicateOfUnownedNBL, "NBL #\(n.id) is owned by \(r.owner), not the filter", call: call, module: e.module, nbls: [n.id])
+                report(.indicateOfUnownedNBL, "NBL #\(n.id) is owned by \(r.owner), not the filter", call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.origin == .filter {
                 if n._sourceHandleForVerifier != e.handle {
                     report(.indicateBadNBL, "originated receive NBL #\(n.id) has SourceHandle \(n._sourceHandleForVerifier), not \(e.handle)",
-                           call: call, module: e.module, nbls: [n.id])
+                           call: call(), module: e.module, nbls: [n.id])
                     return
                 }
                 guard let nb = n._firstNetBufferForVerifier, nb.MdlChain != nil, nb.DataLength > 0 else {
-                    report(.indicateBadNBL, "originated receive NBL #\(n.id) has no initialized NET_BUFFER/MDL data", call: call, module: e.module, nbls: [n.id])
+                    report(.indicateBadNBL, "originated receive NBL #\(n.id) has no initialized NET_BUFFER/MDL data", call: call(), module: e.module, nbls: [n.id])
                     return
                 }
             } else if r.path == .sendFromAbove {
-                report(.nblOwnership, "NBL #\(n.id) came from above on the send path and is being indicated up", call: call, module: e.module, nbls: [n.id])
+                report(.nblOwnership, "NBL #\(n.id) came from above on the send path and is being indicated up", call: call(), module: e.module, nbls: [n.id])
                 return
             } else if r.path == .receiveLent && !resources {
                 report(.resourcesReceiveRetained, "NBL #\(n.id) was lent with NDIS_RECEIVE_FLAGS_RESOURCES and is passed up without it: TCPIP may keep it past the callback",
-                       call: call, module: e.module, nbls: [n.id])
+                       call: call(), module: e.module, nbls: [n.id])
                 return
             }
         }
@@ -136,20 +136,20 @@ extension Verifier {
 
     private func checkReturnDown(_ e: NdisEvent) {
         guard checkHandle(e), let nbls = chainIDs(e.nbls, api: e.api) else { return }
-        let call = "NdisFReturnNetBufferLists(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))"
+        let call = { "NdisFReturnNetBufferLists(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))" }
         for n in nbls {
             guard let r = ledger[n.id] else {
-                report(.returnOfUnownedNBL, "NBL #\(n.id) was never given to the filter", call: call, module: e.module, nbls: [n.id])
+                report(.returnOfUnownedNBL, "NBL #\(n.id) was never given to the filter", call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.origin == .filter {
                 report(.returnOfOwnNBL, "NBL #\(n.id) was allocated by the filter: it must be freed or recycled, never returned to the NIC",
-                       call: call, module: e.module, nbls: [n.id])
+                       call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.path == .receiveLent {
                 report(.resourcesReceiveRetained, "NBL #\(n.id) was lent with NDIS_RECEIVE_FLAGS_RESOURCES; returning from the callback is its return",
-                       call: call, module: e.module, nbls: [n.id])
+                       call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.owner != .filter || r.path != .receiveFromBelow {
@@ -160,7 +160,7 @@ extension Verifier {
                 case .belowForFilter, .protocolEdge: why = "it is a send NBL"
                 default: why = "the filter does not hold it"
                 }
-                report(.returnOfUnownedNBL, "NBL #\(n.id): \(why)", call: call, module: e.module, nbls: [n.id])
+                report(.returnOfUnownedNBL, "NBL #\(n.id): \(why)", call: call(), module: e.module, nbls: [n.id])
                 return
             }
         }

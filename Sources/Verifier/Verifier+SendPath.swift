@@ -25,7 +25,7 @@ extension Verifier {
                 } else {
                     ledger.create(n.id, NBLRecord(origin: .protocolEdge, owner: .filter, path: .sendFromAbove, module: e.module,
                                                   originalSource: n._sourceHandleForVerifier))
-                    ledger.update(n.id) { $0.history.append((e.step, e.api, .filter)) }
+                    ledger.note(n.id, at: e.step, by: e.api, to: .filter)
                 }
                 ledger.update(n.id) { $0.inCallback = true }
             }
@@ -36,7 +36,7 @@ extension Verifier {
                 let r = ledger[id]!
                 // Forwarded down while Pausing (allowed unless strictNoDataPathWhilePausing,
                 // else SND-01 caught it at the send): its completion is the NIC's, not a rejection.
-                if r.history.contains(where: { $0.what == .NdisFSendNetBufferLists }) { continue }
+                if r.everSentDown { continue }
                 if r.owner == .filter {
                     report(.pausedSendNotRejected, "NBL #\(id) arrived while the module was \(check.state) and was still held when FilterSendNetBufferLists returned; it must be completed at once with NDIS_STATUS_PAUSED",
                            call: "FilterSendNetBufferLists(FilterHandle#\(e.module + 1))", module: e.module, nbls: [id])
@@ -61,43 +61,43 @@ extension Verifier {
         let state = lifecycle[e.module]?.state ?? .Detached
         ensurePerModule(e.module)
         let ids = nbls.map(\.id)
-        let call = "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))"
+        let call = { "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))" }
         if !dataPathAllowed(e.module) {
             let originated = nbls.contains { ledger[$0.id]?.origin == .filter }
             let afterPause = pauseBegan[e.module] && (state == .Pausing || state == .Paused || state == .Detached)
             report(.sendWhileNotRunning,
                    "\(originated ? "an originated" : "a forwarded") send while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
-                   extra: originated && afterPause ? ["PQ-02"] : [], call: call, module: e.module, nbls: ids)
+                   extra: originated && afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: ids)
             return
         }
         for n in nbls {
             guard let r = ledger[n.id] else {
-                report(.sendOfUnownedNBL, "NBL #\(n.id) was never given to the filter", call: call, module: e.module, nbls: [n.id])
+                report(.sendOfUnownedNBL, "NBL #\(n.id) was never given to the filter", call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if n.isFreed || r.owner == .free {
-                report(.sendOfUnownedNBL, "NBL #\(n.id) was already freed", extra: ["NBL-03"], call: call, module: e.module, nbls: [n.id])
+                report(.sendOfUnownedNBL, "NBL #\(n.id) was already freed", extra: ["NBL-03"], call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.owner != .filter {
                 let extra = r.owner == .belowForFilter ? ["SND-03"] : []
-                report(.sendOfUnownedNBL, "NBL #\(n.id) is owned by \(r.owner), not the filter", extra: extra, call: call, module: e.module, nbls: [n.id])
+                report(.sendOfUnownedNBL, "NBL #\(n.id) is owned by \(r.owner), not the filter", extra: extra, call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.origin == .filter {
                 if n._sourceHandleForVerifier != e.handle {
                     report(.wrongSourceHandle, "originated NBL #\(n.id) has SourceHandle \(n._sourceHandleForVerifier), not \(e.handle)",
-                           call: call, module: e.module, nbls: [n.id])
+                           call: call(), module: e.module, nbls: [n.id])
                     return
                 }
             } else {
                 if r.path != .sendFromAbove {
-                    report(.nblOwnership, "NBL #\(n.id) came from below on the receive path and is being sent down", call: call, module: e.module, nbls: [n.id])
+                    report(.nblOwnership, "NBL #\(n.id) came from below on the receive path and is being sent down", call: call(), module: e.module, nbls: [n.id])
                     return
                 }
                 if n._sourceHandleForVerifier != r.originalSource {
                     report(.wrongSourceHandle, "pass-through NBL #\(n.id) had SourceHandle \(r.originalSource) changed to \(n._sourceHandleForVerifier)",
-                           call: call, module: e.module, nbls: [n.id])
+                           call: call(), module: e.module, nbls: [n.id])
                     return
                 }
             }
@@ -110,15 +110,15 @@ extension Verifier {
 
     private func checkCompleteUpward(_ e: NdisEvent) {
         guard checkHandle(e), let nbls = chainIDs(e.nbls, api: e.api) else { return }
-        let call = "NdisFSendNetBufferListsComplete(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))"
+        let call = { "NdisFSendNetBufferListsComplete(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))" }
         for n in nbls {
             guard let r = ledger[n.id] else {
-                report(.sendCompleteOfUnownedNBL, "NBL #\(n.id) was never given to the filter", call: call, module: e.module, nbls: [n.id])
+                report(.sendCompleteOfUnownedNBL, "NBL #\(n.id) was never given to the filter", call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.origin == .filter {
                 report(.ownNBLCompletedUpward, "NBL #\(n.id) was allocated by the filter; its send completion belongs in the filter, not above",
-                       call: call, module: e.module, nbls: [n.id])
+                       call: call(), module: e.module, nbls: [n.id])
                 return
             }
             if r.owner != .filter || r.path != .sendFromAbove {
@@ -129,7 +129,7 @@ extension Verifier {
                 case .miniportEdge, .aboveForFilter: why = "it is a receive NBL, not a send from above"
                 default: why = r.path == .sendFromAbove ? "the filter does not hold it" : "it did not arrive through FilterSendNetBufferLists"
                 }
-                report(.sendCompleteOfUnownedNBL, "NBL #\(n.id): \(why)", call: call, module: e.module, nbls: [n.id])
+                report(.sendCompleteOfUnownedNBL, "NBL #\(n.id): \(why)", call: call(), module: e.module, nbls: [n.id])
                 return
             }
         }

@@ -54,6 +54,12 @@ public final class Verifier: NdisObserver {
 
     // MARK: NdisObserver
 
+    /// Keep what only a report reads (the last events, each NBL's history). A campaign runs
+    /// its seeds without and replays a failing one with it; verdicts do not depend on it.
+    @exclusivity(unchecked) public var recordsReportDetail = true {
+        didSet { ledger.recordsHistory = recordsReportDetail }
+    }
+
     /// Record every event for a timeline (replay --timeline, --html).
     @exclusivity(unchecked) public var recordsTimeline = false
     @exclusivity(unchecked) public private(set) var timeline: [TimelineEntry] = []
@@ -69,7 +75,7 @@ public final class Verifier: NdisObserver {
             pools.apply(e)
             callbacks.apply(e)
         }
-        remember(e)
+        if recordsReportDetail { remember(e) }
         if let coverage { cover(e, coverage) }
         if recordsTimeline { timeline.append(timelineEntry(e)) }
         switch e.api {
@@ -104,7 +110,7 @@ public final class Verifier: NdisObserver {
     }
 
     public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
-        guard let r = ledger[nbl.id] else { return }
+        guard let r = ledger[nbl.id], r.owner != .filter || nbl.isFreed else { return }
         let how = write ? "wrote" : "read"
         if nbl.isFreed || r.owner == .free {
             report(.nblUseAfterFree, "driver code \(how) NBL #\(nbl.id) after it was freed", call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
@@ -151,7 +157,7 @@ public final class Verifier: NdisObserver {
     }
 
     /// Records a violation and, for the first one, asks the run to stop.
-    func report(_ kind: ViolationKind, _ message: String, extra: [String] = [], call: String, module: Int = -1, nbls: [Int] = [],
+    func report(_ kind: ViolationKind, _ message: String, extra: [String] = [], call: @autoclosure () -> String, module: Int = -1, nbls: [Int] = [],
                 on blamed: SimThread? = nil) {
         var rules = kind.rules
         for r in extra where !rules.contains(r) { rules.append(r) }
@@ -172,7 +178,7 @@ public final class Verifier: NdisObserver {
                 : lifecycle.modules.indices.map { moduleName($0) + ": \(lifecycle.modules[$0].state)" }.joined(separator: ", ")
         }
         violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
-                                    message: message, call: call, thread: thread, moduleState: moduleState,
+                                    message: message, call: call(), thread: thread, moduleState: moduleState,
                                     nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
                                     threads: formatThreads(), clues: clues))
         stopRequested = true
@@ -192,7 +198,7 @@ public final class Verifier: NdisObserver {
         case .protocolEdge: origin = "sent by TCPIP"
         case .miniportEdge: origin = "received by the NIC"
         }
-        let moves = r.history.map { "step \($0.step) \($0.what) -> \($0.owner)" }.joined(separator: "; ")
+        let moves = ledger.history(id).map { "step \($0.step) \($0.what) -> \($0.owner)" }.joined(separator: "; ")
         return "NBL #\(id) (\(origin)): \(moves)"
     }
 
@@ -277,6 +283,7 @@ public final class Verifier: NdisObserver {
     /// Walks a chain as passed, bounded so a looped chain cannot hang the verifier.
     func chainIDs(_ head: NET_BUFFER_LIST?, api: NdisApi) -> [NET_BUFFER_LIST]? {
         var out: [NET_BUFFER_LIST] = []
+        out.reserveCapacity(4) // one allocation for the usual short chain
         var n = head
         while let x = n {
             out.append(x)

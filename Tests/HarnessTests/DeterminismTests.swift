@@ -30,6 +30,20 @@ import Testing
         #expect(try TraceFile.parse(trace.render()) == trace)
     }
 
+    /// Campaigns run seeds without the last events and NBL histories and replay a failing one
+    /// with them: the verdict must not depend on what a report records.
+    @Test func reportDetailChangesNoVerdict() throws {
+        let c = try Campaign(driver: "npcap-2016")
+        for seed in UInt64(1)...40 {
+            let lean = c.replay(seed: seed, reportDetail: false), full = c.replay(seed: seed)
+            #expect(lean.digest == full.digest && lean.steps == full.steps)
+            #expect(lean.violation?.kind == full.violation?.kind && lean.violation?.message == full.violation?.message)
+            #expect(lean.violation?.lastEvents.isEmpty ?? true)
+        }
+        let first = try #require(c.run(seeds: 1...40).firstFailure)
+        #expect(!first.violation.lastEvents.isEmpty && !first.violation.nblHistories.isEmpty)
+    }
+
     @Test func differentSeedsTakeDifferentPaths() throws {
         let c = try Campaign(driver: "reference")
         let digests = Set((UInt64(1)...50).map { c.replay(seed: $0).digest })
