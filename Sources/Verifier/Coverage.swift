@@ -67,7 +67,7 @@ struct CoverageRun {
 extension Verifier {
     /// Feeds coverage, if a campaign asked for it. Called for every event, before the checks.
     func cover(_ e: NdisEvent, _ cov: Coverage) {
-        let state = lifecycle[e.module]?.state
+        let state = facts.lifecycle[e.module]?.state
         if e.api == .StateTransition, let ev = FilterStateEvent(rawValue: UInt8(e.object)), let from = FilterState(rawValue: UInt8(e.detail)) {
             cov.countTransition(ev, from: from)
             if ev == .restartComplete { covRun.restartDoneStep.append(e.step) }
@@ -78,14 +78,14 @@ extension Verifier {
         case (.FilterPause, .call):
             let m = e.module
             covRun.pauseStep.append(e.step)
-            if ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .belowForFilter }).count > 0 { cov.hit(0, 0) }
-            if ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .aboveForFilter }).count > 0 { cov.hit(2, 0) }
-            if ledger.ids(where: { $0.module == m && $0.origin == .miniportEdge && $0.owner == .filter && $0.inCallback }).count > 0 { cov.hit(6, 0) }
+            if facts.ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .belowForFilter }).count > 0 { cov.hit(0, 0) }
+            if facts.ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .aboveForFilter }).count > 0 { cov.hit(2, 0) }
+            if facts.ledger.ids(where: { $0.module == m && $0.origin == .miniportEdge && $0.owner == .filter && $0.inCallback }).count > 0 { cov.hit(6, 0) }
         case (.FilterPause, .return):
-            if e.status == .PENDING { cov.hit(5, lifecycle[e.module]?.pauseCompletedEarly ?? false ? 0 : 1) }
+            if e.status == .PENDING { cov.hit(5, facts.lifecycle[e.module]?.pauseCompletedEarly ?? false ? 0 : 1) }
         case (.NdisFSendNetBufferLists, .call):
             covRun.inSend.append(e.thread)
-            if state == .Pausing, let n = e.nbls, ledger[n.id]?.origin == .filter { cov.hit(0, 1) }
+            if state == .Pausing, let n = e.nbls, facts.ledger[n.id]?.origin == .filter { cov.hit(0, 1) }
             if let n = e.nbls { for x in n.chain { covRun.sentAt[x.id] = e.step } }
         case (.NdisFSendNetBufferLists, .return):
             if let i = covRun.inSend.lastIndex(of: e.thread) { covRun.inSend.remove(at: i) }
@@ -103,11 +103,11 @@ extension Verifier {
             }
         case (.FilterReturnNetBufferLists, .call):
             if covRun.inIndicate.contains(e.thread) { cov.hit(4, 1) }
-            if state == .Pausing || state == .Paused, let n = e.nbls, n.chain.contains(where: { ledger[$0.id]?.origin == .filter }) { cov.hit(2, 1) }
+            if state == .Pausing || state == .Paused, let n = e.nbls, n.chain.contains(where: { facts.ledger[$0.id]?.origin == .filter }) { cov.hit(2, 1) }
         case (.FilterReceiveNetBufferLists, .call):
             if state == .Pausing || state == .Paused { cov.hit(6, 1) }
         case (.FilterDetach, .call):
-            if callbacks.anyThread(in: .IRP_MJ_WRITE) { cov.hit(1, 0) }
+            if facts.callbacks.anyThread(in: .IRP_MJ_WRITE) { cov.hit(1, 0) }
         case (.FilterDetach, .return):
             covRun.detachedAt.append(e.step)
         case (.IRP_MJ_CREATE, .return):

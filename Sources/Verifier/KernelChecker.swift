@@ -1,15 +1,5 @@
 import NDIS
 
-/// One thing a checker found; the verifier turns it into a `Violation`.
-public struct Finding: Sendable {
-    public var kind: ViolationKind
-    public var message: String
-    public var call: String
-    public var module: Int
-    /// The simulated thread it happened on, or -1.
-    public var thread: Int
-}
-
 /// The kernel checker: IRQL (KRN-01, KRN-02), deferred work that outlives its owner
 /// (KRN-03), spin locks held when a handler returns (KRN-04), pool lifetime (KRN-05,
 /// KRN-06) and the driver's own faults (KRN-07..09).

@@ -26,6 +26,10 @@ public struct ModuleLifecycle {
         /// The driver said its restart succeeded (FilterRestart returned SUCCESS, or
         /// NdisFRestartComplete(SUCCESS)); NDIS has not yet moved the module to Running.
         public var restartDeclaredSuccess = false
+        /// FilterPause was entered and no restart has succeeded since (PQ-02).
+        public var pauseBegan = false
+        /// The step at which the latest FilterPause was entered (PQ-02).
+        public var pauseBeganStep: UInt64 = 0
     }
 
     public private(set) var modules: [Module] = []
@@ -66,6 +70,8 @@ public struct ModuleLifecycle {
             ensure(e.module)
             modules[e.module].inFilterPause = true
             modules[e.module].pauseCompletedEarly = false
+            modules[e.module].pauseBegan = true
+            modules[e.module].pauseBeganStep = e.step
         case (.FilterPause, .return):
             ensure(e.module)
             modules[e.module].inFilterPause = false
@@ -81,11 +87,11 @@ public struct ModuleLifecycle {
         case (.FilterRestart, .return):
             ensure(e.module)
             modules[e.module].inFilterRestart = false
-            if e.status == .SUCCESS { modules[e.module].restartDeclaredSuccess = true }
+            if e.status == .SUCCESS { modules[e.module].restartDeclaredSuccess = true; modules[e.module].pauseBegan = false }
             if e.status == .PENDING && modules[e.module].restartCompletedEarly == nil { modules[e.module].restartPending = true }
         case (.NdisFRestartComplete, .call):
             guard let m = self[e.module], !m.detachReturned else { return }
-            if e.status == .SUCCESS { modules[e.module].restartDeclaredSuccess = true }
+            if e.status == .SUCCESS { modules[e.module].restartDeclaredSuccess = true; modules[e.module].pauseBegan = false }
             if m.restartPending { modules[e.module].restartPending = false } else { modules[e.module].restartCompletedEarly = e.status }
         default:
             break
@@ -134,6 +140,8 @@ public struct PoolTable {
     }
 
     public private(set) var pools: [Pool?] = []
+    /// Per NBL id, the pool it was allocated from (-1 for none): dense, no hashing.
+    private var poolByNBL: [Int] = []
 
     public init() {}
 
@@ -150,12 +158,18 @@ public struct PoolTable {
             pools[e.object]?.freed = true
         case (.NdisAllocateNetBufferAndNetBufferList, .return) where e.nbls != nil && e.object >= 0 && e.object < pools.count:
             pools[e.object]?.outstanding += 1
+            let id = e.nbls!.id
+            if id >= poolByNBL.count { poolByNBL.append(contentsOf: repeatElement(-1, count: id - poolByNBL.count + 1)) }
+            poolByNBL[id] = e.object
         case (.NdisFreeNetBufferList, .call) where e.object >= 0 && e.object < pools.count:
             if let nbl = e.nbls, !nbl.isFreed { pools[e.object]?.outstanding -= 1 }
         default:
             break
         }
     }
+
+    /// The pool NBL `id` was allocated from, or -1.
+    public func pool(ofNBL id: Int) -> Int { id < poolByNBL.count ? poolByNBL[id] : -1 }
 
     /// The pools a module allocated that are still allocated.
     public func live(of module: Int) -> [Pool] {

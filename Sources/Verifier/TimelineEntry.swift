@@ -20,7 +20,7 @@ public struct TimelineEntry: Sendable {
 
 extension Verifier {
     func timelineEntry(_ e: NdisEvent) -> TimelineEntry {
-        let state = lifecycle[e.module]?.state
+        let state = facts.lifecycle[e.module]?.state
         let t = e.thread >= 0 && e.thread < ndis.scheduler.threads.count ? ndis.scheduler.threads[e.thread] : nil
         let lane: String
         switch t?.role {

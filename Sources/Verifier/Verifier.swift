@@ -8,47 +8,48 @@ import Simulation
 /// Checkers observe and judge; they never steer the simulation.
 public final class Verifier: NdisObserver {
     unowned(unsafe) let ndis: Ndis
-    @exclusivity(unchecked) var ledger = NBLLedger()
+
+    /// The facts the events establish, shared by the checkers (see `EventFacts`).
+    let facts = EventFacts()
+    public var lifecycle: ModuleLifecycle { facts.lifecycle }
+
+    // The checkers, one per concern, called directly in the order their verdicts take
+    // precedence: the first finding becomes the run's violation and stops it.
+
+    @exclusivity(unchecked) var sendPath: SendPathChecker
+    @exclusivity(unchecked) var receivePath: ReceivePathChecker
+    let poolChecker = PoolChecker()
+    @exclusivity(unchecked) var filterState: FilterStateChecker
+    @exclusivity(unchecked) var pauseQuiescence: PauseQuiescenceChecker
+    let locks: LockChecker
+    @exclusivity(unchecked) var liveness: LivenessChecker
     /// IRP-01..04.
     @exclusivity(unchecked) var irps = IrpChecker()
-    /// The modules' lifecycles, the pools and each thread's callbacks, as the events tell them.
-    @exclusivity(unchecked) public private(set) var lifecycle = ModuleLifecycle()
-    @exclusivity(unchecked) var pools = PoolTable()
-    @exclusivity(unchecked) var callbacks = CallbackStacks()
+    /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
+    let kernelChecker = KernelChecker()
+
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
-    /// Modules whose pause has begun (FilterPause entered) and not been undone by a restart (PQ-02).
-    @exclusivity(unchecked) var pauseBegan: [Bool] = []
-    /// `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` calls in progress, with the
-    /// chain as delivered and the module state then: judged when they return (SND-07, RCV-08).
-    @exclusivity(unchecked) var callbacksInProgress: [(thread: Int, api: NdisApi, nbls: [NET_BUFFER_LIST], state: FilterState)] = []
-
-    /// Pops the innermost callback of `api` in progress on `thread`.
-    func popCallback(_ api: NdisApi, thread: Int) -> (nbls: [NET_BUFFER_LIST], state: FilterState)? {
-        guard let i = callbacksInProgress.lastIndex(where: { $0.thread == thread && $0.api == api }) else { return nil }
-        let c = callbacksInProgress.remove(at: i)
-        for n in c.nbls where ledger[n.id] != nil { ledger.update(n.id) { $0.inCallback = false } }
-        return (c.nbls, c.state)
-    }
-    /// The route the last originated NBL of each module came home by (PQ-04).
-    @exclusivity(unchecked) var lastHomeRoute: [String] = []
-    /// The step at which each module's current pause began (PQ-02).
-    @exclusivity(unchecked) var pauseBeganStep: [UInt64] = []
-    /// A pause that completed with nothing in flight while the driver's counter read more
-    /// than zero: an increment may have raced the pause's decision, and the send it leads
-    /// to is judged when it happens; the count is judged when the module detaches (PQ-05).
-    @exclusivity(unchecked) var counterOwedAfterPause: [(counter: Int, how: String)?] = []
     /// The last events, for reports.
     @exclusivity(unchecked) var recent: [RecentEvent] = []
     @exclusivity(unchecked) var recentNext = 0
-    @exclusivity(unchecked) var poolByNBL = DenseTable()
     @exclusivity(unchecked) var clues: [String] = []
-    /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
-    let kernelChecker = KernelChecker()
     static let recentCapacity = 24
 
+    /// The run's options and the drivers' own state (`DriverProbe`) are the checkers' only
+    /// inputs besides the events.
     public init(ndis: Ndis) {
         self.ndis = ndis
+        let probe = DriverProbe(ndis)
+        sendPath = SendPathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing)
+        receivePath = ReceivePathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing,
+                                         strictPassThroughReceiveWhilePaused: ndis.options.strictPassThroughReceiveWhilePaused)
+        filterState = FilterStateChecker(probe: probe)
+        pauseQuiescence = PauseQuiescenceChecker(probe: probe)
+        liveness = LivenessChecker(probe: probe)
+        let objectName = { [unowned(unsafe) ndis] in Self.objectName($0, ndis) }
+        locks = LockChecker(objectName: objectName)
+        liveness.objectName = objectName
         nameKernelObjects()
     }
 
@@ -57,7 +58,7 @@ public final class Verifier: NdisObserver {
     /// Keep what only a report reads (the last events, each NBL's history). A campaign runs
     /// its seeds without and replays a failing one with it; verdicts do not depend on it.
     @exclusivity(unchecked) public var recordsReportDetail = true {
-        didSet { ledger.recordsHistory = recordsReportDetail }
+        didSet { facts.ledger.recordsHistory = recordsReportDetail }
     }
 
     /// Record every event for a timeline (replay --timeline, --html).
@@ -69,30 +70,37 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var covRun = CoverageRun()
 
     public func observe(_ e: NdisEvent) {
-        lifecycle.applyTransition(e)
-        defer {
-            lifecycle.apply(e)
-            pools.apply(e)
-            callbacks.apply(e)
-        }
+        facts.beforeChecks(e)
+        defer { facts.afterChecks(e) }
         if recordsReportDetail { remember(e) }
         if let coverage { cover(e, coverage) }
         if recordsTimeline { timeline.append(timelineEntry(e)) }
         switch e.api {
         case .NdisFSendNetBufferLists, .FilterSendNetBufferLists, .FilterSendNetBufferListsComplete,
              .NdisFSendNetBufferListsComplete:
-            checkSendPath(e)
+            if e.api == .FilterSendNetBufferListsComplete && e.phase == .call { liveness.noteHomecoming(e, facts) }
+            if judge(sendPath.observe(e, facts)) { break }
+            if e.api == .FilterSendNetBufferListsComplete && e.phase == .return {
+                judge(pauseQuiescence.observe(e, facts))
+            }
         case .NdisFIndicateReceiveNetBufferLists, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
              .NdisFReturnNetBufferLists:
-            checkReceivePath(e)
+            if e.api == .FilterReturnNetBufferLists && e.phase == .call
+                || e.api == .NdisFIndicateReceiveNetBufferLists && e.phase == .return { liveness.noteHomecoming(e, facts) }
+            if judge(receivePath.observe(e, facts)) { break }
+            if e.api == .FilterReturnNetBufferLists && e.phase == .return {
+                judge(pauseQuiescence.observe(e, facts))
+            }
         case .NdisAllocateNetBufferListPool, .NdisFreeNetBufferListPool, .NdisAllocateNetBufferAndNetBufferList,
              .NdisFreeNetBufferList:
-            checkPools(e)
+            judge(poolChecker.observe(e, facts))
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .NdisFPauseComplete, .NdisFRestartComplete,
              .NdisFSetAttributes:
-            checkLifecycle(e)
+            if judge(filterState.observe(e, facts)) { break }
+            if judge(pauseQuiescence.observe(e, facts)) { break }
+            if e.api == .FilterDetach && e.phase == .return { judge(liveness.detachReturned(e.module, facts)) }
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
-            checkSynchronization(e)
+            judge(locks.observe(e))
         case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
             if let f = irps.observe(e) { report(f.kind, f.message, call: f.call) }
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
@@ -109,8 +117,22 @@ public final class Verifier: NdisObserver {
         if !stopRequested { checkKernel(e) }
     }
 
+    /// Turns a checker's finding, if any, into the run's violation; true if there was one.
+    @inline(__always) @discardableResult
+    func judge(_ finding: Finding?) -> Bool {
+        guard let finding else { return false }
+        report(finding)
+        return true
+    }
+
+    func report(_ f: Finding) {
+        let threads = ndis.scheduler.threads
+        report(f.kind, f.message, extra: f.extra, call: f.call, module: f.module, nbls: f.nbls,
+               on: f.thread >= 0 && f.thread < threads.count ? threads[f.thread] : nil)
+    }
+
     public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
-        guard let r = ledger[nbl.id], r.owner != .filter || nbl.isFreed else { return }
+        guard let r = facts.ledger[nbl.id], r.owner != .filter || nbl.isFreed else { return }
         let how = write ? "wrote" : "read"
         if nbl.isFreed || r.owner == .free {
             report(.nblUseAfterFree, "driver code \(how) NBL #\(nbl.id) after it was freed", call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
@@ -137,17 +159,17 @@ public final class Verifier: NdisObserver {
 
     /// Frees what the verifier accumulated, once its verdicts have been read.
     public func tearDown() {
-        ledger.removeAll()
+        facts.ledger.removeAll()
         recent.removeAll()
-        callbacksInProgress.removeAll()
+        sendPath.removeAll()
+        receivePath.removeAll()
         timeline.removeAll()
-        poolByNBL.values.removeAll()
     }
 
     // MARK: Reporting
 
     func remember(_ e: NdisEvent) {
-        let r = RecentEvent(e, state: lifecycle[e.module]?.state)
+        let r = RecentEvent(e, state: facts.lifecycle[e.module]?.state)
         if recent.count < Self.recentCapacity {
             recent.append(r)
         } else {
@@ -165,17 +187,17 @@ public final class Verifier: NdisObserver {
         if nbls.isEmpty && kind.severity == .liveness {
             // A hang names no NBL of its own: show what the filter originated last, and how
             // it came home (or did not).
-            nbls = Array(ledger.ids { $0.origin == .filter }.suffix(4))
+            nbls = Array(facts.ledger.ids { $0.origin == .filter }.suffix(4))
         }
         let t = blamed ?? ndis.scheduler.current
         let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
         let moduleState: String
-        if let m = lifecycle[module] {
+        if let m = facts.lifecycle[module] {
             moduleState = moduleName(module) + ": \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
                 + (m.pausePending ? " (pause pended)" : "")
         } else {
-            moduleState = lifecycle.modules.isEmpty ? "no module"
-                : lifecycle.modules.indices.map { moduleName($0) + ": \(lifecycle.modules[$0].state)" }.joined(separator: ", ")
+            moduleState = facts.lifecycle.modules.isEmpty ? "no module"
+                : facts.lifecycle.modules.indices.map { moduleName($0) + ": \(facts.lifecycle.modules[$0].state)" }.joined(separator: ", ")
         }
         violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
                                     message: message, call: call(), thread: thread, moduleState: moduleState,
@@ -191,14 +213,14 @@ public final class Verifier: NdisObserver {
     }
 
     func history(_ id: Int) -> String {
-        guard let r = ledger[id] else { return "NBL #\(id): never seen by the verifier" }
+        guard let r = facts.ledger[id] else { return "NBL #\(id): never seen by the verifier" }
         let origin: String
         switch r.origin {
         case .filter: origin = "allocated by the filter"
         case .protocolEdge: origin = "sent by TCPIP"
         case .miniportEdge: origin = "received by the NIC"
         }
-        let moves = ledger.history(id).map { "step \($0.step) \($0.what) -> \($0.owner)" }.joined(separator: "; ")
+        let moves = facts.ledger.history(id).map { "step \($0.step) \($0.what) -> \($0.owner)" }.joined(separator: "; ")
         return "NBL #\(id) (\(origin)): \(moves)"
     }
 
@@ -247,7 +269,10 @@ public final class Verifier: NdisObserver {
         return s
     }
 
-    func objectName(_ id: Int) -> String {
+    func objectName(_ id: Int) -> String { Self.objectName(id, ndis) }
+
+    /// A lock's or event's name, as the driver gave it.
+    static func objectName(_ id: Int, _ ndis: Ndis) -> String {
         id >= 0 && id < ndis.objectNames.count ? ndis.objectNames[id] : "object \(id)"
     }
 
@@ -260,59 +285,6 @@ public final class Verifier: NdisObserver {
                 let w = t.waitReason.map { "\($0.kind.rawValue) '\($0.name)'" } ?? "?"
                 return "\(t.name): waiting on \(w)" + (t.activity.isEmpty ? "" : ", in \(t.activity)")
             }
-        }
-    }
-
-    // MARK: Shared checks
-
-    /// The module a driver call names must exist and not be detached (ST-08).
-    func checkHandle(_ e: NdisEvent) -> Bool {
-        if e.module < 0 {
-            report(.callAfterDetach, "\(e.api) with \(e.handle), a handle NDIS never gave out or already took back",
-                   call: "\(e.api)(\(e.handle))", nbls: e.nbls.map { [$0.id] } ?? [])
-            return false
-        }
-        if lifecycle[e.module]?.detachReturned ?? false {
-            report(.callAfterDetach, "\(e.api) on FilterHandle#\(e.module + 1) after its FilterDetach returned",
-                   call: "\(e.api)(\(e.handle))", module: e.module, nbls: e.nbls.map { [$0.id] } ?? [])
-            return false
-        }
-        return true
-    }
-
-    /// Walks a chain as passed, bounded so a looped chain cannot hang the verifier.
-    func chainIDs(_ head: NET_BUFFER_LIST?, api: NdisApi) -> [NET_BUFFER_LIST]? {
-        var out: [NET_BUFFER_LIST] = []
-        out.reserveCapacity(4) // one allocation for the usual short chain
-        var n = head
-        while let x = n {
-            out.append(x)
-            if out.count > 100_000 {
-                report(.nblOwnership, "the NBL chain passed to \(api) loops", call: "\(api)", nbls: [head!.id])
-                return nil
-            }
-            n = x._nextForVerifier
-        }
-        return out
-    }
-
-    /// Whether the filter may send or indicate now. The state table's "Send and Receive" row
-    /// decides (Running and Pausing); strict mode drops Pausing (PFM: "should not originate");
-    /// a restart the driver has already declared successful counts as Running (the WDK
-    /// sample's pattern of setting Running inside FilterRestart).
-    func dataPathAllowed(_ module: Int) -> Bool {
-        guard let m = lifecycle[module] else { return false }
-        if m.state == .Restarting && m.restartDeclaredSuccess { return true }
-        guard FilterStateTable.next(m.state, on: .sendAndReceive) != nil else { return false }
-        return !(m.state == .Pausing && ndis.options.strictNoDataPathWhilePausing)
-    }
-
-    func ensurePerModule(_ m: Int) {
-        while pauseBegan.count <= m {
-            pauseBegan.append(false)
-            lastHomeRoute.append("")
-            pauseBeganStep.append(0)
-            counterOwedAfterPause.append(nil)
         }
     }
 }

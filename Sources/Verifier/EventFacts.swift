@@ -1,0 +1,27 @@
+import NDIS
+
+/// The facts the events establish, shared by the checkers: who holds each NBL, the modules'
+/// lifecycles, the pools, and the callbacks each thread is in. One object per run, so a
+/// checker reads them in place (no copy on the hot path).
+///
+/// The ledger is moved only by the send path, receive path and pool checkers, each move once
+/// the event passed their checks; the other checkers only read it. The lifecycle, pools and
+/// callbacks are applied around the checks (`beforeChecks`, `afterChecks`), never by a checker.
+final class EventFacts {
+    @exclusivity(unchecked) var ledger = NBLLedger()
+    @exclusivity(unchecked) var lifecycle = ModuleLifecycle()
+    @exclusivity(unchecked) var pools = PoolTable()
+    @exclusivity(unchecked) var callbacks = CallbackStacks()
+
+    /// A state transition reports a move that has happened: applied before the checks.
+    func beforeChecks(_ e: NdisEvent) {
+        lifecycle.applyTransition(e)
+    }
+
+    /// Every other event: applied after the checks judged it against the state before it.
+    func afterChecks(_ e: NdisEvent) {
+        lifecycle.apply(e)
+        pools.apply(e)
+        callbacks.apply(e)
+    }
+}

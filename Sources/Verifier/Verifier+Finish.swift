@@ -1,0 +1,40 @@
+import NDIS
+import Simulation
+
+/// The end of a run: what did not settle, asked of the checkers in the order their verdicts
+/// take precedence (a waiting process's IRP, hangs, leaks, counters, kernel leftovers, and
+/// only then whoever else still waits).
+extension Verifier {
+    /// Judges the end of a run. Call once, after the scheduler stopped.
+    public func finish(_ end: RunEnd) {
+        guard violations.isEmpty else { return }
+        if end != .halted, let f = irps.finish() {
+            // The waiting process is what the user sees; name the IRP, not the event.
+            report(f.kind, f.message, call: f.call)
+            return
+        }
+        switch end {
+        case .halted:
+            return
+        case .stepBudget:
+            judge(liveness.stepBudgetExhausted(threads: threadsAtEnd(), maxSteps: ndis.scheduler.maxSteps, facts))
+            return
+        case .deadlock:
+            if judge(liveness.deadlocked(threads: threadsAtEnd(), facts)) { return }
+        case .quiescent:
+            break
+        }
+        if judge(liveness.leaks(facts)) { return }
+        if judge(pauseQuiescence.finish(facts)) { return }
+        if judgeKernelLeftovers() { return }
+        if end == .deadlock { judge(liveness.waiters(threads: threadsAtEnd(), facts)) }
+    }
+
+    /// The threads as the scheduler left them: the liveness checker's one input no event carries.
+    func threadsAtEnd() -> [ThreadAtEnd] {
+        ndis.scheduler.threads.map {
+            ThreadAtEnd(id: $0.id, name: $0.name, activity: $0.activity, role: $0.role, state: $0.state, waitsForever: $0.waitsForever,
+                        waitReason: $0.waitReason, heldLocks: $0.heldLocks)
+        }
+    }
+}
