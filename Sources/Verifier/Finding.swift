@@ -4,7 +4,7 @@ import NDIS
 /// adding what only the world knows: the threads, the module's state, the last events and
 /// the NBLs' histories. A checker builds one only when it found something, so its strings
 /// cost nothing on a clean run.
-public struct Finding: Sendable {
+public struct Finding: Sendable, Equatable {
     public var kind: ViolationKind
     public var message: String
     /// Rules broken besides the kind's own.

@@ -5,13 +5,6 @@ import NDIS
 /// completed before the run settles; nothing touches a file object after its
 /// `IRP_MJ_CLOSE`. Its own state only, from the events: tested on hand-written streams.
 public struct IrpChecker {
-    /// What the checker found: the verifier turns it into a report.
-    public struct Finding: Equatable {
-        public var kind: ViolationKind
-        public var message: String
-        public var call: String
-    }
-
     private struct Record {
         var major: NdisApi
         var file: Int

@@ -8,11 +8,8 @@ extension Verifier {
     /// Judges the end of a run. Call once, after the scheduler stopped.
     public func finish(_ end: RunEnd) {
         guard violations.isEmpty else { return }
-        if end != .halted, let f = irps.finish() {
-            // The waiting process is what the user sees; name the IRP, not the event.
-            report(f.kind, f.message, call: f.call)
-            return
-        }
+        // The waiting process is what the user sees; name the IRP, not the event.
+        if end != .halted, judge(irps.finish()) { return }
         switch end {
         case .halted:
             return

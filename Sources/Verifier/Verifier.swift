@@ -102,7 +102,7 @@ public final class Verifier: NdisObserver {
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             judge(locks.observe(e))
         case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
-            if let f = irps.observe(e) { report(f.kind, f.message, call: f.call) }
+            judge(irps.observe(e))
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
             break
         case .KeInitializeTimer, .KeSetTimerEx, .KeCancelTimer, .KeFreeTimer, .TimerCallback, .KeInitializeDpc, .KeInsertQueueDpc,
@@ -132,21 +132,7 @@ public final class Verifier: NdisObserver {
     }
 
     public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
-        guard let r = facts.ledger[nbl.id], r.owner != .filter || nbl.isFreed else { return }
-        let how = write ? "wrote" : "read"
-        if nbl.isFreed || r.owner == .free {
-            report(.nblUseAfterFree, "driver code \(how) NBL #\(nbl.id) after it was freed", call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
-        } else if r.owner == .belowForFilter {
-            report(.touchedWhileNotOwned, "driver code \(how) NBL #\(nbl.id) after passing it to NdisFSendNetBufferLists, before its send completion",
-                   extra: ["SND-03"], call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
-        } else if r.owner == .aboveForFilter {
-            report(.touchedWhileNotOwned, "driver code \(how) NBL #\(nbl.id) after indicating it up, before FilterReturnNetBufferLists",
-                   extra: ["RCV-04"], call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
-        } else if r.owner != .filter {
-            let extra = r.path == .receiveLent ? ["RCV-08"] : r.origin == .protocolEdge ? ["SND-03"] : ["RCV-04"]
-            report(.touchedWhileNotOwned, "driver code \(how) NBL #\(nbl.id), which already went back to \(r.owner)",
-                   extra: extra, call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
-        }
+        judge(NBLAccessChecker.observe(nbl, write: write, facts))
     }
 
     public func clue(_ text: String) {

@@ -7,7 +7,7 @@ import Testing
         NdisEvent(api: api, phase: phase, step: 0, time: 0, thread: 0, flags: flags, status: status, object: file, detail: irp)
     }
 
-    static func run(_ events: [NdisEvent]) -> (findings: [IrpChecker.Finding], finish: IrpChecker.Finding?) {
+    static func run(_ events: [NdisEvent]) -> (findings: [Finding], finish: Finding?) {
         var c = IrpChecker()
         let findings = events.compactMap { c.observe($0) }
         return (findings, c.finish())
