@@ -118,9 +118,10 @@ struct NBLRecord {
 struct NBLLedger {
     private(set) var records: [NBLRecord?] = []
     /// Per id, the views of the modules above (sends) or below (receives) that passed the
-    /// NBL on to the module its record now speaks for, outermost first; empty with one filter.
+    /// NBL on to the module its record now speaks for, outermost first. Grown only as far as
+    /// an NBL that entered a second module: with one filter it stays empty.
     private var outers: [[NBLView]] = []
-    /// Per id, every move, for reports; kept only when `recordsHistory`.
+    /// Per id, every move, for reports; grown only when `recordsHistory`.
     private var histories: [[NBLMove]] = []
     /// Whether moves are kept: only reports read them, so a campaign runs its seeds without
     /// and replays a failing one with them.
@@ -135,17 +136,20 @@ struct NBLLedger {
         id < records.count ? records[id]?.owner : nil
     }
 
+    /// The views saved under NBL `id`'s own, outermost first.
+    private func outer(_ id: Int) -> [NBLView] { id < outers.count ? outers[id] : [] }
+
     /// Every module's view of NBL `id`, outermost first, its record's own last.
     func views(_ id: Int) -> [NBLView] {
         guard let r = self[id] else { return [] }
-        return outers[id] + [r.view]
+        return outer(id) + [r.view]
     }
 
     /// Module `module`'s view of NBL `id` (in a stack, the NBL may be another module's now).
     func view(_ id: Int, of module: Int) -> NBLView? {
         guard let r = self[id] else { return nil }
         if r.module == module { return r.view }
-        return outers[id].last { $0.module == module }
+        return outer(id).last { $0.module == module }
     }
 
     /// NBL `id`'s moves, oldest first (empty unless `recordsHistory`).
@@ -155,16 +159,19 @@ struct NBLLedger {
         if id >= records.count {
             let n = id - records.count + 1
             records.append(contentsOf: repeatElement(nil, count: n))
-            outers.append(contentsOf: repeatElement([], count: n))
-            histories.append(contentsOf: repeatElement([], count: n))
         }
+    }
+
+    private static func grow<T>(_ table: inout [[T]], to id: Int) {
+        if id >= table.count { table.append(contentsOf: repeatElement([], count: id - table.count + 1)) }
     }
 
     mutating func create(_ id: Int, _ record: NBLRecord) {
         ensure(id)
         records[id] = record
-        outers[id] = []
+        if id < outers.count { outers[id] = [] }
         if recordsHistory {
+            Self.grow(&histories, to: id)
             histories[id] = []
             histories[id].reserveCapacity(6) // an NBL's life is a handful of moves: one allocation
         }
@@ -174,7 +181,10 @@ struct NBLLedger {
     mutating func note(_ id: Int, at step: UInt64, by api: NdisApi, to owner: NBLOwner) {
         if api == .NdisFSendNetBufferLists { records[id]!.everSentDown = true }
         if api == .NdisFSendNetBufferLists || api == .NdisFIndicateReceiveNetBufferLists { records[id]!.lastHandedOn = step }
-        if recordsHistory { histories[id].append(NBLMove(step: step, what: api, owner: owner)) }
+        if recordsHistory {
+            Self.grow(&histories, to: id)
+            histories[id].append(NBLMove(step: step, what: api, owner: owner))
+        }
     }
 
     mutating func move(_ id: Int, to owner: NBLOwner, at step: UInt64, by api: NdisApi) {
@@ -190,6 +200,7 @@ struct NBLLedger {
     /// that module's view is saved until the NBL comes back to it.
     mutating func enter(_ id: Int, module: Int, origin: NBLOrigin, path: NBLPath, originalSource: NDIS_HANDLE, lentNextID: Int = -1,
                         at step: UInt64, by api: NdisApi) {
+        Self.grow(&outers, to: id)
         outers[id].append(records[id]!.view)
         records[id]!.enter(module: module, origin: origin, path: path, originalSource: originalSource, lentNextID: lentNextID)
         note(id, at: step, by: api, to: .filter)
@@ -197,7 +208,7 @@ struct NBLLedger {
 
     /// The NBL goes back to the module that passed it on, if one did; false if none did.
     mutating func leave(_ id: Int, at step: UInt64, by api: NdisApi) -> Bool {
-        guard let v = outers[id].popLast() else { return false }
+        guard id < outers.count, let v = outers[id].popLast() else { return false }
         records[id]!.restore(v)
         note(id, at: step, by: api, to: v.owner)
         return true
@@ -219,7 +230,7 @@ struct NBLLedger {
     /// Ids of records matching `predicate`, given each record and its saved outer views.
     func idsWithOuter(_ predicate: (NBLRecord, _ outer: [NBLView]) -> Bool) -> [Int] {
         var out: [Int] = []
-        for i in records.indices { if let r = records[i], predicate(r, outers[i]) { out.append(i) } }
+        for i in records.indices { if let r = records[i], predicate(r, outer(i)) { out.append(i) } }
         return out
     }
 
@@ -228,7 +239,7 @@ struct NBLLedger {
         var out: [Int] = []
         for i in records.indices {
             guard let r = records[i] else { continue }
-            if predicate(r.view) || outers[i].contains(where: predicate) { out.append(i) }
+            if predicate(r.view) || outer(i).contains(where: predicate) { out.append(i) }
         }
         return out
     }

@@ -96,15 +96,15 @@ struct PauseQuiescenceChecker {
     }
 
     /// PQ-05: the driver's in-flight counter never goes below zero and matches the truth.
-    private func counter(_ module: Int, expected: Int?, at: String) -> Finding? {
+    private func counter(_ module: Int, expected: Int?, at: @autoclosure () -> String) -> Finding? {
         guard let counter = probe.pauseCounter(module) else { return nil }
         if counter < 0 {
-            return Finding(kind: .inflightCounterMismatch, message: "the driver's in-flight counter is \(counter) after \(at): decremented more often than incremented",
-                           call: at, module: module)
+            return Finding(kind: .inflightCounterMismatch, message: "the driver's in-flight counter is \(counter) after \(at()): decremented more often than incremented",
+                           call: at(), module: module)
         }
         if let expected, counter != expected {
-            return Finding(kind: .inflightCounterMismatch, message: "the driver's in-flight counter is \(counter) after \(at), but \(expected) NBL(s) are really in flight",
-                           call: at, module: module)
+            return Finding(kind: .inflightCounterMismatch, message: "the driver's in-flight counter is \(counter) after \(at()), but \(expected) NBL(s) are really in flight",
+                           call: at(), module: module)
         }
         return nil
     }
