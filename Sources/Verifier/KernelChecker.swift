@@ -29,8 +29,8 @@ public final class KernelChecker {
     /// Kernel objects by id (ids are dense).
     @exclusivity(unchecked) private var objects: [Record?] = []
     /// Per thread: the callbacks it is inside, and the spin locks it holds (innermost last).
-    @exclusivity(unchecked) private var frames: [[Frame]] = []
-    @exclusivity(unchecked) private var locks: [[Int]] = []
+    @exclusivity(unchecked) private var frames = ThreadStacks<Frame>()
+    @exclusivity(unchecked) private var locks = ThreadStacks<Int>()
     @exclusivity(unchecked) private var detached: [Bool] = []
     @exclusivity(unchecked) public private(set) var findings: [Finding] = []
 
@@ -51,14 +51,13 @@ public final class KernelChecker {
 
     public func observe(_ e: NdisEvent) {
         let t = max(e.thread, 0)
-        while frames.count <= t { frames.append([]); locks.append([]) }
         if anyDetached { judgeWorkAfterDetach(e, t) }
         switch e.api {
         case .NdisAcquireSpinLock where e.phase == .call:
-            locks[t].append(e.object)
+            locks.push(e.object, on: t)
             return
         case .NdisReleaseSpinLock where e.phase == .call:
-            if let i = locks[t].lastIndex(of: e.object) { locks[t].remove(at: i) }
+            _ = locks.removeLast(of: t) { $0 == e.object }
             return
         default:
             break
@@ -87,14 +86,13 @@ public final class KernelChecker {
     // MARK: Callbacks and locks
 
     private func enter(_ e: NdisEvent, _ t: Int) {
-        frames[t].append(Frame(api: e.api, module: e.module, locksAtEntry: locks[t].count))
+        frames.push(Frame(api: e.api, module: e.module, locksAtEntry: locks.count(of: t)), on: t)
     }
 
     private func leave(_ e: NdisEvent, _ t: Int) {
-        guard let i = frames[t].lastIndex(where: { $0.api == e.api }) else { return }
-        let frame = frames[t].remove(at: i)
-        if locks[t].count > frame.locksAtEntry {
-            let held = locks[t][frame.locksAtEntry...].map { "'\(lockName($0))'" }.joined(separator: ", ")
+        guard let frame = frames.removeLast(of: t, where: { $0.api == e.api }) else { return }
+        if locks.count(of: t) > frame.locksAtEntry {
+            let held = locks.elements(of: t)[frame.locksAtEntry...].map { "'\(lockName($0))'" }.joined(separator: ", ")
             let what = e.object >= 0 && e.api.kernelOp != nil ? "\(e.api) of \(objectName(e.object))" : "\(e.api)"
             found(.spinLockHeldOnReturn, "\(what) returned holding spin lock \(held), still at DISPATCH_LEVEL",
                   call: "\(e.api) returned", module: e.module, thread: e.thread)
@@ -103,7 +101,7 @@ public final class KernelChecker {
 
     /// The module a thread is working for: its innermost callback's.
     private func currentModule(_ t: Int) -> Int {
-        frames[t].last(where: { $0.module >= 0 })?.module ?? -1
+        frames.last(of: t) { $0.module >= 0 }?.module ?? -1
     }
 
     private func isDetached(_ m: Int) -> Bool { m >= 0 && m < detached.count && detached[m] }
@@ -113,7 +111,7 @@ public final class KernelChecker {
     /// next: its routine may only return (the I/O manager keeps the driver loaded until it
     /// has), not call anything on behalf of a module that is gone.
     private func judgeWorkAfterDetach(_ e: NdisEvent, _ t: Int) {
-        guard let f = frames[t].last(where: { $0.api == .WorkItemRoutine }), isDetached(f.module),
+        guard let f = frames.last(of: t, where: { $0.api == .WorkItemRoutine }), isDetached(f.module),
               !(e.api == .WorkItemRoutine && e.phase == .return) else { return }
         found(.deferredWorkOutlivesOwner, "a work item of FilterHandle#\(f.module + 1) was still running after its FilterDetach returned, and called \(e.api)",
               call: "\(e.api)", module: f.module, thread: e.thread)
@@ -162,17 +160,17 @@ public final class KernelChecker {
         case .wait, .delay, .rundownWait, .dpcFlush:
             // A zero timeout only polls: allowed at DISPATCH_LEVEL.
             guard e.phase == .call, e.detail != 0 else { return }
-            if e.kernelIrql >= 2 || !locks[t].isEmpty {
-                let inRoutine = frames[t].last.map { [.TimerCallback, .DpcRoutine].contains($0.api) } ?? false
-                let why = inRoutine ? "in a \(frames[t].last!.api == .TimerCallback ? "timer callback" : "DPC"), at DISPATCH_LEVEL"
-                    : locks[t].isEmpty ? "at DISPATCH_LEVEL" : "holding spin lock '\(lockName(locks[t].last!))'"
+            if e.kernelIrql >= 2 || !locks.isEmpty(t) {
+                let inRoutine = frames.top(of: t).map { [.TimerCallback, .DpcRoutine].contains($0.api) } ?? false
+                let why = inRoutine ? "in a \(frames.top(of: t)!.api == .TimerCallback ? "timer callback" : "DPC"), at DISPATCH_LEVEL"
+                    : locks.isEmpty(t) ? "at DISPATCH_LEVEL" : "holding spin lock '\(lockName(locks.top(of: t)!))'"
                 let on = id >= 0 ? " on \(objectName(id))" : ""
                 found(.waitAtDispatchLevel, "\(e.api)\(on) \(why): a blocking wait needs IRQL <= APC_LEVEL",
                       call: "\(e.api)", module: currentModule(t), thread: e.thread)
             }
         case .pagedCode:
             if e.kernelIrql > 1 {
-                let why = locks[t].isEmpty ? "" : " (holding spin lock '\(lockName(locks[t].last!))')"
+                let why = locks.isEmpty(t) ? "" : " (holding spin lock '\(lockName(locks.top(of: t)!))')"
                 found(.pageableCodeAtDispatchLevel, "pageable routine \(note(e.count)) ran at DISPATCH_LEVEL\(why)",
                       call: "PAGED_CODE() in \(note(e.count))", module: currentModule(t), thread: e.thread)
             }

@@ -103,28 +103,27 @@ public struct ModuleLifecycle {
 /// events (innermost last): a hang is named by the callback that blocked, not by a model's
 /// label on the thread.
 public struct CallbackStacks {
-    private var stacks: [[(api: NdisApi, module: Int)]] = []
+    private var stacks = ThreadStacks<(api: NdisApi, module: Int)>()
 
     public init() {}
 
     public mutating func apply(_ e: NdisEvent) {
         guard e.api.isCallback, e.thread >= 0 else { return }
-        while stacks.count <= e.thread { stacks.append([]) }
         if e.phase == .call {
-            stacks[e.thread].append((e.api, e.module))
-        } else if let i = stacks[e.thread].lastIndex(where: { $0.api == e.api }) {
-            stacks[e.thread].remove(at: i)
+            stacks.push((e.api, e.module), on: e.thread)
+        } else {
+            _ = stacks.removeLast(of: e.thread) { $0.api == e.api }
         }
     }
 
     /// The innermost callback `thread` is in, if any.
     public func innermost(_ thread: Int) -> (api: NdisApi, module: Int)? {
-        thread >= 0 && thread < stacks.count ? stacks[thread].last : nil
+        stacks.top(of: thread)
     }
 
     /// Whether any thread is inside `api` now.
     public func anyThread(in api: NdisApi) -> Bool {
-        stacks.contains { $0.contains { $0.api == api } }
+        stacks.contains { $0.api == api }
     }
 }
 
