@@ -133,7 +133,7 @@ public final class Ndis {
     func emit(_ api: NdisApi, _ phase: NdisPhase, module: Int = -1, nbls: NET_BUFFER_LIST? = nil, count: Int = 0,
               flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS, handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
         if scheduler.halted { return }
-        let thread = scheduler.current?.id ?? -1
+        let thread = scheduler.currentID
         if let d = dependencies { track(d, api, phase, module: module, nbls: nbls, count: count, flags: flags, status: status, object: object, detail: detail, thread: thread) }
         eventCount &+= 1
         var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
@@ -189,7 +189,7 @@ public final class Ndis {
     @inline(__always)
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
         dep(.nbl(nbl.id))
-        guard let t = scheduler.current, t.driverDepth > 0, let observer, !scheduler.halted else { return }
+        guard scheduler.currentInDriver, let observer, !scheduler.halted else { return }
         observer.touched(nbl, write: write)
         if observer.stopRequested { scheduler.halt() }
     }

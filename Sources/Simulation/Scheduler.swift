@@ -34,11 +34,17 @@ public final class Scheduler {
     public let choices: ChoiceSource
     /// The virtual clock, the step count and the running thread, which the model reads on
     /// every NDIS call, live behind a pointer: a stored property read from another module
-    /// pays a dynamic exclusivity check on each access, memory behind a pointer does not.
+    /// pays a dynamic exclusivity check on each access (`@exclusivity(unchecked)` holds only
+    /// inside its own module), memory behind a pointer does not.
     private struct Hot {
         var now: UInt64 = 0
         var steps: UInt64 = 0
-        var current: SimThread?
+        /// Unretained: `threads` holds every thread until `tearDown()`, so a read of the running
+        /// thread (on every NDIS call) costs no reference count.
+        var current: Unmanaged<SimThread>?
+        var currentID = -1
+        var halted = false
+        var unwinding = false
     }
     private let hot: UnsafeMutablePointer<Hot>
     public private(set) var now: UInt64 {
@@ -52,14 +58,27 @@ public final class Scheduler {
     @exclusivity(unchecked) public var maxSteps: UInt64
     @exclusivity(unchecked) public private(set) var threads: [SimThread] = []
     public private(set) var current: SimThread? {
-        get { hot.pointee.current }
-        set { hot.pointee.current = newValue }
+        get { hot.pointee.current?.takeUnretainedValue() }
+        set {
+            hot.pointee.current = newValue.map { .passUnretained($0) }
+            hot.pointee.currentID = newValue?.id ?? -1
+        }
     }
+    /// The running thread's id, or -1 outside any thread (what an event records).
+    public var currentID: Int { hot.pointee.currentID }
+    /// Driver code is running on the current thread (an NBL access is then judged).
+    public var currentInDriver: Bool { hot.pointee.current?._withUnsafeGuaranteedRef { $0.driverDepth > 0 } ?? false }
     /// The run's verdict is in (a checker halted it, or `unwind()` began): what runs from here
     /// is not judged and not recorded. A model reads it to mute its reports.
-    @exclusivity(unchecked) public private(set) var halted = false
+    public private(set) var halted: Bool {
+        get { hot.pointee.halted }
+        set { hot.pointee.halted = newValue }
+    }
     /// `unwind()` is running the threads a verdict left mid-call.
-    @exclusivity(unchecked) public private(set) var unwinding = false
+    public private(set) var unwinding: Bool {
+        get { hot.pointee.unwinding }
+        set { hot.pointee.unwinding = newValue }
+    }
     /// Threads that `unwind()` could not finish within its budget (a real hang or a loop):
     /// their frames, and whatever those still reference, were abandoned.
     @exclusivity(unchecked) public private(set) var abandonedThreads = 0
@@ -298,15 +317,17 @@ public final class Scheduler {
     /// A preemption point: the schedule may switch to any runnable thread here.
     @inline(__always)
     public func preempt() {
-        guard let me = current else { return }
+        guard let me = hot.pointee.current else { return }
         if halted && !unwinding { halt() }
         guard let next = pickNext() else {
             // Budget spent: leave the run from here (`unwind()` may resume the thread later).
             current = nil
-            csim_switch(me.spSlot, rootSlot.pointee)
+            csim_switch(me._withUnsafeGuaranteedRef { $0.spSlot }, rootSlot.pointee)
             return
         }
-        if next !== me { transfer(from: me, to: next) }
+        if next.id != hot.pointee.currentID {
+            transfer(from: me.takeUnretainedValue(), to: next)
+        }
     }
 
     /// Blocks the current thread until `wake` (or the timeout, in ticks, if given).
@@ -423,6 +444,14 @@ public final class Scheduler {
         // Resumed: whoever switched here already set `current` to us.
     }
 
+    /// Where the running thread is in `runnable`, if it can go on.
+    @inline(__always)
+    private func currentRunnableIndex() -> Int? {
+        guard let c = hot.pointee.current, c._withUnsafeGuaranteedRef({ $0.state == .runnable }) else { return nil }
+        let id = hot.pointee.currentID
+        return runnable.firstIndex { $0.id == id }
+    }
+
     /// One scheduling decision: a step.
     private func pickNext() -> SimThread? {
         while true {
@@ -454,7 +483,7 @@ public final class Scheduler {
                 // k-th other one: a trace of zeros has no preemptions at all, and a count of
                 // non-zero choices is a count of context switches (CHESS's bound).
                 let n = runnable.count
-                let currentIndex = current.flatMap { c in c.state == .runnable ? runnable.firstIndex(where: { $0 === c }) : nil }
+                let currentIndex = currentRunnableIndex()
                 var k = n == 1 || pruned ? 0 : choices.choose(n, .schedule)
                 if recordsDecisions, n > 1, !pruned {
                     if let pickAfterReplay, choices.replayWentPastEnd(.schedule) {
