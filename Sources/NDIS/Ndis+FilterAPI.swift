@@ -74,8 +74,7 @@ extension Ndis {
             return nil
         }
         let pool = pools[i]
-        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: .filter, poolIndex: i, ndis: self, contextSize: pool.contextSize)
-        nextNblID += 1
+        let nbl = makeNBL(origin: .filter, poolIndex: i, contextSize: pool.contextSize)
         nbl._firstNetBuffer = NET_BUFFER(mdl: MdlChain, offset: DataOffset, length: DataLength)
         pool.outstanding += 1
         emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, nbls: nbl, handle: PoolHandle, object: i)

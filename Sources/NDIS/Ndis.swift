@@ -51,6 +51,8 @@ public final class Ndis {
     /// Set when the safety phase is over: faults stop and the workload drains.
     @exclusivity(unchecked) public internal(set) var quietTail = false
     @exclusivity(unchecked) var nextNblID = 0
+    /// Every NBL of the run, by id, until `tearDown()`: events carry them unretained.
+    @exclusivity(unchecked) private var nblsByID: [NET_BUFFER_LIST] = []
     @exclusivity(unchecked) var nextFileID = 1
     @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
@@ -239,10 +241,17 @@ public final class Ndis {
 
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
     func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
-        dep(.nblIDs)
-        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: origin, poolIndex: -1, ndis: self, contextSize: 0)
-        nextNblID += 1
+        let nbl = makeNBL(origin: origin, poolIndex: -1, contextSize: 0)
         nbl._firstNetBuffer = NET_BUFFER(mdl: MDL(frame), offset: 0, length: frame.count)
+        return nbl
+    }
+
+    /// A new NBL with the next id, kept alive until `tearDown()` (see `NdisEvent.nbls`).
+    func makeNBL(origin: NBLOrigin, poolIndex: Int, contextSize: Int) -> NET_BUFFER_LIST {
+        dep(.nblIDs)
+        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: origin, poolIndex: poolIndex, ndis: self, contextSize: contextSize)
+        nextNblID += 1
+        nblsByID.append(nbl)
         return nbl
     }
 
@@ -254,6 +263,7 @@ public final class Ndis {
         for m in modules { m.context = nil }
         modules.removeAll()
         pools.removeAll()
+        nblsByID.removeAll()
         objectNames.removeAll()
         for a in adapters {
             a.miniport.tearDown()
