@@ -126,7 +126,9 @@ public final class ChoiceSource {
 }
 
 extension ChoiceSource {
-    /// Fisher-Yates with our own draws (never the standard library's `shuffle`).
+    /// Fisher-Yates with our own draws (never the standard library's `shuffle`). Inlinable,
+    /// as `split`: specialised where it is called, not run through generic witnesses.
+    @inlinable
     public func shuffle<T>(_ a: inout [T], _ stream: ChoiceStream) {
         var i = a.count - 1
         while i > 0 {
@@ -137,6 +139,7 @@ extension ChoiceSource {
     }
 
     /// Cuts `a` into 1...maxPieces contiguous non-empty pieces.
+    @inlinable
     public func split<T>(_ a: [T], maxPieces: Int, _ stream: ChoiceStream) -> [[T]] {
         if a.count <= 1 || maxPieces <= 1 { return [a] }
         let pieces = 1 + choose(min(maxPieces, a.count), stream)
