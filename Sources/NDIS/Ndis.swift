@@ -18,13 +18,28 @@ public final class Ndis {
     /// The first registered driver: the driver under test of a one-filter stack.
     public var driver: FilterDriver? { drivers.first }
     /// Every module ever attached, on any adapter, by id (handles are never reused).
-    @exclusivity(unchecked) public internal(set) var modules: [FilterModule] = []
+    public internal(set) var modules: [FilterModule] {
+        get { _modules }
+        set { _modules = newValue }
+        _modify { yield &_modules }
+    }
+    @exclusivity(unchecked) private var _modules: [FilterModule] = []
     /// The machine: adapters, each with its NIC, filter modules and TCPIP.
     public let stack: StackSpec
     @exclusivity(unchecked) public private(set) var adapters: [Adapter] = []
-    @exclusivity(unchecked) public internal(set) var pools: [NblPool] = []
+    public internal(set) var pools: [NblPool] {
+        get { _pools }
+        set { _pools = newValue }
+        _modify { yield &_pools }
+    }
+    @exclusivity(unchecked) private var _pools: [NblPool] = []
     /// Names of the locks and events drivers created, by id, for reports.
-    @exclusivity(unchecked) public internal(set) var objectNames: [String] = []
+    public internal(set) var objectNames: [String] {
+        get { _objectNames }
+        set { _objectNames = newValue }
+        _modify { yield &_objectNames }
+    }
+    @exclusivity(unchecked) private var _objectNames: [String] = []
     /// The first adapter's name (user processes open it unless told otherwise).
     public var adapterName: String { adapters[0].name }
     /// Rolling digest of every event: equal digests, equal runs.

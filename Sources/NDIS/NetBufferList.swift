@@ -78,7 +78,11 @@ public final class NET_BUFFER_LIST {
     /// The allocator's context area (`NET_BUFFER_LIST_CONTEXT_DATA_START`), sized at pool creation.
     @exclusivity(unchecked) var _context: [UInt64]
     /// Set when freed; any later touch is a use after free.
-    @exclusivity(unchecked) public internal(set) var isFreed = false
+    public internal(set) var isFreed: Bool {
+        get { _isFreed }
+        set { _isFreed = newValue }
+    }
+    @exclusivity(unchecked) private var _isFreed: Bool = false
     /// The step at which TCPIP last wrote `ProtocolReserved` (it owns that area on the
     /// receive path); cleared when the driver writes it again.
     @exclusivity(unchecked) var _protocolReservedWrittenByProtocolAt: UInt64?

@@ -3,13 +3,20 @@
 public final class SimEvent {
     public let name: String
     public let id: Int
-    @exclusivity(unchecked) public private(set) var isSignaled: Bool
+    // Public state is computed over unchecked storage: other modules (the model, the
+    // verifier) read it on every event, and `@exclusivity(unchecked)` holds only inside
+    // the declaring module (a stored property read from outside pays a dynamic check).
+    public private(set) var isSignaled: Bool {
+        get { _isSignaled }
+        set { _isSignaled = newValue }
+    }
+    @exclusivity(unchecked) private var _isSignaled: Bool
     @exclusivity(unchecked) private var waiters: [SimThread] = []
 
     public init(name: String, id: Int, signaled: Bool = false) {
         self.name = name
         self.id = id
-        self.isSignaled = signaled
+        _isSignaled = signaled
     }
 
     public func set(_ scheduler: Scheduler) {
@@ -43,7 +50,14 @@ public final class SimEvent {
 public final class SimSpinLock {
     public let name: String
     public let id: Int
-    @exclusivity(unchecked) public private(set) var owner: SimThread?
+    // Public state is computed over unchecked storage: other modules (the model, the
+    // verifier) read it on every event, and `@exclusivity(unchecked)` holds only inside
+    // the declaring module (a stored property read from outside pays a dynamic check).
+    public private(set) var owner: SimThread? {
+        get { _owner }
+        set { _owner = newValue }
+    }
+    @exclusivity(unchecked) private var _owner: SimThread?
     @exclusivity(unchecked) private var waiters: [SimThread] = []
 
     public init(name: String, id: Int) {
