@@ -13,15 +13,33 @@ public final class MDL {
 
 /// `NET_BUFFER`: one frame, described by an MDL chain, an offset and a length.
 public final class NET_BUFFER {
-    @exclusivity(unchecked) public var Next: NET_BUFFER?
-    @exclusivity(unchecked) public var MdlChain: MDL?
-    @exclusivity(unchecked) public var DataOffset: Int
-    @exclusivity(unchecked) public var DataLength: Int
+    // Computed over unchecked storage: the verifier reads these on every send and
+    // indication, and `@exclusivity(unchecked)` holds only inside this module.
+    public var Next: NET_BUFFER? {
+        get { _Next }
+        set { _Next = newValue }
+    }
+    @exclusivity(unchecked) private var _Next: NET_BUFFER?
+    public var MdlChain: MDL? {
+        get { _MdlChain }
+        set { _MdlChain = newValue }
+    }
+    @exclusivity(unchecked) private var _MdlChain: MDL?
+    public var DataOffset: Int {
+        get { _DataOffset }
+        set { _DataOffset = newValue }
+    }
+    @exclusivity(unchecked) private var _DataOffset: Int
+    public var DataLength: Int {
+        get { _DataLength }
+        set { _DataLength = newValue }
+    }
+    @exclusivity(unchecked) private var _DataLength: Int
 
     public init(mdl: MDL?, offset: Int, length: Int) {
-        MdlChain = mdl
-        DataOffset = offset
-        DataLength = length
+        _MdlChain = mdl
+        _DataOffset = offset
+        _DataLength = length
     }
 
     /// The frame's bytes, gathered across the MDL chain.
@@ -142,6 +160,14 @@ public final class NET_BUFFER_LIST {
     public func setContext(_ i: Int, _ value: UInt64) {
         ndis.touch(self, write: true)
         if i < _context.count { _context[i] = value }
+    }
+
+    /// The length of the chain from here (no ownership checks, nothing allocated).
+    var chainLength: Int {
+        var count = 0
+        var n: NET_BUFFER_LIST? = self
+        while let x = n { count += 1; n = x._next }
+        return count
     }
 
     /// The chain from here, as the model sees it (no ownership checks).

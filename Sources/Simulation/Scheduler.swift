@@ -152,6 +152,9 @@ public final class Scheduler {
         }
         rootSlot = .allocate(capacity: 1)
         rootSlot.initialize(to: nil)
+        // A run spawns a few dozen threads: no regrowth on the way.
+        threads.reserveCapacity(64)
+        runnable.reserveCapacity(16)
     }
 
     deinit {

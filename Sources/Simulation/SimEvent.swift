@@ -65,6 +65,9 @@ public final class SimSpinLock {
         self.id = id
     }
 
+    /// `t` holds the lock (read without retaining the owner).
+    public func isHeld(by t: SimThread) -> Bool { _owner === t }
+
     /// Acquires; the caller has checked it does not already hold it.
     public func acquire(_ scheduler: Scheduler) {
         guard let me = scheduler.current else { preconditionFailure("acquire outside a simulated thread") }

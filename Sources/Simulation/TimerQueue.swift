@@ -26,8 +26,17 @@ struct TimerQueue {
         }
     }
 
+    /// The earliest entry if it is due by `now`. The check is inlined: the scheduler asks at
+    /// every step, and mostly nothing is due.
+    @inline(__always)
     mutating func popDue(_ now: UInt64) -> Entry? {
         guard let first = heap.first, first.time <= now else { return nil }
+        return popFirst()
+    }
+
+    @inline(never)
+    private mutating func popFirst() -> Entry {
+        let first = heap[0]
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
