@@ -39,6 +39,8 @@ final class DelayedHandBack {
 
     /// Keeps `nbls` (already unlinked) and schedules their hand-back.
     func hold(_ nbls: [NET_BUFFER_LIST], module: FilterModule) {
+        // One reference for the whole call, not one per use of the unowned field.
+        let ndis = self.ndis
         ndis.dep(owner)
         var latest: UInt64 = 0
         for nbl in nbls {
@@ -55,6 +57,7 @@ final class DelayedHandBack {
     }
 
     private func handBackDue() {
+        let ndis = self.ndis
         ndis.dep(owner)
         let now = ndis.now
         // What is due leaves `held` before any hand-back: the driver may hold more meanwhile.

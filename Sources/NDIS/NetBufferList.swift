@@ -80,7 +80,13 @@ public final class NET_BUFFER_LIST {
     public let origin: NBLOrigin
     /// The pool it came from (an index into the world's pools), or -1 for edge pools.
     public let poolIndex: Int
-    unowned(unsafe) let ndis: Ndis
+    /// Unretained (an NBL never outlives its world's use of it): every field access reports
+    /// to it, and an unowned(unsafe) reference would be retained around each report.
+    private let ndis: Unmanaged<Ndis>
+
+    /// Tells the model a driver touched a field.
+    @inline(__always)
+    private func touched(write: Bool) { ndis._withUnsafeGuaranteedRef { $0.touch(self, write: write) } }
 
     @exclusivity(unchecked) var _next: NET_BUFFER_LIST?
     @exclusivity(unchecked) var _firstNetBuffer: NET_BUFFER?
@@ -109,56 +115,56 @@ public final class NET_BUFFER_LIST {
         self.id = id
         self.origin = origin
         self.poolIndex = poolIndex
-        self.ndis = ndis
+        self.ndis = .passUnretained(ndis)
         _context = contextSize > 0 ? Array(repeating: 0, count: contextSize) : []
     }
 
     /// `NET_BUFFER_LIST_NEXT_NBL`
     public var Next: NET_BUFFER_LIST? {
-        get { ndis.touch(self, write: false); return _next }
-        set { ndis.touch(self, write: true); _next = newValue }
+        get { touched(write: false); return _next }
+        set { touched(write: true); _next = newValue }
     }
 
     /// `NET_BUFFER_LIST_FIRST_NB`
     public var FirstNetBuffer: NET_BUFFER? {
-        get { ndis.touch(self, write: false); return _firstNetBuffer }
-        set { ndis.touch(self, write: true); _firstNetBuffer = newValue }
+        get { touched(write: false); return _firstNetBuffer }
+        set { touched(write: true); _firstNetBuffer = newValue }
     }
 
     public var SourceHandle: NDIS_HANDLE {
-        get { ndis.touch(self, write: false); return _sourceHandle }
-        set { ndis.touch(self, write: true); _sourceHandle = newValue }
+        get { touched(write: false); return _sourceHandle }
+        set { touched(write: true); _sourceHandle = newValue }
     }
 
     /// `NET_BUFFER_LIST_STATUS`
     public var Status: NDIS_STATUS {
-        get { ndis.touch(self, write: false); return _status }
-        set { ndis.touch(self, write: true); _status = newValue }
+        get { touched(write: false); return _status }
+        set { touched(write: true); _status = newValue }
     }
 
     /// `ProtocolReserved[i]`: owned by whoever is the protocol for this NBL. On the
     /// receive path that is the protocol above, which writes here (seed 000's lost writer).
     public func ProtocolReserved(_ i: Int) -> UInt64 {
-        ndis.touch(self, write: false)
-        if let step = _protocolReservedWrittenByProtocolAt { ndis.protocolReservedRead(self, writtenByProtocolAt: step) }
+        touched(write: false)
+        if let step = _protocolReservedWrittenByProtocolAt { ndis._withUnsafeGuaranteedRef { $0.protocolReservedRead(self, writtenByProtocolAt: step) } }
         switch i { case 0: return _protocolReserved.0; case 1: return _protocolReserved.1; case 2: return _protocolReserved.2; default: return _protocolReserved.3 }
     }
 
     public func setProtocolReserved(_ i: Int, _ value: UInt64) {
-        ndis.touch(self, write: true)
+        touched(write: true)
         _protocolReservedWrittenByProtocolAt = nil
         switch i { case 0: _protocolReserved.0 = value; case 1: _protocolReserved.1 = value; case 2: _protocolReserved.2 = value; default: _protocolReserved.3 = value }
     }
 
     /// The allocator's own context area: the safe place for per-NBL bookkeeping.
     public func Context(_ i: Int) -> UInt64 {
-        ndis.touch(self, write: false)
+        touched(write: false)
         // Another driver's NBL has no context area of ours: reading it yields garbage (0 here).
         return i < _context.count ? _context[i] : 0
     }
 
     public func setContext(_ i: Int, _ value: UInt64) {
-        ndis.touch(self, write: true)
+        touched(write: true)
         if i < _context.count { _context[i] = value }
     }
 

@@ -199,10 +199,9 @@ public final class Scheduler {
         t.state = .finished
         if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
         zombies.append(t)
-        let next = halted && !unwinding ? nil : pickNext()
-        if let next {
-            current = next
-            return (t.spSlot, next.spSlot.pointee)
+        if let next = halted && !unwinding ? nil : pickNext() {
+            setCurrent(next)
+            return (t.spSlot, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         }
         current = nil
         return (t.spSlot, rootSlot.pointee)
@@ -216,8 +215,8 @@ public final class Scheduler {
         running = true
         defer { running = false }
         if let first = pickNext() {
-            current = first
-            csim_switch(rootSlot, first.spSlot.pointee)
+            setCurrent(first)
+            csim_switch(rootSlot, first._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         }
         if dependencies != nil { finishStep() }
         current = nil
@@ -254,8 +253,8 @@ public final class Scheduler {
         me.waitsForever = false
         if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
         if unwinding, let next = pickNext() {
-            current = next
-            csim_switch(me.spSlot, next.spSlot.pointee)
+            setCurrent(next)
+            csim_switch(me.spSlot, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         } else {
             current = nil
             csim_switch(me.spSlot, rootSlot.pointee)
@@ -303,8 +302,8 @@ public final class Scheduler {
         if threads.contains(where: { $0.state != .finished }) {
             running = true
             if let first = pickNext() {
-                current = first
-                csim_switch(rootSlot, first.spSlot.pointee)
+                setCurrent(first)
+                csim_switch(rootSlot, first._withUnsafeGuaranteedRef { $0.spSlot.pointee })
             }
             running = false
             current = nil
@@ -328,9 +327,7 @@ public final class Scheduler {
             csim_switch(me._withUnsafeGuaranteedRef { $0.spSlot }, rootSlot.pointee)
             return
         }
-        if next.id != hot.pointee.currentID {
-            transfer(from: me.takeUnretainedValue(), to: next)
-        }
+        if next.toOpaque() != me.toOpaque() { transfer(from: me, to: next) }
     }
 
     /// Blocks the current thread until `wake` (or the timeout, in ticks, if given).
@@ -349,7 +346,7 @@ public final class Scheduler {
         if timeout != nil { dependencies?.touchEverything() }
         if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
         if let next = halted && !unwinding ? nil : pickNext() {
-            transfer(from: me, to: next)
+            transfer(from: .passUnretained(me), to: next)
         } else {
             current = nil
             csim_switch(me.spSlot, rootSlot.pointee)
@@ -439,12 +436,19 @@ public final class Scheduler {
     }
 
     @inline(__always)
-    private func transfer(from me: SimThread, to next: SimThread) {
+    private func transfer(from me: Unmanaged<SimThread>, to next: Unmanaged<SimThread>) {
         // A thread that blocked with a timeout may be the next to run once the clock jumps.
-        if next === me { current = me; return }
-        current = next
-        csim_switch(me.spSlot, next.spSlot.pointee)
+        setCurrent(next)
+        if next.toOpaque() == me.toOpaque() { return }
+        csim_switch(me._withUnsafeGuaranteedRef { $0.spSlot }, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         // Resumed: whoever switched here already set `current` to us.
+    }
+
+    /// Makes `t` the running thread (unretained, as `current` keeps it).
+    @inline(__always)
+    private func setCurrent(_ t: Unmanaged<SimThread>) {
+        hot.pointee.current = t
+        hot.pointee.currentID = t._withUnsafeGuaranteedRef { $0.id }
     }
 
     /// Where the running thread is in `runnable`, if it can go on.
@@ -455,8 +459,8 @@ public final class Scheduler {
         return runnable.firstIndex { $0.id == id }
     }
 
-    /// One scheduling decision: a step.
-    private func pickNext() -> SimThread? {
+    /// One scheduling decision: a step. The pick comes back unretained: `threads` holds it.
+    private func pickNext() -> Unmanaged<SimThread>? {
         while true {
             while let due = timers.popDue(now) {
                 let t = threads[due.threadID]
@@ -519,7 +523,7 @@ public final class Scheduler {
             }
             digest = (digest ^ UInt64(pick.id &+ 1)) &* 0x0000_0100_0000_01B3
             if dependencies != nil { stepBegins(pick) }
-            return pick
+            return .passUnretained(pick)
         }
     }
 }
