@@ -416,10 +416,10 @@ public final class Scheduler {
         guard let d = dependencies, stepThread >= 0 else { return }
         let t = threads[stepThread]
         var drawn: UInt8 = 0
-        if drawsAtLastStep.isEmpty { drawsAtLastStep = Array(repeating: 0, count: choices.recorded.count) }
-        for s in ChoiceStream.allCases where s != .schedule && choices.recorded[s.rawValue].count != drawsAtLastStep[s.rawValue] {
+        if drawsAtLastStep.isEmpty { drawsAtLastStep = Array(repeating: 0, count: ChoiceStream.allCases.count) }
+        for s in ChoiceStream.allCases where s != .schedule && choices.recordedCount(s.rawValue) != drawsAtLastStep[s.rawValue] {
             drawn |= 1 << UInt8(s.rawValue)
-            drawsAtLastStep[s.rawValue] = choices.recorded[s.rawValue].count
+            drawsAtLastStep[s.rawValue] = choices.recordedCount(s.rawValue)
         }
         d.finishStep(thread: stepThread, streamsDrawn: drawn, inDriverAtStart: stepStartedInDriver,
                      inDriverAtEnd: t.state != .finished && t.driverDepth > 0)
