@@ -62,6 +62,7 @@ final class DelayedHandBack {
         let now = ndis.now
         // What is due leaves `held` before any hand-back: the driver may hold more meanwhile.
         var due: [Held] = []
+        due.reserveCapacity(held.count)
         var kept = 0
         for i in held.indices {
             if held[i].due <= now {

@@ -89,6 +89,7 @@ public final class Ndis {
         kernel = Kernel(scheduler: scheduler)
         for (i, a) in stack.adapters.enumerated() { adapters.append(Adapter(index: i, spec: a, ndis: self)) }
         kernel.sink = self
+        nblsByID.reserveCapacity(64)
     }
 
     /// Installs a filter driver (`DriverEntry` + `NdisFRegisterFilterDriver`); returns the

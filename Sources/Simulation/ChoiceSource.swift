@@ -57,6 +57,8 @@ public final class ChoiceSource {
         }
         recordings = .allocate(capacity: Self.streamCount)
         recordings.initialize(repeating: [], count: Self.streamCount)
+        // A run draws a few hundred times: no regrowth on the way.
+        for s in ChoiceStream.allCases { recordings[s.rawValue].reserveCapacity(s == .schedule ? 512 : 64) }
         cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
     }
 

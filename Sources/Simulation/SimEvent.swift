@@ -22,8 +22,10 @@ public final class SimEvent {
     public func set(_ scheduler: Scheduler) {
         scheduler.dependencies?.touch(.syncObject(id))
         isSignaled = true
+        // Mostly nobody waits: then nothing is copied or retained.
+        guard !waiters.isEmpty else { return }
         let released = waiters
-        waiters.removeAll()
+        waiters = []
         for t in released { scheduler.wake(t) }
     }
 
@@ -88,8 +90,10 @@ public final class SimSpinLock {
     public func release(_ scheduler: Scheduler) {
         scheduler.dependencies?.touch(.syncObject(id))
         owner = nil
+        // Mostly nobody waits: then nothing is copied or retained.
+        guard !waiters.isEmpty else { return }
         let released = waiters
-        waiters.removeAll()
+        waiters = []
         for t in released { scheduler.wake(t) }
     }
 }

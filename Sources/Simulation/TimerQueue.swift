@@ -8,7 +8,11 @@ struct TimerQueue {
         var generation: UInt64
     }
 
-    private var heap: [Entry] = []
+    private var heap: [Entry] = {
+        var h: [Entry] = []
+        h.reserveCapacity(16)
+        return h
+    }()
     private var nextSequence: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
