@@ -35,24 +35,25 @@ public final class Scheduler {
     /// The virtual clock, the step count and the running thread, which the model reads on
     /// every NDIS call, live behind a pointer: a stored property read from another module
     /// pays a dynamic exclusivity check on each access (`@exclusivity(unchecked)` holds only
-    /// inside its own module), memory behind a pointer does not.
-    private struct Hot {
-        var now: UInt64 = 0
-        var steps: UInt64 = 0
+    /// inside its own module), memory behind a pointer does not. Their getters are inlinable,
+    /// so every event the model emits reads them without a call.
+    @usableFromInline struct Hot {
+        @usableFromInline var now: UInt64 = 0
+        @usableFromInline var steps: UInt64 = 0
         /// Unretained: `threads` holds every thread until `tearDown()`, so a read of the running
         /// thread (on every NDIS call) costs no reference count.
         var current: Unmanaged<SimThread>?
-        var currentID = -1
-        var halted = false
-        var unwinding = false
+        @usableFromInline var currentID = -1
+        @usableFromInline var halted = false
+        @usableFromInline var unwinding = false
     }
-    private let hot: UnsafeMutablePointer<Hot>
+    @usableFromInline let hot: UnsafeMutablePointer<Hot>
     public private(set) var now: UInt64 {
-        get { hot.pointee.now }
+        @inlinable get { hot.pointee.now }
         set { hot.pointee.now = newValue }
     }
     public private(set) var steps: UInt64 {
-        get { hot.pointee.steps }
+        @inlinable get { hot.pointee.steps }
         set { hot.pointee.steps = newValue }
     }
     @exclusivity(unchecked) public var maxSteps: UInt64
@@ -65,18 +66,18 @@ public final class Scheduler {
         }
     }
     /// The running thread's id, or -1 outside any thread (what an event records).
-    public var currentID: Int { hot.pointee.currentID }
+    @inlinable public var currentID: Int { hot.pointee.currentID }
     /// Driver code is running on the current thread (an NBL access is then judged).
     public var currentInDriver: Bool { hot.pointee.current?._withUnsafeGuaranteedRef { $0.driverDepth > 0 } ?? false }
     /// The run's verdict is in (a checker halted it, or `unwind()` began): what runs from here
     /// is not judged and not recorded. A model reads it to mute its reports.
     public private(set) var halted: Bool {
-        get { hot.pointee.halted }
+        @inlinable get { hot.pointee.halted }
         set { hot.pointee.halted = newValue }
     }
     /// `unwind()` is running the threads a verdict left mid-call.
     public private(set) var unwinding: Bool {
-        get { hot.pointee.unwinding }
+        @inlinable get { hot.pointee.unwinding }
         set { hot.pointee.unwinding = newValue }
     }
     /// Threads that `unwind()` could not finish within its budget (a real hang or a loop):
