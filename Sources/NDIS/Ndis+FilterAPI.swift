@@ -265,22 +265,26 @@ extension Ndis {
     public func NdisAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
         scheduler.preempt()
         // Called outside any simulated thread (a driver's init, before the run): nothing can contend.
-        guard let t = scheduler.current else { return }
-        emit(.NdisAcquireSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 1 : 0)
-        SpinLock.lock.acquire(scheduler)
-        SpinLock.savedIrql = t.irql
-        t.irql = 2
-        t.heldLocks.append(SpinLock.lock.id)
+        guard let current = scheduler.currentUnretained else { return }
+        current._withUnsafeGuaranteedRef { t in
+            emit(.NdisAcquireSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 1 : 0)
+            SpinLock.lock.acquire(scheduler)
+            SpinLock.savedIrql = t.irql
+            t.irql = 2
+            t.heldLocks.append(SpinLock.lock.id)
+        }
     }
 
     /// `NdisReleaseSpinLock`: restores the IRQL saved at acquire.
     public func NdisReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
         scheduler.preempt()
-        guard let t = scheduler.current else { return }
-        emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 0 : 1)
-        SpinLock.lock.release(scheduler)
-        if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
-        t.irql = SpinLock.savedIrql
+        guard let current = scheduler.currentUnretained else { return }
+        current._withUnsafeGuaranteedRef { t in
+            emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 0 : 1)
+            SpinLock.lock.release(scheduler)
+            if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
+            t.irql = SpinLock.savedIrql
+        }
     }
 
     /// `NdisDprAcquireSpinLock`: the caller is already at DISPATCH_LEVEL.

@@ -242,17 +242,19 @@ public final class Ndis {
     /// accesses are checked, with the IRQL NDIS would call it at.
     @inline(__always)
     func inDriver<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
-        guard let t = scheduler.current else { return body() }
-        let savedActivity = t.activity, savedIrql = t.irql
-        t.driverDepth += 1
-        dependencies?.driverCodeRan()
-        t.activity = activity
-        t.irql = irql
-        let r = body()
-        t.driverDepth -= 1
-        t.activity = savedActivity
-        t.irql = savedIrql
-        return r
+        guard let current = scheduler.currentUnretained else { return body() }
+        return current._withUnsafeGuaranteedRef { t in
+            let savedActivity = t.activity, savedIrql = t.irql
+            t.driverDepth += 1
+            dependencies?.driverCodeRan()
+            t.activity = activity
+            t.irql = irql
+            let r = body()
+            t.driverDepth -= 1
+            t.activity = savedActivity
+            t.irql = savedIrql
+            return r
+        }
     }
 
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).

@@ -42,7 +42,7 @@ public final class Scheduler {
         @usableFromInline var steps: UInt64 = 0
         /// Unretained: `threads` holds every thread until `tearDown()`, so a read of the running
         /// thread (on every NDIS call) costs no reference count.
-        var current: Unmanaged<SimThread>?
+        @usableFromInline var current: Unmanaged<SimThread>?
         @usableFromInline var currentID = -1
         @usableFromInline var halted = false
         @usableFromInline var unwinding = false
@@ -65,6 +65,9 @@ public final class Scheduler {
             hot.pointee.currentID = newValue?.id ?? -1
         }
     }
+    /// The running thread, unretained (valid until `tearDown()`): for a caller that uses it
+    /// on every call and must not pay a reference count for it.
+    @inlinable public var currentUnretained: Unmanaged<SimThread>? { hot.pointee.current }
     /// The running thread's id, or -1 outside any thread (what an event records).
     @inlinable public var currentID: Int { hot.pointee.currentID }
     /// Driver code is running on the current thread (an NBL access is then judged).
