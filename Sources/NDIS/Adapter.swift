@@ -58,6 +58,10 @@ public final class Adapter {
         pnp = PnPManager(ndis: ndis, adapter: self)
     }
 
+    /// `base` on adapter 0, "`base` (Ethernet1)" on the others: the names of per-adapter
+    /// threads and events. Adapter 0's is the literal itself (nothing built per run).
+    func qualified(_ base: String) -> String { index == 0 ? base : "\(base) (\(name))" }
+
     /// A module that is attached and whose detach has not returned.
     private func live(_ m: FilterModule?) -> FilterModule? {
         guard let m else { return nil }

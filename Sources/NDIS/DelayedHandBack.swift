@@ -9,6 +9,7 @@ final class DelayedHandBack {
         var nbl: NET_BUFFER_LIST
         var due: UInt64
         var module: FilterModule
+        var handedBack = false
     }
 
     unowned(unsafe) let ndis: Ndis
@@ -38,6 +39,8 @@ final class DelayedHandBack {
 
     /// Keeps `nbls` (already unlinked) and schedules their hand-back.
     func hold(_ nbls: [NET_BUFFER_LIST], module: FilterModule) {
+        // One reference for the whole call, not one per use of the unowned field.
+        let ndis = self.ndis
         ndis.dep(owner)
         var latest: UInt64 = 0
         for nbl in nbls {
@@ -54,17 +57,40 @@ final class DelayedHandBack {
     }
 
     private func handBackDue() {
+        let ndis = self.ndis
         ndis.dep(owner)
         let now = ndis.now
+        // What is due leaves `held` before any hand-back: the driver may hold more meanwhile.
         var due: [Held] = []
-        var keep: [Held] = []
-        for h in held { if h.due <= now { due.append(h) } else { keep.append(h) } }
-        held = keep
+        due.reserveCapacity(held.count)
+        var kept = 0
+        for i in held.indices {
+            if held[i].due <= now {
+                due.append(held[i])
+            } else {
+                if kept != i { held[kept] = held[i] }
+                kept += 1
+            }
+        }
         guard !due.isEmpty else { return }
-        var modulesInOrder: [FilterModule] = []
-        for h in due where !modulesInOrder.contains(where: { $0 === h.module }) { modulesInOrder.append(h.module) }
-        for m in modulesInOrder {
-            var nbls = due.filter { $0.module === m }.map(\.nbl)
+        held.removeLast(held.count - kept)
+        var next = 0
+        while next < due.count {
+            // Module by module, in the order of their first due NBL.
+            let m = due[next].module
+            var nbls: [NET_BUFFER_LIST] = []
+            nbls.reserveCapacity(due.count - next)
+            var i = next
+            next = due.count
+            while i < due.count {
+                if due[i].module === m {
+                    nbls.append(due[i].nbl)
+                    due[i].handedBack = true
+                } else if !due[i].handedBack && next == due.count {
+                    next = i
+                }
+                i += 1
+            }
             ndis.choices.shuffle(&nbls, .timing)
             for piece in ndis.choices.split(nbls, maxPieces: 3, .timing) { handBack(m, piece) }
         }

@@ -11,23 +11,58 @@ public final class FilterModule {
     public let adapter: Int
     public let layer: Int
     public let driver: Int
-    @exclusivity(unchecked) public internal(set) var state: FilterState = .Detached
+    // Public state is computed over unchecked storage: other modules (the model, the
+    // verifier) read it on every event, and `@exclusivity(unchecked)` holds only inside
+    // the declaring module (a stored property read from outside pays a dynamic check).
+    public internal(set) var state: FilterState {
+        get { _state }
+        set { _state = newValue }
+    }
+    @exclusivity(unchecked) private var _state: FilterState = .Detached
     /// What the driver passed to `NdisFSetAttributes`.
-    @exclusivity(unchecked) public internal(set) var context: AnyObject?
+    public internal(set) var context: AnyObject? {
+        get { _context }
+        set { _context = newValue }
+    }
+    @exclusivity(unchecked) private var _context: AnyObject?
     /// `FilterDetach` has returned: the handle is dead from here on.
-    @exclusivity(unchecked) public internal(set) var detachReturned = false
+    public internal(set) var detachReturned: Bool {
+        get { _detachReturned }
+        set { _detachReturned = newValue }
+    }
+    @exclusivity(unchecked) private var _detachReturned: Bool = false
     /// `FilterPause` is on some thread's stack right now.
-    @exclusivity(unchecked) public internal(set) var inFilterPause = false
+    public internal(set) var inFilterPause: Bool {
+        get { _inFilterPause }
+        set { _inFilterPause = newValue }
+    }
+    @exclusivity(unchecked) private var _inFilterPause: Bool = false
     /// `FilterPause` returned PENDING and `NdisFPauseComplete` has not come yet.
-    @exclusivity(unchecked) public internal(set) var pausePending = false
+    public internal(set) var pausePending: Bool {
+        get { _pausePending }
+        set { _pausePending = newValue }
+    }
+    @exclusivity(unchecked) private var _pausePending: Bool = false
     /// `NdisFPauseComplete` arrived while `FilterPause` was still running.
     @exclusivity(unchecked) var pauseCompletedEarly = false
-    @exclusivity(unchecked) public internal(set) var inFilterRestart = false
+    public internal(set) var inFilterRestart: Bool {
+        get { _inFilterRestart }
+        set { _inFilterRestart = newValue }
+    }
+    @exclusivity(unchecked) private var _inFilterRestart: Bool = false
     /// The driver has said its restart succeeded (FilterRestart returned SUCCESS, or
     /// NdisFRestartComplete(SUCCESS)); NDIS has not yet moved the module to Running. The
     /// driver may already send: its own state says Running, as the WDK sample's does.
-    @exclusivity(unchecked) public internal(set) var restartDeclaredSuccess = false
-    @exclusivity(unchecked) public internal(set) var restartPending = false
+    public internal(set) var restartDeclaredSuccess: Bool {
+        get { _restartDeclaredSuccess }
+        set { _restartDeclaredSuccess = newValue }
+    }
+    @exclusivity(unchecked) private var _restartDeclaredSuccess: Bool = false
+    public internal(set) var restartPending: Bool {
+        get { _restartPending }
+        set { _restartPending = newValue }
+    }
+    @exclusivity(unchecked) private var _restartPending: Bool = false
     @exclusivity(unchecked) var restartCompletedEarly: NDIS_STATUS?
     /// Set by `NdisFPauseComplete` / `NdisFRestartComplete`; the PnP thread waits on these.
     let pauseDone: SimEvent
@@ -57,8 +92,19 @@ public final class NblPool {
     /// The module whose handle allocated it, or -1 for a driver-wide pool (NULL handle).
     public let module: Int
     public let contextSize: Int
-    @exclusivity(unchecked) public internal(set) var freed = false
-    @exclusivity(unchecked) public internal(set) var outstanding = 0
+    // Public state is computed over unchecked storage: other modules (the model, the
+    // verifier) read it on every event, and `@exclusivity(unchecked)` holds only inside
+    // the declaring module (a stored property read from outside pays a dynamic check).
+    public internal(set) var freed: Bool {
+        get { _freed }
+        set { _freed = newValue }
+    }
+    @exclusivity(unchecked) private var _freed: Bool = false
+    public internal(set) var outstanding: Int {
+        get { _outstanding }
+        set { _outstanding = newValue }
+    }
+    @exclusivity(unchecked) private var _outstanding: Int = 0
 
     init(index: Int, module: Int, contextSize: Int) {
         self.index = index

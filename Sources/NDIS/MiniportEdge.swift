@@ -26,9 +26,8 @@ public final class MiniportEdge {
         self.ndis = ndis
         self.adapter = adapter
         key = .miniport(adapter.index)
-        let suffix = adapter.index == 0 ? "" : " (\(adapter.name))"
-        drained = SimEvent(name: "MiniportPause: receives returned and sends completed" + suffix, id: -10 - 1_000 * adapter.index)
-        pendingSends = DelayedHandBack(ndis: ndis, owner: key, dpcName: "NIC send-complete DPC" + suffix, delay: ndis.options.sendCompletionDelay,
+        drained = SimEvent(name: adapter.qualified("MiniportPause: receives returned and sends completed"), id: -10 - 1_000 * adapter.index)
+        pendingSends = DelayedHandBack(ndis: ndis, owner: key, dpcName: adapter.qualified("NIC send-complete DPC"), delay: ndis.options.sendCompletionDelay,
                                        handBack: { [unowned(unsafe) self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
                                        afterwards: { [unowned(unsafe) self] in self.signalIfDrained() })
     }

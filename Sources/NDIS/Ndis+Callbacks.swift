@@ -76,12 +76,12 @@ extension Ndis {
     }
 
     func callFilterSendNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
-        dataPath(.FilterSendNetBufferLists, m, chain, count: chain.chain.count, flags: flags, dispatchFlag: NDIS_SEND_FLAGS_DISPATCH_LEVEL,
+        dataPath(.FilterSendNetBufferLists, m, chain, count: chain.chainLength, flags: flags, dispatchFlag: NDIS_SEND_FLAGS_DISPATCH_LEVEL,
                  returnShows: (chain, 0)) { $0.FilterSendNetBufferLists($1, chain, NDIS_DEFAULT_PORT_NUMBER, flags) }
     }
 
     func callFilterSendNetBufferListsComplete(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
-        dataPath(.FilterSendNetBufferListsComplete, m, chain, count: chain.chain.count, flags: flags,
+        dataPath(.FilterSendNetBufferListsComplete, m, chain, count: chain.chainLength, flags: flags,
                  dispatchFlag: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, returnShows: nil) { $0.FilterSendNetBufferListsComplete($1, chain, flags) }
     }
 
@@ -91,7 +91,7 @@ extension Ndis {
     }
 
     func callFilterReturnNetBufferLists(_ m: FilterModule, _ chain: NET_BUFFER_LIST, flags: ULONG) {
-        dataPath(.FilterReturnNetBufferLists, m, chain, count: chain.chain.count, flags: flags, dispatchFlag: NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
+        dataPath(.FilterReturnNetBufferLists, m, chain, count: chain.chainLength, flags: flags, dispatchFlag: NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
                  returnShows: nil) { $0.FilterReturnNetBufferLists($1, chain, flags) }
     }
 

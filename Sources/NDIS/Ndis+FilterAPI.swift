@@ -43,7 +43,8 @@ extension Ndis {
         dep(.objectTable)
         dep(.pool(i))
         emit(.NdisFreeNetBufferListPool, .call, module: i >= 0 ? pools[i].module : -1, handle: PoolHandle, object: i)
-        let call = "NdisFreeNetBufferListPool(\(PoolHandle))"
+        // Built only for a report: this runs on every free.
+        var call: String { "NdisFreeNetBufferListPool(\(PoolHandle))" }
         guard i >= 0 else { raiseBugCheck(.poolUsedAfterFree, "\(PoolHandle) is not a pool NDIS gave out", call: call); return }
         guard !pools[i].freed else {
             raiseBugCheck(.poolUsedAfterFree, "pool \(PoolHandle) was already freed (a double free)", call: call, module: pools[i].module)
@@ -74,8 +75,7 @@ extension Ndis {
             return nil
         }
         let pool = pools[i]
-        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: .filter, poolIndex: i, ndis: self, contextSize: pool.contextSize)
-        nextNblID += 1
+        let nbl = makeNBL(origin: .filter, poolIndex: i, contextSize: pool.contextSize)
         nbl._firstNetBuffer = NET_BUFFER(mdl: MdlChain, offset: DataOffset, length: DataLength)
         pool.outstanding += 1
         emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, nbls: nbl, handle: PoolHandle, object: i)
@@ -90,7 +90,8 @@ extension Ndis {
         dep(.pool(pool))
         let module = pool >= 0 ? pools[pool].module : -1
         emit(.NdisFreeNetBufferList, .call, module: module, nbls: NetBufferList, object: pool)
-        let call = "NdisFreeNetBufferList(NBL #\(NetBufferList.id))"
+        // Built only for a report: this runs on every free.
+        var call: String { "NdisFreeNetBufferList(NBL #\(NetBufferList.id))" }
         guard pool >= 0 else {
             raiseBugCheck(.freeOfUnownedNBL, "NBL #\(NetBufferList.id) was not allocated by the filter", call: call, nbls: [NetBufferList.id])
             return
@@ -264,22 +265,26 @@ extension Ndis {
     public func NdisAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
         scheduler.preempt()
         // Called outside any simulated thread (a driver's init, before the run): nothing can contend.
-        guard let t = scheduler.current else { return }
-        emit(.NdisAcquireSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.owner === t ? 1 : 0)
-        SpinLock.lock.acquire(scheduler)
-        SpinLock.savedIrql = t.irql
-        t.irql = 2
-        t.heldLocks.append(SpinLock.lock.id)
+        guard let current = scheduler.currentUnretained else { return }
+        current._withUnsafeGuaranteedRef { t in
+            emit(.NdisAcquireSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 1 : 0)
+            SpinLock.lock.acquire(scheduler)
+            SpinLock.savedIrql = t.irql
+            t.irql = 2
+            t.heldLocks.append(SpinLock.lock.id)
+        }
     }
 
     /// `NdisReleaseSpinLock`: restores the IRQL saved at acquire.
     public func NdisReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
         scheduler.preempt()
-        guard let t = scheduler.current else { return }
-        emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.owner === t ? 0 : 1)
-        SpinLock.lock.release(scheduler)
-        if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
-        t.irql = SpinLock.savedIrql
+        guard let current = scheduler.currentUnretained else { return }
+        current._withUnsafeGuaranteedRef { t in
+            emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 0 : 1)
+            SpinLock.lock.release(scheduler)
+            if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
+            t.irql = SpinLock.savedIrql
+        }
     }
 
     /// `NdisDprAcquireSpinLock`: the caller is already at DISPATCH_LEVEL.

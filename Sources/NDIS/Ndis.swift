@@ -18,13 +18,28 @@ public final class Ndis {
     /// The first registered driver: the driver under test of a one-filter stack.
     public var driver: FilterDriver? { drivers.first }
     /// Every module ever attached, on any adapter, by id (handles are never reused).
-    @exclusivity(unchecked) public internal(set) var modules: [FilterModule] = []
+    public internal(set) var modules: [FilterModule] {
+        get { _modules }
+        set { _modules = newValue }
+        _modify { yield &_modules }
+    }
+    @exclusivity(unchecked) private var _modules: [FilterModule] = []
     /// The machine: adapters, each with its NIC, filter modules and TCPIP.
     public let stack: StackSpec
     @exclusivity(unchecked) public private(set) var adapters: [Adapter] = []
-    @exclusivity(unchecked) public internal(set) var pools: [NblPool] = []
+    public internal(set) var pools: [NblPool] {
+        get { _pools }
+        set { _pools = newValue }
+        _modify { yield &_pools }
+    }
+    @exclusivity(unchecked) private var _pools: [NblPool] = []
     /// Names of the locks and events drivers created, by id, for reports.
-    @exclusivity(unchecked) public internal(set) var objectNames: [String] = []
+    public internal(set) var objectNames: [String] {
+        get { _objectNames }
+        set { _objectNames = newValue }
+        _modify { yield &_objectNames }
+    }
+    @exclusivity(unchecked) private var _objectNames: [String] = []
     /// The first adapter's name (user processes open it unless told otherwise).
     public var adapterName: String { adapters[0].name }
     /// Rolling digest of every event: equal digests, equal runs.
@@ -51,6 +66,8 @@ public final class Ndis {
     /// Set when the safety phase is over: faults stop and the workload drains.
     @exclusivity(unchecked) public internal(set) var quietTail = false
     @exclusivity(unchecked) var nextNblID = 0
+    /// Every NBL of the run, by id, until `tearDown()`: events carry them unretained.
+    @exclusivity(unchecked) private var nblsByID: [NET_BUFFER_LIST] = []
     @exclusivity(unchecked) var nextFileID = 1
     @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
@@ -72,6 +89,7 @@ public final class Ndis {
         kernel = Kernel(scheduler: scheduler)
         for (i, a) in stack.adapters.enumerated() { adapters.append(Adapter(index: i, spec: a, ndis: self)) }
         kernel.sink = self
+        nblsByID.reserveCapacity(64)
     }
 
     /// Installs a filter driver (`DriverEntry` + `NdisFRegisterFilterDriver`); returns the
@@ -133,7 +151,7 @@ public final class Ndis {
     func emit(_ api: NdisApi, _ phase: NdisPhase, module: Int = -1, nbls: NET_BUFFER_LIST? = nil, count: Int = 0,
               flags: ULONG = 0, status: NDIS_STATUS = .SUCCESS, handle: NDIS_HANDLE = .NULL, object: Int = -1, detail: Int = 0) {
         if scheduler.halted { return }
-        let thread = scheduler.current?.id ?? -1
+        let thread = scheduler.currentID
         if let d = dependencies { track(d, api, phase, module: module, nbls: nbls, count: count, flags: flags, status: status, object: object, detail: detail, thread: thread) }
         eventCount &+= 1
         var h = digest ^ (UInt64(api.rawValue) << 56 | UInt64(phase.rawValue) << 48 | UInt64(UInt16(truncatingIfNeeded: module + 1)) << 32)
@@ -189,7 +207,7 @@ public final class Ndis {
     @inline(__always)
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
         dep(.nbl(nbl.id))
-        guard let t = scheduler.current, t.driverDepth > 0, let observer, !scheduler.halted else { return }
+        guard scheduler.currentInDriver, let observer, !scheduler.halted else { return }
         observer.touched(nbl, write: write)
         if observer.stopRequested { scheduler.halt() }
     }
@@ -224,25 +242,34 @@ public final class Ndis {
     /// accesses are checked, with the IRQL NDIS would call it at.
     @inline(__always)
     func inDriver<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
-        guard let t = scheduler.current else { return body() }
-        let savedActivity = t.activity, savedIrql = t.irql
-        t.driverDepth += 1
-        dependencies?.driverCodeRan()
-        t.activity = activity
-        t.irql = irql
-        let r = body()
-        t.driverDepth -= 1
-        t.activity = savedActivity
-        t.irql = savedIrql
-        return r
+        guard let current = scheduler.currentUnretained else { return body() }
+        return current._withUnsafeGuaranteedRef { t in
+            let savedActivity = t.activity, savedIrql = t.irql
+            t.driverDepth += 1
+            dependencies?.driverCodeRan()
+            t.activity = activity
+            t.irql = irql
+            let r = body()
+            t.driverDepth -= 1
+            t.activity = savedActivity
+            t.irql = savedIrql
+            return r
+        }
     }
 
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
     func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
-        dep(.nblIDs)
-        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: origin, poolIndex: -1, ndis: self, contextSize: 0)
-        nextNblID += 1
+        let nbl = makeNBL(origin: origin, poolIndex: -1, contextSize: 0)
         nbl._firstNetBuffer = NET_BUFFER(mdl: MDL(frame), offset: 0, length: frame.count)
+        return nbl
+    }
+
+    /// A new NBL with the next id, kept alive until `tearDown()` (see `NdisEvent.nbls`).
+    func makeNBL(origin: NBLOrigin, poolIndex: Int, contextSize: Int) -> NET_BUFFER_LIST {
+        dep(.nblIDs)
+        let nbl = NET_BUFFER_LIST(id: nextNblID, origin: origin, poolIndex: poolIndex, ndis: self, contextSize: contextSize)
+        nextNblID += 1
+        nblsByID.append(nbl)
         return nbl
     }
 
@@ -254,6 +281,7 @@ public final class Ndis {
         for m in modules { m.context = nil }
         modules.removeAll()
         pools.removeAll()
+        nblsByID.removeAll()
         objectNames.removeAll()
         for a in adapters {
             a.miniport.tearDown()

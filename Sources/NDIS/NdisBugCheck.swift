@@ -60,7 +60,7 @@ extension Ndis {
     func raiseBugCheck(_ kind: NdisBugCheck.Kind, _ message: String, call: String, module: Int = -1, nbls: [Int] = []) {
         guard !scheduler.halted else { return }
         let check = NdisBugCheck(kind: kind, message: message, call: call, module: module, nbls: nbls, step: scheduler.steps,
-                                 time: scheduler.now, thread: scheduler.current?.id ?? -1)
+                                 time: scheduler.now, thread: scheduler.currentID)
         if bugCheck == nil { bugCheck = check }
         observer?.modelBugCheck(check)
         scheduler.halt()

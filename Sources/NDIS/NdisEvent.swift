@@ -178,7 +178,8 @@ public enum NdisPhase: UInt8, Sendable {
 }
 
 /// One observed event. Small and copyable: it is built for every call, so it carries ids
-/// and references, and reports format it later.
+/// and references, and reports format it later. Plain data: copying one costs no
+/// reference count (see `nbls`).
 public struct NdisEvent {
     public var api: NdisApi
     public var phase: NdisPhase
@@ -187,8 +188,14 @@ public struct NdisEvent {
     public var thread: Int
     /// The filter module involved (index into `Ndis.modules`), or -1.
     public var module: Int
-    /// The NBL chain involved, as passed.
-    public var nbls: NET_BUFFER_LIST?
+    /// The NBL chain involved, as passed. Not retained: `Ndis` keeps every NBL of a run
+    /// until its `tearDown()`, so an event copied around (or kept for a report) stays valid
+    /// until then at no reference-counting cost.
+    public var nbls: NET_BUFFER_LIST? {
+        get { _nbls?.takeUnretainedValue() }
+        set { _nbls = newValue.map { .passUnretained($0) } }
+    }
+    private var _nbls: Unmanaged<NET_BUFFER_LIST>?
     /// `NumberOfNetBufferLists`, or a count the API carries.
     public var count: Int
     public var flags: ULONG
@@ -208,7 +215,7 @@ public struct NdisEvent {
         self.time = time
         self.thread = thread
         self.module = module
-        self.nbls = nbls
+        self._nbls = nbls.map { .passUnretained($0) }
         self.count = count
         self.flags = flags
         self.status = status

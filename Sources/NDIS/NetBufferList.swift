@@ -13,15 +13,33 @@ public final class MDL {
 
 /// `NET_BUFFER`: one frame, described by an MDL chain, an offset and a length.
 public final class NET_BUFFER {
-    @exclusivity(unchecked) public var Next: NET_BUFFER?
-    @exclusivity(unchecked) public var MdlChain: MDL?
-    @exclusivity(unchecked) public var DataOffset: Int
-    @exclusivity(unchecked) public var DataLength: Int
+    // Computed over unchecked storage: the verifier reads these on every send and
+    // indication, and `@exclusivity(unchecked)` holds only inside this module.
+    public var Next: NET_BUFFER? {
+        get { _Next }
+        set { _Next = newValue }
+    }
+    @exclusivity(unchecked) private var _Next: NET_BUFFER?
+    public var MdlChain: MDL? {
+        get { _MdlChain }
+        set { _MdlChain = newValue }
+    }
+    @exclusivity(unchecked) private var _MdlChain: MDL?
+    public var DataOffset: Int {
+        get { _DataOffset }
+        set { _DataOffset = newValue }
+    }
+    @exclusivity(unchecked) private var _DataOffset: Int
+    public var DataLength: Int {
+        get { _DataLength }
+        set { _DataLength = newValue }
+    }
+    @exclusivity(unchecked) private var _DataLength: Int
 
     public init(mdl: MDL?, offset: Int, length: Int) {
-        MdlChain = mdl
-        DataOffset = offset
-        DataLength = length
+        _MdlChain = mdl
+        _DataOffset = offset
+        _DataLength = length
     }
 
     /// The frame's bytes, gathered across the MDL chain.
@@ -62,7 +80,13 @@ public final class NET_BUFFER_LIST {
     public let origin: NBLOrigin
     /// The pool it came from (an index into the world's pools), or -1 for edge pools.
     public let poolIndex: Int
-    unowned(unsafe) let ndis: Ndis
+    /// Unretained (an NBL never outlives its world's use of it): every field access reports
+    /// to it, and an unowned(unsafe) reference would be retained around each report.
+    private let ndis: Unmanaged<Ndis>
+
+    /// Tells the model a driver touched a field.
+    @inline(__always)
+    private func touched(write: Bool) { ndis._withUnsafeGuaranteedRef { $0.touch(self, write: write) } }
 
     @exclusivity(unchecked) var _next: NET_BUFFER_LIST?
     @exclusivity(unchecked) var _firstNetBuffer: NET_BUFFER?
@@ -78,7 +102,11 @@ public final class NET_BUFFER_LIST {
     /// The allocator's context area (`NET_BUFFER_LIST_CONTEXT_DATA_START`), sized at pool creation.
     @exclusivity(unchecked) var _context: [UInt64]
     /// Set when freed; any later touch is a use after free.
-    @exclusivity(unchecked) public internal(set) var isFreed = false
+    public internal(set) var isFreed: Bool {
+        get { _isFreed }
+        set { _isFreed = newValue }
+    }
+    @exclusivity(unchecked) private var _isFreed: Bool = false
     /// The step at which TCPIP last wrote `ProtocolReserved` (it owns that area on the
     /// receive path); cleared when the driver writes it again.
     @exclusivity(unchecked) var _protocolReservedWrittenByProtocolAt: UInt64?
@@ -87,57 +115,65 @@ public final class NET_BUFFER_LIST {
         self.id = id
         self.origin = origin
         self.poolIndex = poolIndex
-        self.ndis = ndis
+        self.ndis = .passUnretained(ndis)
         _context = contextSize > 0 ? Array(repeating: 0, count: contextSize) : []
     }
 
     /// `NET_BUFFER_LIST_NEXT_NBL`
     public var Next: NET_BUFFER_LIST? {
-        get { ndis.touch(self, write: false); return _next }
-        set { ndis.touch(self, write: true); _next = newValue }
+        get { touched(write: false); return _next }
+        set { touched(write: true); _next = newValue }
     }
 
     /// `NET_BUFFER_LIST_FIRST_NB`
     public var FirstNetBuffer: NET_BUFFER? {
-        get { ndis.touch(self, write: false); return _firstNetBuffer }
-        set { ndis.touch(self, write: true); _firstNetBuffer = newValue }
+        get { touched(write: false); return _firstNetBuffer }
+        set { touched(write: true); _firstNetBuffer = newValue }
     }
 
     public var SourceHandle: NDIS_HANDLE {
-        get { ndis.touch(self, write: false); return _sourceHandle }
-        set { ndis.touch(self, write: true); _sourceHandle = newValue }
+        get { touched(write: false); return _sourceHandle }
+        set { touched(write: true); _sourceHandle = newValue }
     }
 
     /// `NET_BUFFER_LIST_STATUS`
     public var Status: NDIS_STATUS {
-        get { ndis.touch(self, write: false); return _status }
-        set { ndis.touch(self, write: true); _status = newValue }
+        get { touched(write: false); return _status }
+        set { touched(write: true); _status = newValue }
     }
 
     /// `ProtocolReserved[i]`: owned by whoever is the protocol for this NBL. On the
     /// receive path that is the protocol above, which writes here (seed 000's lost writer).
     public func ProtocolReserved(_ i: Int) -> UInt64 {
-        ndis.touch(self, write: false)
-        if let step = _protocolReservedWrittenByProtocolAt { ndis.protocolReservedRead(self, writtenByProtocolAt: step) }
+        touched(write: false)
+        if let step = _protocolReservedWrittenByProtocolAt { ndis._withUnsafeGuaranteedRef { $0.protocolReservedRead(self, writtenByProtocolAt: step) } }
         switch i { case 0: return _protocolReserved.0; case 1: return _protocolReserved.1; case 2: return _protocolReserved.2; default: return _protocolReserved.3 }
     }
 
     public func setProtocolReserved(_ i: Int, _ value: UInt64) {
-        ndis.touch(self, write: true)
+        touched(write: true)
         _protocolReservedWrittenByProtocolAt = nil
         switch i { case 0: _protocolReserved.0 = value; case 1: _protocolReserved.1 = value; case 2: _protocolReserved.2 = value; default: _protocolReserved.3 = value }
     }
 
     /// The allocator's own context area: the safe place for per-NBL bookkeeping.
     public func Context(_ i: Int) -> UInt64 {
-        ndis.touch(self, write: false)
+        touched(write: false)
         // Another driver's NBL has no context area of ours: reading it yields garbage (0 here).
         return i < _context.count ? _context[i] : 0
     }
 
     public func setContext(_ i: Int, _ value: UInt64) {
-        ndis.touch(self, write: true)
+        touched(write: true)
         if i < _context.count { _context[i] = value }
+    }
+
+    /// The length of the chain from here (no ownership checks, nothing allocated).
+    var chainLength: Int {
+        var count = 0
+        var n: NET_BUFFER_LIST? = self
+        while let x = n { count += 1; n = x._next }
+        return count
     }
 
     /// The chain from here, as the model sees it (no ownership checks).

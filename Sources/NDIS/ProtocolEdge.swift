@@ -27,9 +27,8 @@ public final class ProtocolEdge {
         self.adapter = adapter
         key = .tcpip(adapter.index)
         bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: Int32(adapter.index + 1))
-        let suffix = adapter.index == 0 ? "" : " (\(adapter.name))"
-        drained = SimEvent(name: "TCPIP NetEventPause: sends completed" + suffix, id: -20 - 1_000 * adapter.index)
-        held = DelayedHandBack(ndis: ndis, owner: key, dpcName: "TCPIP return DPC" + suffix, delay: ndis.options.returnDelay,
+        drained = SimEvent(name: adapter.qualified("TCPIP NetEventPause: sends completed"), id: -20 - 1_000 * adapter.index)
+        held = DelayedHandBack(ndis: ndis, owner: key, dpcName: adapter.qualified("TCPIP return DPC"), delay: ndis.options.returnDelay,
                                handBack: { [unowned(unsafe) self] m, nbls in
                                    self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
                                },

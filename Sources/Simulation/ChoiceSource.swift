@@ -32,8 +32,17 @@ public struct ReplayDivergence: Error, Equatable, Sendable {
 /// records every draw; a replay hands back the recorded draws. A choice with one option
 /// is not drawn and not recorded, so traces hold only real decisions.
 public final class ChoiceSource {
-    @exclusivity(unchecked) public private(set) var recorded: [[UInt32]]
-    @exclusivity(unchecked) private var generators: [Xoshiro256StarStar]
+    /// Every draw so far, per stream (indexed by `ChoiceStream.rawValue`).
+    public var recorded: [[UInt32]] { Array(UnsafeBufferPointer(start: recordings, count: streamCount)) }
+    /// Draws recorded so far on one stream.
+    func recordedCount(_ stream: Int) -> Int { recordings[stream].count }
+    /// The recordings and generators live behind pointers: `choose` runs at every step, and
+    /// an array of arrays in a class pays uniqueness checks and reference counts per draw.
+    private static let streamCount = ChoiceStream.allCases.count
+    private var streamCount: Int { Self.streamCount }
+    private let recordings: UnsafeMutablePointer<[UInt32]>
+    /// One per stream for a fresh run; none for a replay.
+    private let generators: UnsafeMutablePointer<Xoshiro256StarStar>
     @exclusivity(unchecked) private var replay: [[UInt32]]?
     @exclusivity(unchecked) private var cursor: [Int]
     /// The first place a replay could not follow its recording, if any.
@@ -42,20 +51,33 @@ public final class ChoiceSource {
     @exclusivity(unchecked) public var currentStep: UInt64 = 0
 
     public init(seed: UInt64) {
-        generators = ChoiceStream.allCases.map { Xoshiro256StarStar(seed: seed ^ (0xA076_1D64_78BD_642F &* UInt64($0.rawValue + 1))) }
-        recorded = Array(repeating: [], count: ChoiceStream.allCases.count)
+        generators = .allocate(capacity: Self.streamCount)
+        for s in ChoiceStream.allCases {
+            (generators + s.rawValue).initialize(to: Xoshiro256StarStar(seed: seed ^ (0xA076_1D64_78BD_642F &* UInt64(s.rawValue + 1))))
+        }
+        recordings = .allocate(capacity: Self.streamCount)
+        recordings.initialize(repeating: [], count: Self.streamCount)
+        // A run draws a few hundred times: no regrowth on the way.
+        for s in ChoiceStream.allCases { recordings[s.rawValue].reserveCapacity(s == .schedule ? 512 : 64) }
         cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
     }
 
     /// Replays `choices` (one array per stream; missing streams replay as all zeros) instead
     /// of drawing.
     public init(replaying choices: [[UInt32]]) {
-        generators = []
+        generators = .allocate(capacity: 0)
         var padded = Array(choices.prefix(ChoiceStream.allCases.count))
         while padded.count < ChoiceStream.allCases.count { padded.append([]) }
         replay = padded
-        recorded = Array(repeating: [], count: ChoiceStream.allCases.count)
+        recordings = .allocate(capacity: Self.streamCount)
+        recordings.initialize(repeating: [], count: Self.streamCount)
         cursor = Array(repeating: 0, count: ChoiceStream.allCases.count)
+    }
+
+    deinit {
+        recordings.deinitialize(count: streamCount)
+        recordings.deallocate()
+        generators.deallocate()
     }
 
     /// The last draw from `stream` was past the end of the replay's recording.
@@ -72,7 +94,7 @@ public final class ChoiceSource {
 
     /// Drops the recording and the replay input once a run's result has taken its copy.
     public func tearDown() {
-        recorded = Array(repeating: [], count: recorded.count)
+        for s in 0..<streamCount { recordings[s] = [] }
         replay = nil
     }
 
@@ -88,7 +110,7 @@ public final class ChoiceSource {
         } else {
             value = generators[s].below(b)
         }
-        recorded[s].append(value)
+        recordings[s].append(value)
         return Int(value)
     }
 
@@ -126,7 +148,9 @@ public final class ChoiceSource {
 }
 
 extension ChoiceSource {
-    /// Fisher-Yates with our own draws (never the standard library's `shuffle`).
+    /// Fisher-Yates with our own draws (never the standard library's `shuffle`). Inlinable,
+    /// as `split`: specialised where it is called, not run through generic witnesses.
+    @inlinable
     public func shuffle<T>(_ a: inout [T], _ stream: ChoiceStream) {
         var i = a.count - 1
         while i > 0 {
@@ -137,6 +161,7 @@ extension ChoiceSource {
     }
 
     /// Cuts `a` into 1...maxPieces contiguous non-empty pieces.
+    @inlinable
     public func split<T>(_ a: [T], maxPieces: Int, _ stream: ChoiceStream) -> [[T]] {
         if a.count <= 1 || maxPieces <= 1 { return [a] }
         let pieces = 1 + choose(min(maxPieces, a.count), stream)

@@ -34,32 +34,55 @@ public final class Scheduler {
     public let choices: ChoiceSource
     /// The virtual clock, the step count and the running thread, which the model reads on
     /// every NDIS call, live behind a pointer: a stored property read from another module
-    /// pays a dynamic exclusivity check on each access, memory behind a pointer does not.
-    private struct Hot {
-        var now: UInt64 = 0
-        var steps: UInt64 = 0
-        var current: SimThread?
+    /// pays a dynamic exclusivity check on each access (`@exclusivity(unchecked)` holds only
+    /// inside its own module), memory behind a pointer does not. Their getters are inlinable,
+    /// so every event the model emits reads them without a call.
+    @usableFromInline struct Hot {
+        @usableFromInline var now: UInt64 = 0
+        @usableFromInline var steps: UInt64 = 0
+        /// Unretained: `threads` holds every thread until `tearDown()`, so a read of the running
+        /// thread (on every NDIS call) costs no reference count.
+        @usableFromInline var current: Unmanaged<SimThread>?
+        @usableFromInline var currentID = -1
+        @usableFromInline var halted = false
+        @usableFromInline var unwinding = false
     }
-    private let hot: UnsafeMutablePointer<Hot>
+    @usableFromInline let hot: UnsafeMutablePointer<Hot>
     public private(set) var now: UInt64 {
-        get { hot.pointee.now }
+        @inlinable get { hot.pointee.now }
         set { hot.pointee.now = newValue }
     }
     public private(set) var steps: UInt64 {
-        get { hot.pointee.steps }
+        @inlinable get { hot.pointee.steps }
         set { hot.pointee.steps = newValue }
     }
     @exclusivity(unchecked) public var maxSteps: UInt64
     @exclusivity(unchecked) public private(set) var threads: [SimThread] = []
     public private(set) var current: SimThread? {
-        get { hot.pointee.current }
-        set { hot.pointee.current = newValue }
+        get { hot.pointee.current?.takeUnretainedValue() }
+        set {
+            hot.pointee.current = newValue.map { .passUnretained($0) }
+            hot.pointee.currentID = newValue?.id ?? -1
+        }
     }
+    /// The running thread, unretained (valid until `tearDown()`): for a caller that uses it
+    /// on every call and must not pay a reference count for it.
+    @inlinable public var currentUnretained: Unmanaged<SimThread>? { hot.pointee.current }
+    /// The running thread's id, or -1 outside any thread (what an event records).
+    @inlinable public var currentID: Int { hot.pointee.currentID }
+    /// Driver code is running on the current thread (an NBL access is then judged).
+    public var currentInDriver: Bool { hot.pointee.current?._withUnsafeGuaranteedRef { $0.driverDepth > 0 } ?? false }
     /// The run's verdict is in (a checker halted it, or `unwind()` began): what runs from here
     /// is not judged and not recorded. A model reads it to mute its reports.
-    @exclusivity(unchecked) public private(set) var halted = false
+    public private(set) var halted: Bool {
+        @inlinable get { hot.pointee.halted }
+        set { hot.pointee.halted = newValue }
+    }
     /// `unwind()` is running the threads a verdict left mid-call.
-    @exclusivity(unchecked) public private(set) var unwinding = false
+    public private(set) var unwinding: Bool {
+        @inlinable get { hot.pointee.unwinding }
+        set { hot.pointee.unwinding = newValue }
+    }
     /// Threads that `unwind()` could not finish within its budget (a real hang or a loop):
     /// their frames, and whatever those still reference, were abandoned.
     @exclusivity(unchecked) public private(set) var abandonedThreads = 0
@@ -133,6 +156,9 @@ public final class Scheduler {
         }
         rootSlot = .allocate(capacity: 1)
         rootSlot.initialize(to: nil)
+        // A run spawns a few dozen threads: no regrowth on the way.
+        threads.reserveCapacity(64)
+        runnable.reserveCapacity(16)
     }
 
     deinit {
@@ -177,10 +203,9 @@ public final class Scheduler {
         t.state = .finished
         if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
         zombies.append(t)
-        let next = halted && !unwinding ? nil : pickNext()
-        if let next {
-            current = next
-            return (t.spSlot, next.spSlot.pointee)
+        if let next = halted && !unwinding ? nil : pickNext() {
+            setCurrent(next)
+            return (t.spSlot, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         }
         current = nil
         return (t.spSlot, rootSlot.pointee)
@@ -194,8 +219,8 @@ public final class Scheduler {
         running = true
         defer { running = false }
         if let first = pickNext() {
-            current = first
-            csim_switch(rootSlot, first.spSlot.pointee)
+            setCurrent(first)
+            csim_switch(rootSlot, first._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         }
         if dependencies != nil { finishStep() }
         current = nil
@@ -232,8 +257,8 @@ public final class Scheduler {
         me.waitsForever = false
         if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
         if unwinding, let next = pickNext() {
-            current = next
-            csim_switch(me.spSlot, next.spSlot.pointee)
+            setCurrent(next)
+            csim_switch(me.spSlot, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         } else {
             current = nil
             csim_switch(me.spSlot, rootSlot.pointee)
@@ -281,8 +306,8 @@ public final class Scheduler {
         if threads.contains(where: { $0.state != .finished }) {
             running = true
             if let first = pickNext() {
-                current = first
-                csim_switch(rootSlot, first.spSlot.pointee)
+                setCurrent(first)
+                csim_switch(rootSlot, first._withUnsafeGuaranteedRef { $0.spSlot.pointee })
             }
             running = false
             current = nil
@@ -298,15 +323,15 @@ public final class Scheduler {
     /// A preemption point: the schedule may switch to any runnable thread here.
     @inline(__always)
     public func preempt() {
-        guard let me = current else { return }
+        guard let me = hot.pointee.current else { return }
         if halted && !unwinding { halt() }
         guard let next = pickNext() else {
             // Budget spent: leave the run from here (`unwind()` may resume the thread later).
             current = nil
-            csim_switch(me.spSlot, rootSlot.pointee)
+            csim_switch(me._withUnsafeGuaranteedRef { $0.spSlot }, rootSlot.pointee)
             return
         }
-        if next !== me { transfer(from: me, to: next) }
+        if next.toOpaque() != me.toOpaque() { transfer(from: me, to: next) }
     }
 
     /// Blocks the current thread until `wake` (or the timeout, in ticks, if given).
@@ -325,7 +350,7 @@ public final class Scheduler {
         if timeout != nil { dependencies?.touchEverything() }
         if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
         if let next = halted && !unwinding ? nil : pickNext() {
-            transfer(from: me, to: next)
+            transfer(from: .passUnretained(me), to: next)
         } else {
             current = nil
             csim_switch(me.spSlot, rootSlot.pointee)
@@ -395,10 +420,10 @@ public final class Scheduler {
         guard let d = dependencies, stepThread >= 0 else { return }
         let t = threads[stepThread]
         var drawn: UInt8 = 0
-        if drawsAtLastStep.isEmpty { drawsAtLastStep = Array(repeating: 0, count: choices.recorded.count) }
-        for s in ChoiceStream.allCases where s != .schedule && choices.recorded[s.rawValue].count != drawsAtLastStep[s.rawValue] {
+        if drawsAtLastStep.isEmpty { drawsAtLastStep = Array(repeating: 0, count: ChoiceStream.allCases.count) }
+        for s in ChoiceStream.allCases where s != .schedule && choices.recordedCount(s.rawValue) != drawsAtLastStep[s.rawValue] {
             drawn |= 1 << UInt8(s.rawValue)
-            drawsAtLastStep[s.rawValue] = choices.recorded[s.rawValue].count
+            drawsAtLastStep[s.rawValue] = choices.recordedCount(s.rawValue)
         }
         d.finishStep(thread: stepThread, streamsDrawn: drawn, inDriverAtStart: stepStartedInDriver,
                      inDriverAtEnd: t.state != .finished && t.driverDepth > 0)
@@ -415,16 +440,31 @@ public final class Scheduler {
     }
 
     @inline(__always)
-    private func transfer(from me: SimThread, to next: SimThread) {
+    private func transfer(from me: Unmanaged<SimThread>, to next: Unmanaged<SimThread>) {
         // A thread that blocked with a timeout may be the next to run once the clock jumps.
-        if next === me { current = me; return }
-        current = next
-        csim_switch(me.spSlot, next.spSlot.pointee)
+        setCurrent(next)
+        if next.toOpaque() == me.toOpaque() { return }
+        csim_switch(me._withUnsafeGuaranteedRef { $0.spSlot }, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
         // Resumed: whoever switched here already set `current` to us.
     }
 
-    /// One scheduling decision: a step.
-    private func pickNext() -> SimThread? {
+    /// Makes `t` the running thread (unretained, as `current` keeps it).
+    @inline(__always)
+    private func setCurrent(_ t: Unmanaged<SimThread>) {
+        hot.pointee.current = t
+        hot.pointee.currentID = t._withUnsafeGuaranteedRef { $0.id }
+    }
+
+    /// Where the running thread is in `runnable`, if it can go on.
+    @inline(__always)
+    private func currentRunnableIndex() -> Int? {
+        guard let c = hot.pointee.current, c._withUnsafeGuaranteedRef({ $0.state == .runnable }) else { return nil }
+        let id = hot.pointee.currentID
+        return runnable.firstIndex { $0.id == id }
+    }
+
+    /// One scheduling decision: a step. The pick comes back unretained: `threads` holds it.
+    private func pickNext() -> Unmanaged<SimThread>? {
         while true {
             while let due = timers.popDue(now) {
                 let t = threads[due.threadID]
@@ -454,7 +494,7 @@ public final class Scheduler {
                 // k-th other one: a trace of zeros has no preemptions at all, and a count of
                 // non-zero choices is a count of context switches (CHESS's bound).
                 let n = runnable.count
-                let currentIndex = current.flatMap { c in c.state == .runnable ? runnable.firstIndex(where: { $0 === c }) : nil }
+                let currentIndex = currentRunnableIndex()
                 var k = n == 1 || pruned ? 0 : choices.choose(n, .schedule)
                 if recordsDecisions, n > 1, !pruned {
                     if let pickAfterReplay, choices.replayWentPastEnd(.schedule) {
@@ -487,7 +527,7 @@ public final class Scheduler {
             }
             digest = (digest ^ UInt64(pick.id &+ 1)) &* 0x0000_0100_0000_01B3
             if dependencies != nil { stepBegins(pick) }
-            return pick
+            return .passUnretained(pick)
         }
     }
 }

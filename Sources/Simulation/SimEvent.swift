@@ -3,20 +3,29 @@
 public final class SimEvent {
     public let name: String
     public let id: Int
-    @exclusivity(unchecked) public private(set) var isSignaled: Bool
+    // Public state is computed over unchecked storage: other modules (the model, the
+    // verifier) read it on every event, and `@exclusivity(unchecked)` holds only inside
+    // the declaring module (a stored property read from outside pays a dynamic check).
+    public private(set) var isSignaled: Bool {
+        get { _isSignaled }
+        set { _isSignaled = newValue }
+    }
+    @exclusivity(unchecked) private var _isSignaled: Bool
     @exclusivity(unchecked) private var waiters: [SimThread] = []
 
     public init(name: String, id: Int, signaled: Bool = false) {
         self.name = name
         self.id = id
-        self.isSignaled = signaled
+        _isSignaled = signaled
     }
 
     public func set(_ scheduler: Scheduler) {
         scheduler.dependencies?.touch(.syncObject(id))
         isSignaled = true
+        // Mostly nobody waits: then nothing is copied or retained.
+        guard !waiters.isEmpty else { return }
         let released = waiters
-        waiters.removeAll()
+        waiters = []
         for t in released { scheduler.wake(t) }
     }
 
@@ -43,13 +52,23 @@ public final class SimEvent {
 public final class SimSpinLock {
     public let name: String
     public let id: Int
-    @exclusivity(unchecked) public private(set) var owner: SimThread?
+    // Public state is computed over unchecked storage: other modules (the model, the
+    // verifier) read it on every event, and `@exclusivity(unchecked)` holds only inside
+    // the declaring module (a stored property read from outside pays a dynamic check).
+    public private(set) var owner: SimThread? {
+        get { _owner }
+        set { _owner = newValue }
+    }
+    @exclusivity(unchecked) private var _owner: SimThread?
     @exclusivity(unchecked) private var waiters: [SimThread] = []
 
     public init(name: String, id: Int) {
         self.name = name
         self.id = id
     }
+
+    /// `t` holds the lock (read without retaining the owner).
+    public func isHeld(by t: SimThread) -> Bool { _owner === t }
 
     /// Acquires; the caller has checked it does not already hold it.
     public func acquire(_ scheduler: Scheduler) {
@@ -71,8 +90,10 @@ public final class SimSpinLock {
     public func release(_ scheduler: Scheduler) {
         scheduler.dependencies?.touch(.syncObject(id))
         owner = nil
+        // Mostly nobody waits: then nothing is copied or retained.
+        guard !waiters.isEmpty else { return }
         let released = waiters
-        waiters.removeAll()
+        waiters = []
         for t in released { scheduler.wake(t) }
     }
 }

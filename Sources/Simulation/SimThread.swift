@@ -45,34 +45,32 @@ public final class SimThread {
     @exclusivity(unchecked) public internal(set) var state: ThreadState = .runnable
     /// Set while blocked.
     @exclusivity(unchecked) public internal(set) var waitReason: WaitReason?
-    /// What the model reads and writes on every NDIS call, behind a pointer (no dynamic
-    /// exclusivity check when another module accesses it; see `Scheduler`).
-    private struct Hot {
-        var irql: UInt8 = 0
-        var driverDepth = 0
-        var heldLocks: [Int] = []
-        var activity = ""
-    }
-    private let hot: UnsafeMutablePointer<Hot>
+    // What the model reads and writes on every NDIS call: computed over unchecked storage
+    // (`@exclusivity(unchecked)` holds only inside this module; a stored property read from
+    // another one pays a dynamic exclusivity check on each access).
+    @exclusivity(unchecked) private var _irql: UInt8 = 0
+    @exclusivity(unchecked) private var _driverDepth = 0
+    @exclusivity(unchecked) private var _heldLocks: [Int] = []
+    @exclusivity(unchecked) private var _activity = ""
     /// Simulated IRQL: 0 PASSIVE, 2 DISPATCH.
     public var irql: UInt8 {
-        get { hot.pointee.irql }
-        set { hot.pointee.irql = newValue }
+        get { _irql }
+        set { _irql = newValue }
     }
     /// Spin locks held, innermost last.
     public var heldLocks: [Int] {
-        get { hot.pointee.heldLocks }
-        _modify { yield &hot.pointee.heldLocks }
+        get { _heldLocks }
+        _modify { yield &_heldLocks }
     }
     /// Above zero while driver code runs on this thread (inside a callback or a dispatch routine).
     public var driverDepth: Int {
-        get { hot.pointee.driverDepth }
-        set { hot.pointee.driverDepth = newValue }
+        get { _driverDepth }
+        set { _driverDepth = newValue }
     }
     /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
     public var activity: String {
-        get { hot.pointee.activity }
-        set { hot.pointee.activity = newValue }
+        get { _activity }
+        set { _activity = newValue }
     }
 
     @exclusivity(unchecked) var body: (() -> Void)?
@@ -98,13 +96,9 @@ public final class SimThread {
         self.body = body
         spSlot = .allocate(capacity: 1)
         spSlot.initialize(to: nil)
-        hot = .allocate(capacity: 1)
-        hot.initialize(to: Hot())
     }
 
     deinit {
         spSlot.deallocate()
-        hot.deinitialize(count: 1)
-        hot.deallocate()
     }
 }

@@ -8,7 +8,11 @@ struct TimerQueue {
         var generation: UInt64
     }
 
-    private var heap: [Entry] = []
+    private var heap: [Entry] = {
+        var h: [Entry] = []
+        h.reserveCapacity(16)
+        return h
+    }()
     private var nextSequence: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
@@ -26,8 +30,17 @@ struct TimerQueue {
         }
     }
 
+    /// The earliest entry if it is due by `now`. The check is inlined: the scheduler asks at
+    /// every step, and mostly nothing is due.
+    @inline(__always)
     mutating func popDue(_ now: UInt64) -> Entry? {
         guard let first = heap.first, first.time <= now else { return nil }
+        return popFirst()
+    }
+
+    @inline(never)
+    private mutating func popFirst() -> Entry {
+        let first = heap[0]
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
