@@ -12,6 +12,14 @@ final class EventFacts {
     @exclusivity(unchecked) var lifecycle = ModuleLifecycle()
     @exclusivity(unchecked) var pools = PoolTable()
     @exclusivity(unchecked) var callbacks = CallbackStacks()
+    /// The buffer chains are walked into (`chain(_:)`).
+    @exclusivity(unchecked) private var chainBuffer: [NET_BUFFER_LIST] = []
+
+    /// The chain from `head` as the driver passed it, or nil if it loops. Walked into one
+    /// buffer per run: a chain judged within the event costs no allocation.
+    func chain(_ head: NET_BUFFER_LIST?) -> [NET_BUFFER_LIST]? {
+        NBLChain.walk(head, into: &chainBuffer) ? chainBuffer : nil
+    }
 
     /// A state transition reports a move that has happened: applied before the checks.
     func beforeChecks(_ e: NdisEvent) {

@@ -5,17 +5,18 @@ enum NBLChain {
     /// Longer than any chain a run builds: past it, the chain loops.
     static let lengthMax = 100_000
 
-    /// The chain from `head`, or nil if it loops (bounded, so a looped chain cannot hang the verifier).
-    static func walk(_ head: NET_BUFFER_LIST?) -> [NET_BUFFER_LIST]? {
-        var out: [NET_BUFFER_LIST] = []
-        out.reserveCapacity(4) // one allocation for the usual short chain
+    /// The chain from `head`, walked into `buffer` (emptied first, its capacity kept): a chain
+    /// judged within one event costs no allocation; one a checker keeps copies on its next walk.
+    /// False if the chain loops (bounded, so a looped chain cannot hang the verifier).
+    static func walk(_ head: NET_BUFFER_LIST?, into buffer: inout [NET_BUFFER_LIST]) -> Bool {
+        buffer.removeAll(keepingCapacity: true)
         var n = head
         while let x = n {
-            out.append(x)
-            if out.count > lengthMax { return nil }
+            buffer.append(x)
+            if buffer.count > lengthMax { return false }
             n = x._nextForVerifier
         }
-        return out
+        return true
     }
 
     /// NBL-01: what to report when `walk` found a loop.

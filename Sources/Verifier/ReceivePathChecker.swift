@@ -25,19 +25,19 @@ struct ReceivePathChecker {
         case (.NdisFIndicateReceiveNetBufferLists, .return):
             // With RESOURCES, ownership comes back when the call returns.
             guard e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 else { return nil }
-            guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+            guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls where facts.ledger[n.id]?.owner == .aboveForFilter {
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
         case (.FilterReturnNetBufferLists, .call):
-            guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+            guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls {
                 precondition(facts.ledger[n.id]?.owner == .aboveForFilter, "model returned NBL #\(n.id) it did not hold")
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
             inProgress.enter(e, nbls, state: facts.lifecycle[e.module]?.state ?? .Detached, facts)
         case (.FilterReceiveNetBufferLists, .call):
-            guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+            guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             let path: NBLPath = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 ? .receiveLent : .receiveFromBelow
             for (i, n) in nbls.enumerated() {
                 let next = i + 1 < nbls.count ? nbls[i + 1].id : -1
@@ -101,7 +101,7 @@ struct ReceivePathChecker {
     /// filter holds), RCV-09 (pass-through receives while paused, in strict mode).
     private func indicateUp(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         if let f = FilterHandleRule.check(e, facts) { return f }
-        guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+        guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let state = facts.lifecycle[e.module]?.state ?? .Detached
         let ids = nbls.map(\.id)
         let resources = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
@@ -158,7 +158,7 @@ struct ReceivePathChecker {
     /// RCV-06, RCV-07: only a receive from below the filter holds goes back down, once.
     private func returnDown(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         if let f = FilterHandleRule.check(e, facts) { return f }
-        guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+        guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let call = { "NdisFReturnNetBufferLists(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))" }
         for n in nbls {
             guard let r = facts.ledger[n.id] else {

@@ -19,14 +19,14 @@ struct SendPathChecker {
         case (.NdisFSendNetBufferLists, .call):
             return filterSend(e, facts)
         case (.FilterSendNetBufferListsComplete, .call):
-            guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+            guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls {
                 precondition(facts.ledger[n.id]?.owner == .belowForFilter, "model completed NBL #\(n.id) it did not hold")
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
             inProgress.enter(e, nbls, state: facts.lifecycle[e.module]?.state ?? .Detached, facts)
         case (.FilterSendNetBufferLists, .call):
-            guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+            guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls {
                 if facts.ledger.owner(n.id) == .belowForFilter {
                     // Sent down by the filter above: this module's view of it begins.
@@ -79,7 +79,7 @@ struct SendPathChecker {
     /// SND-01 (not while paused), SND-02 (only NBLs the filter holds), SND-04 (SourceHandle).
     private func filterSend(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         if let f = FilterHandleRule.check(e, facts) { return f }
-        guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+        guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let state = facts.lifecycle[e.module]?.state ?? .Detached
         let ids = nbls.map(\.id)
         let call = { "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))" }
@@ -129,7 +129,7 @@ struct SendPathChecker {
     /// SND-05, SND-06: only a send from above the filter holds goes back up, once.
     private func completeUpward(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         if let f = FilterHandleRule.check(e, facts) { return f }
-        guard let nbls = NBLChain.walk(e.nbls) else { return NBLChain.loops(e) }
+        guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let call = { "NdisFSendNetBufferListsComplete(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))" }
         for n in nbls {
             guard let r = facts.ledger[n.id] else {
