@@ -175,7 +175,13 @@ public final class Scheduler {
     public func spawn(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) -> SimThread {
         recycleZombies()
         dependencies?.touch(.threads)
-        let t = SimThread(id: threads.count, name: name, role: role, scheduler: self, body: body)
+        let t: SimThread
+        if let r = pool.takeThread() {
+            r.reset(id: threads.count, name: name, role: role, scheduler: self, body: body)
+            t = r
+        } else {
+            t = SimThread(id: threads.count, name: name, role: role, scheduler: self, body: body)
+        }
         if case .pct(let depth, _) = policy {
             // Random priorities above every demoted one; ties break by thread id.
             priority.append(depth + choices.choose(1 << 20, .schedule))
@@ -379,10 +385,18 @@ public final class Scheduler {
     /// Drops the thread records once a run has been judged (unwinding what is left first).
     public func tearDown() {
         if !running { unwind() }
-        threads.removeAll()
         runnable.removeAll()
         timers.removeAll()
         zombies.removeAll()
+        // A finished thread's frame is gone (its body returned or never ran) and its stack is
+        // back in the pool: its record can serve a later spawn, unless someone still holds it
+        // (a test, a model object) and would see it change. An abandoned frame is never reused.
+        if !running {
+            while var t = threads.popLast() {
+                if t.state == .finished && t.stack.base == nil && isKnownUniquelyReferenced(&t) { pool.giveThread(t) }
+            }
+        }
+        threads.removeAll()
         choices.tearDown()
     }
 

@@ -38,10 +38,16 @@ public enum ThreadState: Sendable, Equatable {
 }
 
 /// A simulated thread: a stackful coroutine on the one OS thread that runs the simulation.
+///
+/// A finished thread's record is reused by a later spawn (see `StackPool`), so `id`, `name`
+/// and `role` are set per spawn rather than fixed at allocation.
 public final class SimThread {
-    public let id: Int
-    public let name: String
-    public let role: ThreadRole
+    @exclusivity(unchecked) private var _id: Int
+    @exclusivity(unchecked) private var _name: String
+    @exclusivity(unchecked) private var _role: ThreadRole
+    public var id: Int { _id }
+    public var name: String { _name }
+    public var role: ThreadRole { _role }
     @exclusivity(unchecked) public internal(set) var state: ThreadState = .runnable
     /// Set while blocked.
     @exclusivity(unchecked) public internal(set) var waitReason: WaitReason?
@@ -86,16 +92,37 @@ public final class SimThread {
     /// alive: once every other thread has finished, the clock no longer advances for it, and
     /// the run ends with it left where it is (for checkers to judge what was left over).
     @exclusivity(unchecked) public var isBackground = false
-    unowned(unsafe) let scheduler: Scheduler
+    @exclusivity(unchecked) unowned(unsafe) var scheduler: Scheduler
 
     init(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {
-        self.id = id
-        self.name = name
-        self.role = role
+        _id = id
+        _name = name
+        _role = role
         self.scheduler = scheduler
         self.body = body
         spSlot = .allocate(capacity: 1)
         spSlot.initialize(to: nil)
+    }
+
+    /// Makes a finished record (one whose body returned, so nothing runs on its old frame)
+    /// a fresh thread, as the initializer would, keeping its allocations.
+    func reset(id: Int, name: String, role: ThreadRole, scheduler: Scheduler, body: @escaping () -> Void) {
+        _id = id
+        _name = name
+        _role = role
+        self.scheduler = scheduler
+        self.body = body
+        state = .runnable
+        waitReason = nil
+        _irql = 0
+        _driverDepth = 0
+        _heldLocks.removeAll(keepingCapacity: true)
+        _activity = ""
+        spSlot.pointee = nil
+        waitGeneration = 0
+        timedOut = false
+        waitsForever = false
+        isBackground = false
     }
 
     deinit {
