@@ -19,6 +19,12 @@ enum NBLChain {
         return true
     }
 
+    /// The call a report names: "NdisFSendNetBufferLists(FilterHandle#1, NBLs #3,#4)", with the
+    /// first eight NBLs and whatever the call adds (`more`, e.g. ", count 2").
+    static func call(_ e: NdisEvent, _ nbls: [NET_BUFFER_LIST], more: String = "") -> String {
+        "\(e.api)(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ","))\(more))"
+    }
+
     /// NBL-01: what to report when `walk` found a loop.
     static func loops(_ e: NdisEvent) -> Finding {
         Finding(kind: .nblOwnership, message: "the NBL chain passed to \(e.api) loops", call: "\(e.api)", nbls: [e.nbls!.id])

@@ -103,24 +103,23 @@ struct ReceivePathChecker {
         if let f = FilterHandleRule.check(e, facts) { return f }
         guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let state = facts.lifecycle[e.module]?.state ?? .Detached
-        let ids = nbls.map(\.id)
         let resources = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
-        let call = { "NdisFIndicateReceiveNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")), count \(e.count)\(resources ? ", RESOURCES" : ""))" }
+        let call = { NBLChain.call(e, nbls, more: ", count \(e.count)" + (resources ? ", RESOURCES" : "")) }
         if nbls.count != e.count {
             return Finding(kind: .indicateCountMismatch, message: "NumberOfNetBufferLists is \(e.count) but the chain holds \(nbls.count) NBLs", call: call(),
-                           module: e.module, nbls: ids)
+                           module: e.module, nbls: nbls.map(\.id))
         }
         if !facts.lifecycle.dataPathAllowed(e.module, strictNoDataPathWhilePausing: strictNoDataPathWhilePausing) {
             if nbls.contains(where: { facts.ledger[$0.id]?.origin == .filter }) {
                 let afterPause = facts.lifecycle.afterPauseBegan(e.module)
                 return Finding(kind: .indicateWhileNotRunning,
                                message: "an originated receive indication while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
-                               extra: afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: ids)
+                               extra: afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: nbls.map(\.id))
             }
             if strictPassThroughReceiveWhilePaused {
                 return Finding(kind: .passThroughReceiveWhilePaused,
                                message: "receives from below passed up while the module is \(state); they must be returned at once",
-                               call: call(), module: e.module, nbls: ids)
+                               call: call(), module: e.module, nbls: nbls.map(\.id))
             }
         }
         for n in nbls {
@@ -159,7 +158,7 @@ struct ReceivePathChecker {
     private func returnDown(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         if let f = FilterHandleRule.check(e, facts) { return f }
         guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
-        let call = { "NdisFReturnNetBufferLists(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))" }
+        let call = { NBLChain.call(e, nbls) }
         for n in nbls {
             guard let r = facts.ledger[n.id] else {
                 return Finding(kind: .returnOfUnownedNBL, message: "NBL #\(n.id) was never given to the filter", call: call(), module: e.module, nbls: [n.id])

@@ -81,14 +81,13 @@ struct SendPathChecker {
         if let f = FilterHandleRule.check(e, facts) { return f }
         guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let state = facts.lifecycle[e.module]?.state ?? .Detached
-        let ids = nbls.map(\.id)
-        let call = { "NdisFSendNetBufferLists(\(e.handle), NBLs \(ids.prefix(8).map { "#\($0)" }.joined(separator: ",")))" }
+        let call = { NBLChain.call(e, nbls) }
         if !facts.lifecycle.dataPathAllowed(e.module, strictNoDataPathWhilePausing: strictNoDataPathWhilePausing) {
             let originated = nbls.contains { facts.ledger[$0.id]?.origin == .filter }
             let afterPause = facts.lifecycle.afterPauseBegan(e.module)
             return Finding(kind: .sendWhileNotRunning,
                            message: "\(originated ? "an originated" : "a forwarded") send while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
-                           extra: originated && afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: ids)
+                           extra: originated && afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: nbls.map(\.id))
         }
         for n in nbls {
             guard let r = facts.ledger[n.id] else {
@@ -130,7 +129,7 @@ struct SendPathChecker {
     private func completeUpward(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         if let f = FilterHandleRule.check(e, facts) { return f }
         guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
-        let call = { "NdisFSendNetBufferListsComplete(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ",")))" }
+        let call = { NBLChain.call(e, nbls) }
         for n in nbls {
             guard let r = facts.ledger[n.id] else {
                 return Finding(kind: .sendCompleteOfUnownedNBL, message: "NBL #\(n.id) was never given to the filter", call: call(), module: e.module, nbls: [n.id])
