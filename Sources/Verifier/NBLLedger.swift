@@ -139,12 +139,6 @@ struct NBLLedger {
     /// The views saved under NBL `id`'s own, outermost first.
     private func outer(_ id: Int) -> [NBLView] { id < outers.count ? outers[id] : [] }
 
-    /// Every module's view of NBL `id`, outermost first, its record's own last.
-    func views(_ id: Int) -> [NBLView] {
-        guard let r = self[id] else { return [] }
-        return outer(id) + [r.view]
-    }
-
     /// Module `module`'s view of NBL `id` (in a stack, the NBL may be another module's now).
     func view(_ id: Int, of module: Int) -> NBLView? {
         guard let r = self[id] else { return nil }
