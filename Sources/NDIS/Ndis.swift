@@ -98,7 +98,19 @@ public final class Ndis {
     public func register(_ driver: FilterDriver, name: String = "driver") -> Int {
         drivers.append(driver)
         driverNames.append(name)
+        introspections.append(driver as? FilterDriverIntrospection)
         return drivers.count - 1
+    }
+
+    /// Each registered driver's `FilterDriverIntrospection`, cast once at registration: a
+    /// checker asks on every send completion, and a protocol cast per ask costs more than the ask.
+    @exclusivity(unchecked) private var introspections: [FilterDriverIntrospection?] = []
+
+    /// The introspection of module `index`'s driver, if it offers one.
+    public func introspection(ofModule index: Int) -> FilterDriverIntrospection? {
+        guard index >= 0 && index < modules.count else { return nil }
+        let d = modules[index].driver
+        return d < introspections.count ? introspections[d] : nil
     }
 
     /// The registered drivers' names, for reports.
@@ -290,6 +302,7 @@ public final class Ndis {
             a.lastCreated = nil
         }
         drivers.removeAll()
+        introspections.removeAll()
         observer = nil
         kernel.tearDown()
     }

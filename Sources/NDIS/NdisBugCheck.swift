@@ -87,7 +87,12 @@ extension Ndis {
     /// The chain a driver passed, walked by the model. Nil after a bug check if it loops, or
     /// holds an NBL that was already freed (`freedKind` names the rule that call breaks).
     func driverChain(_ head: NET_BUFFER_LIST, _ api: NdisApi, module: Int, freedKind: NdisBugCheck.Kind) -> [NET_BUFFER_LIST]? {
+        // Counted first (bounded: a looping chain stops at the cap) so the array is allocated once.
+        var length = 0
+        var probe: NET_BUFFER_LIST? = head
+        while let x = probe, length <= nextNblID { length += 1; probe = x._next }
         var out: [NET_BUFFER_LIST] = []
+        out.reserveCapacity(length)
         var n: NET_BUFFER_LIST? = head
         while let x = n {
             // Longer than the number of NBLs this run ever made: the links loop.

@@ -99,8 +99,12 @@ public final class NET_BUFFER_LIST {
     @exclusivity(unchecked) var _status: NDIS_STATUS = .SUCCESS
     @exclusivity(unchecked) var _protocolReserved: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     @exclusivity(unchecked) var _miniportReserved: (UInt64, UInt64) = (0, 0)
-    /// The allocator's context area (`NET_BUFFER_LIST_CONTEXT_DATA_START`), sized at pool creation.
-    @exclusivity(unchecked) var _context: [UInt64]
+    /// The allocator's context area (`NET_BUFFER_LIST_CONTEXT_DATA_START`), sized at pool
+    /// creation: its first four words inline (most pools ask for fewer, and an array per NBL
+    /// was a heap allocation per NBL), the rest in `_contextOverflow`.
+    @exclusivity(unchecked) var _contextInline: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @exclusivity(unchecked) var _contextOverflow: [UInt64]
+    let contextWords: Int
     /// Set when freed; any later touch is a use after free.
     public internal(set) var isFreed: Bool {
         get { _isFreed }
@@ -116,7 +120,8 @@ public final class NET_BUFFER_LIST {
         self.origin = origin
         self.poolIndex = poolIndex
         self.ndis = .passUnretained(ndis)
-        _context = contextSize > 0 ? Array(repeating: 0, count: contextSize) : []
+        contextWords = max(0, contextSize)
+        _contextOverflow = contextSize > 4 ? Array(repeating: 0, count: contextSize - 4) : []
     }
 
     /// `NET_BUFFER_LIST_NEXT_NBL`
@@ -160,12 +165,26 @@ public final class NET_BUFFER_LIST {
     public func Context(_ i: Int) -> UInt64 {
         touched(write: false)
         // Another driver's NBL has no context area of ours: reading it yields garbage (0 here).
-        return i < _context.count ? _context[i] : 0
+        guard i >= 0 && i < contextWords else { return 0 }
+        switch i {
+        case 0: return _contextInline.0
+        case 1: return _contextInline.1
+        case 2: return _contextInline.2
+        case 3: return _contextInline.3
+        default: return _contextOverflow[i - 4]
+        }
     }
 
     public func setContext(_ i: Int, _ value: UInt64) {
         touched(write: true)
-        if i < _context.count { _context[i] = value }
+        guard i >= 0 && i < contextWords else { return }
+        switch i {
+        case 0: _contextInline.0 = value
+        case 1: _contextInline.1 = value
+        case 2: _contextInline.2 = value
+        case 3: _contextInline.3 = value
+        default: _contextOverflow[i - 4] = value
+        }
     }
 
     /// The length of the chain from here (no ownership checks, nothing allocated).

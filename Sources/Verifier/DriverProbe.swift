@@ -17,10 +17,10 @@ public struct DriverProbe {
     /// Asks the driver of each module of `ndis` through its `FilterDriverIntrospection`.
     init(_ ndis: Ndis) {
         self.init(believedState: { [unowned(unsafe) ndis] m in
-            guard let context = ndis.modules[m].context, let driver = ndis.driver(ofModule: m) as? FilterDriverIntrospection else { return nil }
+            guard let context = ndis.modules[m].context, let driver = ndis.introspection(ofModule: m) else { return nil }
             return driver.believedState(context)
         }, pauseCounter: { [unowned(unsafe) ndis] m in
-            guard let context = ndis.modules[m].context, let driver = ndis.driver(ofModule: m) as? FilterDriverIntrospection else { return nil }
+            guard let context = ndis.modules[m].context, let driver = ndis.introspection(ofModule: m) else { return nil }
             return driver.pauseCounter(context)
         })
     }
