@@ -93,7 +93,9 @@ public final class Scheduler {
     /// seed that agree on it took the same path.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0xCBF2_9CE4_8422_2325
 
-    @exclusivity(unchecked) private var runnable: [SimThread] = []
+    /// Unretained (`threads` holds every thread): the pick at each step reads it, and a
+    /// strong array would retain and release the picked thread every step.
+    @exclusivity(unchecked) private var runnable: [Unmanaged<SimThread>] = []
     @exclusivity(unchecked) private var timers = TimerQueue()
     @exclusivity(unchecked) private var zombies: [SimThread] = []
     private let pool: StackPool
@@ -189,7 +191,7 @@ public final class Scheduler {
         t.stack = pool.take()
         t.spSlot.pointee = csim_context_make(&t.stack, threadEntry, Unmanaged.passUnretained(t).toOpaque())
         threads.append(t)
-        runnable.append(t)
+        runnable.append(.passUnretained(t))
         return t
     }
 
@@ -207,7 +209,7 @@ public final class Scheduler {
         t.body = nil
         body()
         t.state = .finished
-        if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
+        removeRunnable(t)
         zombies.append(t)
         if let next = halted && !unwinding ? nil : pickNext() {
             setCurrent(next)
@@ -261,7 +263,7 @@ public final class Scheduler {
         me.state = .blocked
         me.waitReason = nil
         me.waitsForever = false
-        if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
+        removeRunnable(me)
         if unwinding, let next = pickNext() {
             setCurrent(next)
             csim_switch(me.spSlot, next._withUnsafeGuaranteedRef { $0.spSlot.pointee })
@@ -301,7 +303,7 @@ public final class Scheduler {
             // Never started: nothing to unwind (its closure goes with the thread record).
             t.body = nil
             t.state = .finished
-            if let i = runnable.firstIndex(where: { $0 === t }) { runnable.remove(at: i) }
+            removeRunnable(t)
             zombies.append(t)
         }
         for t in threads where t.state == .blocked && t.waitsForever {
@@ -352,7 +354,7 @@ public final class Scheduler {
         me.waitGeneration &+= 1
         me.timedOut = false
         me.waitsForever = timeout == nil
-        if let i = runnable.firstIndex(where: { $0 === me }) { runnable.remove(at: i) }
+        removeRunnable(me)
         if timeout != nil { dependencies?.touchEverything() }
         if let timeout { timers.insert(time: now &+ max(timeout, 1), threadID: me.id, generation: me.waitGeneration) }
         if let next = halted && !unwinding ? nil : pickNext() {
@@ -371,7 +373,7 @@ public final class Scheduler {
         t.state = .runnable
         t.waitReason = nil
         t.waitGeneration &+= 1
-        runnable.append(t)
+        runnable.append(.passUnretained(t))
     }
 
     /// Sleeps the current thread for `ticks` of virtual time. Zero ticks is a no-op.
@@ -474,7 +476,15 @@ public final class Scheduler {
     private func currentRunnableIndex() -> Int? {
         guard let c = hot.pointee.current, c._withUnsafeGuaranteedRef({ $0.state == .runnable }) else { return nil }
         let id = hot.pointee.currentID
-        return runnable.firstIndex { $0.id == id }
+        return runnable.firstIndex { $0._withUnsafeGuaranteedRef { $0.id } == id }
+    }
+
+    /// Takes `t` off the runnable list, keeping the order of the rest (the schedule's
+    /// choices index into it).
+    @inline(__always)
+    private func removeRunnable(_ t: SimThread) {
+        let raw = Unmanaged.passUnretained(t).toOpaque()
+        if let i = runnable.firstIndex(where: { $0.toOpaque() == raw }) { runnable.remove(at: i) }
     }
 
     /// One scheduling decision: a step. The pick comes back unretained: `threads` holds it.
@@ -501,7 +511,7 @@ public final class Scheduler {
             steps += 1
             now &+= 1
             choices.currentStep = steps
-            let pick: SimThread
+            let pick: Unmanaged<SimThread>
             switch policy {
             case .uniform:
                 // Choice 0 keeps the running thread (if it can go on), k > 0 switches to the
@@ -513,8 +523,8 @@ public final class Scheduler {
                 if recordsDecisions, n > 1, !pruned {
                     if let pickAfterReplay, choices.replayWentPastEnd(.schedule) {
                         // The value drawn above is past the recording (0): pick by id instead.
-                        let want = pickAfterReplay(runnable.map(\.id).sorted())
-                        let wi = runnable.firstIndex { $0.id == want } ?? 0
+                        let want = pickAfterReplay(runnable.map { $0._withUnsafeGuaranteedRef { $0.id } }.sorted())
+                        let wi = runnable.firstIndex { $0._withUnsafeGuaranteedRef { $0.id } == want } ?? 0
                         if let ci = currentIndex { k = wi == ci ? 0 : wi < ci ? wi + 1 : wi } else { k = wi }
                     }
                     decisions.append(Decision(options: n, preempts: currentIndex != nil))
@@ -533,15 +543,17 @@ public final class Scheduler {
                         priority[running.id] = nextLowPriority
                     }
                 }
-                var best = runnable[0]
-                for t in runnable.dropFirst() where priority[t.id] > priority[best.id] || (priority[t.id] == priority[best.id] && t.id < best.id) {
-                    best = t
+                var best = runnable[0]._withUnsafeGuaranteedRef { $0.id }
+                for u in runnable.dropFirst() {
+                    let t = u._withUnsafeGuaranteedRef { $0.id }
+                    if priority[t] > priority[best] || (priority[t] == priority[best] && t < best) { best = t }
                 }
-                pick = best
+                pick = .passUnretained(threads[best])
             }
-            digest = (digest ^ UInt64(pick.id &+ 1)) &* 0x0000_0100_0000_01B3
-            if dependencies != nil { stepBegins(pick) }
-            return .passUnretained(pick)
+            let pickID = pick._withUnsafeGuaranteedRef { $0.id }
+            digest = (digest ^ UInt64(pickID &+ 1)) &* 0x0000_0100_0000_01B3
+            if dependencies != nil { stepBegins(pick._withUnsafeGuaranteedRef { $0 }) }
+            return pick
         }
     }
 }
