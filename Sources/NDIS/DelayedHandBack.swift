@@ -92,7 +92,7 @@ final class DelayedHandBack {
                 i += 1
             }
             ndis.choices.shuffle(&nbls, .timing)
-            for piece in ndis.choices.split(nbls, maxPieces: 3, .timing) { handBack(m, piece) }
+            ndis.choices.forEachPiece(of: nbls, maxPieces: 3, .timing) { handBack(m, $0) }
         }
         afterwards()
     }

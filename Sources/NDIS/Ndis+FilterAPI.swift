@@ -143,24 +143,37 @@ extension Ndis {
               let chain = driverChain(NetBufferLists, .NdisFSendNetBufferListsComplete, module: m, freedKind: .sendCompleteOfUnownedNBL)
         else { return }
         let adapter = adapters[modules[m].adapter]
-        for run in runs(of: chain, by: { $0._sentDownBy.popLast() }) {
-            if let up = run.module {
-                callFilterSendNetBufferListsComplete(modules[up], makeChain(run.nbls)!, flags: SendCompleteFlags)
+        forEachRun(of: chain, by: { $0._sentDownBy.popLast() }) { up, nbls in
+            if let up {
+                callFilterSendNetBufferListsComplete(modules[up], makeChain(nbls)!, flags: SendCompleteFlags)
             } else {
-                adapter.tcpip.sendsCompleted(run.nbls)
+                adapter.tcpip.sendsCompleted(nbls)
             }
         }
     }
 
     /// Cuts a chain into runs of consecutive NBLs bound for the same place (`next` pops each
-    /// NBL's own stack: a module id, or nil for the edge), keeping their order.
-    private func runs(of chain: [NET_BUFFER_LIST], by next: (NET_BUFFER_LIST) -> Int?) -> [(module: Int?, nbls: [NET_BUFFER_LIST])] {
-        var out: [(module: Int?, nbls: [NET_BUFFER_LIST])] = []
-        for nbl in chain {
-            let target = next(nbl)
-            if let last = out.last, last.module == target { out[out.count - 1].nbls.append(nbl) } else { out.append((target, [nbl])) }
+    /// NBL's own stack: a module id, or nil for the edge), keeping their order, and hands
+    /// each run to `body`. Every target is popped before the first hand-back. The usual case,
+    /// one run (always so with one filter), is handed over as it came, without a copy.
+    private func forEachRun(of chain: [NET_BUFFER_LIST], by next: (NET_BUFFER_LIST) -> Int?,
+                            _ body: (_ module: Int?, _ nbls: [NET_BUFFER_LIST]) -> Void) {
+        guard let first = chain.first else { return }
+        let target = next(first)
+        var i = 1
+        var firstOther: Int?? = nil // the popped target where the first run ends, if it does
+        while i < chain.count {
+            let t = next(chain[i])
+            if t != target { firstOther = .some(t); break }
+            i += 1
         }
-        return out
+        guard let other = firstOther else { body(target, chain); return }
+        var runs: [(module: Int?, nbls: [NET_BUFFER_LIST])] = [(target, Array(chain[..<i])), (other, [chain[i]])]
+        for nbl in chain[(i + 1)...] {
+            let t = next(nbl)
+            if runs[runs.count - 1].module == t { runs[runs.count - 1].nbls.append(nbl) } else { runs.append((t, [nbl])) }
+        }
+        for run in runs { body(run.module, run.nbls) }
     }
 
     /// `NdisFIndicateReceiveNetBufferLists`: passes a chain up to the filter above, or TCPIP.
@@ -199,11 +212,11 @@ extension Ndis {
         guard filterModule(m, NdisFilterHandle, .NdisFReturnNetBufferLists, nbls: NetBufferLists) != nil,
               let chain = driverChain(NetBufferLists, .NdisFReturnNetBufferLists, module: m, freedKind: .returnOfUnownedNBL) else { return }
         let adapter = adapters[modules[m].adapter]
-        for run in runs(of: chain, by: { $0._indicatedUpBy.popLast() }) {
-            if let down = run.module {
-                callFilterReturnNetBufferLists(modules[down], makeChain(run.nbls)!, flags: ReturnFlags)
+        forEachRun(of: chain, by: { $0._indicatedUpBy.popLast() }) { down, nbls in
+            if let down {
+                callFilterReturnNetBufferLists(modules[down], makeChain(nbls)!, flags: ReturnFlags)
             } else {
-                adapter.miniport.returned(run.nbls)
+                adapter.miniport.returned(nbls)
             }
         }
     }

@@ -166,6 +166,22 @@ extension ChoiceSource {
         if a.count <= 1 || maxPieces <= 1 { return [a] }
         let pieces = 1 + choose(min(maxPieces, a.count), stream)
         if pieces == 1 { return [a] }
+        return cut(a, into: pieces, stream)
+    }
+
+    /// `split`, handing each piece to `body` in order: the same draws, all made before the
+    /// first piece is handed over (`body` may draw too), and no copy when there is one piece.
+    @inlinable
+    public func forEachPiece<T>(of a: [T], maxPieces: Int, _ stream: ChoiceStream, _ body: ([T]) -> Void) {
+        if a.count <= 1 || maxPieces <= 1 { body(a); return }
+        let pieces = 1 + choose(min(maxPieces, a.count), stream)
+        if pieces == 1 { body(a); return }
+        for piece in cut(a, into: pieces, stream) { body(piece) }
+    }
+
+    /// Cuts `a` into `pieces` (2 or more) contiguous non-empty pieces of drawn lengths.
+    @inlinable
+    func cut<T>(_ a: [T], into pieces: Int, _ stream: ChoiceStream) -> [[T]] {
         var out: [[T]] = []
         var start = 0
         for p in 0..<pieces {
