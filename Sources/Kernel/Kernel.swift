@@ -67,7 +67,7 @@ public final class Kernel {
     func emit(_ op: KernelOp, _ phase: KernelPhase, object: Int, owner: Int = -1, detail: Int = 0, result: Int = 0, callerName: UInt8 = 0) {
         let t = scheduler.current
         sink?.kernelEvent(KernelEvent(op: op, phase: phase, object: object, owner: owner, irql: t?.irql ?? 0,
-                                      locksHeld: t?.heldLocks.count ?? 0, detail: detail, result: result, callerName: callerName))
+                                      locksHeld: t?.heldLockCount ?? 0, detail: detail, result: result, callerName: callerName))
     }
 
     /// Runs a driver routine on the current (kernel) thread: marked as driver code, at

@@ -8,7 +8,8 @@ final class DelayedHandBack {
     struct Held {
         var nbl: NET_BUFFER_LIST
         var due: UInt64
-        var module: FilterModule
+        /// The module's id (`Ndis.modules` keeps it): an id is copied without a retain.
+        var module: Int
         var handedBack = false
     }
 
@@ -46,7 +47,7 @@ final class DelayedHandBack {
         for nbl in nbls {
             let due = ndis.now + ndis.delay(delay)
             latest = max(latest, due)
-            held.append(Held(nbl: nbl, due: due, module: module))
+            held.append(Held(nbl: nbl, due: due, module: module.id))
         }
         let wait = latest - ndis.now
         ndis.scheduler.spawn(dpcName, role: .dpc) { [unowned(unsafe) self] in
@@ -83,7 +84,7 @@ final class DelayedHandBack {
             var i = next
             next = due.count
             while i < due.count {
-                if due[i].module === m {
+                if due[i].module == m {
                     nbls.append(due[i].nbl)
                     due[i].handedBack = true
                 } else if !due[i].handedBack && next == due.count {
@@ -92,7 +93,8 @@ final class DelayedHandBack {
                 i += 1
             }
             ndis.choices.shuffle(&nbls, .timing)
-            ndis.choices.forEachPiece(of: nbls, maxPieces: 3, .timing) { handBack(m, $0) }
+            let module = ndis.modules[m]
+            ndis.choices.forEachPiece(of: nbls, maxPieces: 3, .timing) { handBack(module, $0) }
         }
         afterwards()
     }

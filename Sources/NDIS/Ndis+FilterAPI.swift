@@ -295,7 +295,7 @@ extension Ndis {
         current._withUnsafeGuaranteedRef { t in
             emit(.NdisReleaseSpinLock, .call, object: SpinLock.lock.id, detail: SpinLock.lock.isHeld(by: t) ? 0 : 1)
             SpinLock.lock.release(scheduler)
-            if let i = t.heldLocks.lastIndex(of: SpinLock.lock.id) { t.heldLocks.remove(at: i) }
+            t.dropHeldLock(SpinLock.lock.id)
             t.irql = SpinLock.savedIrql
         }
     }
@@ -328,7 +328,7 @@ extension Ndis {
     /// 0-7), spin locks held (8-15), the last of them plus one (16-31).
     func callerState() -> ULONG {
         guard let t = scheduler.current else { return 0 }
-        return ULONG(t.irql) | ULONG(min(t.heldLocks.count, 255)) << 8 | ULONG(UInt16(truncatingIfNeeded: (t.heldLocks.last ?? -1) + 1)) << 16
+        return ULONG(t.irql) | ULONG(min(t.heldLockCount, 255)) << 8 | ULONG(UInt16(truncatingIfNeeded: (t.innermostLock ?? -1) + 1)) << 16
     }
 
     /// `NdisWaitEvent`: `MsToWait` 0 waits forever. PASSIVE_LEVEL only (ST-09).

@@ -68,6 +68,13 @@ public final class SimThread {
         get { _heldLocks }
         _modify { yield &_heldLocks }
     }
+    /// `heldLocks.count` and `.last` without copying the array out (read on every NDIS call).
+    public var heldLockCount: Int { _heldLocks.count }
+    public var innermostLock: Int? { _heldLocks.last }
+    /// Drops the innermost hold of `lock`, if this thread holds it.
+    public func dropHeldLock(_ lock: Int) {
+        if let i = _heldLocks.lastIndex(of: lock) { _heldLocks.remove(at: i) }
+    }
     /// Above zero while driver code runs on this thread (inside a callback or a dispatch routine).
     public var driverDepth: Int {
         get { _driverDepth }
