@@ -50,6 +50,11 @@ public final class KernelChecker {
     // MARK: Observing
 
     public func observe(_ e: NdisEvent) {
+        observe(e, ApiTraits.of(e.api))
+    }
+
+    /// `traits`: the event's API's, looked up once by the verifier.
+    func observe(_ e: NdisEvent, _ traits: ApiTraits) {
         let t = max(e.thread, 0)
         if anyDetached { judgeWorkAfterDetach(e, t) }
         switch e.api {
@@ -62,9 +67,9 @@ public final class KernelChecker {
         default:
             break
         }
-        if let op = e.api.kernelOp {
+        if let op = traits.kernelOp {
             kernelEvent(op, e, t)
-        } else if e.api.isCallback {
+        } else if traits.isCallback {
             if e.phase == .call { enter(e, t) } else { leave(e, t) }
             if e.api == .FilterDetach && e.phase == .return && e.module >= 0 {
                 while detached.count <= e.module { detached.append(false) }

@@ -70,8 +70,9 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var covRun = CoverageRun()
 
     public func observe(_ e: NdisEvent) {
+        let traits = ApiTraits.of(e.api)
         facts.beforeChecks(e)
-        defer { facts.afterChecks(e) }
+        defer { facts.afterChecks(e, traits) }
         if recordsReportDetail { remember(e) }
         if let coverage { cover(e, coverage) }
         if recordsTimeline { timeline.append(timelineEntry(e)) }
@@ -114,7 +115,7 @@ public final class Verifier: NdisObserver {
              .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
             break
         }
-        if !stopRequested { checkKernel(e) }
+        if !stopRequested { checkKernel(e, traits) }
     }
 
     /// Turns a checker's finding, if any, into the run's violation; true if there was one.
