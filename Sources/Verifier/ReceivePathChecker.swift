@@ -58,7 +58,7 @@ struct ReceivePathChecker {
         case (.NdisFReturnNetBufferLists, .call):
             return returnDown(e, facts)
         case (.FilterReturnNetBufferLists, .return):
-            _ = inProgress.leave(e.api, thread: e.thread, facts)
+            inProgress.leave(e.api, thread: e.thread, facts)
         default:
             break
         }
@@ -70,8 +70,12 @@ struct ReceivePathChecker {
     /// RCV-08: a chain lent with NDIS_RECEIVE_FLAGS_RESOURCES is the filter's only for the
     /// callback: every NBL back in its hands, in the order it came, when the callback returns.
     private mutating func lentChainRestored(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
-        guard let call = inProgress.leave(e.api, thread: e.thread, facts), e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 else { return nil }
-        let lent = call.nbls
+        inProgress.leave(e.api, thread: e.thread, facts) { lent, _ in
+            e.flags & NDIS_RECEIVE_FLAGS_RESOURCES == 0 ? nil : Self.lentChainRestored(e, lent.map { $0.takeUnretainedValue() }, facts)
+        } ?? nil
+    }
+
+    private static func lentChainRestored(_ e: NdisEvent, _ lent: [NET_BUFFER_LIST], _ facts: EventFacts) -> Finding? {
         let ids = lent.map(\.id)
         for (k, id) in ids.enumerated() {
             let r = facts.ledger[id]!
