@@ -35,6 +35,6 @@ final class EventFacts {
     func afterChecks(_ e: NdisEvent, _ traits: ApiTraits) {
         if traits.lifecycle { lifecycle.apply(e) }
         if traits.pool { pools.apply(e) }
-        if traits.isCallback { callbacks.apply(e) }
+        if traits.isCallback { callbacks.applyCallback(e) }
     }
 }

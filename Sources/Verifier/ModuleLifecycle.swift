@@ -108,7 +108,13 @@ public struct CallbackStacks {
     public init() {}
 
     public mutating func apply(_ e: NdisEvent) {
-        guard e.thread >= 0, ApiTraits.of(e.api).isCallback else { return }
+        guard e.api.isCallback else { return }
+        applyCallback(e)
+    }
+
+    /// `apply` for an event the caller knows is a callback's.
+    mutating func applyCallback(_ e: NdisEvent) {
+        guard e.thread >= 0 else { return }
         if e.phase == .call {
             stacks.push((e.api, e.module), on: e.thread)
         } else {

@@ -27,6 +27,8 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var irps = IrpChecker()
     /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
     let kernelChecker = KernelChecker()
+    /// `ApiTraits.table`, held here so an event's lookup is one load.
+    let apiTraits = ApiTraits.table
 
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
@@ -70,7 +72,7 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var covRun = CoverageRun()
 
     public func observe(_ e: NdisEvent) {
-        let traits = ApiTraits.of(e.api)
+        let traits = apiTraits[e.api]
         facts.beforeChecks(e)
         defer { facts.afterChecks(e, traits) }
         if recordsReportDetail { remember(e) }
