@@ -12,6 +12,7 @@ extension Verifier {
         kernelChecker.note = { [unowned(unsafe) ndis] in ndis.kernel.note($0) }
     }
 
+    @inline(__always)
     func checkKernel(_ e: NdisEvent, _ traits: ApiTraits) {
         let before = kernelChecker.findings.count
         kernelChecker.observe(e, traits)
