@@ -33,7 +33,7 @@ struct CallbacksInProgress {
         let range = c.start ..< c.start + c.count
         for n in delivered[range] {
             let id = n._withUnsafeGuaranteedRef { $0.id }
-            if facts.ledger[id] != nil { facts.ledger.update(id) { $0.inCallback = false } }
+            if facts.ledger.owner(id) != nil { facts.ledger.update(id) { $0.inCallback = false } }
         }
         let result = body(delivered[range], c.state)
         if i == calls.count - 1 {

@@ -55,7 +55,8 @@ public final class KernelChecker {
 
     /// `traits`: the event's API's, looked up once by the verifier. Inlined into it: most
     /// events are neither kernel operations, callbacks nor spin locks, and cost a few tests;
-    /// the rest go out of line, so the common path saves no registers for them.
+    /// kernel operations and callbacks go out of line, so the common path saves no registers
+    /// for them (a spin lock's push or pop is small enough to stay inline).
     @inline(__always)
     func observe(_ e: NdisEvent, _ traits: ApiTraits) {
         let t = max(e.thread, 0)
@@ -70,7 +71,7 @@ public final class KernelChecker {
         }
     }
 
-    @inline(never)
+    @inline(__always)
     private func spinLock(_ e: NdisEvent, _ t: Int) {
         let lock = e.object
         if e.api == .NdisAcquireSpinLock {

@@ -26,13 +26,13 @@ struct ReceivePathChecker {
             // With RESOURCES, ownership comes back when the call returns.
             guard e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 else { return nil }
             guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
-            for n in nbls where facts.ledger[n.id]?.owner == .aboveForFilter {
+            for n in nbls where facts.ledger.owner(n.id) == .aboveForFilter {
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
         case (.FilterReturnNetBufferLists, .call):
             guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls {
-                precondition(facts.ledger[n.id]?.owner == .aboveForFilter, "model returned NBL #\(n.id) it did not hold")
+                precondition(facts.ledger.owner(n.id) == .aboveForFilter, "model returned NBL #\(n.id) it did not hold")
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
             inProgress.enter(e, nbls, state: facts.lifecycle[e.module]?.state ?? .Detached, facts)
