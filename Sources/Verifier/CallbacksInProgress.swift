@@ -31,8 +31,8 @@ struct CallbacksInProgress {
         guard let i = calls.lastIndex(where: { $0.thread == thread && $0.api == api }) else { return nil }
         let c = calls[i]
         let range = c.start ..< c.start + c.count
-        for n in delivered[range] {
-            let id = n._withUnsafeGuaranteedRef { $0.id }
+        for k in range {
+            let id = delivered[k]._withUnsafeGuaranteedRef { $0.id }
             if facts.ledger.owner(id) != nil { facts.ledger.update(id) { $0.inCallback = false } }
         }
         let result = body(delivered[range], c.state)
