@@ -22,14 +22,19 @@ final class EventFacts {
     }
 
     /// A state transition reports a move that has happened: applied before the checks.
+    @inline(__always)
     func beforeChecks(_ e: NdisEvent) {
-        lifecycle.applyTransition(e)
+        if e.api == .StateTransition { lifecycle.applyTransition(e) }
     }
 
     /// Every other event: applied after the checks judged it against the state before it.
-    func afterChecks(_ e: NdisEvent) {
-        lifecycle.apply(e)
-        pools.apply(e)
-        callbacks.apply(e)
+    func afterChecks(_ e: NdisEvent) { afterChecks(e, .of(e.api)) }
+
+    /// `afterChecks(_:)` with the event's `ApiTraits`. Each table is called only for the APIs it acts on (`traits`).
+    @inline(__always)
+    func afterChecks(_ e: NdisEvent, _ traits: ApiTraits) {
+        if traits.lifecycle { lifecycle.apply(e) }
+        if traits.pool { pools.apply(e) }
+        if traits.isCallback { callbacks.applyCallback(e) }
     }
 }

@@ -50,27 +50,44 @@ public final class KernelChecker {
     // MARK: Observing
 
     public func observe(_ e: NdisEvent) {
+        observe(e, ApiTraits.of(e.api))
+    }
+
+    /// `traits`: the event's API's, looked up once by the verifier. Inlined into it: most
+    /// events are neither kernel operations, callbacks nor spin locks, and cost a few tests;
+    /// kernel operations and callbacks go out of line, so the common path saves no registers
+    /// for them (a spin lock's push or pop is small enough to stay inline).
+    @inline(__always)
+    func observe(_ e: NdisEvent, _ traits: ApiTraits) {
         let t = max(e.thread, 0)
         if anyDetached { judgeWorkAfterDetach(e, t) }
-        switch e.api {
-        case .NdisAcquireSpinLock where e.phase == .call:
-            locks.push(e.object, on: t)
-            return
-        case .NdisReleaseSpinLock where e.phase == .call:
-            _ = locks.removeLast(of: t) { $0 == e.object }
-            return
-        default:
-            break
-        }
-        if let op = e.api.kernelOp {
+        // A spin lock's API is neither a kernel operation nor a callback.
+        if let op = traits.kernelOp {
             kernelEvent(op, e, t)
-        } else if e.api.isCallback {
-            if e.phase == .call { enter(e, t) } else { leave(e, t) }
-            if e.api == .FilterDetach && e.phase == .return && e.module >= 0 {
-                while detached.count <= e.module { detached.append(false) }
-                detached[e.module] = true
-                judgeLeftovers(module: e.module, at: "FilterDetach returned", thread: e.thread)
-            }
+        } else if traits.isCallback {
+            callbackEvent(e, t)
+        } else if e.phase == .call && (e.api == .NdisAcquireSpinLock || e.api == .NdisReleaseSpinLock) {
+            spinLock(e, t)
+        }
+    }
+
+    @inline(__always)
+    private func spinLock(_ e: NdisEvent, _ t: Int) {
+        let lock = e.object
+        if e.api == .NdisAcquireSpinLock {
+            locks.push(lock, on: t)
+        } else {
+            _ = locks.removeLast(of: t) { $0 == lock }
+        }
+    }
+
+    @inline(never)
+    private func callbackEvent(_ e: NdisEvent, _ t: Int) {
+        if e.phase == .call { enter(e, t) } else { leave(e, t) }
+        if e.api == .FilterDetach && e.phase == .return && e.module >= 0 {
+            while detached.count <= e.module { detached.append(false) }
+            detached[e.module] = true
+            judgeLeftovers(module: e.module, at: "FilterDetach returned", thread: e.thread)
         }
     }
 
@@ -110,6 +127,7 @@ public final class KernelChecker {
     /// A work item that was still running when its module detached is judged by what it does
     /// next: its routine may only return (the I/O manager keeps the driver loaded until it
     /// has), not call anything on behalf of a module that is gone.
+    @inline(never)
     private func judgeWorkAfterDetach(_ e: NdisEvent, _ t: Int) {
         guard let f = frames.last(of: t, where: { $0.api == .WorkItemRoutine }), isDetached(f.module),
               !(e.api == .WorkItemRoutine && e.phase == .return) else { return }
@@ -119,6 +137,7 @@ public final class KernelChecker {
 
     // MARK: Kernel objects
 
+    @inline(never)
     private func kernelEvent(_ op: KernelOp, _ e: NdisEvent, _ t: Int) {
         let id = e.object
         switch op {

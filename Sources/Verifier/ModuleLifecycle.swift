@@ -108,7 +108,13 @@ public struct CallbackStacks {
     public init() {}
 
     public mutating func apply(_ e: NdisEvent) {
-        guard e.api.isCallback, e.thread >= 0 else { return }
+        guard e.api.isCallback else { return }
+        applyCallback(e)
+    }
+
+    /// `apply` for an event the caller knows is a callback's.
+    mutating func applyCallback(_ e: NdisEvent) {
+        guard e.thread >= 0 else { return }
         if e.phase == .call {
             stacks.push((e.api, e.module), on: e.thread)
         } else {
@@ -158,7 +164,7 @@ public struct PoolTable {
         case (.NdisAllocateNetBufferAndNetBufferList, .return) where e.nbls != nil && e.object >= 0 && e.object < pools.count:
             pools[e.object]?.outstanding += 1
             let id = e.nbls!.id
-            if id >= poolByNBL.count { poolByNBL.append(contentsOf: repeatElement(-1, count: id - poolByNBL.count + 1)) }
+            while poolByNBL.count <= id { poolByNBL.append(-1) }
             poolByNBL[id] = e.object
         case (.NdisFreeNetBufferList, .call) where e.object >= 0 && e.object < pools.count:
             if let nbl = e.nbls, !nbl.isFreed { pools[e.object]?.outstanding -= 1 }

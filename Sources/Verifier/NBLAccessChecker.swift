@@ -4,10 +4,19 @@ import NDIS
 /// chain link, its context): the NBL must be the filter's own, by the ledger, and not freed.
 /// Stateless: the ledger is the truth it judges by.
 enum NBLAccessChecker {
+    /// Inlined into the observer's `touched`: the common case (the filter's own, live NBL)
+    /// reads one owner byte, not the whole record.
+    @inline(__always)
     static func observe(_ nbl: NET_BUFFER_LIST, write: Bool, _ facts: EventFacts) -> Finding? {
         // `isFreed` is the one model field read here: TCPIP and the NIC free the NBLs that come
         // home to them, and no event reports that.
-        guard let r = facts.ledger[nbl.id], r.owner != .filter || nbl.isFreed else { return nil }
+        guard let owner = facts.ledger.owner(nbl.id), owner != .filter || nbl.isFreed else { return nil }
+        return judge(nbl, write: write, facts)
+    }
+
+    @inline(never)
+    private static func judge(_ nbl: NET_BUFFER_LIST, write: Bool, _ facts: EventFacts) -> Finding? {
+        let r = facts.ledger[nbl.id]!
         let how = write ? "wrote" : "read"
         let call = "access to NBL #\(nbl.id)"
         if nbl.isFreed || r.owner == .free {

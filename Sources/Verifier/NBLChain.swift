@@ -9,7 +9,9 @@ enum NBLChain {
     /// judged within one event costs no allocation; one a checker keeps copies on its next walk.
     /// False if the chain loops (bounded, so a looped chain cannot hang the verifier).
     static func walk(_ head: NET_BUFFER_LIST?, into buffer: inout [NET_BUFFER_LIST]) -> Bool {
-        buffer.removeAll(keepingCapacity: true)
+        // Popped one by one: `removeAll(keepingCapacity:)` takes the generic replaceSubrange
+        // path, which costs more than the few NBLs a chain holds.
+        while !buffer.isEmpty { buffer.removeLast() }
         var n = head
         while let x = n {
             buffer.append(x)

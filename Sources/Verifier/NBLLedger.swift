@@ -149,15 +149,14 @@ struct NBLLedger {
     /// NBL `id`'s moves, oldest first (empty unless `recordsHistory`).
     func history(_ id: Int) -> [NBLMove] { id < histories.count ? histories[id] : [] }
 
+    /// Grown one element at a time: ids come nearly in order, and `append(contentsOf:)` of a
+    /// repeated element costs a generic copy loop for the one or two it adds.
     mutating func ensure(_ id: Int) {
-        if id >= records.count {
-            let n = id - records.count + 1
-            records.append(contentsOf: repeatElement(nil, count: n))
-        }
+        while records.count <= id { records.append(nil) }
     }
 
     private static func grow<T>(_ table: inout [[T]], to id: Int) {
-        if id >= table.count { table.append(contentsOf: repeatElement([], count: id - table.count + 1)) }
+        while table.count <= id { table.append([]) }
     }
 
     mutating func create(_ id: Int, _ record: NBLRecord) {

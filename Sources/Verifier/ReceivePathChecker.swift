@@ -26,13 +26,13 @@ struct ReceivePathChecker {
             // With RESOURCES, ownership comes back when the call returns.
             guard e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 else { return nil }
             guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
-            for n in nbls where facts.ledger[n.id]?.owner == .aboveForFilter {
+            for n in nbls where facts.ledger.owner(n.id) == .aboveForFilter {
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
         case (.FilterReturnNetBufferLists, .call):
             guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls {
-                precondition(facts.ledger[n.id]?.owner == .aboveForFilter, "model returned NBL #\(n.id) it did not hold")
+                precondition(facts.ledger.owner(n.id) == .aboveForFilter, "model returned NBL #\(n.id) it did not hold")
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
             inProgress.enter(e, nbls, state: facts.lifecycle[e.module]?.state ?? .Detached, facts)
@@ -58,7 +58,7 @@ struct ReceivePathChecker {
         case (.NdisFReturnNetBufferLists, .call):
             return returnDown(e, facts)
         case (.FilterReturnNetBufferLists, .return):
-            _ = inProgress.leave(e.api, thread: e.thread, facts)
+            inProgress.leave(e.api, thread: e.thread, facts)
         default:
             break
         }
@@ -70,8 +70,12 @@ struct ReceivePathChecker {
     /// RCV-08: a chain lent with NDIS_RECEIVE_FLAGS_RESOURCES is the filter's only for the
     /// callback: every NBL back in its hands, in the order it came, when the callback returns.
     private mutating func lentChainRestored(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
-        guard let call = inProgress.leave(e.api, thread: e.thread, facts), e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 else { return nil }
-        let lent = call.nbls
+        inProgress.leave(e.api, thread: e.thread, facts) { lent, _ in
+            e.flags & NDIS_RECEIVE_FLAGS_RESOURCES == 0 ? nil : Self.lentChainRestored(e, lent.map { $0.takeUnretainedValue() }, facts)
+        } ?? nil
+    }
+
+    private static func lentChainRestored(_ e: NdisEvent, _ lent: [NET_BUFFER_LIST], _ facts: EventFacts) -> Finding? {
         let ids = lent.map(\.id)
         for (k, id) in ids.enumerated() {
             let r = facts.ledger[id]!

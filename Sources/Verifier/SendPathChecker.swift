@@ -21,7 +21,7 @@ struct SendPathChecker {
         case (.FilterSendNetBufferListsComplete, .call):
             guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             for n in nbls {
-                precondition(facts.ledger[n.id]?.owner == .belowForFilter, "model completed NBL #\(n.id) it did not hold")
+                precondition(facts.ledger.owner(n.id) == .belowForFilter, "model completed NBL #\(n.id) it did not hold")
                 facts.ledger.move(n.id, to: .filter, at: e.step, by: e.api)
             }
             inProgress.enter(e, nbls, state: facts.lifecycle[e.module]?.state ?? .Detached, facts)
@@ -44,7 +44,7 @@ struct SendPathChecker {
         case (.NdisFSendNetBufferListsComplete, .call):
             return completeUpward(e, facts)
         case (.FilterSendNetBufferListsComplete, .return):
-            _ = inProgress.leave(e.api, thread: e.thread, facts)
+            inProgress.leave(e.api, thread: e.thread, facts)
         default:
             break
         }
@@ -56,20 +56,25 @@ struct SendPathChecker {
     /// SND-07: a send that arrived while the module was not Running must be completed at once
     /// with NDIS_STATUS_PAUSED, before FilterSendNetBufferLists returns.
     private mutating func pausedSendRejected(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
-        guard let check = inProgress.leave(e.api, thread: e.thread, facts), check.state != .Running else { return nil }
-        for id in check.nbls.map(\.id) {
+        inProgress.leave(e.api, thread: e.thread, facts) { nbls, state in
+            state == .Running ? nil : Self.pausedSendRejected(e, ids: nbls.map { $0._withUnsafeGuaranteedRef(\.id) }, state: state, facts)
+        } ?? nil
+    }
+
+    private static func pausedSendRejected(_ e: NdisEvent, ids: [Int], state: FilterState, _ facts: EventFacts) -> Finding? {
+        for id in ids {
             let r = facts.ledger[id]!
             // Forwarded down while Pausing (allowed unless strictNoDataPathWhilePausing,
             // else SND-01 caught it at the send): its completion is the NIC's, not a rejection.
             if r.everSentDown { continue }
             if r.owner == .filter {
                 return Finding(kind: .pausedSendNotRejected,
-                               message: "NBL #\(id) arrived while the module was \(check.state) and was still held when FilterSendNetBufferLists returned; it must be completed at once with NDIS_STATUS_PAUSED",
+                               message: "NBL #\(id) arrived while the module was \(state) and was still held when FilterSendNetBufferLists returned; it must be completed at once with NDIS_STATUS_PAUSED",
                                call: "FilterSendNetBufferLists(FilterHandle#\(e.module + 1))", module: e.module, nbls: [id])
             }
             if r.owner == .protocolEdge, let st = r.completedStatus, st != .PAUSED {
                 return Finding(kind: .pausedSendNotRejected,
-                               message: "NBL #\(id) arrived while the module was \(check.state) and was completed with \(st) instead of NDIS_STATUS_PAUSED",
+                               message: "NBL #\(id) arrived while the module was \(state) and was completed with \(st) instead of NDIS_STATUS_PAUSED",
                                call: "NdisFSendNetBufferListsComplete(FilterHandle#\(e.module + 1))", module: e.module, nbls: [id])
             }
         }

@@ -22,7 +22,8 @@ struct ThreadStacks<Element> {
     /// Removes and returns thread `thread`'s innermost entry matching `predicate`.
     mutating func removeLast(of thread: Int, where predicate: (Element) -> Bool) -> Element? {
         for i in entries.indices.reversed() where entries[i].thread == thread && predicate(entries[i].element) {
-            return entries.remove(at: i).element
+            // Usually the innermost entry of all: popping it moves nothing.
+            return i == entries.count - 1 ? entries.removeLast().element : entries.remove(at: i).element
         }
         return nil
     }

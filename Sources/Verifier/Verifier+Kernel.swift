@@ -12,9 +12,10 @@ extension Verifier {
         kernelChecker.note = { [unowned(unsafe) ndis] in ndis.kernel.note($0) }
     }
 
-    func checkKernel(_ e: NdisEvent) {
+    @inline(__always)
+    func checkKernel(_ e: NdisEvent, _ traits: ApiTraits) {
         let before = kernelChecker.findings.count
-        kernelChecker.observe(e)
+        kernelChecker.observe(e, traits)
         if kernelChecker.findings.count != before { reportKernelFinding() }
     }
 

@@ -27,6 +27,8 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var irps = IrpChecker()
     /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
     let kernelChecker = KernelChecker()
+    /// `ApiTraits.table`, held here so an event's lookup is one load.
+    let apiTraits = ApiTraits.table
 
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     @exclusivity(unchecked) public private(set) var stopRequested = false
@@ -70,8 +72,9 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var covRun = CoverageRun()
 
     public func observe(_ e: NdisEvent) {
+        let traits = apiTraits[e.api]
         facts.beforeChecks(e)
-        defer { facts.afterChecks(e) }
+        defer { facts.afterChecks(e, traits) }
         if recordsReportDetail { remember(e) }
         if let coverage { cover(e, coverage) }
         if recordsTimeline { timeline.append(timelineEntry(e)) }
@@ -114,7 +117,7 @@ public final class Verifier: NdisObserver {
              .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
             break
         }
-        if !stopRequested { checkKernel(e) }
+        if !stopRequested { checkKernel(e, traits) }
     }
 
     /// Turns a checker's finding, if any, into the run's violation; true if there was one.
