@@ -9,14 +9,15 @@ import NDIS
 /// per event, and as a single pointer the common `nil` costs a register, not the copying and
 /// outlined retains of a seven-field struct.
 public struct Finding: Sendable, Equatable {
-    private final class Storage: Sendable {
-        let kind: ViolationKind
-        let message: String
-        let extra: [String]
-        let call: String
-        let module: Int
-        let nbls: [Int]
-        let thread: Int
+    /// Written only while uniquely held (`edit`), so sharing it across threads is safe.
+    private final class Storage: @unchecked Sendable {
+        var kind: ViolationKind
+        var message: String
+        var extra: [String]
+        var call: String
+        var module: Int
+        var nbls: [Int]
+        var thread: Int
 
         init(kind: ViolationKind, message: String, extra: [String], call: String, module: Int, nbls: [Int], thread: Int) {
             self.kind = kind
@@ -27,6 +28,10 @@ public struct Finding: Sendable, Equatable {
             self.nbls = nbls
             self.thread = thread
         }
+
+        func copy() -> Storage {
+            Storage(kind: kind, message: message, extra: extra, call: call, module: module, nbls: nbls, thread: thread)
+        }
     }
 
     private var s: Storage
@@ -36,37 +41,43 @@ public struct Finding: Sendable, Equatable {
         s = Storage(kind: kind, message: message, extra: extra, call: call, module: module, nbls: nbls, thread: thread)
     }
 
+    /// Copy on write: a value shared with another `Finding` is copied before it changes.
+    private mutating func edit(_ change: (Storage) -> Void) {
+        if !isKnownUniquelyReferenced(&s) { s = s.copy() }
+        change(s)
+    }
+
     public var kind: ViolationKind {
         get { s.kind }
-        set { s = Storage(kind: newValue, message: message, extra: extra, call: call, module: module, nbls: nbls, thread: thread) }
+        set { edit { $0.kind = newValue } }
     }
     public var message: String {
         get { s.message }
-        set { s = Storage(kind: kind, message: newValue, extra: extra, call: call, module: module, nbls: nbls, thread: thread) }
+        set { edit { $0.message = newValue } }
     }
     /// Rules broken besides the kind's own.
     public var extra: [String] {
         get { s.extra }
-        set { s = Storage(kind: kind, message: message, extra: newValue, call: call, module: module, nbls: nbls, thread: thread) }
+        set { edit { $0.extra = newValue } }
     }
     /// The call a report names ("NdisFSendNetBufferLists(FilterHandle#1, NBLs #3)").
     public var call: String {
         get { s.call }
-        set { s = Storage(kind: kind, message: message, extra: extra, call: newValue, module: module, nbls: nbls, thread: thread) }
+        set { edit { $0.call = newValue } }
     }
     public var module: Int {
         get { s.module }
-        set { s = Storage(kind: kind, message: message, extra: extra, call: call, module: newValue, nbls: nbls, thread: thread) }
+        set { edit { $0.module = newValue } }
     }
     /// The NBLs whose histories the report shows.
     public var nbls: [Int] {
         get { s.nbls }
-        set { s = Storage(kind: kind, message: message, extra: extra, call: call, module: module, nbls: newValue, thread: thread) }
+        set { edit { $0.nbls = newValue } }
     }
     /// The simulated thread to blame (a hang's waiter), or -1 for the one running now.
     public var thread: Int {
         get { s.thread }
-        set { s = Storage(kind: kind, message: message, extra: extra, call: call, module: module, nbls: nbls, thread: newValue) }
+        set { edit { $0.thread = newValue } }
     }
 
     public static func == (a: Finding, b: Finding) -> Bool {
