@@ -163,14 +163,13 @@ extension ChoiceSource {
     /// Cuts `a` into 1...maxPieces contiguous non-empty pieces.
     @inlinable
     public func split<T>(_ a: [T], maxPieces: Int, _ stream: ChoiceStream) -> [[T]] {
-        if a.count <= 1 || maxPieces <= 1 { return [a] }
-        let pieces = 1 + choose(min(maxPieces, a.count), stream)
-        if pieces == 1 { return [a] }
-        return cut(a, into: pieces, stream)
+        var out: [[T]] = []
+        forEachPiece(of: a, maxPieces: maxPieces, stream) { out.append($0) }
+        return out
     }
 
-    /// `split`, handing each piece to `body` in order: the same draws, all made before the
-    /// first piece is handed over (`body` may draw too), and no copy when there is one piece.
+    /// Cuts `a` as `split` does and hands each piece to `body` in order: every draw is made
+    /// before the first piece is handed over (`body` may draw too), and one piece is `a` itself.
     @inlinable
     public func forEachPiece<T>(of a: [T], maxPieces: Int, _ stream: ChoiceStream, _ body: ([T]) -> Void) {
         if a.count <= 1 || maxPieces <= 1 { body(a); return }
