@@ -6,7 +6,11 @@ import Simulation
 public final class Ndis {
     public let scheduler: Scheduler
     public let options: NdisOptions
-    @exclusivity(unchecked) public var observer: NdisObserver?
+    @exclusivity(unchecked) public var observer: NdisObserver? {
+        didSet { observerUnretained = observer.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `observer`, called without a retain and release per event (`observer` keeps it alive).
+    @exclusivity(unchecked) private var observerUnretained: Unmanaged<NdisObserver>?
     /// The first bug check the model raised itself (see `NdisBugCheck`), with or without an observer.
     @exclusivity(unchecked) public internal(set) var bugCheck: NdisBugCheck?
     /// The scheduler's dependency tracker, if any (kept here: a field of this module is read
@@ -203,9 +207,11 @@ public final class Ndis {
     /// no reference to the verifier stays on the stack of a thread that never resumes.
     @inline(never)
     private func observeAndJudge(_ e: NdisEvent) -> Bool {
-        guard let observer else { return false }
-        observer.observe(e)
-        return observer.stopRequested
+        guard let observerUnretained else { return false }
+        return observerUnretained._withUnsafeGuaranteedRef { o in
+            o.observe(e)
+            return o.stopRequested
+        }
     }
 
     /// Driver code read `ProtocolReserved` that TCPIP had written: not a violation by itself
@@ -219,9 +225,12 @@ public final class Ndis {
     @inline(__always)
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
         dep(.nbl(nbl.id))
-        guard scheduler.currentInDriver, let observer, !scheduler.halted else { return }
-        observer.touched(nbl, write: write)
-        if observer.stopRequested { scheduler.halt() }
+        guard scheduler.currentInDriver, let observerUnretained, !scheduler.halted else { return }
+        let stop = observerUnretained._withUnsafeGuaranteedRef { o in
+            o.touched(nbl, write: write)
+            return o.stopRequested
+        }
+        if stop { scheduler.halt() }
     }
 
     /// The module a handle names, or -1 for a handle NDIS never gave out.

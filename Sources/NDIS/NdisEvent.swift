@@ -227,14 +227,21 @@ public struct NdisEvent {
 
 /// The verifier's side of the bargain: it sees every event before it takes effect and
 /// after it returned, and says when the run must stop (a bug check).
-public protocol NdisObserver: AnyObject {
-    func observe(_ event: NdisEvent)
+///
+/// A class rather than a protocol so NDIS can call it through an unretained reference: it is
+/// called on every event, and a retain and release per call was the largest single cost of a run.
+open class NdisObserver {
+    /// True once the run must stop.
+    open var stopRequested: Bool { false }
+
+    public init() {}
+
+    open func observe(_ event: NdisEvent) {}
     /// A driver read or wrote a field of `nbl`.
-    func touched(_ nbl: NET_BUFFER_LIST, write: Bool)
+    open func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {}
     /// Something a report should mention if the run goes wrong later.
-    func clue(_ text: String)
+    open func clue(_ text: String) {}
     /// The model raised its own bug check (a handle or object it cannot act on, or a move
     /// its state table forbids). Comes only while the run is judged, and before it stops.
-    func modelBugCheck(_ check: NdisBugCheck)
-    var stopRequested: Bool { get }
+    open func modelBugCheck(_ check: NdisBugCheck) {}
 }

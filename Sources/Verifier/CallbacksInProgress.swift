@@ -14,11 +14,11 @@ struct CallbacksInProgress {
     private var delivered: [Unmanaged<NET_BUFFER_LIST>] = []
 
     /// `e` delivered `nbls`: in the driver's hands until the callback returns.
-    mutating func enter(_ e: NdisEvent, _ nbls: [NET_BUFFER_LIST], state: FilterState, _ facts: EventFacts) {
+    mutating func enter(_ e: NdisEvent, _ nbls: [NBLRef], state: FilterState, _ facts: EventFacts) {
         let start = delivered.count
         for n in nbls {
             facts.ledger.update(n.id) { $0.inCallback = true }
-            delivered.append(.passUnretained(n))
+            delivered.append(n.unmanaged)
         }
         calls.append((e.thread, e.api, start, nbls.count, state))
     }

@@ -13,11 +13,11 @@ final class EventFacts {
     @exclusivity(unchecked) var pools = PoolTable()
     @exclusivity(unchecked) var callbacks = CallbackStacks()
     /// The buffer chains are walked into (`chain(_:)`).
-    @exclusivity(unchecked) private var chainBuffer: [NET_BUFFER_LIST] = []
+    @exclusivity(unchecked) private var chainBuffer: [NBLRef] = []
 
     /// The chain from `head` as the driver passed it, or nil if it loops. Walked into one
     /// buffer per run: a chain judged within the event costs no allocation.
-    func chain(_ head: NET_BUFFER_LIST?) -> [NET_BUFFER_LIST]? {
+    func chain(_ head: NET_BUFFER_LIST?) -> [NBLRef]? {
         NBLChain.walk(head, into: &chainBuffer) ? chainBuffer : nil
     }
 

@@ -8,22 +8,21 @@ enum NBLChain {
     /// The chain from `head`, walked into `buffer` (emptied first, its capacity kept): a chain
     /// judged within one event costs no allocation; one a checker keeps copies on its next walk.
     /// False if the chain loops (bounded, so a looped chain cannot hang the verifier).
-    static func walk(_ head: NET_BUFFER_LIST?, into buffer: inout [NET_BUFFER_LIST]) -> Bool {
-        // Popped one by one: `removeAll(keepingCapacity:)` takes the generic replaceSubrange
-        // path, which costs more than the few NBLs a chain holds.
-        while !buffer.isEmpty { buffer.removeLast() }
-        var n = head
+    static func walk(_ head: NET_BUFFER_LIST?, into buffer: inout [NBLRef]) -> Bool {
+        buffer.removeAll(keepingCapacity: true)
+        guard let head else { return true }
+        var n: Unmanaged<NET_BUFFER_LIST>? = .passUnretained(head)
         while let x = n {
-            buffer.append(x)
+            buffer.append(NBLRef(unmanaged: x))
             if buffer.count > lengthMax { return false }
-            n = x._nextForVerifier
+            n = x._withUnsafeGuaranteedRef { $0._nextForVerifier.map { .passUnretained($0) } }
         }
         return true
     }
 
     /// The call a report names: "NdisFSendNetBufferLists(FilterHandle#1, NBLs #3,#4)", with the
     /// first eight NBLs and whatever the call adds (`more`, e.g. ", count 2").
-    static func call(_ e: NdisEvent, _ nbls: [NET_BUFFER_LIST], more: String = "") -> String {
+    static func call(_ e: NdisEvent, _ nbls: [NBLRef], more: String = "") -> String {
         "\(e.api)(\(e.handle), NBLs \(nbls.prefix(8).map { "#\($0.id)" }.joined(separator: ","))\(more))"
     }
 

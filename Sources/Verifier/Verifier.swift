@@ -31,7 +31,9 @@ public final class Verifier: NdisObserver {
     let apiTraits = ApiTraits.table
 
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
-    @exclusivity(unchecked) public private(set) var stopRequested = false
+    /// The first violation stops the run (`stopRequested`).
+    @exclusivity(unchecked) private var stopping = false
+    override public var stopRequested: Bool { stopping }
     /// The last events, for reports.
     @exclusivity(unchecked) var recent: [RecentEvent] = []
     @exclusivity(unchecked) var recentNext = 0
@@ -52,6 +54,7 @@ public final class Verifier: NdisObserver {
         let objectName = { [unowned(unsafe) ndis] in Self.objectName($0, ndis) }
         locks = LockChecker(objectName: objectName)
         liveness.objectName = objectName
+        super.init()
         nameKernelObjects()
     }
 
@@ -71,7 +74,7 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) public var coverage: Coverage?
     @exclusivity(unchecked) var covRun = CoverageRun()
 
-    public func observe(_ e: NdisEvent) {
+    override public func observe(_ e: NdisEvent) {
         let traits = apiTraits[e.api]
         facts.beforeChecks(e)
         defer { facts.afterChecks(e, traits) }
@@ -117,7 +120,7 @@ public final class Verifier: NdisObserver {
              .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
             break
         }
-        if !stopRequested { checkKernel(e, traits) }
+        if !stopping { checkKernel(e, traits) }
     }
 
     /// Turns a checker's finding, if any, into the run's violation; true if there was one.
@@ -134,15 +137,15 @@ public final class Verifier: NdisObserver {
                on: f.thread >= 0 && f.thread < threads.count ? threads[f.thread] : nil)
     }
 
-    public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
+    override public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
         judge(NBLAccessChecker.observe(nbl, write: write, facts))
     }
 
-    public func clue(_ text: String) {
+    override public func clue(_ text: String) {
         if clues.count < 8 && !clues.contains(text) { clues.append(text) }
     }
 
-    public func modelBugCheck(_ check: NdisBugCheck) {
+    override public func modelBugCheck(_ check: NdisBugCheck) {
         report(ViolationKind(check.kind), check.message, call: check.call, module: check.module, nbls: check.nbls)
     }
 
@@ -192,7 +195,7 @@ public final class Verifier: NdisObserver {
                                     message: message, call: call(), thread: thread, moduleState: moduleState,
                                     nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
                                     threads: formatThreads(), clues: clues))
-        stopRequested = true
+        stopping = true
     }
 
     /// "FilterHandle#2", and in a stack of filters or on several adapters, its driver, layer
