@@ -7,7 +7,7 @@ extension Campaign {
     /// `run(seeds:)` gives: the same failures in seed order, the same counts, the same digest.
     public func runParallel(seeds: ClosedRange<UInt64>, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                             fullReports: Int = 10) -> CampaignResult {
-        struct Outcome { var seed: UInt64; var violation: Violation?; var events: UInt64; var steps: UInt64; var digest: UInt64 }
+        struct Outcome { var seed: UInt64; var violation: Violation?; var warnings: [Violation]; var events: UInt64; var steps: UInt64; var digest: UInt64 }
         final class Shared: @unchecked Sendable {
             let campaign: Campaign
             var outcomes: [[Outcome]]
@@ -25,7 +25,7 @@ extension Campaign {
                 while i < count {
                     let seed = seeds.lowerBound + i
                     let r = shared.campaign.replay(seed: seed, runner: runner, reportDetail: false)
-                    mine.append(Outcome(seed: seed, violation: r.violation, events: r.events, steps: r.steps, digest: r.digest))
+                    mine.append(Outcome(seed: seed, violation: r.violation, warnings: r.warnings, events: r.events, steps: r.steps, digest: r.digest))
                     i += UInt64(n)
                 }
                 shared.outcomes[w] = mine
@@ -44,7 +44,10 @@ extension Campaign {
             if violation != nil && result.wantsReport(fullReports) {
                 violation = detailedViolation(seed: o.seed, violation, digest: o.digest, runner: runner)
             }
-            result.add(seed: o.seed, events: o.events, steps: o.steps, digest: o.digest, violation: violation, fullReports: fullReports)
+            var warnings = o.warnings
+            if !warnings.isEmpty && result.firstWarning == nil { warnings = replay(seed: o.seed, runner: runner).warnings }
+            result.add(seed: o.seed, events: o.events, steps: o.steps, digest: o.digest, violation: violation, warnings: warnings,
+                       fullReports: fullReports)
         }
         return result
     }

@@ -40,6 +40,11 @@ public struct CampaignResult: Sendable {
     private var reports: [Violation] = []
     private var messages: [String] = []
     private var ruleLists: [[String]] = []
+    /// Seeds with at least one warning (a guidance finding in a run that is not strict), and
+    /// for each kind how many seeds showed it; the first warning's whole report.
+    public private(set) var warningSeeds = 0
+    private var warningSeedsByKind: [Int] = Array(repeating: 0, count: ViolationKind.all.count)
+    public private(set) var firstWarning: CampaignFailure?
     /// Builds a failing seed's replay command when asked (not stored per failure).
     public let replayCommand: @Sendable (UInt64) -> String
     static let messagesKept = 10_000
@@ -56,11 +61,22 @@ public struct CampaignResult: Sendable {
     }
 
     /// Folds in one seed's outcome.
-    mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest: UInt64, violation: Violation?, fullReports: Int) {
+    mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest: UInt64, violation: Violation?, warnings: [Violation] = [],
+                      fullReports: Int) {
         seedsRun += 1
         self.events &+= events
         self.steps &+= steps
         self.digest = (self.digest ^ digest) &* 0x0000_0100_0000_01B3
+        if !warnings.isEmpty {
+            warningSeeds += 1
+            var seen: [Int] = []
+            for w in warnings {
+                guard let k = ViolationKind.all.firstIndex(where: { $0.name == w.kind.name }), !seen.contains(k) else { continue }
+                seen.append(k)
+                warningSeedsByKind[k] += 1
+            }
+            if firstWarning == nil { firstWarning = CampaignFailure(seed: seed, violation: warnings[0], replay: replayCommand(seed)) }
+        }
         guard let v = violation else { return }
         let kind = ViolationKind.all.firstIndex { $0.name == v.kind.name } ?? 0
         let rules = ruleLists.firstIndex(of: v.rules) ?? { ruleLists.append(v.rules); return ruleLists.count - 1 }()
@@ -105,6 +121,12 @@ public struct CampaignResult: Sendable {
         return counts.indices.filter { counts[$0] > 0 }.map { (ViolationKind.all[$0].name, counts[$0]) }.sorted { $0.kind < $1.kind }
     }
 
+    /// Warning kinds and how many seeds showed each, by name.
+    public var warningKindCounts: [(kind: String, seeds: Int)] {
+        warningSeedsByKind.indices.filter { warningSeedsByKind[$0] > 0 }.map { (ViolationKind.all[$0].name, warningSeedsByKind[$0]) }
+            .sorted { $0.kind < $1.kind }
+    }
+
     /// A human summary: the counts, and the full report of the first failure.
     public var summary: String {
         var out = "\(driver) on \(scenario): \(seedsRun) seed(s), \(failureCount) with a violation"
@@ -113,6 +135,9 @@ public struct CampaignResult: Sendable {
             out += Report.text(f.violation, seed: f.seed, replay: f.replay)
         } else {
             out += "\n"
+        }
+        if warningSeeds > 0 {
+            out += "\(warningSeeds) seed(s) with warnings (" + warningKindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
         }
         return out
     }
@@ -269,7 +294,12 @@ public struct Campaign {
             var r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
             if r.violation != nil && result.wantsReport(fullReports) { r.violation = detailedViolation(seed: seed, r.violation, digest: r.digest, runner: runner) }
             onResult?(r)
-            result.add(seed: seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, fullReports: fullReports)
+            if r.warningCount > 0 && result.firstWarning == nil {
+                // The first warning's whole report: the seed again, with report detail.
+                r.warnings = replay(seed: seed, runner: runner).warnings
+            }
+            result.add(seed: seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warnings: r.warnings,
+                       fullReports: fullReports)
             if r.violation != nil && stopAtFirstFailure { break }
             if seed == UInt64.max { break }
         }

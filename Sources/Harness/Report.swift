@@ -7,7 +7,8 @@ import Verifier
 public enum Report {
     public static func text(_ v: Violation, seed: UInt64, replay: String) -> String {
         var out = ""
-        out += "VIOLATION \(v.kind.name) [\(v.rules.joined(separator: ", "))] (\(v.kind.severity.rawValue))\n"
+        let heading = v.kind.severity == .guidance ? "WARNING" : "VIOLATION"
+        out += "\(heading) \(v.kind.name) [\(v.rules.joined(separator: ", "))] (\(v.kind.severity.rawValue), \(v.kind.phase.rawValue))\n"
         out += "  \(v.message)\n"
         out += "  rule:        \(v.kind.summary)\n"
         if let check = BugCheck.forKind(v.kind.name) {
@@ -45,6 +46,7 @@ public enum Report {
             ("kind", .string(v.kind.name)),
             ("rules", .array(v.rules.map { .string($0) })),
             ("severity", .string(v.kind.severity.rawValue)),
+            ("phase", .string(v.kind.phase.rawValue)),
             ("step", .uint(v.step)),
             ("time", .uint(v.time)),
             ("message", .string(v.message)),

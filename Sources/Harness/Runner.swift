@@ -6,8 +6,14 @@ import Verifier
 /// The outcome of one seed.
 public struct RunResult: Sendable {
     public var seed: UInt64
-    /// The first violation, if any.
+    /// The first violation, if any: a crash, a hang, a contract breach (or, when strict, a
+    /// guidance finding). It stopped the run.
     public var violation: Violation?
+    /// Guidance findings of a run that is not strict (the first few whole): warnings, which
+    /// neither stop nor fail the run.
+    public var warnings: [Violation] = []
+    /// How many guidance findings the run made in all.
+    public var warningCount = 0
     public var end: RunEnd
     public var steps: UInt64
     /// NDIS calls and callbacks the verifier saw.
@@ -99,6 +105,8 @@ public final class Runner {
                                divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints,
                                decisions: scheduler.decisions)
         result.pruned = scheduler.pruned
+        result.warnings = verifier.warnings
+        result.warningCount = verifier.warningCount
         result.options = ndis.options
         result.fingerprint = scheduler.dependencies?.fingerprint ?? 0
         result.historiesDigest = ndis.historiesDigest

@@ -31,6 +31,10 @@ public struct NdisOptions: Sendable, Equatable {
     /// then waits for it (PQ-01 checks that it does). With it off, a send in Paused after a
     /// pause began is what shows a check-then-act window (PQ-02).
     public var strictNoDataPathWhilePausing = false
+    /// Guidance findings (a documented SHOULD that Microsoft's own samples do not follow, e.g.
+    /// RCV-09 and SND-07) fail the run and stop it, like crashes, hangs and contract breaches.
+    /// Off by default: they are recorded as warnings and the run goes on, unperturbed.
+    public var strict = false
 
     public init() {}
 }

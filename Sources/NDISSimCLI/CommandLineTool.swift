@@ -57,6 +57,9 @@ public struct CommandLineTool {
       --option K=V      set an environment option (repeatable; 'ndis-sim list' names them
                         and their defaults); trace files record every option that differs
                         from the driver's own, so a replay runs under the same ones
+      --strict          guidance findings (a documented SHOULD, e.g. RCV-09, SND-07) fail the
+                        run like crashes, hangs and contract breaches; without it they are
+                        warnings: counted, reported, exit 0 (the option 'strict' in traces)
       --json            print one JSON object instead
       --coverage        with --json: add the transitions and race windows reached
       --preemptions K   exhaustive: at most K preemptions per schedule (default 2)
@@ -255,7 +258,8 @@ public struct CommandLineTool {
                 })),
                 ("violation_kinds", .array(ViolationKind.all.map { k in
                     .object([("name", .string(k.name)), ("rules", .array(k.rules.map { .string($0) })),
-                             ("severity", .string(k.severity.rawValue)), ("summary", .string(k.summary)),
+                             ("severity", .string(k.severity.rawValue)), ("phase", .string(k.phase.rawValue)),
+                             ("fails_run", .bool(k.severity.failsRun)), ("summary", .string(k.summary)),
                              ("bug_check", k.bugCheck.map { .string($0) } ?? .null)])
                 })),
             ])
@@ -274,9 +278,9 @@ public struct CommandLineTool {
         for st in Strategy.catalogue { s += "  \(st.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(st.summary)\n" }
         s += "options (--option KEY=VALUE; default in brackets):\n"
         for k in NdisOptions.keys { s += "  \("\(k.name) [\(k.defaultText)]".padding(toLength: 48, withPad: " ", startingAt: 0)) \(k.summary)\n" }
-        s += "violation kinds:\n"
+        s += "violation kinds (severity: crash, hang and contract fail a run; guidance is a warning unless --strict):\n"
         for k in ViolationKind.all {
-            s += "  \(k.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(k.rules.joined(separator: ",").padding(toLength: 18, withPad: " ", startingAt: 0)) \(k.severity.rawValue)\n"
+            s += "  \(k.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(k.rules.joined(separator: ",").padding(toLength: 18, withPad: " ", startingAt: 0)) \(k.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(k.phase.rawValue)\n"
         }
         out(s)
         return 0
@@ -287,7 +291,7 @@ public struct CommandLineTool {
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
                                                     "--preemptions", "--max-schedules", "--from", "--option", "--stack"],
-                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning"]) else { out(Self.runHelp + "\n"); return 0 }
+                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--strict"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
             guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
@@ -301,6 +305,7 @@ public struct CommandLineTool {
             if flags["--option"] == nil { campaign.options = try NdisOptions.applying(from.options, to: campaign.driverOptions) }
             if flags["--max-steps"] == nil { campaign.maxSteps = from.maxSteps }
         }
+        if flags["--strict"] != nil { campaign.options.strict = true }
         if flags["--seed"] != nil && flags["--seeds"] != nil { throw UsageError("give --seed or --seeds, not both") }
         let seeds: ClosedRange<UInt64>
         if let s = flags["--seed"] { let v = try Self.parseNumber(s, "--seed"); seeds = v...v }
@@ -355,8 +360,13 @@ public struct CommandLineTool {
                 out("\n" + Report.text(f.violation, seed: f.seed, replay: f.replay))
             }
             let kinds = result.kindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
+            if result.firstFailure == nil, let w = result.firstWarning {
+                out("\n" + Report.text(w.violation, seed: w.seed, replay: w.replay))
+            }
+            let warned = result.warningKindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
             out("\n\(result.driver) on \(result.scenario) (\(result.strategy)): \(result.seedsRun) seed(s), \(result.failureCount) failing"
                 + (kinds.isEmpty ? "" : " (\(kinds))")
+                + (result.warningSeeds == 0 ? "" : ", \(result.warningSeeds) with warnings (\(warned); guidance only, --strict fails them)")
                 + ", \(result.events) events, \(result.steps) steps, digest \(hex(result.digest))"
                 + (result.firstFailingSeed.map { ", first failing seed \($0)" } ?? "") + "\n")
         }
@@ -469,6 +479,9 @@ public struct CommandLineTool {
             ("kinds", .object(r.kindCounts.map { ($0.kind, .int(Int64($0.seeds))) })),
             ("first_failing_seed", r.firstFailingSeed.map { .uint($0) } ?? .null),
             ("first_violation", r.firstFailure.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
+            ("warning_seeds", .int(Int64(r.warningSeeds))),
+            ("warning_kinds", .object(r.warningKindCounts.map { ($0.kind, .int(Int64($0.seeds))) })),
+            ("first_warning", r.firstWarning.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
             ("elapsed_seconds", .double(elapsed)),
         ]
         fields += extra

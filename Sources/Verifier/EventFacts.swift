@@ -21,6 +21,12 @@ final class EventFacts {
         NBLChain.walk(head, into: &chainBuffer) ? chainBuffer : nil
     }
 
+    /// Whether the call `e` comes from inside its own module's FilterRestart.
+    func insideOwnRestart(_ e: NdisEvent) -> Bool {
+        guard let c = callbacks.innermost(e.thread) else { return false }
+        return c.api == .FilterRestart && c.module == e.module
+    }
+
     /// A state transition reports a move that has happened: applied before the checks.
     @inline(__always)
     func beforeChecks(_ e: NdisEvent) {

@@ -18,12 +18,16 @@ enum FilterHandleRule {
 
 extension ModuleLifecycle {
     /// Whether the filter may send or indicate now. The state table's "Send and Receive" row
-    /// decides (Running and Pausing); strict mode drops Pausing (PFM: "should not originate");
-    /// a restart the driver has already declared successful counts as Running (the WDK
-    /// sample's pattern of setting Running inside FilterRestart).
-    func dataPathAllowed(_ module: Int, strictNoDataPathWhilePausing: Bool) -> Bool {
+    /// decides (Running and Pausing); strict mode drops Pausing (PFM: "should not originate").
+    /// Restarting counts as Running once the driver could believe it is: it declared its
+    /// restart successful, or NDIS has called its FilterRestart and the call comes from
+    /// another thread (the WDK sample sets its own state to Running inside FilterRestart, and
+    /// win-net-test's filter reopens its data path there; SFM's words for Restarting are
+    /// SHOULDs). A call from inside FilterRestart itself, before it returned, is judged by the
+    /// module's state: the restart has not completed.
+    func dataPathAllowed(_ module: Int, insideOwnRestart: Bool, strictNoDataPathWhilePausing: Bool) -> Bool {
         guard let m = self[module] else { return false }
-        if m.state == .Restarting && m.restartDeclaredSuccess { return true }
+        if m.state == .Restarting && (m.restartDeclaredSuccess || (m.restartEntered && !insideOwnRestart)) { return true }
         guard FilterStateTable.next(m.state, on: .sendAndReceive) != nil else { return false }
         return !(m.state == .Pausing && strictNoDataPathWhilePausing)
     }

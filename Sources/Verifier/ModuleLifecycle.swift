@@ -26,6 +26,9 @@ public struct ModuleLifecycle {
         /// The driver said its restart succeeded (FilterRestart returned SUCCESS, or
         /// NdisFRestartComplete(SUCCESS)); NDIS has not yet moved the module to Running.
         public var restartDeclaredSuccess = false
+        /// NDIS has called FilterRestart for this restart (it is running, pended, or declared
+        /// its outcome): from here the driver's own state may say Running.
+        public var restartEntered: Bool { state == .Restarting && (inFilterRestart || restartPending || restartDeclaredSuccess) }
         /// FilterPause was entered and no restart has succeeded since (PQ-02).
         public var pauseBegan = false
         /// The step at which the latest FilterPause was entered (PQ-02).
@@ -39,6 +42,13 @@ public struct ModuleLifecycle {
     /// The module `index`, or nil for one the events never named.
     public subscript(_ index: Int) -> Module? {
         index >= 0 && index < modules.count ? modules[index] : nil
+    }
+
+    /// The state a driver could observe for `index`: Running once NDIS has called its
+    /// FilterRestart (its own state may already say so), else the module's state.
+    public func observedState(_ index: Int) -> FilterState {
+        guard let m = self[index] else { return .Detached }
+        return m.restartEntered ? .Running : m.state
     }
 
     /// The newest module (the highest id any event named), or -1.

@@ -109,11 +109,13 @@ struct ReceivePathChecker {
         let state = facts.lifecycle[e.module]?.state ?? .Detached
         let resources = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0
         let call = { NBLChain.call(e, nbls, more: ", count \(e.count)" + (resources ? ", RESOURCES" : "")) }
+        var warning: Finding?
         if nbls.count != e.count {
             return Finding(kind: .indicateCountMismatch, message: "NumberOfNetBufferLists is \(e.count) but the chain holds \(nbls.count) NBLs", call: call(),
                            module: e.module, nbls: nbls.map(\.id))
         }
-        if !facts.lifecycle.dataPathAllowed(e.module, strictNoDataPathWhilePausing: strictNoDataPathWhilePausing) {
+        if !facts.lifecycle.dataPathAllowed(e.module, insideOwnRestart: facts.insideOwnRestart(e),
+                                             strictNoDataPathWhilePausing: strictNoDataPathWhilePausing) {
             if nbls.contains(where: { facts.ledger[$0.id]?.origin == .filter }) {
                 let afterPause = facts.lifecycle.afterPauseBegan(e.module)
                 return Finding(kind: .indicateWhileNotRunning,
@@ -121,9 +123,10 @@ struct ReceivePathChecker {
                                extra: afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: nbls.map(\.id))
             }
             if strictPassThroughReceiveWhilePaused {
-                return Finding(kind: .passThroughReceiveWhilePaused,
-                               message: "receives from below passed up while the module is \(state); they must be returned at once",
-                               call: call(), module: e.module, nbls: nbls.map(\.id))
+                // Guidance: judged after the ownership checks, which a warning must not skip.
+                warning = Finding(kind: .passThroughReceiveWhilePaused,
+                                  message: "receives from below passed up while the module is \(state); they should be returned at once (the FilterPause and FilterReceiveNetBufferLists pages allow passing them on)",
+                                  call: call(), module: e.module, nbls: nbls.map(\.id))
             }
         }
         for n in nbls {
@@ -155,7 +158,7 @@ struct ReceivePathChecker {
             facts.ledger.update(n.id) { $0.module = e.module; $0.indicatedWithResources = resources }
             facts.ledger.move(n.id, to: .aboveForFilter, at: e.step, by: e.api)
         }
-        return nil
+        return warning
     }
 
     /// RCV-06, RCV-07: only a receive from below the filter holds goes back down, once.

@@ -38,7 +38,7 @@ struct SendPathChecker {
                     facts.ledger.note(n.id, at: e.step, by: e.api, to: .filter)
                 }
             }
-            inProgress.enter(e, nbls, state: facts.lifecycle[e.module]?.state ?? .Detached, facts)
+            inProgress.enter(e, nbls, state: facts.lifecycle.observedState(e.module), facts)
         case (.FilterSendNetBufferLists, .return):
             return pausedSendRejected(e, facts)
         case (.NdisFSendNetBufferListsComplete, .call):
@@ -53,11 +53,15 @@ struct SendPathChecker {
 
     mutating func removeAll() { inProgress.removeAll() }
 
-    /// SND-07: a send that arrived while the module was not Running must be completed at once
-    /// with NDIS_STATUS_PAUSED, before FilterSendNetBufferLists returns.
+    /// SND-07 (guidance): a send that arrived while the module was not Running should be
+    /// completed at once with NDIS_STATUS_PAUSED, before FilterSendNetBufferLists returns.
+    /// Judged by what the driver could observe: once NDIS has called FilterRestart (before the
+    /// send arrived or while it was in the driver), the driver may rightly treat it as Running.
     private mutating func pausedSendRejected(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         inProgress.leave(e.api, thread: e.thread, facts) { nbls, state in
-            state == .Running ? nil : Self.pausedSendRejected(e, ids: nbls.map { $0._withUnsafeGuaranteedRef(\.id) }, state: state, facts)
+            if state == .Running || facts.lifecycle[e.module]?.restartEntered == true
+                || (state == .Restarting && facts.lifecycle[e.module]?.state == .Running) { return nil }
+            return Self.pausedSendRejected(e, ids: nbls.map { $0._withUnsafeGuaranteedRef(\.id) }, state: state, facts)
         } ?? nil
     }
 
@@ -87,7 +91,8 @@ struct SendPathChecker {
         guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
         let state = facts.lifecycle[e.module]?.state ?? .Detached
         let call = { NBLChain.call(e, nbls) }
-        if !facts.lifecycle.dataPathAllowed(e.module, strictNoDataPathWhilePausing: strictNoDataPathWhilePausing) {
+        if !facts.lifecycle.dataPathAllowed(e.module, insideOwnRestart: facts.insideOwnRestart(e),
+                                             strictNoDataPathWhilePausing: strictNoDataPathWhilePausing) {
             let originated = nbls.contains { facts.ledger[$0.id]?.origin == .filter }
             let afterPause = facts.lifecycle.afterPauseBegan(e.module)
             return Finding(kind: .sendWhileNotRunning,

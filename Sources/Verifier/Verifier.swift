@@ -31,6 +31,13 @@ public final class Verifier: NdisObserver {
     let apiTraits = ApiTraits.table
 
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
+    /// Guidance findings of a run that is not strict: reported, and the run goes on (the
+    /// first `warningsKept` whole; `warningCount` counts them all).
+    @exclusivity(unchecked) public private(set) var warnings: [Violation] = []
+    @exclusivity(unchecked) public private(set) var warningCount = 0
+    static let warningsKept = 8
+    /// `NdisOptions.strict`: guidance findings fail the run.
+    let strict: Bool
     /// The first violation stops the run (`stopRequested`).
     @exclusivity(unchecked) private var stopping = false
     override public var stopRequested: Bool { stopping }
@@ -44,6 +51,7 @@ public final class Verifier: NdisObserver {
     /// inputs besides the events.
     public init(ndis: Ndis) {
         self.ndis = ndis
+        strict = ndis.options.strict
         let probe = DriverProbe(ndis)
         sendPath = SendPathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing)
         receivePath = ReceivePathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing,
@@ -123,12 +131,13 @@ public final class Verifier: NdisObserver {
         if !stopping { checkKernel(e, traits) }
     }
 
-    /// Turns a checker's finding, if any, into the run's violation; true if there was one.
+    /// Turns a checker's finding, if any, into the run's violation; true if the run stops
+    /// there (a warning, a guidance finding in a run that is not strict, does not stop it).
     @inline(__always) @discardableResult
     func judge(_ finding: Finding?) -> Bool {
         guard let finding else { return false }
         report(finding)
-        return true
+        return stopping
     }
 
     func report(_ f: Finding) {
@@ -173,10 +182,25 @@ public final class Verifier: NdisObserver {
     /// Records a violation and, for the first one, asks the run to stop.
     func report(_ kind: ViolationKind, _ message: String, extra: [String] = [], call: @autoclosure () -> String, module: Int = -1, nbls: [Int] = [],
                 on blamed: SimThread? = nil) {
+        if kind.severity == .guidance && !strict {
+            // A warning: kept (the first few whole), and the run goes on as if unobserved.
+            warningCount += 1
+            if warnings.count < Self.warningsKept {
+                warnings.append(makeViolation(kind, message, extra: extra, call: call(), module: module, nbls: nbls, on: blamed))
+            }
+            return
+        }
+        violations.append(makeViolation(kind, message, extra: extra, call: call(), module: module, nbls: nbls, on: blamed))
+        stopping = true
+    }
+
+    /// The whole report of a finding, as the events and the ledger show it now.
+    private func makeViolation(_ kind: ViolationKind, _ message: String, extra: [String], call: String, module: Int, nbls: [Int],
+                               on blamed: SimThread?) -> Violation {
         var rules = kind.rules
         for r in extra where !rules.contains(r) { rules.append(r) }
         var nbls = nbls
-        if nbls.isEmpty && kind.severity == .liveness {
+        if nbls.isEmpty && kind.phase == .liveness {
             // A hang names no NBL of its own: show what the filter originated last, and how
             // it came home (or did not).
             nbls = Array(facts.ledger.ids { $0.origin == .filter }.suffix(4))
@@ -191,11 +215,10 @@ public final class Verifier: NdisObserver {
             moduleState = facts.lifecycle.modules.isEmpty ? "no module"
                 : facts.lifecycle.modules.indices.map { moduleName($0) + ": \(facts.lifecycle.modules[$0].state)" }.joined(separator: ", ")
         }
-        violations.append(Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
-                                    message: message, call: call(), thread: thread, moduleState: moduleState,
-                                    nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
-                                    threads: formatThreads(), clues: clues))
-        stopping = true
+        return Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
+                         message: message, call: call, thread: thread, moduleState: moduleState,
+                         nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
+                         threads: formatThreads(), clues: clues)
     }
 
     /// "FilterHandle#2", and in a stack of filters or on several adapters, its driver, layer

@@ -12,31 +12,31 @@
 /// and `debugger/bug-check-0xc4--driver-verifier-detected-violation` (P1 0x13/0x14: freeing
 /// pool already freed); KRN-07..09 the driver's own checks and crashes.
 extension ViolationKind {
-    public static let waitAtDispatchLevel = ViolationKind("wait-at-dispatch-level", ["KRN-01"], .safety,
+    public static let waitAtDispatchLevel = ViolationKind("wait-at-dispatch-level", ["KRN-01"], .safety, .crash,
         "a blocking kernel wait (KeWaitForSingleObject with a non-zero timeout, KeDelayExecutionThread, ExWaitForRundownProtectionRelease, KeFlushQueuedDpcs) at DISPATCH_LEVEL: in a timer callback, a DPC, or under a spin lock",
         bugCheck: "0xB8 ATTEMPTED_SWITCH_FROM_DPC in a DPC or timer callback; 0xA IRQL_NOT_LESS_OR_EQUAL under a spin lock")
-    public static let pageableCodeAtDispatchLevel = ViolationKind("pageable-code-at-dispatch-level", ["KRN-02"], .safety,
+    public static let pageableCodeAtDispatchLevel = ViolationKind("pageable-code-at-dispatch-level", ["KRN-02"], .safety, .crash,
         "a routine in pageable memory (PAGED_CODE) ran above APC_LEVEL, where a page fault cannot be served",
         bugCheck: "0xD1 DRIVER_IRQL_NOT_LESS_OR_EQUAL when the page is out (forced by Driver Verifier's IRQL checking); PAGED_CODE asserts on a checked build")
-    public static let deferredWorkOutlivesOwner = ViolationKind("deferred-work-outlives-owner", ["KRN-03"], .liveness,
+    public static let deferredWorkOutlivesOwner = ViolationKind("deferred-work-outlives-owner", ["KRN-03"], .liveness, .crash,
         "a timer still set, or a timer callback, DPC, work item or system thread still queued or running, when the module that owns it detached (FilterDetach returned) or its object was freed",
         bugCheck: "0xCE DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS at unload; 0xC7 TIMER_OR_DPC_INVALID (or 0xC4 P1 0x15) when the memory holding a set timer is freed")
-    public static let spinLockHeldOnReturn = ViolationKind("spin-lock-held-on-return", ["KRN-04", "LCK-01"], .safety,
+    public static let spinLockHeldOnReturn = ViolationKind("spin-lock-held-on-return", ["KRN-04", "LCK-01"], .safety, .crash,
         "a handler (an NDIS callback, a dispatch routine, a timer callback, DPC, work item or system thread) returned holding a spin lock it acquired, at raised IRQL",
         bugCheck: "0xE1 WORKER_THREAD_RETURNED_AT_BAD_IRQL for a work item; otherwise a deadlock on the lock or 0xA later at the raised IRQL")
-    public static let poolUseAfterFree = ViolationKind("pool-use-after-free", ["KRN-05"], .safety,
+    public static let poolUseAfterFree = ViolationKind("pool-use-after-free", ["KRN-05"], .safety, .crash,
         "driver code read or wrote pool memory after it was freed",
         bugCheck: "0xD5 DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL (Driver Verifier special pool); silent corruption otherwise")
-    public static let poolDoubleFree = ViolationKind("pool-double-free", ["KRN-06"], .safety,
+    public static let poolDoubleFree = ViolationKind("pool-double-free", ["KRN-06"], .safety, .crash,
         "pool memory freed twice",
         bugCheck: "0xC2 BAD_POOL_CALLER, P1 0x07 (already freed); 0xC4 P1 0x13/0x14 under Driver Verifier")
-    public static let driverAssertionFailed = ViolationKind("driver-assertion-failed", ["KRN-07"], .safety,
+    public static let driverAssertionFailed = ViolationKind("driver-assertion-failed", ["KRN-07"], .safety, .crash,
         "an ASSERT in the driver's own code failed",
         bugCheck: "a break into the kernel debugger on a checked build (NT_ASSERT: STATUS_ASSERTION_FAILURE 0xC0000420, 0x1E/0x7E KMODE_EXCEPTION_NOT_HANDLED without one)")
-    public static let driverBugCheck = ViolationKind("driver-bug-check", ["KRN-08"], .safety,
+    public static let driverBugCheck = ViolationKind("driver-bug-check", ["KRN-08"], .safety, .crash,
         "the driver called KeBugCheckEx",
         bugCheck: "the code and parameters the driver passed to KeBugCheckEx")
-    public static let driverNullDereference = ViolationKind("driver-null-dereference", ["KRN-09"], .safety,
+    public static let driverNullDereference = ViolationKind("driver-null-dereference", ["KRN-09"], .safety, .crash,
         "driver code dereferenced a NULL pointer",
         bugCheck: "0xD1 DRIVER_IRQL_NOT_LESS_OR_EQUAL at DISPATCH_LEVEL; 0x7E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED / 0x3B with 0xC0000005 at PASSIVE_LEVEL")
 
