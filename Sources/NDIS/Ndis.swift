@@ -72,6 +72,8 @@ public final class Ndis {
     @exclusivity(unchecked) var nextNblID = 0
     /// Every NBL of the run, by id, until `tearDown()`: events carry them unretained.
     @exclusivity(unchecked) private var nblsByID: [NET_BUFFER_LIST] = []
+    /// Ends a run that can make no more progress (a hang) when it becomes certain.
+    @exclusivity(unchecked) private var progress = ProgressWatch()
     @exclusivity(unchecked) var nextFileID = 1
     @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
@@ -178,7 +180,16 @@ public final class Ndis {
                                      module: module, nbls: nbls, count: count, flags: flags, status: status,
                                      handle: handle, object: object, detail: detail)) {
             scheduler.halt()
+            return
         }
+        if progress.note(api, phase, status: status, count: count, thread: thread, step: scheduler.steps) { stopIfStuck() }
+    }
+
+    /// The stack made no progress for a window: ends the run as a hang if every live thread
+    /// waits forever or polls (`ProgressWatch`).
+    @inline(never)
+    private func stopIfStuck() {
+        if progress.isStuck(scheduler.threads) { scheduler.stopLivelocked() }
     }
 
     /// Exhaustive search's bookkeeping for one event: the objects it touches and the

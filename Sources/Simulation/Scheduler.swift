@@ -21,6 +21,9 @@ public enum RunEnd: Sendable, Equatable {
     case stepBudget
     /// Something (a checker) stopped the run on purpose.
     case halted
+    /// The stack stopped making progress: every thread still alive waits forever or polls
+    /// without effect (`stopLivelocked()`), long before the step budget would have run out.
+    case livelock
 }
 
 /// The scheduler of simulated threads. Every call a driver makes into the simulated
@@ -235,6 +238,7 @@ public final class Scheduler {
         recycleZombies()
         // Threads that did not finish keep their stacks: `unwind()` resumes them once the
         // result has been read.
+        if livelocked { return .livelock }
         if halted { return .halted }
         if budgetExceeded { return .stepBudget }
         if threads.contains(where: { $0.state != .finished && !$0.isBackground }) { return .deadlock }
@@ -253,6 +257,15 @@ public final class Scheduler {
         csim_switch(me.spSlot, rootSlot.pointee)
         // Resumed by unwind().
     }
+
+    /// Stops the run because it can make no more progress (the caller judged that): as
+    /// `halt()`, but `run()` returns `.livelock`, so the verdict is a hang, not a bug check.
+    public func stopLivelocked() {
+        guard !unwinding, !halted else { return }
+        livelocked = true
+        halt()
+    }
+    @exclusivity(unchecked) private var livelocked = false
 
     /// Stops the run for good from a call that cannot return (`KeBugCheckEx`): as `halt()`,
     /// but the current thread is never resumed, not even by `unwind()` (its frames are

@@ -102,6 +102,46 @@ struct LivenessChecker {
                        call: "end of run")
     }
 
+    /// The stack stopped making progress at `since` (`RunEnd.livelock`): named for what hangs.
+    /// A FilterPause, FilterDetach or FilterRestart that waits or polls forever is the pause,
+    /// detach or restart that never completed; a process that waits forever is the waiter
+    /// nobody signals; the threads that still run are named as polling.
+    func livelocked(threads: [ThreadAtEnd], since: UInt64, _ facts: EventFacts) -> Finding {
+        let live = threads.filter { $0.state != .finished }
+        let polling = live.filter { !($0.state == .blocked && $0.waitsForever) }
+        let pollers = polling.map(\.nameAndActivity).joined(separator: ", ")
+        let tail = "; nothing has made progress since step \(since)" + (pollers.isEmpty ? "" : " (\(pollers) keep\(polling.count == 1 ? "s" : "") polling)")
+        for t in live {
+            guard let c = facts.callbacks.innermost(t.id) else { continue }
+            let how = t.state == .blocked && t.waitsForever ? "waits on '\(t.waitReason?.name ?? "?")'" : "polls"
+            switch c.api {
+            case .FilterPause:
+                return Finding(kind: .pauseNeverCompleted, message: "FilterPause \(how) and never returns" + tail, call: "FilterPause",
+                               module: c.module, thread: t.id)
+            case .FilterDetach:
+                return Finding(kind: .detachNeverReturned, message: "FilterDetach \(how) and never returns" + tail, call: "FilterDetach",
+                               module: c.module, thread: t.id)
+            case .FilterRestart:
+                return Finding(kind: .pnpOperationHung, message: "FilterRestart \(how) and never returns" + tail, call: "FilterRestart",
+                               module: c.module, thread: t.id)
+            default:
+                continue
+            }
+        }
+        if let t = live.first(where: { $0.role == .pnp && $0.state == .blocked && $0.waitsForever }), facts.lifecycle.last >= 0 {
+            var f = pnpHung(t, t.waitReason?.name ?? "?", facts)
+            f.message += tail
+            return f
+        }
+        if let t = live.first(where: { $0.state == .blocked && $0.waitsForever && $0.role == .user && $0.waitReason?.kind == .event }),
+           let w = t.waitReason {
+            return Finding(kind: .waiterNeverSignalled, message: "\(t.name) waits forever on '\(w.name)'\(t.inActivity)" + tail,
+                           extra: ["LIVE-03"], call: "NdisWaitEvent(\(w.name))", module: facts.lifecycle.last, thread: t.id)
+        }
+        return Finding(kind: .livelock, message: "the stack stopped making progress" + tail, call: "end of run",
+                       thread: polling.first?.id ?? -1)
+    }
+
     /// A deadlock, before the leak checks: spin lock deadlocks, then pause and PnP hangs
     /// (they are what the user sees).
     func deadlocked(threads: [ThreadAtEnd], _ facts: EventFacts) -> Finding? {

@@ -43,4 +43,18 @@ struct RecentEvent {
     }
 
     var ids: [Int32] { Array([id0, id1, id2, id3, id4, id5, id6, id7].prefix(idCount)) }
+
+    /// A poll loop folded behind this event: how many later events repeated the loop of
+    /// `foldPeriod` events ending here, and the step of the last of them.
+    var folded = 0
+    var foldPeriod = 0
+    var foldLastStep: UInt64 = 0
+
+    /// The same call, with the same arguments and outcome, on the same thread: what a poll
+    /// loop repeats (the step, the time and any folding aside).
+    func repeats(_ o: RecentEvent) -> Bool {
+        api == o.api && phase == o.phase && thread == o.thread && module == o.module && count == o.count && flags == o.flags
+            && status == o.status && handle == o.handle && object == o.object && detail == o.detail && state == o.state
+            && idCount == o.idCount && ids == o.ids
+    }
 }

@@ -13,6 +13,9 @@ extension Verifier {
         switch end {
         case .halted:
             return
+        case .livelock:
+            judge(liveness.livelocked(threads: threadsAtEnd(), since: lastProgressStep, facts))
+            return
         case .stepBudget:
             judge(liveness.stepBudgetExhausted(threads: threadsAtEnd(), maxSteps: ndis.scheduler.maxSteps, facts))
             return

@@ -36,6 +36,8 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) public private(set) var warnings: [Violation] = []
     @exclusivity(unchecked) public private(set) var warningCount = 0
     static let warningsKept = 8
+    /// The step of the last event that made progress (`NdisApi.makesProgress`): a hang names it.
+    @exclusivity(unchecked) var lastProgressStep: UInt64 = 0
     /// `NdisOptions.strict`: guidance findings fail the run.
     let strict: Bool
     /// The first violation stops the run (`stopRequested`).
@@ -84,6 +86,7 @@ public final class Verifier: NdisObserver {
 
     override public func observe(_ e: NdisEvent) {
         let traits = apiTraits[e.api]
+        if e.api.makesProgress(e.phase, status: e.status, count: e.count) { lastProgressStep = e.step }
         facts.beforeChecks(e)
         defer { facts.afterChecks(e, traits) }
         if recordsReportDetail { remember(e) }
@@ -171,6 +174,7 @@ public final class Verifier: NdisObserver {
 
     func remember(_ e: NdisEvent) {
         let r = RecentEvent(e, state: facts.lifecycle[e.module]?.state)
+        if fold(r) { return }
         if recent.count < Self.recentCapacity {
             recent.append(r)
         } else {
@@ -239,9 +243,50 @@ public final class Verifier: NdisObserver {
         return "NBL #\(id) (\(origin)): \(moves)"
     }
 
+    /// The `back`-th most recent remembered event (1 = the newest).
+    private func recentEvent(_ back: Int) -> RecentEvent {
+        recent[(recentNext - back + 2 * Self.recentCapacity) % Self.recentCapacity]
+    }
+
+    /// A poll loop is remembered twice, then counted: an event that continues a loop whose
+    /// last two rounds are already in `recent` is folded into the newest event, so the last
+    /// events of a hang show what led into the loop, not sixteen lines of it.
+    private func fold(_ r: RecentEvent) -> Bool {
+        let n = recent.count
+        guard n >= 2 else { return false }
+        let newest = (recentNext - 1 + Self.recentCapacity) % Self.recentCapacity
+        if recent[newest].foldPeriod > 0 {
+            let p = recent[newest].foldPeriod
+            // The loop's next event is the one its round started with, shifted by what was folded.
+            guard r.repeats(recentEvent(p - recent[newest].folded % p)) else { return false }
+            recent[newest].folded += 1
+            recent[newest].foldLastStep = r.step
+            return true
+        }
+        for p in 1...Self.foldPeriodMax where n >= 2 * p {
+            guard r.repeats(recentEvent(p)) else { continue }
+            var twice = true
+            for k in 1..<p where !recentEvent(k).repeats(recentEvent(k + p)) { twice = false; break }
+            guard twice && recentEvent(p).repeats(recentEvent(2 * p)) else { continue }
+            recent[newest].foldPeriod = p
+            recent[newest].folded = 1
+            recent[newest].foldLastStep = r.step
+            return true
+        }
+        return false
+    }
+    static let foldPeriodMax = 8
+
     func formatRecent() -> [String] {
         let ordered = recent.count < Self.recentCapacity ? recent : Array(recent[recentNext...] + recent[..<recentNext])
-        return ordered.map { describe($0) }
+        var lines: [String] = []
+        for e in ordered {
+            lines.append(describe(e))
+            if e.folded > 0 {
+                lines.append("... the \(e.foldPeriod) event(s) above repeat: \(e.folded) more, to step \(e.foldLastStep)")
+            }
+        }
+        return lines
     }
 
     /// One line per event, as timelines print them.

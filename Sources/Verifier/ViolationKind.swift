@@ -154,6 +154,8 @@ extension ViolationKind {
         "threads wait on spin locks that are never released")
     public static let stepBudgetExhausted = ViolationKind("step-budget-exhausted", ["LIVE-03", "LIVE-05"], .liveness, .hang,
         "the run never settled within its step budget (a livelock or an endless retry loop)")
+    public static let livelock = ViolationKind("livelock", ["LIVE-03"], .liveness, .hang,
+        "the stack stopped making progress: every thread still alive waits forever or polls without effect")
     public static let irpCompletedTwice = ViolationKind("irp-completed-twice", ["IRP-01"], .safety, .crash,
         "IoCompleteRequest on an IRP that was already completed",
         bugCheck: "0x44 MULTIPLE_IRP_COMPLETE_REQUESTS, P1 the IRP")
@@ -177,7 +179,7 @@ extension ViolationKind {
         freeOfUnownedNBL, nblUseAfterFree, poolFreedWithNBLsOutstanding, poolUsedAfterFree, poolFreedWhilePausing,
         poolLeakedAtDetach, pauseCompletedWithNBLsOutstanding, inflightCounterMismatch, spinLockMisuse,
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
-        waiterNeverSignalled, lockDeadlock, stepBudgetExhausted,
+        waiterNeverSignalled, lockDeadlock, stepBudgetExhausted, livelock,
         irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
     ] + kernel
 
