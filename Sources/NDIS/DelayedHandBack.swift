@@ -76,7 +76,7 @@ final class DelayedHandBack {
             }
         }
         guard !due.isEmpty else { return }
-        held.removeLast(held.count - kept)
+        while held.count > kept { held.removeLast() } // not removeLast(n): that is the generic replaceSubrange path
         var next = 0
         while next < due.count {
             // Module by module, in the order of their first due NBL.

@@ -182,7 +182,9 @@ public final class Ndis {
             scheduler.halt()
             return
         }
-        if progress.note(api, phase, status: status, count: count, thread: thread, step: scheduler.steps) { stopIfStuck() }
+        if progress.note(api, phase, status: status, count: count, thread: scheduler.currentUnretained, step: scheduler.steps) {
+            stopIfStuck()
+        }
     }
 
     /// The stack made no progress for a window: ends the run as a hang if every live thread

@@ -20,18 +20,17 @@ struct ProgressWatch {
     static let checkEvery: UInt64 = 64
 
     private(set) var lastProgressStep: UInt64 = 0
-    /// The last step each thread (by id) emitted an event at.
-    private var lastEventStep: [UInt64] = []
     private var nextCheck: UInt64 = window
+    /// `NdisApi.progressClass` by raw value, held here so an event's lookup is one load.
+    private let classes = NdisApi.progressClasses
 
-    /// Notes an event; true when the stack has made no progress for a window and is due a look.
+    /// Notes an event of the current thread `t`; true when the stack has made no progress for
+    /// a window and is due a look.
     @inline(__always)
-    mutating func note(_ api: NdisApi, _ phase: NdisPhase, status: NDIS_STATUS, count: Int, thread: Int, step: UInt64) -> Bool {
-        if thread >= 0 {
-            if thread >= lastEventStep.count { grow(to: thread) }
-            lastEventStep[thread] = step
-        }
-        if api.makesProgress(phase, status: status, count: count) {
+    mutating func note(_ api: NdisApi, _ phase: NdisPhase, status: NDIS_STATUS, count: Int, thread t: Unmanaged<SimThread>?, step: UInt64) -> Bool {
+        t?._withUnsafeGuaranteedRef { $0.noteActive(at: step) }
+        let c = classes.withUnsafeBufferPointer { $0[Int(api.rawValue)] }
+        if c == .always || (c == .byEvent && api.makesProgress(phase, status: status, count: count)) {
             lastProgressStep = step
             nextCheck = step &+ Self.window
             return false
@@ -41,17 +40,13 @@ struct ProgressWatch {
         return true
     }
 
-    private mutating func grow(to thread: Int) {
-        while lastEventStep.count <= thread { lastEventStep.append(0) }
-    }
-
     /// Whether the stack is stuck: every live thread waits forever or polled in the window,
     /// and at least one polled (all waiting forever is a deadlock, which the scheduler ends).
     func isStuck(_ threads: [SimThread]) -> Bool {
         var polling = false
         for t in threads where t.state != .finished {
             if t.state == .blocked && t.waitsForever { continue }
-            guard t.id < lastEventStep.count, lastEventStep[t.id] > lastProgressStep else { return false }
+            guard t.lastActiveStep > lastProgressStep else { return false }
             polling = true
         }
         return polling
@@ -59,7 +54,27 @@ struct ProgressWatch {
 
 }
 
+/// Whether an API's events are progress (`ProgressWatch`): never, always, or by the event
+/// (`NdisApi.makesProgress`).
+public enum ProgressClass: UInt8, Sendable {
+    case never, always, byEvent
+}
+
 extension NdisApi {
+    /// `progressClass`, by raw value.
+    static let progressClasses: [ProgressClass] = {
+        var t = [ProgressClass](repeating: .always, count: 256)
+        for api in NdisApi.allCases { t[Int(api.rawValue)] = api.progressClass }
+        return t
+    }()
+
+    /// Whether this API's events are never, always, or sometimes progress.
+    public var progressClass: ProgressClass {
+        let outcomes = [makesProgress(.call, status: .SUCCESS, count: 1), makesProgress(.return, status: .SUCCESS, count: 1),
+                        makesProgress(.return, status: .FAILURE, count: 0)]
+        return outcomes.allSatisfy { $0 } ? .always : outcomes.allSatisfy { !$0 } ? .never : .byEvent
+    }
+
     /// Whether an event of this API is progress (see `ProgressWatch`): everything but the
     /// events a poll loop is made of.
     public func makesProgress(_ phase: NdisPhase, status: NDIS_STATUS, count: Int) -> Bool {

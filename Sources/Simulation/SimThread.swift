@@ -95,6 +95,11 @@ public final class SimThread {
     @exclusivity(unchecked) var timedOut = false
     /// The current wait has no timeout: only someone else can end it.
     @exclusivity(unchecked) public internal(set) var waitsForever = false
+    /// The step at which this thread last did something its world counts (for NDIS: emitted
+    /// an event); a hang detector tells a polling thread from a silent one by it.
+    @exclusivity(unchecked) public private(set) var lastActiveStep: UInt64 = 0
+    /// Sets `lastActiveStep` (a method, so callers in other modules skip dynamic exclusivity checks).
+    @inline(__always) public func noteActive(at step: UInt64) { lastActiveStep = step }
     /// A background thread (a kernel timer, a driver's system thread) does not keep the run
     /// alive: once every other thread has finished, the clock no longer advances for it, and
     /// the run ends with it left where it is (for checkers to judge what was left over).
@@ -125,6 +130,7 @@ public final class SimThread {
         _driverDepth = 0
         _heldLocks.removeAll(keepingCapacity: true)
         _activity = ""
+        lastActiveStep = 0
         spSlot.pointee = nil
         waitGeneration = 0
         timedOut = false

@@ -10,6 +10,13 @@ struct ApiTraits {
     private var bits: UInt16 = 0
 
     private static let callbackBit: UInt16 = 0x100, lifecycleBit: UInt16 = 0x200, poolBit: UInt16 = 0x400
+    private static let alwaysProgressBit: UInt16 = 0x800, progressByEventBit: UInt16 = 0x1000
+
+    /// Whether the event `e` of this API is progress (`NdisApi.makesProgress`), mostly without asking.
+    @inline(__always)
+    func makesProgress(_ e: NdisEvent) -> Bool {
+        bits & Self.alwaysProgressBit != 0 || (bits & Self.progressByEventBit != 0 && e.api.makesProgress(e.phase, status: e.status, count: e.count))
+    }
 
     /// A driver callback (`NdisApi.isCallback`): the callback stacks track it.
     var isCallback: Bool { bits & Self.callbackBit != 0 }
@@ -26,6 +33,11 @@ struct ApiTraits {
     private init(_ api: NdisApi) {
         if let op = api.kernelOp { bits = UInt16(op.rawValue) + 1 }
         if api.isCallback { bits |= Self.callbackBit }
+        switch api.progressClass {
+        case .always: bits |= Self.alwaysProgressBit
+        case .byEvent: bits |= Self.progressByEventBit
+        case .never: break
+        }
         switch api {
         case .FilterAttach, .FilterDetach, .FilterPause, .NdisFPauseComplete, .FilterRestart, .NdisFRestartComplete:
             bits |= Self.lifecycleBit

@@ -9,7 +9,9 @@ enum NBLChain {
     /// judged within one event costs no allocation; one a checker keeps copies on its next walk.
     /// False if the chain loops (bounded, so a looped chain cannot hang the verifier).
     static func walk(_ head: NET_BUFFER_LIST?, into buffer: inout [NBLRef]) -> Bool {
-        buffer.removeAll(keepingCapacity: true)
+        // Popped one by one: `removeAll(keepingCapacity:)` takes the generic replaceSubrange
+        // path, which costs more than the few NBLs a chain holds.
+        while !buffer.isEmpty { buffer.removeLast() }
         guard let head else { return true }
         var n: Unmanaged<NET_BUFFER_LIST>? = .passUnretained(head)
         while let x = n {

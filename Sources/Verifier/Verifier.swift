@@ -86,7 +86,7 @@ public final class Verifier: NdisObserver {
 
     override public func observe(_ e: NdisEvent) {
         let traits = apiTraits[e.api]
-        if e.api.makesProgress(e.phase, status: e.status, count: e.count) { lastProgressStep = e.step }
+        if traits.makesProgress(e) { lastProgressStep = e.step }
         facts.beforeChecks(e)
         defer { facts.afterChecks(e, traits) }
         if recordsReportDetail { remember(e) }
