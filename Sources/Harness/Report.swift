@@ -11,12 +11,13 @@ public enum Report {
         out += "\(heading) \(v.kind.name) [\(v.rules.joined(separator: ", "))] (\(v.kind.severity.rawValue), \(v.kind.phase.rawValue))\n"
         out += "  \(v.message)\n"
         out += "  rule:        \(v.kind.summary)\n"
-        if let check = BugCheck.forKind(v.kind.name) {
+        if let check = BugCheck.of(v) {
             out += "  bug check:   " + check.lines.joined(separator: "\n               ") + "\n"
         } else if let bc = v.kind.bugCheck {
             out += "  on Windows:  \(bc)\n"
         }
         out += "  call:        \(v.call)\n"
+        if !v.source.isEmpty { out += "  source:      \(v.source)\n" }
         out += "  thread:      \(v.thread)\n"
         out += "  module:      \(v.moduleState)\n"
         out += "  when:        seed \(seed), step \(v.step), t=\(v.time)us\n"
@@ -50,7 +51,7 @@ public enum Report {
             ("step", .uint(v.step)),
             ("time", .uint(v.time)),
             ("message", .string(v.message)),
-            ("bug_check", BugCheck.forKind(v.kind.name).map { b in
+            ("bug_check", BugCheck.of(v).map { b in
                 .object([("code", .string("0x" + String(b.code, radix: 16, uppercase: true))), ("name", .string(b.name)),
                          ("parameter1", b.parameter1.map { .string("0x" + String($0, radix: 16, uppercase: true)) } ?? .null),
                          ("arguments", .array(b.arguments.map { .object([("value", .string("0x" + String($0.value, radix: 16, uppercase: true))), ("meaning", .string($0.meaning))]) })),
@@ -58,6 +59,7 @@ public enum Report {
             } ?? .null),
             ("on_windows", v.kind.bugCheck.map { .string($0) } ?? .null),
             ("call", .string(v.call)),
+            ("source", v.source.isEmpty ? .null : .string(v.source)),
             ("thread", .string(v.thread)),
             ("module_state", .string(v.moduleState)),
             ("nbl_history", .array(v.nblHistories.map { .string($0) })),

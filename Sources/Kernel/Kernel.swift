@@ -76,17 +76,19 @@ public final class Kernel {
     func runRoutine(_ op: KernelOp, object: Int, owner: Int, activity: String, irql: KIRQL, _ body: () -> Void) {
         guard let t = scheduler.current else { return }
         emit(op, .call, object: object, owner: owner)
-        let savedActivity = t.activity, savedIrql = t.irql
+        let savedActivity = t.activity, savedIrql = t.irql, savedSite = t.callSite
         t.driverDepth += 1
         dependencies?.driverCodeRan()
         t.activity = activity
         t.irql = irql
+        t.noteCall(nil)
         body()
         dependencies?.driverCodeRan()
         emit(op, .return, object: object, owner: owner)
         t.driverDepth -= 1
         t.activity = savedActivity
         t.irql = savedIrql
+        t.noteCall(savedSite)
     }
 
     /// A thread of the kernel's own (a timer's, a DPC's, a work item's, a system thread).

@@ -6,7 +6,8 @@ import Simulation
 extension Ndis {
     /// `NdisFSetAttributes`: registers the module context during `FilterAttach`.
     @discardableResult
-    public func NdisFSetAttributes(_ NdisFilterHandle: NDIS_HANDLE, _ FilterModuleContext: AnyObject) -> NDIS_STATUS {
+    public func NdisFSetAttributes(_ NdisFilterHandle: NDIS_HANDLE, _ FilterModuleContext: AnyObject, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NDIS_STATUS {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFSetAttributes, .call, module: m, handle: NdisFilterHandle)
@@ -22,7 +23,8 @@ extension Ndis {
 
     /// `NdisAllocateNetBufferListPool`. A pool allocated with the module's handle belongs to
     /// the module (and must be freed by the end of `FilterDetach`); with `NULL` it is driver-wide.
-    public func NdisAllocateNetBufferListPool(_ NdisHandle: NDIS_HANDLE, _ Parameters: NET_BUFFER_LIST_POOL_PARAMETERS) -> NDIS_HANDLE {
+    public func NdisAllocateNetBufferListPool(_ NdisHandle: NDIS_HANDLE, _ Parameters: NET_BUFFER_LIST_POOL_PARAMETERS, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NDIS_HANDLE {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisHandle)
         emit(.NdisAllocateNetBufferListPool, .call, module: m, handle: NdisHandle)
@@ -37,7 +39,8 @@ extension Ndis {
     }
 
     /// `NdisFreeNetBufferListPool`: every NBL from it must already be free (POOL-01).
-    public func NdisFreeNetBufferListPool(_ PoolHandle: NDIS_HANDLE) {
+    public func NdisFreeNetBufferListPool(_ PoolHandle: NDIS_HANDLE, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let i = poolIndex(PoolHandle)
         dep(.objectTable)
@@ -56,7 +59,8 @@ extension Ndis {
     /// `NdisAllocateNetBufferAndNetBufferList`: an NBL with one NET_BUFFER over `MdlChain`.
     /// Returns nil when the pool is low (a fault the schedule may inject).
     public func NdisAllocateNetBufferAndNetBufferList(_ PoolHandle: NDIS_HANDLE, _ ContextSize: Int, _ ContextBackFill: Int,
-                                                      _ MdlChain: MDL?, _ DataOffset: Int, _ DataLength: Int) -> NET_BUFFER_LIST? {
+                                                      _ MdlChain: MDL?, _ DataOffset: Int, _ DataLength: Int, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NET_BUFFER_LIST? {
+        noteCall(file, line, function)
         scheduler.preempt()
         let i = poolIndex(PoolHandle)
         dep(.objectTable)
@@ -83,7 +87,8 @@ extension Ndis {
     }
 
     /// `NdisFreeNetBufferList`: only the filter's own NBLs, when it holds them, once (NBL-03).
-    public func NdisFreeNetBufferList(_ NetBufferList: NET_BUFFER_LIST) {
+    public func NdisFreeNetBufferList(_ NetBufferList: NET_BUFFER_LIST, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let pool = NetBufferList.poolIndex
         dep(.objectTable)
@@ -110,13 +115,15 @@ extension Ndis {
     }
 
     /// `NdisFreeMdl`. MDL ownership is not modelled yet: a no-op preemption point.
-    public func NdisFreeMdl(_ Mdl: MDL?) {
+    public func NdisFreeMdl(_ Mdl: MDL?, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
     }
 
     /// `NdisFSendNetBufferLists`: ownership of every NBL in the chain passes to NDIS.
     public func NdisFSendNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST,
-                                        _ PortNumber: NDIS_PORT_NUMBER, _ SendFlags: ULONG) {
+                                        _ PortNumber: NDIS_PORT_NUMBER, _ SendFlags: ULONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFSendNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: SendFlags, handle: NdisFilterHandle)
@@ -135,7 +142,8 @@ extension Ndis {
 
     /// `NdisFSendNetBufferListsComplete`: gives sends from above back to whoever sent them
     /// into this module: the filter above, or TCPIP.
-    public func NdisFSendNetBufferListsComplete(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ SendCompleteFlags: ULONG) {
+    public func NdisFSendNetBufferListsComplete(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ SendCompleteFlags: ULONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFSendNetBufferListsComplete, .call, module: m, nbls: NetBufferLists, flags: SendCompleteFlags, handle: NdisFilterHandle)
@@ -179,7 +187,8 @@ extension Ndis {
     /// `NdisFIndicateReceiveNetBufferLists`: passes a chain up to the filter above, or TCPIP.
     /// Without `NDIS_RECEIVE_FLAGS_RESOURCES` they own the NBLs until they return them.
     public func NdisFIndicateReceiveNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST,
-                                                   _ PortNumber: NDIS_PORT_NUMBER, _ NumberOfNetBufferLists: ULONG, _ ReceiveFlags: ULONG) {
+                                                   _ PortNumber: NDIS_PORT_NUMBER, _ NumberOfNetBufferLists: ULONG, _ ReceiveFlags: ULONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFIndicateReceiveNetBufferLists, .call, module: m, nbls: NetBufferLists, count: Int(NumberOfNetBufferLists),
@@ -205,7 +214,8 @@ extension Ndis {
 
     /// `NdisFReturnNetBufferLists`: gives receives from below back to whoever indicated them
     /// into this module: the filter below, or the NIC.
-    public func NdisFReturnNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ ReturnFlags: ULONG) {
+    public func NdisFReturnNetBufferLists(_ NdisFilterHandle: NDIS_HANDLE, _ NetBufferLists: NET_BUFFER_LIST, _ ReturnFlags: ULONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFReturnNetBufferLists, .call, module: m, nbls: NetBufferLists, flags: ReturnFlags, handle: NdisFilterHandle)
@@ -223,7 +233,8 @@ extension Ndis {
 
     /// `NdisFPauseComplete`: finishes a pause that `FilterPause` pended. It may arrive on
     /// another CPU before `FilterPause` has even returned PENDING.
-    public func NdisFPauseComplete(_ NdisFilterHandle: NDIS_HANDLE) {
+    public func NdisFPauseComplete(_ NdisFilterHandle: NDIS_HANDLE, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFPauseComplete, .call, module: m, handle: NdisFilterHandle)
@@ -238,7 +249,8 @@ extension Ndis {
     }
 
     /// `NdisFRestartComplete`: finishes a restart that `FilterRestart` pended.
-    public func NdisFRestartComplete(_ NdisFilterHandle: NDIS_HANDLE, _ Status: NDIS_STATUS) {
+    public func NdisFRestartComplete(_ NdisFilterHandle: NDIS_HANDLE, _ Status: NDIS_STATUS, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         let m = moduleIndex(NdisFilterHandle)
         emit(.NdisFRestartComplete, .call, module: m, status: Status, handle: NdisFilterHandle)
@@ -263,8 +275,9 @@ extension Ndis {
 /// Spin locks, events, interlocked operations and sleeps: the synchronisation a driver uses.
 extension Ndis {
     /// `NdisAllocateSpinLock`. The name is what reports print.
-    public func NdisAllocateSpinLock(_ name: String) -> NDIS_SPIN_LOCK {
-        NDIS_SPIN_LOCK(SimSpinLock(name: name, id: registerObjectName(name)))
+    public func NdisAllocateSpinLock(_ name: String, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NDIS_SPIN_LOCK {
+        noteCall(file, line, function)
+        return NDIS_SPIN_LOCK(SimSpinLock(name: name, id: registerObjectName(name)))
     }
 
     /// The id of a new lock or event: its index in the table of names reports print.
@@ -275,7 +288,8 @@ extension Ndis {
     }
 
     /// `NdisAcquireSpinLock`: raises to DISPATCH_LEVEL.
-    public func NdisAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
+    public func NdisAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         // Called outside any simulated thread (a driver's init, before the run): nothing can contend.
         guard let current = scheduler.currentUnretained else { return }
@@ -289,7 +303,8 @@ extension Ndis {
     }
 
     /// `NdisReleaseSpinLock`: restores the IRQL saved at acquire.
-    public func NdisReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) {
+    public func NdisReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         guard let current = scheduler.currentUnretained else { return }
         current._withUnsafeGuaranteedRef { t in
@@ -301,24 +316,27 @@ extension Ndis {
     }
 
     /// `NdisDprAcquireSpinLock`: the caller is already at DISPATCH_LEVEL.
-    public func NdisDprAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK) { NdisAcquireSpinLock(SpinLock) }
+    public func NdisDprAcquireSpinLock(_ SpinLock: NDIS_SPIN_LOCK, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) { NdisAcquireSpinLock(SpinLock, file: file, line: line, function: function) }
     /// `NdisDprReleaseSpinLock`
-    public func NdisDprReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK) { NdisReleaseSpinLock(SpinLock) }
+    public func NdisDprReleaseSpinLock(_ SpinLock: NDIS_SPIN_LOCK, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) { NdisReleaseSpinLock(SpinLock, file: file, line: line, function: function) }
 
     /// `NdisInitializeEvent`: a notification event, initially not signalled.
-    public func NdisInitializeEvent(_ name: String) -> NDIS_EVENT {
-        NDIS_EVENT(SimEvent(name: name, id: registerObjectName(name)))
+    public func NdisInitializeEvent(_ name: String, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NDIS_EVENT {
+        noteCall(file, line, function)
+        return NDIS_EVENT(SimEvent(name: name, id: registerObjectName(name)))
     }
 
     /// `NdisSetEvent`
-    public func NdisSetEvent(_ Event: NDIS_EVENT) {
+    public func NdisSetEvent(_ Event: NDIS_EVENT, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         emit(.NdisSetEvent, .call, object: Event.event.id)
         Event.event.set(scheduler)
     }
 
     /// `NdisResetEvent`
-    public func NdisResetEvent(_ Event: NDIS_EVENT) {
+    public func NdisResetEvent(_ Event: NDIS_EVENT, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         emit(.NdisResetEvent, .call, object: Event.event.id)
         Event.event.reset(scheduler)
@@ -334,7 +352,8 @@ extension Ndis {
     /// `NdisWaitEvent`: `MsToWait` 0 waits forever. PASSIVE_LEVEL only (ST-09).
     /// Returns false on timeout.
     @discardableResult
-    public func NdisWaitEvent(_ Event: NDIS_EVENT, _ MsToWait: UInt32) -> Bool {
+    public func NdisWaitEvent(_ Event: NDIS_EVENT, _ MsToWait: UInt32, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Bool {
+        noteCall(file, line, function)
         scheduler.preempt()
         // Outside any simulated thread there is no one to wait for: the event's state decides.
         guard scheduler.current != nil else { return Event.event.isSignaled }
@@ -345,7 +364,8 @@ extension Ndis {
     }
 
     /// `NdisMSleep`: the thread sleeps `MicrosecondsToSleep` of virtual time.
-    public func NdisMSleep(_ MicrosecondsToSleep: UInt32) {
+    public func NdisMSleep(_ MicrosecondsToSleep: UInt32, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         guard scheduler.current != nil else { return }
         scheduler.sleep(UInt64(MicrosecondsToSleep))
@@ -353,15 +373,16 @@ extension Ndis {
 
     /// `InterlockedIncrement`: returns the new value (the kernel's).
     @discardableResult
-    public func InterlockedIncrement(_ Addend: LONG) -> Int { kernel.InterlockedIncrement(Addend) }
+    public func InterlockedIncrement(_ Addend: LONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int { noteCall(file, line, function); return kernel.InterlockedIncrement(Addend) }
 
     /// `InterlockedDecrement`: returns the new value (the kernel's).
     @discardableResult
-    public func InterlockedDecrement(_ Addend: LONG) -> Int { kernel.InterlockedDecrement(Addend) }
+    public func InterlockedDecrement(_ Addend: LONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int { noteCall(file, line, function); return kernel.InterlockedDecrement(Addend) }
 
     /// A bare preemption point, for driver code that wants to model a window between two
     /// plain memory operations (a check, then a use).
-    public func KeMemoryBarrier() {
+    public func KeMemoryBarrier(file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
     }
 }

@@ -80,7 +80,8 @@ extension Ndis {
 
     /// `IoCompleteRequest`: the driver is done with `Irp`; its issuer wakes. A second
     /// completion is reported and otherwise ignored.
-    public func IoCompleteRequest(_ Irp: IRP, _ PriorityBoost: Int) {
+    public func IoCompleteRequest(_ Irp: IRP, _ PriorityBoost: Int, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         scheduler.preempt()
         dep(.file(Irp.FileObject.id))
         emit(.IoCompleteRequest, .call, status: Irp.IoStatus.Status, object: Irp.FileObject.id, detail: Irp.id)

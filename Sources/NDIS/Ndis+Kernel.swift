@@ -96,8 +96,9 @@ extension Ndis {
     func kernelOwner(_ handle: NDIS_HANDLE) -> Int { moduleIndex(handle) }
 
     /// `NdisAllocateTimerObject`. The timer's name is its tag, for reports.
-    public func NdisAllocateTimerObject(_ NdisHandle: NDIS_HANDLE, _ TimerCharacteristics: NDIS_TIMER_CHARACTERISTICS) -> KTIMER {
-        kernel.KeInitializeTimer("timer '\(tagName(TimerCharacteristics.AllocationTag))'", owner: kernelOwner(NdisHandle),
+    public func NdisAllocateTimerObject(_ NdisHandle: NDIS_HANDLE, _ TimerCharacteristics: NDIS_TIMER_CHARACTERISTICS, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> KTIMER {
+        noteCall(file, line, function)
+        return kernel.KeInitializeTimer("timer '\(tagName(TimerCharacteristics.AllocationTag))'", owner: kernelOwner(NdisHandle),
                                  callerName: NdisApi.NdisAllocateTimerObject.rawValue, TimerCharacteristics.TimerFunction,
                                  context: TimerCharacteristics.FunctionContext)
     }
@@ -105,84 +106,96 @@ extension Ndis {
     /// `NdisSetTimerObject`: `DueTime` in 100-ns units (negative: relative),
     /// `MillisecondsPeriod` 0 for one-shot. TRUE if the timer was already in the queue.
     @discardableResult
-    public func NdisSetTimerObject(_ TimerObject: KTIMER, _ DueTime: Int64, _ MillisecondsPeriod: ULONG, _ FunctionContext: AnyObject?) -> Bool {
-        kernel.KeSetTimerEx(TimerObject, DueTime, MillisecondsPeriod, context: FunctionContext, callerName: NdisApi.NdisSetTimerObject.rawValue)
+    public func NdisSetTimerObject(_ TimerObject: KTIMER, _ DueTime: Int64, _ MillisecondsPeriod: ULONG, _ FunctionContext: AnyObject?, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Bool {
+        noteCall(file, line, function)
+        return kernel.KeSetTimerEx(TimerObject, DueTime, MillisecondsPeriod, context: FunctionContext, callerName: NdisApi.NdisSetTimerObject.rawValue)
     }
 
     /// `NdisCancelTimerObject`: TRUE if the timer was in the queue (always, for a periodic
     /// one). A callback already running goes on: wait for it (`KeFlushQueuedDpcs`).
     @discardableResult
-    public func NdisCancelTimerObject(_ TimerObject: KTIMER) -> Bool {
-        kernel.KeCancelTimer(TimerObject, callerName: NdisApi.NdisCancelTimerObject.rawValue)
+    public func NdisCancelTimerObject(_ TimerObject: KTIMER, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Bool {
+        noteCall(file, line, function)
+        return kernel.KeCancelTimer(TimerObject, callerName: NdisApi.NdisCancelTimerObject.rawValue)
     }
 
     /// `NdisFreeTimerObject`
-    public func NdisFreeTimerObject(_ TimerObject: KTIMER) {
+    public func NdisFreeTimerObject(_ TimerObject: KTIMER, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         kernel.KeFreeTimer(TimerObject, callerName: NdisApi.NdisFreeTimerObject.rawValue)
     }
 
     /// `NdisAllocateIoWorkItem`
-    public func NdisAllocateIoWorkItem(_ NdisObjectHandle: NDIS_HANDLE, _ name: String = "NdisIoWorkItem") -> IO_WORKITEM {
-        kernel.IoAllocateWorkItem(name, owner: kernelOwner(NdisObjectHandle), callerName: NdisApi.NdisAllocateIoWorkItem.rawValue)
+    public func NdisAllocateIoWorkItem(_ NdisObjectHandle: NDIS_HANDLE, _ name: String = "NdisIoWorkItem", file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> IO_WORKITEM {
+        noteCall(file, line, function)
+        return kernel.IoAllocateWorkItem(name, owner: kernelOwner(NdisObjectHandle), callerName: NdisApi.NdisAllocateIoWorkItem.rawValue)
     }
 
     /// `NdisQueueIoWorkItem`: `Routine(WorkItemContext)` runs later at PASSIVE_LEVEL on a
     /// system worker thread.
-    public func NdisQueueIoWorkItem(_ NdisIoWorkItemHandle: IO_WORKITEM, _ Routine: @escaping (AnyObject?) -> Void, _ WorkItemContext: AnyObject?) {
+    public func NdisQueueIoWorkItem(_ NdisIoWorkItemHandle: IO_WORKITEM, _ Routine: @escaping (AnyObject?) -> Void, _ WorkItemContext: AnyObject?, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         kernel.IoQueueWorkItem(NdisIoWorkItemHandle, Routine, WorkItemContext, callerName: NdisApi.NdisQueueIoWorkItem.rawValue)
     }
 
     /// `NdisFreeIoWorkItem`
-    public func NdisFreeIoWorkItem(_ NdisIoWorkItemHandle: IO_WORKITEM) {
+    public func NdisFreeIoWorkItem(_ NdisIoWorkItemHandle: IO_WORKITEM, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         kernel.IoFreeWorkItem(NdisIoWorkItemHandle, callerName: NdisApi.NdisFreeIoWorkItem.rawValue)
     }
 
     /// `NdisAllocateMemoryWithTagPriority`: nonpaged memory holding `contents`.
     public func NdisAllocateMemoryWithTagPriority<Contents>(_ NdisHandle: NDIS_HANDLE, _ Length: Int, _ Tag: UInt32,
                                                             _ Priority: EX_POOL_PRIORITY = .NormalPoolPriority,
-                                                            contents: Contents) -> PoolBlock<Contents> {
-        kernel.ExAllocatePoolWithTag(.NonPagedPoolNx, Length, Tag, owner: kernelOwner(NdisHandle),
+                                                            contents: Contents, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> PoolBlock<Contents> {
+        noteCall(file, line, function)
+        return kernel.ExAllocatePoolWithTag(.NonPagedPoolNx, Length, Tag, owner: kernelOwner(NdisHandle),
                                      callerName: NdisApi.NdisAllocateMemoryWithTagPriority.rawValue, contents: contents)
     }
 
     /// `NdisFreeMemory`
-    public func NdisFreeMemory<Contents>(_ VirtualAddress: PoolBlock<Contents>, _ Length: Int = 0, _ MemoryFlags: ULONG = 0) {
+    public func NdisFreeMemory<Contents>(_ VirtualAddress: PoolBlock<Contents>, _ Length: Int = 0, _ MemoryFlags: ULONG = 0, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
         kernel.ExFreePoolWithTag(VirtualAddress, VirtualAddress.tag, callerName: NdisApi.NdisFreeMemory.rawValue)
     }
 
     /// `NdisInterlockedIncrement`
     @discardableResult
-    public func NdisInterlockedIncrement(_ Addend: LONG) -> Int { kernel.InterlockedIncrement(Addend) }
+    public func NdisInterlockedIncrement(_ Addend: LONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int { noteCall(file, line, function); return kernel.InterlockedIncrement(Addend) }
     /// `NdisInterlockedDecrement`
     @discardableResult
-    public func NdisInterlockedDecrement(_ Addend: LONG) -> Int { kernel.InterlockedDecrement(Addend) }
+    public func NdisInterlockedDecrement(_ Addend: LONG, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int { noteCall(file, line, function); return kernel.InterlockedDecrement(Addend) }
     /// `InterlockedExchange`
     @discardableResult
-    public func InterlockedExchange(_ Target: LONG, _ Value: Int) -> Int { kernel.InterlockedExchange(Target, Value) }
+    public func InterlockedExchange(_ Target: LONG, _ Value: Int, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int { noteCall(file, line, function); return kernel.InterlockedExchange(Target, Value) }
     /// `InterlockedCompareExchange`
     @discardableResult
-    public func InterlockedCompareExchange(_ Destination: LONG, _ Exchange: Int, _ Comparand: Int) -> Int {
-        kernel.InterlockedCompareExchange(Destination, Exchange, Comparand)
+    public func InterlockedCompareExchange(_ Destination: LONG, _ Exchange: Int, _ Comparand: Int, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int {
+        noteCall(file, line, function)
+        return kernel.InterlockedCompareExchange(Destination, Exchange, Comparand)
     }
     /// `InterlockedExchangeAdd`
     @discardableResult
-    public func InterlockedExchangeAdd(_ Addend: LONG, _ Value: Int) -> Int { kernel.InterlockedExchangeAdd(Addend, Value) }
+    public func InterlockedExchangeAdd(_ Addend: LONG, _ Value: Int, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Int { noteCall(file, line, function); return kernel.InterlockedExchangeAdd(Addend, Value) }
 
     /// `ExAcquireRundownProtection`
-    public func ExAcquireRundownProtection(_ RunRef: EX_RUNDOWN_REF) -> Bool { kernel.ExAcquireRundownProtection(RunRef) }
+    public func ExAcquireRundownProtection(_ RunRef: EX_RUNDOWN_REF, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Bool { noteCall(file, line, function); return kernel.ExAcquireRundownProtection(RunRef) }
     /// `ExReleaseRundownProtection`
-    public func ExReleaseRundownProtection(_ RunRef: EX_RUNDOWN_REF) { kernel.ExReleaseRundownProtection(RunRef) }
+    public func ExReleaseRundownProtection(_ RunRef: EX_RUNDOWN_REF, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) { noteCall(file, line, function); kernel.ExReleaseRundownProtection(RunRef) }
     /// `ExWaitForRundownProtectionRelease`
-    public func ExWaitForRundownProtectionRelease(_ RunRef: EX_RUNDOWN_REF) { kernel.ExWaitForRundownProtectionRelease(RunRef) }
+    public func ExWaitForRundownProtectionRelease(_ RunRef: EX_RUNDOWN_REF, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) { noteCall(file, line, function); kernel.ExWaitForRundownProtectionRelease(RunRef) }
 
     /// `ASSERT` in driver code.
-    public func ASSERT(_ condition: @autoclosure () -> Bool, _ expression: String, file: StaticString = #fileID, line: UInt = #line) {
+    public func ASSERT(_ condition: @autoclosure () -> Bool, _ expression: String, file: StaticString = #fileID, line: UInt = #line,
+                       function: StaticString = #function) {
+        noteCall(file, line, function)
         kernel.ASSERT(condition(), expression, file: file, line: line)
     }
 
     /// `KeBugCheckEx` from driver code.
-    public func KeBugCheckEx(_ BugCheckCode: UInt32, _ P1: UInt64 = 0, _ P2: UInt64 = 0, _ P3: UInt64 = 0, _ P4: UInt64 = 0) -> Never {
-        kernel.KeBugCheckEx(BugCheckCode, P1, P2, P3, P4)
+    public func KeBugCheckEx(_ BugCheckCode: UInt32, _ P1: UInt64 = 0, _ P2: UInt64 = 0, _ P3: UInt64 = 0, _ P4: UInt64 = 0, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Never {
+        noteCall(file, line, function)
+        return kernel.KeBugCheckEx(BugCheckCode, P1, P2, P3, P4)
     }
 
     private func tagName(_ tag: UInt32) -> String {

@@ -187,6 +187,12 @@ public final class Ndis {
         }
     }
 
+    /// Records where in the driver's source the current thread made this call (`CallSite`).
+    @inline(__always)
+    func noteCall(_ file: StaticString, _ line: UInt, _ function: StaticString) {
+        scheduler.currentUnretained?._withUnsafeGuaranteedRef { $0.noteCall(CallSite(file: file, line: line, function: function)) }
+    }
+
     /// The stack made no progress for a window: ends the run as a hang if every live thread
     /// waits forever or polls (`ProgressWatch`).
     @inline(never)
@@ -278,15 +284,18 @@ public final class Ndis {
     func inDriver<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
         guard let current = scheduler.currentUnretained else { return body() }
         return current._withUnsafeGuaranteedRef { t in
-            let savedActivity = t.activity, savedIrql = t.irql
+            // A callback starts with no call of its own: a report blames only calls made in it.
+            let savedActivity = t.activity, savedIrql = t.irql, savedSite = t.callSite
             t.driverDepth += 1
             dependencies?.driverCodeRan()
             t.activity = activity
             t.irql = irql
+            t.noteCall(nil)
             let r = body()
             t.driverDepth -= 1
             t.activity = savedActivity
             t.irql = savedIrql
+            t.noteCall(savedSite)
             return r
         }
     }

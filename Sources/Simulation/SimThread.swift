@@ -98,6 +98,10 @@ public final class SimThread {
     /// The step at which this thread last did something its world counts (for NDIS: emitted
     /// an event); a hang detector tells a polling thread from a silent one by it.
     @exclusivity(unchecked) public private(set) var lastActiveStep: UInt64 = 0
+    /// The driver source line of this thread's latest call into the simulated world.
+    @exclusivity(unchecked) public private(set) var callSite: CallSite?
+    /// Sets `callSite` (a method, so callers in other modules skip dynamic exclusivity checks).
+    @inline(__always) public func noteCall(_ site: CallSite?) { callSite = site }
     /// Sets `lastActiveStep` (a method, so callers in other modules skip dynamic exclusivity checks).
     @inline(__always) public func noteActive(at step: UInt64) { lastActiveStep = step }
     /// A background thread (a kernel timer, a driver's system thread) does not keep the run
@@ -131,6 +135,7 @@ public final class SimThread {
         _heldLocks.removeAll(keepingCapacity: true)
         _activity = ""
         lastActiveStep = 0
+        callSite = nil
         spSlot.pointee = nil
         waitGeneration = 0
         timedOut = false

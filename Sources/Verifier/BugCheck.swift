@@ -37,7 +37,12 @@ public struct BugCheck: Sendable, Equatable {
     }
 
     /// The documented bug check for a violation kind, if there is one.
-    public static func forKind(_ name: String) -> BugCheck? {
+    /// The bug check of a violation, worded for its call and the driver function that made it.
+    public static func of(_ v: Violation) -> BugCheck? { forKind(v.kind.name, call: v.call, source: v.source) }
+
+    /// The bug check of a kind; `call` ("NdisFSendNetBufferLists(FilterHandle#1)") and `source`
+    /// ("File.swift:290 in NPF_Write") word the "when" for the case at hand.
+    public static func forKind(_ name: String, call: String = "", source: String = "") -> BugCheck? {
         switch name {
         case "pause-failed", "pause-complete-unexpected":
             return verifier(0x92010, "NdisFilterTimedPauseComplete (a pause must not fail, complete twice, or take over 10 s)")
@@ -56,9 +61,12 @@ public struct BugCheck: Sendable, Equatable {
         case "pass-through-nbl-lost":
             return verifier(0x92011, "NdisFilterTimedDataSend, or 0x92012 NdisFilterTimedDataReceive for receives")
         case "call-after-detach":
+            let api = call.split(separator: "(").first.map(String.init).flatMap { $0.isEmpty ? nil : $0 } ?? "the NdisF call"
+            let caller = source.firstRange(of: " in ").map { " called from \(source[$0.upperBound...])" } ?? ""
+            let seed001 = api == "NdisFSendNetBufferLists" ? "; seed 001's crash was ndis!NdisFSendNetBufferLists+0xc0 called from NPF_Write" : ""
             return BugCheck(code: 0x3B, name: "SYSTEM_SERVICE_EXCEPTION",
                             arguments: [Argument(value: 0xC000_0005, meaning: "STATUS_ACCESS_VIOLATION inside ndis! on the freed filter module")],
-                            when: "as in seed 001: ndis!NdisFSendNetBufferLists+0xc0 called from NPF_Write")
+                            when: "in ndis!\(api)\(caller), which reads the freed filter module\(seed001)")
         default:
             return kernelBugCheck(name)
         }

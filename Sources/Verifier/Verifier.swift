@@ -219,10 +219,12 @@ public final class Verifier: NdisObserver {
             moduleState = facts.lifecycle.modules.isEmpty ? "no module"
                 : facts.lifecycle.modules.indices.map { moduleName($0) + ": \(facts.lifecycle.modules[$0].state)" }.joined(separator: ", ")
         }
-        return Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
-                         message: message, call: call, thread: thread, moduleState: moduleState,
-                         nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
-                         threads: formatThreads(), clues: clues)
+        var v = Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
+                          message: message, call: call, thread: thread, moduleState: moduleState,
+                          nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
+                          threads: formatThreads(), clues: clues)
+        v.source = t?.callSite?.description ?? ""
+        return v
     }
 
     /// "FilterHandle#2", and in a stack of filters or on several adapters, its driver, layer

@@ -21,6 +21,9 @@ public struct Violation: Sendable {
     public var threads: [String]
     /// Earlier observations that explain it (e.g. a driver reading a field it does not own).
     public var clues: [String] = []
+    /// The driver source line of the blamed thread's latest call ("File.swift:412 in
+    /// NPF_Write"), or empty when the thread made none (NDIS's own threads).
+    public var source = ""
 
     public var name: String { kind.name }
 
