@@ -155,7 +155,8 @@ public enum HTMLTimeline {
             let data = e.nbls.isEmpty ? "" : " data-n=\"\(e.nbls.map(String.init).joined(separator: " "))\""
             var g = "<g class=\"ev \(kind)\"\(data) transform=\"translate(0,\(y))\"><title>\(escape(e.text))</title>\(when)"
             switch kind {
-            case "cb", "state", "pnp": g += "<rect x=\"\(x - 4)\" y=\"-4\" width=\"8\" height=\"8\"/>"
+            case "state": break    // the state lane's span starts here and names the state
+            case "cb", "pnp": g += "<rect x=\"\(x - 4)\" y=\"-4\" width=\"8\" height=\"8\"/>"
             case "ret": g += "<circle cx=\"\(x)\" r=\"3\"/>"
             default: g += "<circle cx=\"\(x)\" r=\"4\"/>"
             }
@@ -163,14 +164,14 @@ public enum HTMLTimeline {
                 g += "<path class=\"grant\" d=\"M\(x - 14) 0l5-5 5 5-5 5z\"><title>\(escape(h.lockName)) granted to \(escape(h.thread)) (asked at step \(entries[h.requested].step))</title></path>"
             }
             // A transition's words go past its module's lane, where the state's name is drawn.
-            let labelX = kind == "state" ? x + moduleWidth / 2 + 4 : x + 10
+            let labelX = kind == "state" ? (moduleX.last ?? x) + moduleWidth / 2 + 4 : x + 10
             g += "<text x=\"\(labelX)\" y=\"4\">\(label)</text></g>"
             svgRows.append(g)
         }
         let bodyHeight = top + rows.count * rowHeight + rowHeight
         let width = nblX + labelRoom
 
-        var heads = "<svg id=\"heads\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"44\">"
+        var heads = "<svg id=\"heads\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"46\">"
         var svg = "<svg id=\"tl\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(bodyHeight + 40)\" data-top=\"\(top)\">"
         var lastGroup: String?
         for c in columns {
@@ -186,7 +187,13 @@ public enum HTMLTimeline {
                 heads += "<text class=\"group\" x=\"\(x - w / 2 + 4)\" y=\"14\">\(escape(group))</text><line class=\"groupsep\" x1=\"\(x - w / 2)\" y1=\"2\" x2=\"\(x - w / 2)\" y2=\"42\"/>"
                 lastGroup = group
             }
-            heads += "<text class=\"lanename\" data-lane=\"\(escape(name))\" x=\"\(x)\" y=\"34\" text-anchor=\"middle\"><title>\(escape(name))</title>\(escape(name))</text>"
+            // A long name is cut to its lane; a module's place in a stack goes on a second line.
+            let short = name.split(separator: " (", maxSplits: 1).first.map(String.init) ?? name
+            let detail = short == name ? "" : String(name.dropFirst(short.count + 2).dropLast())
+            let room = (w - 4) / 6
+            let shown = short.count > room ? short.prefix(room - 1) + "\u{2026}" : short
+            heads += "<text class=\"lanename\" data-lane=\"\(escape(name))\" x=\"\(x)\" y=\"30\" text-anchor=\"middle\"><title>\(escape(name))</title>\(escape(String(shown)))</text>"
+            if !detail.isEmpty { heads += "<text class=\"lanedetail\" x=\"\(x)\" y=\"42\" text-anchor=\"middle\"><title>\(escape(detail))</title>\(escape(String(detail.prefix(room + 2))))</text>" }
             svg += "<line class=\"\(cls)\" x1=\"\(x)\" y1=\"0\" x2=\"\(x)\" y2=\"\(bodyHeight)\"/>"
         }
         heads += "<text class=\"group\" x=\"\(nblX)\" y=\"14\">NBL</text></svg>"

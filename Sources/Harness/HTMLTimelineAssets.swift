@@ -23,7 +23,7 @@ extension HTMLTimeline {
     #bar label{margin-right:12px} #heads{display:block;margin-left:-16px}
     button{font:11px monospace;margin:1px;padding:0 3px;cursor:pointer} button.on{background:#fd0}
     svg text{font:11px monospace;fill:#333;paint-order:stroke;stroke:#fafafa;stroke-width:3px}
-    #heads text{stroke:#fff} .lanename{font:bold 11px sans-serif;cursor:pointer} .group{font:italic 11px sans-serif;fill:#666}
+    #heads text{stroke:#fff} .lanename{font:bold 11px sans-serif;cursor:pointer} .lanedetail{font:9px sans-serif;fill:#666} .group{font:italic 11px sans-serif;fill:#666}
     .groupsep{stroke:#ccc} .lane{stroke:#bbb;stroke-dasharray:4 3} .lane.mod{stroke:#eee}
     .when{fill:#888} .ev{cursor:default} .ev[data-n]{cursor:pointer}
     .ev.cb rect{fill:#2a6fd6} .ev.call circle{fill:#555} .ev.ret circle{fill:#9bc} .ev.ret text{fill:#789}
