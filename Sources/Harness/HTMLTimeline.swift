@@ -153,7 +153,8 @@ public enum HTMLTimeline {
                 kind = e.isCall ? "call" : "ret"
             }
             let data = e.nbls.isEmpty ? "" : " data-n=\"\(e.nbls.map(String.init).joined(separator: " "))\""
-            var g = "<g class=\"ev \(kind)\"\(data) transform=\"translate(0,\(y))\"><title>\(escape(e.text))</title>\(when)"
+            // The row already shows step, time and call; its tooltip (and the filter) adds the thread.
+            var g = "<g class=\"ev \(kind)\"\(data) transform=\"translate(0,\(y))\"><title>[\(escape(e.thread))]</title>\(when)"
             switch kind {
             case "state": break    // the state lane's span starts here and names the state
             case "cb", "pnp": g += "<rect x=\"\(x - 4)\" y=\"-4\" width=\"8\" height=\"8\"/>"

@@ -52,7 +52,9 @@ extension HTMLTimeline {
       rows.forEach(function(r,i){var vis=!q||texts[i].indexOf(q)>=0;r.style.display=vis?'':'none';
         first.push(y+H/2);if(vis){r.setAttribute('transform','translate(0,'+(y+H/2)+')');y+=H;}last.push(y-H/2);});
       spans.forEach(function(s){var a=+s.getAttribute('data-a'),b=+s.getAttribute('data-b'),y0=first[a]-H/2,y1=last[b]+H/2;
-        s.style.visibility=y1>y0?'':'hidden';s.setAttribute('transform','translate(0,'+y0+')');
+        var own=s.classList.contains('act')||s.classList.contains('lock'),
+          shown=own?(rows[a].style.display!=='none'||rows[b].style.display!=='none'):y1>y0;
+        s.style.visibility=shown&&y1>y0?'':'hidden';s.setAttribute('transform','translate(0,'+y0+')');
         s.querySelector('rect').setAttribute('height',Math.max(1,y1-y0));});
       lanes.forEach(function(l){l.setAttribute('y2',y)});
       if(viol)viol.setAttribute('transform','translate(0,'+(y+H)+')');
