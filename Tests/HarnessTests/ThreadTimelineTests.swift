@@ -176,6 +176,21 @@ import Testing
         #expect(phases[12] != nil)
     }
 
+    /// Each process hashes differently, so only two processes can show that no dictionary order leaks out.
+    @Test func pageAndTraceEventsAreByteIdenticalAcrossProcesses() throws {
+        let dir = CLI.temporaryDirectory()
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Corpus/traces/canary-pq-02.trace")
+        var outputs: [Data] = []
+        for n in 1...2 {
+            let html = dir.appendingPathComponent("\(n).html"), json = dir.appendingPathComponent("\(n).json")
+            _ = try CLI.run(["replay", corpus.path, "--html", html.path, "--trace-events", json.path])
+            outputs.append(try Data(contentsOf: html) + Data(contentsOf: json))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0].count > 10_000)
+    }
+
     @Test func replayWritesTheTraceEventsFile() throws {
         let dir = CLI.temporaryDirectory()
         let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
