@@ -40,7 +40,7 @@ extension HTMLTimeline {
     svg.dense .ev text{display:none} svg.dense .ev.fold text,svg.dense .ev.hit text{display:inline}
     """
 
-    /// Filter, zoom and NBL highlight: rows are moved, never redrawn, so the script stays small.
+    /// Filter, zoom (slider or ctrl+wheel) and NBL highlight: rows are moved, never redrawn, so the script stays small.
     static let script = """
     (function(){
     var svg=document.getElementById('tl'),rows=[].slice.call(svg.querySelectorAll('.ev')),
@@ -71,6 +71,11 @@ extension HTMLTimeline {
     var qi=document.getElementById('q'),zi=document.getElementById('z');
     qi.addEventListener('input',function(){q=qi.value.toLowerCase();layout()});
     zi.addEventListener('input',function(){H=+zi.value;layout()});
+    // Ctrl+wheel zooms about the row under the pointer (rows all have height H, so it stays put).
+    svg.addEventListener('wheel',function(ev){if(!ev.ctrlKey)return;ev.preventDefault();
+      var top=svg.getBoundingClientRect().top+TOP,r=(ev.clientY-top)/H,old=H;
+      H=Math.max(+zi.min,Math.min(+zi.max,H+(ev.deltaY<0?2:-2)));if(H===old)return;zi.value=H;layout();
+      window.scrollBy(0,r*(H-old));},{passive:false});
     document.querySelectorAll('.lanename').forEach(function(t){t.addEventListener('click',function(){
       qi.value=qi.value==='['+t.getAttribute('data-lane')+']'?'':'['+t.getAttribute('data-lane')+']';q=qi.value.toLowerCase();layout()})});
     var h=location.hash,m=/q=([^&]*)/.exec(h);if(m){qi.value=decodeURIComponent(m[1]);q=qi.value.toLowerCase()}
