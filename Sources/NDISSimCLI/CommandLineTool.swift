@@ -87,7 +87,7 @@ public struct CommandLineTool {
     """
 
     static let replayHelp = """
-    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html] [--refresh]
+    ndis-sim replay FILE [--timeline] [--json] [--html OUT.html] [--trace-events OUT.json] [--refresh]
       Re-runs a trace file (written by 'run --save' or 'shrink') and prints its violation;
       exits 1 if the run shows a violation, 0 if not. Says so if the run no longer matches
       the recording, and between which steps it left it.
@@ -98,6 +98,7 @@ public struct CommandLineTool {
       --timeline       also print every step
       --json           print one JSON object instead
       --html OUT.html  write a self-contained swimlane diagram of the run
+      --trace-events OUT.json  write Chrome trace-event JSON (Perfetto, chrome://tracing)
     """
 
     static let listHelp = """
@@ -502,17 +503,20 @@ public struct CommandLineTool {
     // MARK: replay
 
     func replay(_ args: [String]) throws -> Int32 {
-        guard let (flags, pos) = try options(args, command: "replay", values: ["--html"], switches: ["--timeline", "--json", "--refresh"], positional: 1) else {
+        guard let (flags, pos) = try options(args, command: "replay", values: ["--html", "--trace-events"], switches: ["--timeline", "--json", "--refresh"], positional: 1) else {
             out(Self.replayHelp + "\n"); return 0
         }
         let path = pos[0]
         let trace = try loadTrace(path)
         let campaign = try trace.campaign(in: catalog)
         let timeline = flags["--timeline"] != nil
-        let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline || flags["--html"] != nil)
+        let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline || flags["--html"] != nil || flags["--trace-events"] != nil)
         if let html = flags["--html"] {
             let page = HTMLTimeline.render(trace: trace, result: r, replay: "\(commandName) replay \(path)")
             do { try page.write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
+        }
+        if let json = flags["--trace-events"] {
+            do { try TraceEvents.render(trace: trace, result: r).write(toFile: json, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(json.prefix(120))'") }
         }
         var notes: [String] = []
         if let d = r.divergence {
