@@ -101,9 +101,10 @@ import Testing
     @Test func hangPageFoldsThePollLoopAndStaysSmall() throws {
         let c = try Campaign(driver: "npcap-2016", scenario: "close-during-write")
         let r = c.replay(seed: 1, timeline: true)
-        #expect(r.timeline.count > 40_000)
+        // The hang ends a window after the stack stopped progressing: hundreds of poll events.
+        #expect(r.timeline.count > 500)
         let page = Self.page(TraceFile(config: c.runConfig, result: r), r)
-        #expect(page.utf8.count < 200_000)
+        #expect(page.utf8.count < 100_000)
         #expect(page.contains("class=\"ev fold\""))
         #expect(page.contains("VIOLATION waiter-never-signalled"))
     }
