@@ -2,7 +2,7 @@
 # Renders the HTML timeline of a corpus trace in headless chromium and saves a screenshot,
 # to check the page in a real browser. Needs Debian's chromium (apt-get install chromium).
 set -euo pipefail
-if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/check-html.sh [TRACE] [OUT.png]   (default: Corpus/traces/npcap-rx-inject-2016.trace, timeline.png)"; exit 0; fi
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then echo "usage: Scripts/check-html.sh [TRACE] [OUT.png]   (default: Corpus/traces/npcap-rx-inject-2016.trace, timeline.png)"; exit 0; fi
 cd "$(dirname "$0")/.."
 trace=${1:-Corpus/traces/npcap-rx-inject-2016.trace}
 png=${2:-timeline.png}
