@@ -817,20 +817,27 @@ public struct CommandLineTool {
         guard let v = before.violation else { throw UsageError("the trace shows no violation: nothing to shrink") }
         let kind = trace.expect ?? v.kind.name
         guard v.kind.name == kind else { throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink") }
-        err("shrinking \(pos[0]): \(kind), \(before.steps) steps, \(before.choices.reduce(0) { $0 + $1.count }) choices\n")
+        // Progress only on a terminal or once shrinking takes two seconds, so that a refusal
+        // after a quick shrink (stdout full or closed) is still the one line on stderr.
+        let started = MonotonicClock.seconds()
+        let startLine = "shrinking \(pos[0]): \(kind), \(before.steps) steps, \(before.choices.reduce(0) { $0 + $1.count }) choices\n"
+        var announced = false
         var last = 0
         guard let small = Shrinker(campaign: campaign).shrink(seed: trace.seed, choices: trace.choices, kind: kind, progress: { p in
+            guard self.stderrIsTerminal || MonotonicClock.seconds() - started >= 2 else { return }
+            if !announced { announced = true; self.err(startLine) }
             if p.runs - last >= 200 { last = p.runs; self.err("  \(p.runs) runs: \(p.steps) steps, \(p.choices) choices\n") }
         }) else {
             throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink")
         }
-        err("done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices\n")
         let text = campaign.traceFile(small.result).render()
+        let done = "done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices"
         if let o = flags["-o"] {
             try OutputPath.write(text, to: o, "-o")
-            err("wrote \(o)\n")
+            err(done + "; wrote \(o)\n")
         } else {
             out(text)
+            err(done + "\n")
         }
         return 0
     }

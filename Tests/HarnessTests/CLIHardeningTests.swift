@@ -71,6 +71,10 @@ import Testing
         #expect(!r.stderr.contains("Fatal error"))
     }
 
+    @Test func shrinkToAFullStdoutExitsTwoWithOnlyItsReason() throws {
+        expectRefusal(try shell("\"$0\" shrink '\(Self.corpusTrace)' > /dev/full"), "cannot write to standard output")
+    }
+
     @Test func aClosedPipeOnStdoutExitsTwoWithOneLine() throws {
         let r = try shell("\"$0\" run --driver npcap-2016 --seeds 1..400 | head -1 > /dev/null; exit ${PIPESTATUS[0]}")
         expectRefusal(r, "cannot write to standard output")
@@ -145,7 +149,7 @@ import Testing
         let out = CLI.temporaryDirectory().appendingPathComponent("small.trace")
         let r = try CLI.run(["shrink", Self.corpusTrace, "-o", out.path])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("wrote \(out.path)"))
+        #expect(r.stderr.contains("; wrote \(out.path)"))
         #expect(FileManager.default.fileExists(atPath: out.path))
     }
 
