@@ -2,7 +2,7 @@
 # Regenerates the benchmark section of README.md (between the bench:start/bench:end
 # markers) from a release build's 'ndis-sim bench', with the date and the machine.
 set -euo pipefail
-if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/bench-table.sh   (release build, ndis-sim bench, rewrites the README table)"; exit 0; fi
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then echo "usage: Scripts/bench-table.sh   (release build, ndis-sim bench, rewrites the README table)"; exit 0; fi
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
 out=$(.build/release/ndis-sim bench --seeds 20000 --bases 15)

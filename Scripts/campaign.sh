@@ -2,12 +2,13 @@
 # Runs a seed range over every core, one ndis-sim process per slice, and reports the
 # failing seeds. Usage: Scripts/campaign.sh DRIVER SCENARIO FIRST LAST [JOBS]
 set -euo pipefail
-if [[ ${1:-} == "--help" || $# -lt 4 ]]; then
+usage() {
     echo "usage: Scripts/campaign.sh DRIVER SCENARIO FIRST LAST [JOBS]"
     echo "  runs seeds FIRST..LAST of DRIVER on SCENARIO in JOBS processes (default: all cores);"
-    echo "  traces of failing seeds go to ./campaign-traces/. Exit 1 if any seed failed."
-    exit 0
-fi
+    echo "  traces of failing seeds go to ./campaign-traces/. Exit 1 if any seed failed, 2 on bad usage."
+}
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then usage; exit 0; fi
+if [[ $# -lt 4 ]]; then usage >&2; exit 2; fi
 driver=$1 scenario=$2 first=$3 last=$4 jobs=${5:-$(nproc)}
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null

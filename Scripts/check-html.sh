@@ -4,7 +4,7 @@
 # run as Chrome trace-event JSON and checks its structure. Needs Debian's chromium
 # (apt-get install chromium) and python3 for the JSON check.
 set -euo pipefail
-if [[ ${1:-} == "--help" ]]; then
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then
   echo "usage: Scripts/check-html.sh [TRACE] [OUT.png]   (default: Corpus/traces/npcap-2016.trace, timeline.png;"
   echo "       also writes OUT-nbl.png, OUT-filter.png and OUT.json next to OUT.png)"
   exit 0

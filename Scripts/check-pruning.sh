@@ -8,6 +8,7 @@
 #
 #   Scripts/check-pruning.sh [K] [DRIVER...]     K = preemption bound (default 1)
 set -euo pipefail
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then echo "usage: Scripts/check-pruning.sh [K] [DRIVER...]   (K = preemption bound, default 1; release build, then ndis-sim run --check-pruning for every driver and scenario)"; exit 0; fi
 cd "$(dirname "$0")/.."
 k="${1:-1}"; shift || true
 swift build -c release >/dev/null

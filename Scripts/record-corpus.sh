@@ -3,7 +3,7 @@
 # smallest shrunk trace among its first eight failing seeds that show the first seed's
 # violation kind. Run after a change that makes old traces diverge.
 set -euo pipefail
-if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/record-corpus.sh [DRIVER ...]   (release build; rewrites Corpus/traces/*.trace, or records only the named drivers' traces)"; exit 0; fi
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then echo "usage: Scripts/record-corpus.sh [DRIVER ...]   (release build; rewrites Corpus/traces/*.trace, or records only the named drivers' traces)"; exit 0; fi
 only=("$@")
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays every trace in Corpus/traces and checks each shows exactly its 'expect' violation.
 set -euo pipefail
-if [[ ${1:-} == "--help" ]]; then echo "usage: Scripts/replay-corpus.sh   (release build, then ndis-sim replay on every Corpus/traces/*.trace)"; exit 0; fi
+if [[ ${1:-} == "--help" || ${1:-} == "-h" ]]; then echo "usage: Scripts/replay-corpus.sh   (release build, then ndis-sim replay on every Corpus/traces/*.trace)"; exit 0; fi
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
 fail=0

@@ -294,7 +294,7 @@ public struct Campaign {
             var r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
             if r.violation != nil && result.wantsReport(fullReports) { r.violation = detailedViolation(seed: seed, r.violation, digest: r.digest, runner: runner) }
             onResult?(r)
-            if r.warningCount > 0 && result.firstWarning == nil {
+            if r.warningCount > 0 && result.firstWarning == nil && fullReports > 0 {
                 // The first warning's whole report: the seed again, with report detail.
                 r.warnings = replay(seed: seed, runner: runner).warnings
             }

@@ -14,6 +14,11 @@ import Verifier
 /// whitespace-separated integers on the following lines, and finally `end`.
 public struct TraceFile: Equatable, Sendable {
     public static let header = "ndis-sim trace v1"
+    /// The largest trace read or parsed (16 MiB): a recording of a 100-million-step budget
+    /// fits, and a file of blank lines cannot cost gigabytes.
+    public static let maxBytes = 16 << 20
+    /// How much of an offending line an error message shows.
+    static let echoLimit = 80
 
     public var driver: String
     public var scenario: String
@@ -127,21 +132,21 @@ public struct TraceFile: Equatable, Sendable {
 
     /// Parses a trace; every malformation is a one-line `UsageError`.
     public static func parse(_ text: String) throws -> TraceFile {
+        guard text.utf8.count <= maxBytes else { throw UsageError("trace too large: over \(maxBytes >> 20) MiB") }
         do {
             return try parseLines(text)
-        } catch let e as UsageError where !text.isEmpty && !text.hasSuffix("\n") && !e.description.hasPrefix("trace is truncated") {
+        } catch let e as UsageError where !text.isEmpty && text.utf8.last != UInt8(ascii: "\n") && !e.description.hasPrefix("trace is truncated") {
             // A file cut mid-line: say so first, the detail second.
             throw UsageError("trace is truncated (its last line is incomplete): \(e.description)")
         }
     }
 
     private static func parseLines(_ text: String) throws -> TraceFile {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        if lines.last == "" { lines.removeLast() }
-        guard let first = lines.first else { throw UsageError("trace file is empty") }
+        var lines = Lines(text)
+        guard let first = lines.next() else { throw UsageError("trace file is empty") }
         if first != Self.header {
-            if first.hasPrefix("ndis-sim trace v") { throw UsageError("unsupported trace version '\(first.dropFirst(15))' (this ndis-sim reads v1)") }
-            throw UsageError("not an ndis-sim trace (first line must be '\(Self.header)')")
+            if first.hasPrefix("ndis-sim trace v") { throw UsageError("unsupported trace version '\(first.dropFirst(15).prefix(20))' (this ndis-sim reads v1)") }
+            throw UsageError("not an ndis-sim trace (first line must be '\(Self.header)', not '\(first.prefix(echoLimit))')")
         }
         var fields: [String: String] = [:]
         var choices = Array(repeating: [UInt32](), count: ChoiceStream.allCases.count)
@@ -151,16 +156,17 @@ public struct TraceFile: Equatable, Sendable {
         var checkpointSteps: UInt64 = 32
         var seenCheckpoints = false
         var options: [OptionSetting] = [], swarmDrew: [OptionSetting] = []
-        var i = 1
-        while i < lines.count {
-            let lineNo = i + 1
-            let line = lines[i].trimmingCharacters(in: " \t")
-            i += 1
+        while let next = lines.next() {
+            let lineNo = lines.number
+            let line = next.trimmingCharacters(in: " \t")
             if line.isEmpty || line.hasPrefix("#") { continue }
             if ended { throw UsageError("line \(lineNo): text after 'end'") }
             if line == "end" { ended = true; continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             let key = parts[0]
+            if let long = parts.dropFirst().first(where: { $0.utf8.count > 200 }) {
+                throw UsageError("line \(lineNo): value '\(long.prefix(40))...' is longer than 200 characters")
+            }
             switch key {
             case "driver", "scenario", "strategy", "seed", "max-steps", "expect", "steps", "digest", "depth", "stack":
                 guard parts.count == 2 else { throw UsageError("line \(lineNo): '\(key)' takes exactly one value") }
@@ -184,11 +190,10 @@ public struct TraceFile: Equatable, Sendable {
                 var list: [UInt32] = []
                 list.reserveCapacity(count)
                 while list.count < count {
-                    guard i < lines.count else {
+                    guard let dataLine = lines.next() else {
                         throw UsageError("trace is truncated: stream '\(parts[1])' has \(list.count) of \(count) choices")
                     }
-                    let dataLine = lines[i]
-                    i += 1
+                    let i = lines.number
                     for token in dataLine.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                         guard let v = UInt32(token), v < 1_000_000 else {
                             throw UsageError("line \(i): '\(token.prefix(20))' is not a choice value (0 to 999999)")
@@ -207,9 +212,8 @@ public struct TraceFile: Equatable, Sendable {
                 seenCheckpoints = true
                 checkpointSteps = every
                 while checkpoints.count < count {
-                    guard i < lines.count else { throw UsageError("trace is truncated: \(checkpoints.count) of \(count) checkpoints") }
-                    let dataLine = lines[i]
-                    i += 1
+                    guard let dataLine = lines.next() else { throw UsageError("trace is truncated: \(checkpoints.count) of \(count) checkpoints") }
+                    let i = lines.number
                     for token in dataLine.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                         guard token.count == 16, let v = UInt64(token, radix: 16) else {
                             throw UsageError("line \(i): '\(token.prefix(20))' is not a 16-digit checkpoint")
@@ -266,6 +270,31 @@ public struct TraceFile: Equatable, Sendable {
         }
         trace.checkpointSteps = checkpointSteps
         return trace
+    }
+}
+
+/// The lines of a trace, one at a time (a file of blank lines costs no array of millions of
+/// substrings). Lines end at LF; a CR before it is dropped, so a file checked out with CRLF
+/// line ends reads the same. A final line end does not start another line.
+struct Lines {
+    let text: Substring.UTF8View
+    var position: String.Index
+    /// 1-based number of the line `next()` returned last.
+    private(set) var number = 0
+
+    init(_ text: String) {
+        self.text = text[...].utf8
+        position = text.startIndex
+    }
+
+    mutating func next() -> Substring? {
+        guard position < text.endIndex else { return nil }
+        let end = text[position...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+        var line = Substring(text[position..<end])
+        position = end < text.endIndex ? text.index(after: end) : end
+        if line.utf8.last == UInt8(ascii: "\r") { line = Substring(line.utf8.dropLast()) }
+        number += 1
+        return line
     }
 }
 

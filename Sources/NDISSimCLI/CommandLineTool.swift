@@ -8,8 +8,19 @@ import Verifier
 /// The `ndis-sim` command line: arguments in, text out, exit codes. A module of its own, so
 /// the library returns values and a user's executable gets the same commands over its own
 /// catalogue (`NDISSimCommandLine.main`). Exit codes: 0 ran and found no violation; 1 ran
-/// and found a violation; 2 bad usage or bad input (one line on stderr).
+/// and found a violation; 2 bad usage or bad input (one line on stderr); 3 a replay that
+/// left its recording; 130 a run interrupted by SIGINT (after its summary).
 public struct CommandLineTool {
+    /// What `--version` prints after the command's name.
+    public static let version = "0.9.0"
+    /// Exit code of a replay whose run left its recording: distinct from a faithful reproduction.
+    public static let replayDivergedExit: Int32 = 3
+    /// Exit code of a run stopped by SIGINT.
+    public static let interruptedExit: Int32 = 130
+    /// Checked between seeds: true once the user pressed Ctrl-C (the executable's SIGINT flag).
+    public var isInterrupted: () -> Bool = { false }
+    /// Whether stderr is a terminal: the progress line is drawn in place from the start.
+    public var stderrIsTerminal = false
     public var out: (String) -> Void
     public var err: (String) -> Void
     /// The drivers and scenarios the commands know by name.
@@ -32,12 +43,17 @@ public struct CommandLineTool {
       ndis-sim list [--json]
       ndis-sim run (--driver D | --stack D1,D2,...) [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
                    [--depth D] [--max-steps N] [--option KEY=VALUE ...] [--json] [--save DIR]
+                   [--quiet] [--max-failures N | --fail-fast]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
       ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--option KEY=VALUE ...] [--json] [--html OUT]
       ndis-sim bench [--json] [--seeds N] [--bases B] [--quick] [--driver D]
 
-    exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input.
+      ndis-sim --version
+
+    Every '--opt value' may also be written '--opt=value'.
+    exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input (one line on
+    stderr), 3 a replay that left its recording, 130 a run interrupted by Ctrl-C (after its summary).
     'ndis-sim COMMAND --help' says more.
     """
 
@@ -76,21 +92,32 @@ public struct CommandLineTool {
       --from FILE       exhaustive: explore the configuration of a trace (its workload, timing
                         and fault choices; every schedule), e.g. a shrunk corpus trace
       --save DIR        write a trace file per failing seed into DIR, plus a shrunk
-                        trace (.shrunk.trace) for the first seed of each violation kind
+                        trace (.shrunk.trace) for the first seed of each distinct failure
+                        (violation kind at call);
+                        says where it wrote
+      --quiet           print only the summary line
+      --max-failures N  stop after N failing seeds (the summary says where it stopped)
+      --fail-fast       the same as --max-failures 1
+      The summary lists the distinct failures (violation kind at call), one line each with
+      its first seed. A progress line goes to stderr on a terminal, or elsewhere once the run
+      takes two seconds. Ctrl-C stops between seeds and prints the summary (exit 130).
+      With --strategy exhaustive the default seed range, --small and --from run one search.
     """
 
     static let shrinkHelp = """
     ndis-sim shrink FILE [-o OUT]
       Shrinks a failing trace to a smaller one (fewer steps, fewer and smaller choices) that
       still shows the same violation kind, by editing its choice sequence and re-running.
-      Deterministic; progress on stderr. Writes OUT, or prints the trace if -o is not given.
+      Deterministic; progress on stderr. Writes OUT (checked before shrinking; only a
+      regular file is replaced), or prints the trace if -o is not given. FILE '-' reads
+      stdin. Exit 0 when it produced a trace.
     """
 
     static let replayHelp = """
     ndis-sim replay FILE [--timeline] [--json] [--html OUT.html] [--trace-events OUT.json] [--refresh]
-      Re-runs a trace file (written by 'run --save' or 'shrink') and prints its violation;
-      exits 1 if the run shows a violation, 0 if not. Says so if the run no longer matches
-      the recording, and between which steps it left it.
+      Re-runs a trace file (written by 'run --save' or 'shrink'; '-' reads stdin) and prints
+      its violation; exits 1 if the run shows a violation, 0 if not, and 3 if the run no
+      longer matches the recording (it says between which steps it left it).
       --refresh        rewrite FILE's recorded steps, digest and checkpoints from this
                        replay, when it drew the same choices and shows the expected
                        violation at the recorded step (a model change that added events
@@ -117,6 +144,11 @@ public struct CommandLineTool {
     """
 
     public func main(_ args: [String]) -> Int32 {
+        let code = dispatch(args)
+        return code
+    }
+
+    func dispatch(_ args: [String]) -> Int32 {
         guard let command = args.first else {
             err("ndis-sim: no command given (commands: list, run, replay, shrink, coverage, bench; see 'ndis-sim --help')\n")
             return 2
@@ -133,16 +165,29 @@ public struct CommandLineTool {
             case "help", "--help", "-h":
                 out(Self.usage + "\n")
                 return 0
+            case "--version", "version":
+                out("\(commandName) \(Self.version)\n")
+                return 0
             default:
-                throw UsageError("unknown command '\(command.prefix(40))' (commands: list, run, replay, shrink, coverage, bench; see 'ndis-sim --help')")
+                let commands = ["list", "run", "replay", "shrink", "coverage", "bench", "help", "--version", "--help"]
+                throw UsageError("unknown command '\(command.prefix(40))'\(Suggest.hint(command, commands)) (commands: list, run, replay, shrink, coverage, bench; see 'ndis-sim --help')")
             }
         } catch let e as UsageError {
-            err("ndis-sim: \(e.description)\n")
+            err(Self.errorLine(e.description))
             return 2
         } catch {
-            err("ndis-sim: \(error)\n")
+            err(Self.errorLine("\(error)"))
             return 2
         }
+    }
+
+    /// The one line a refusal prints: newlines and control characters flattened, at most 300
+    /// characters, whatever the input it echoes.
+    static func errorLine(_ message: String) -> String {
+        var text = String(String.UnicodeScalarView(("ndis-sim: " + message).unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0 }))
+        if text.count > 299 { text = String(text.prefix(296)) + "..." }
+        return text + "\n"
     }
 
     // MARK: Arguments
@@ -153,23 +198,34 @@ public struct CommandLineTool {
         var pos: [String] = []
         var i = 0
         while i < args.count {
-            let a = args[i]
+            var a = args[i]
             if a == "--help" || a == "-h" { return nil }
+            // '--opt=value' is '--opt value'.
+            var inline: String?
+            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+                inline = String(a[a.index(after: eq)...])
+                a = String(a[..<eq])
+            }
             if switches.contains(a) {
+                guard inline == nil else { throw UsageError("'\(a)' takes no value (see 'ndis-sim \(command) --help')") }
                 flags[a] = ""
             } else if values.contains(a) {
-                guard i + 1 < args.count else { throw UsageError("'\(a)' needs a value (see 'ndis-sim \(command) --help')") }
+                let value: String
+                if let inline { value = inline } else {
+                    guard i + 1 < args.count else { throw UsageError("'\(a)' needs a value (see 'ndis-sim \(command) --help')") }
+                    value = args[i + 1]
+                    i += 1
+                }
                 if a == "--option" {
                     // Repeatable: the settings, one per line.
-                    flags[a] = (flags[a].map { $0 + "\n" } ?? "") + args[i + 1]
-                    i += 2
+                    flags[a] = (flags[a].map { $0 + "\n" } ?? "") + value
+                    i += 1
                     continue
                 }
                 guard flags[a] == nil else { throw UsageError("'\(a)' given twice") }
-                flags[a] = args[i + 1]
-                i += 1
-            } else if a.hasPrefix("-") {
-                throw UsageError("unknown option '\(a.prefix(40))' for '\(command)' (see 'ndis-sim \(command) --help')")
+                flags[a] = value
+            } else if a.hasPrefix("-") && a != "-" {
+                throw UsageError("unknown option '\(a.prefix(40))' for '\(command)'\(Suggest.hint(a, values + switches)) (see 'ndis-sim \(command) --help')")
             } else {
                 pos.append(a)
             }
@@ -198,6 +254,7 @@ public struct CommandLineTool {
     /// The campaign `--driver`, `--scenario`, `--strategy`, `--depth`, `--preemptions`,
     /// `--max-steps` and `--option` describe.
     func makeCampaign(driver: String?, scenario: String?, flags: [String: String], stack fromTrace: [String]? = nil) throws -> Campaign {
+        try checkNames(drivers: [driver].compactMap { $0 }, stack: flags["--stack"]?.split(separator: ",").map(String.init) ?? fromTrace ?? [], scenario: scenario)
         var campaign: Campaign
         if let stack = flags["--stack"].map({ $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }) ?? (flags["--driver"] == nil ? fromTrace : nil) {
             guard flags["--driver"] == nil else { throw UsageError("give --driver or --stack, not both") }
@@ -225,7 +282,7 @@ public struct CommandLineTool {
             preemptions = Int(v)
         }
         guard let strategy = Strategy.named(name, depth: depth, preemptions: preemptions) else {
-            throw UsageError("unknown strategy '\(name.prefix(40))' (see 'ndis-sim list')")
+            throw UsageError("unknown strategy '\(name.prefix(40))'\(Suggest.hint(name, Strategy.catalogue.map(\.name))) (see 'ndis-sim list')")
         }
         campaign.strategy = strategy
         if let m = flags["--max-steps"] {
@@ -234,10 +291,30 @@ public struct CommandLineTool {
             campaign.maxSteps = v
         }
         if let settings = flags["--option"] {
+            let known = NdisOptions.keys.map(\.name)
+            for line in settings.split(separator: "\n") {
+                let name = String(line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0])
+                if line.contains("="), !known.contains(name) {
+                    throw UsageError("unknown option '\(name.prefix(40))'\(Suggest.hint(name, known)) (see 'ndis-sim list')")
+                }
+            }
             campaign.options = try NdisOptions.applying(settings.split(separator: "\n").map { try OptionSetting.parse(String($0)) },
                                                         to: campaign.driverOptions)
         }
         return campaign
+    }
+
+    /// Unknown driver and scenario names, refused with the closest known name.
+    func checkNames(drivers: [String], stack: [String], scenario: String?) throws {
+        for d in drivers where !d.isEmpty && catalog.driver(named: d) == nil {
+            throw UsageError("unknown driver '\(d.prefix(60))'\(Suggest.hint(d, catalog.drivers.map(\.name))) (see 'ndis-sim list')")
+        }
+        for d in stack where !d.isEmpty && catalog.driver(named: d) == nil {
+            throw UsageError("unknown driver '\(d.prefix(60))' in the stack\(Suggest.hint(d, catalog.drivers.map(\.name))) (see 'ndis-sim list')")
+        }
+        if let scenario, catalog.scenario(named: scenario) == nil {
+            throw UsageError("unknown scenario '\(scenario.prefix(60))'\(Suggest.hint(scenario, catalog.scenarios.map(\.name))) (see 'ndis-sim list')")
+        }
     }
 
     // MARK: list
@@ -289,10 +366,86 @@ public struct CommandLineTool {
 
     // MARK: run
 
+    /// What `run` found so far, folded seed by seed, so a run that stops early (`--max-failures`,
+    /// Ctrl-C) sums up exactly the seeds it ran, with the digest `Campaign.run` gives.
+    struct RunTally {
+        struct Failure { var seed: UInt64; var kind: String; var rules: [String]; var step: UInt64; var time: UInt64 }
+        /// One distinct bug: a violation kind at one call; a campaign lists each once.
+        struct Group { var kind: String; var call: String; var seeds: Int; var firstSeed: UInt64 }
+        var seedsRun = 0
+        var lastSeed: UInt64?
+        var events: UInt64 = 0, steps: UInt64 = 0
+        var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+        var failures: [Failure] = []
+        var first: CampaignFailure?
+        var groups: [Group] = []
+        var groupIndex: [String: Int] = [:]
+        /// Seeds with warnings (guidance findings of a run that is not strict), per kind, and
+        /// the first one's whole report.
+        var warningSeeds = 0
+        var warningSeedsByKind: [String: Int] = [:]
+        var firstWarning: CampaignFailure?
+
+        mutating func add(_ r: RunResult) {
+            seedsRun += 1
+            lastSeed = r.seed
+            events &+= r.events
+            steps &+= r.steps
+            digest = (digest ^ r.digest) &* 0x0000_0100_0000_01B3
+            if !r.warnings.isEmpty {
+                warningSeeds += 1
+                var seen: [String] = []
+                for w in r.warnings where !seen.contains(w.kind.name) { seen.append(w.kind.name); warningSeedsByKind[w.kind.name, default: 0] += 1 }
+            }
+            guard let v = r.violation else { return }
+            failures.append(Failure(seed: r.seed, kind: v.kind.name, rules: v.rules, step: v.step, time: v.time))
+            // The call without its arguments (handles and NBL numbers differ from seed to seed).
+            let call = String(v.call.prefix { $0 != "(" }.prefix(120))
+            let key = v.kind.name + "\u{1}" + call
+            if let i = groupIndex[key] { groups[i].seeds += 1 }
+            else { groupIndex[key] = groups.count; groups.append(Group(kind: v.kind.name, call: call, seeds: 1, firstSeed: r.seed)) }
+        }
+
+        /// Warning kinds and their seed counts, by name.
+        var warningKindCounts: [(kind: String, seeds: Int)] {
+            warningSeedsByKind.map { ($0.key, $0.value) }.sorted { $0.kind < $1.kind }
+        }
+
+        /// Kinds and their seed counts, by name.
+        var kindCounts: [(kind: String, seeds: Int)] {
+            var counts: [String: Int] = [:]
+            for f in failures { counts[f.kind, default: 0] += 1 }
+            return counts.map { ($0.key, $0.value) }.sorted { $0.kind < $1.kind }
+        }
+    }
+
+    /// The progress line on stderr: on a terminal it is redrawn in place; otherwise a line every
+    /// ten seconds, and only once the run has taken two seconds (a quick run prints nothing).
+    struct Progress {
+        let start = MonotonicClock.seconds()
+        var last = 0.0
+        var shown = false
+        let terminal: Bool
+
+        mutating func update(_ tally: RunTally, of total: Int, err: (String) -> Void) {
+            let now = MonotonicClock.seconds(), elapsed = now - start
+            guard elapsed >= (terminal ? 0.5 : 2), now - last >= (terminal ? 0.25 : 10) else { return }
+            last = now
+            let pct = total > 0 ? Double(tally.seedsRun) * 100 / Double(total) : 0
+            let line = "\(tally.seedsRun)/\(total) seeds (\(String(format: "%.0f", pct))%), \(tally.failures.count) failing, \(String(format: "%.0f", Double(tally.seedsRun) / elapsed)) seeds/s"
+            err(terminal ? "\r\(line)\u{1B}[K" : line + "\n")
+            shown = true
+        }
+
+        func finish(err: (String) -> Void) {
+            if shown && terminal { err("\r\u{1B}[K") }
+        }
+    }
+
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
-                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack"],
-                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--strict"]) else { out(Self.runHelp + "\n"); return 0 }
+                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures"],
+                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--quiet", "--fail-fast", "--strict"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
             guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
@@ -308,12 +461,25 @@ public struct CommandLineTool {
         }
         if flags["--strict"] != nil { campaign.options.strict = true }
         if flags["--seed"] != nil && flags["--seeds"] != nil { throw UsageError("give --seed or --seeds, not both") }
-        let seeds: ClosedRange<UInt64>
+        var maxFailures = Int.max
+        if let m = flags["--max-failures"] {
+            let v = try Self.parseNumber(m, "--max-failures")
+            guard v >= 1 && v <= 1_000_000_000 else { throw UsageError("--max-failures must be from 1 to 1000000000") }
+            maxFailures = Int(v)
+        }
+        if flags["--fail-fast"] != nil {
+            guard flags["--max-failures"] == nil else { throw UsageError("give --fail-fast or --max-failures, not both") }
+            maxFailures = 1
+        }
+        if flags["--quiet"] != nil && flags["--json"] != nil { throw UsageError("--quiet is for text output; drop --json") }
+        var seeds: ClosedRange<UInt64>
         if let s = flags["--seed"] { let v = try Self.parseNumber(s, "--seed"); seeds = v...v }
         else if let s = flags["--seeds"] { seeds = try Self.parseSeeds(s) }
         else { seeds = 1...1000 }
         var saveDir: URL?
         if let dir = flags["--save"] {
+            var st = stat()
+            if stat(dir, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR { throw UsageError("--save '\(dir.prefix(80))' is not a directory") }
             let url = URL(fileURLWithPath: dir)
             do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
             catch { throw UsageError("cannot create --save directory '\(dir.prefix(80))'") }
@@ -321,57 +487,107 @@ public struct CommandLineTool {
         }
         let json = flags["--json"] != nil
         if case .exhaustive = campaign.strategy {
-            return try exhaustive(campaign, seeds: from.map { $0.seed...$0.seed } ?? seeds, flags: flags, json: json, from: from)
+            for f in ["--max-failures", "--fail-fast", "--quiet"] where flags[f] != nil { throw UsageError("\(f) is not for --strategy exhaustive") }
+            // One search answers for a configuration that does not depend on the seed: the
+            // default range, --small and --from run it once, not once per seed.
+            if let from { seeds = from.seed...from.seed }
+            else if flags["--seed"] == nil && flags["--seeds"] == nil { seeds = 1...1 }
+            else if flags["--small"] != nil { seeds = seeds.lowerBound...seeds.lowerBound }
+            return try exhaustive(campaign, seeds: seeds, flags: flags, json: json, from: from)
         }
         for f in ["--preemptions", "--max-schedules", "--small", "--no-prune", "--check-pruning"] where flags[f] != nil {
             throw UsageError("\(f) is for --strategy exhaustive")
         }
+        let quiet = flags["--quiet"] != nil
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         var saveError: String?
+        var saved = 0, shrunkSaved = 0
         var shrunkKinds: [String] = []
         let cov: Coverage? = flags["--coverage"] != nil ? Coverage() : nil
-        let result = campaign.run(seeds: seeds, coverage: cov) { r in
-            guard let v = r.violation else { return }
-            if !json {
-                self.out("seed \(r.seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
-            }
-            if let saveDir, saveError == nil {
-                let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
-                do { try campaign.traceFile(r).render().write(to: file, atomically: true, encoding: .utf8) }
-                catch { saveError = "cannot write \(file.path)" }
-                if !shrunkKinds.contains(v.kind.name), let small = Shrinker(campaign: campaign).shrink(seed: r.seed, choices: r.choices) {
-                    shrunkKinds.append(v.kind.name)
-                    let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).shrunk.trace")
-                    do { try campaign.traceFile(small.result).render().write(to: shrunk, atomically: true, encoding: .utf8) }
-                    catch { saveError = "cannot write \(shrunk.path)" }
+        let runner = Runner()
+        var tally = RunTally()
+        var progress = Progress(terminal: stderrIsTerminal)
+        var stop: String?
+        var seed = seeds.lowerBound
+        while true {
+            if isInterrupted() { stop = "interrupted"; break }
+            // One seed at a time through the campaign, so a run can stop between seeds; the
+            // first failure is replayed with its whole report.
+            let one = campaign.run(seeds: seed...seed, runner: runner, fullReports: tally.first == nil ? 1 : 0, coverage: cov) { r in
+                tally.add(r)
+                guard let v = r.violation else { return }
+                if !json && !quiet {
+                    self.out("seed \(r.seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
+                }
+                if let saveDir, saveError == nil {
+                    let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
+                    do { try OutputPath.write(campaign.traceFile(r).render(), to: file.path, "--save"); saved += 1 }
+                    catch { saveError = (error as? UsageError)?.description ?? "cannot write \(file.path)" }
+                    // One shrunk trace per distinct failure (kind at call), not per seed.
+                    let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" }
+                    if !shrunkKinds.contains(bug), let small = Shrinker(campaign: campaign).shrink(seed: r.seed, choices: r.choices) {
+                        shrunkKinds.append(bug)
+                        let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).shrunk.trace")
+                        do { try OutputPath.write(campaign.traceFile(small.result).render(), to: shrunk.path, "--save"); shrunkSaved += 1 }
+                        catch { saveError = (error as? UsageError)?.description ?? "cannot write \(shrunk.path)" }
+                    }
                 }
             }
+            if tally.first == nil, let f = one.firstFailure { tally.first = f }
+            if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }
+            progress.update(tally, of: seeds.count, err: err)
+            if tally.failures.count >= maxFailures && seed < seeds.upperBound { stop = "max-failures"; break }
+            if seed == seeds.upperBound { break }
+            seed += 1
         }
+        progress.finish(err: err)
         let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
         if let saveError { throw UsageError(saveError) }
+        let savedNote = saveDir.map { "saved \(saved) trace(s) of failing seeds and \(shrunkSaved) shrunk trace(s) to \($0.path)" }
+        let stopNote: String? = switch stop {
+        case "interrupted": "interrupted: ran \(tally.seedsRun) of \(seeds.count) seed(s)" + (tally.lastSeed.map { " (\(seeds.lowerBound)..\($0))" } ?? "")
+        case "max-failures": "stopped after \(tally.failures.count) failing seed(s) (--max-failures \(maxFailures)): ran \(tally.seedsRun) of \(seeds.count) seed(s) (\(seeds.lowerBound)..\(tally.lastSeed ?? seeds.lowerBound))"
+        default: nil
+        }
         if json {
             var extra: [(String, JSON)] = []
             if let cov, case .object(let cf) = CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name,
-                                                                     strategy: campaign.strategy.name, failing: result.failureCount) {
+                                                                     strategy: campaign.strategy.name, failing: tally.failures.count) {
                 extra = cf.filter { ["transitions", "race_windows"].contains($0.0) }
             }
-            writeRunJSON(result, elapsed: elapsed, extra: extra)
+            extra.append(("distinct_failures", .array(tally.groups.map {
+                .object([("kind", .string($0.kind)), ("call", .string($0.call)), ("seeds", .int(Int64($0.seeds))), ("first_seed", .uint($0.firstSeed))])
+            })))
+            if let stop { extra.append(("stopped", .string(stop))) }
+            writeRunJSON(tally, campaign: campaign, elapsed: elapsed, extra: extra)
+            if let savedNote { err(savedNote + "\n") }
         } else {
-            if let f = result.firstFailure {
+            if let f = tally.first, !quiet {
                 out("\n" + Report.text(f.violation, seed: f.seed, replay: f.replay))
-            }
-            let kinds = result.kindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
-            if result.firstFailure == nil, let w = result.firstWarning {
+            } else if let w = tally.firstWarning, !quiet {
                 out("\n" + Report.text(w.violation, seed: w.seed, replay: w.replay))
             }
-            let warned = result.warningKindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
-            out("\n\(result.driver) on \(result.scenario) (\(result.strategy)): \(result.seedsRun) seed(s), \(result.failureCount) failing"
+            var lines: [String] = []
+            if !tally.groups.isEmpty && !quiet {
+                lines.append("\(tally.groups.count) distinct failure(s) (kind at call):")
+                for g in tally.groups.prefix(50) {
+                    lines.append("  \(g.kind) at \(g.call.isEmpty ? "(no call)" : g.call): \(g.seeds) seed(s), first: \(campaign.replayCommand(seed: g.firstSeed))")
+                }
+                if tally.groups.count > 50 { lines.append("  ... and \(tally.groups.count - 50) more (see --json)") }
+            }
+            if let savedNote { lines.append(savedNote) }
+            if let stopNote { lines.append(stopNote) }
+            let kinds = tally.kindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
+            let warned = tally.warningKindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
+            lines.append("\(campaign.driverName) on \(campaign.scenario.name) (\(campaign.strategy)): \(tally.seedsRun) seed(s), \(tally.failures.count) failing"
                 + (kinds.isEmpty ? "" : " (\(kinds))")
-                + (result.warningSeeds == 0 ? "" : ", \(result.warningSeeds) with warnings (\(warned); guidance only, --strict fails them)")
-                + ", \(result.events) events, \(result.steps) steps, digest \(hex(result.digest))"
-                + (result.firstFailingSeed.map { ", first failing seed \($0)" } ?? "") + "\n")
+                + (tally.warningSeeds == 0 ? "" : ", \(tally.warningSeeds) with warnings (\(warned); guidance only, --strict fails them)")
+                + ", \(tally.events) events, \(tally.steps) steps, digest \(hex(tally.digest))"
+                + (tally.failures.first.map { ", first failing seed \($0.seed)" } ?? ""))
+            out((quiet ? "" : "\n") + lines.joined(separator: "\n") + "\n")
         }
-        return result.failureCount == 0 ? 0 : 1
+        if stop == "interrupted" { return 130 }
+        return tally.failures.isEmpty ? 0 : 1
     }
 
     /// `--strategy exhaustive`: every schedule of each seed's configuration, within the bound.
@@ -466,20 +682,20 @@ public struct CommandLineTool {
 
     /// `run --json`, written as it is rendered: the violations list, one entry per failing
     /// seed (a million seeds may fail), goes out entry by entry, never whole in memory.
-    func writeRunJSON(_ r: CampaignResult, elapsed: Double, extra: [(String, JSON)] = []) {
+    func writeRunJSON(_ r: RunTally, campaign: Campaign, elapsed: Double, extra: [(String, JSON)] = []) {
         let marker = "\u{1}violations\u{1}"
         var fields: [(String, JSON)] = [
-            ("driver", .string(r.driver)),
-            ("scenario", .string(r.scenario)),
-            ("strategy", .string(r.strategy.name)),
+            ("driver", .string(campaign.driverName)),
+            ("scenario", .string(campaign.scenario.name)),
+            ("strategy", .string(campaign.strategy.name)),
             ("seeds_run", .int(Int64(r.seedsRun))),
             ("events", .uint(r.events)),
             ("steps", .uint(r.steps)),
             ("digest", .string(hex(r.digest))),
             ("violations", .string(marker)),
             ("kinds", .object(r.kindCounts.map { ($0.kind, .int(Int64($0.seeds))) })),
-            ("first_failing_seed", r.firstFailingSeed.map { .uint($0) } ?? .null),
-            ("first_violation", r.firstFailure.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
+            ("first_failing_seed", r.failures.first.map { .uint($0.seed) } ?? .null),
+            ("first_violation", r.first.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
             ("warning_seeds", .int(Int64(r.warningSeeds))),
             ("warning_kinds", .object(r.warningKindCounts.map { ($0.kind, .int(Int64($0.seeds))) })),
             ("first_warning", r.firstWarning.map { Report.json($0.violation, seed: $0.seed, replay: $0.replay) } ?? .null),
@@ -491,10 +707,10 @@ public struct CommandLineTool {
         guard let range = text.range(of: placeholder) else { preconditionFailure("the violations placeholder vanished from the rendering") }
         out(String(text[..<range.lowerBound]) + "[")
         var chunk = ""
-        for (i, f) in r.failureRecords.enumerated() {
+        for (i, f) in r.failures.enumerated() {
             if i > 0 { chunk += "," }
-            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(r.kindName(f))), ("rules", .array(r.rules(f).map { .string($0) })),
-                                  ("step", .uint(f.step)), ("time", .uint(f.time)), ("replay", .string(r.replayCommand(f.seed)))]).render()
+            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(f.kind)), ("rules", .array(f.rules.map { .string($0) })),
+                                  ("step", .uint(f.step)), ("time", .uint(f.time)), ("replay", .string(campaign.replayCommand(seed: f.seed)))]).render()
             if chunk.utf8.count > 1 << 16 { out(chunk); chunk = "" }
         }
         out(chunk + "]" + String(text[range.upperBound...]) + "\n")
@@ -507,13 +723,15 @@ public struct CommandLineTool {
             out(Self.replayHelp + "\n"); return 0
         }
         let path = pos[0]
+        if let html = flags["--html"] { try OutputPath.check(html, "--html") }
+        if flags["--refresh"] != nil && path == "-" { throw UsageError("--refresh rewrites FILE: give a file, not stdin") }
         let trace = try loadTrace(path)
         let campaign = try trace.campaign(in: catalog)
         let timeline = flags["--timeline"] != nil
         let r = campaign.replay(seed: trace.seed, choices: trace.choices, timeline: timeline || flags["--html"] != nil || flags["--trace-events"] != nil)
         if let html = flags["--html"] {
             let page = HTMLTimeline.render(trace: trace, result: r, replay: "\(commandName) replay \(path)")
-            do { try page.write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
+            try OutputPath.write(page, to: html, "--html")
         }
         if let json = flags["--trace-events"] {
             do { try TraceEvents.render(trace: trace, result: r).write(toFile: json, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(json.prefix(120))'") }
@@ -560,6 +778,7 @@ public struct CommandLineTool {
             }
             for n in notes { out("note: \(n)\n") }
         }
+        if !notes.isEmpty { return Self.replayDivergedExit }
         return r.violation == nil ? 0 : 1
     }
 
@@ -578,7 +797,7 @@ public struct CommandLineTool {
         t.steps = r.steps
         t.digest = r.digestHex
         t.checkpoints = r.checkpoints
-        do { try t.render().write(toFile: path, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(path.prefix(120))'") }
+        try OutputPath.write(t.render(), to: path, "--refresh")
         out("refreshed \(path): \(expect) at step \(r.violation!.step), \(r.steps) steps, digest \(trace.digest ?? "none") -> \(r.digestHex)\n")
         return 0
     }
@@ -598,14 +817,15 @@ public struct CommandLineTool {
         guard flags["--driver"] != nil || flags["--stack"] != nil else { throw UsageError("'coverage' needs --driver or --stack (see 'ndis-sim list')") }
         let driverName = flags["--driver"]
         if let st = flags["--strategy"], !["random", "pct", "swarm"].contains(st) { throw UsageError("coverage takes --strategy random, pct or swarm") }
+        if let html = flags["--html"] { try OutputPath.check(html, "--html") }
         let campaign = try makeCampaign(driver: driverName, scenario: flags["--scenario"], flags: flags)
         let seeds = try flags["--seeds"].map(Self.parseSeeds) ?? 1...1000
         let cov = Coverage()
         let result = campaign.run(seeds: seeds, fullReports: 0, coverage: cov)
         let failing = result.failureCount
         if let html = flags["--html"] {
-            do { try CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing)
-                .write(toFile: html, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(html.prefix(120))'") }
+            try OutputPath.write(CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing),
+                                 to: html, "--html")
         }
         if flags["--json"] != nil {
             out(CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing).render(indent: 2) + "\n")
@@ -621,31 +841,71 @@ public struct CommandLineTool {
         guard let (flags, pos) = try options(args, command: "shrink", values: ["-o"], switches: [], positional: 1) else {
             out(Self.shrinkHelp + "\n"); return 0
         }
+        // Learn that -o is unwritable before minutes of shrinking, not after.
+        if let o = flags["-o"] { try OutputPath.check(o, "-o") }
         let trace = try loadTrace(pos[0])
         let campaign = try trace.campaign(in: catalog)
         let before = campaign.replay(seed: trace.seed, choices: trace.choices)
         guard let v = before.violation else { throw UsageError("the trace shows no violation: nothing to shrink") }
         let kind = trace.expect ?? v.kind.name
-        err("shrinking \(pos[0]): \(kind), \(before.steps) steps, \(before.choices.reduce(0) { $0 + $1.count }) choices\n")
+        guard v.kind.name == kind else { throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink") }
+        // Progress only on a terminal or once shrinking takes two seconds, so that a refusal
+        // after a quick shrink (stdout full or closed) is still the one line on stderr.
+        let started = MonotonicClock.seconds()
+        let startLine = "shrinking \(pos[0]): \(kind), \(before.steps) steps, \(before.choices.reduce(0) { $0 + $1.count }) choices\n"
+        var announced = false
         var last = 0
         guard let small = Shrinker(campaign: campaign).shrink(seed: trace.seed, choices: trace.choices, kind: kind, progress: { p in
+            guard self.stderrIsTerminal || MonotonicClock.seconds() - started >= 2 else { return }
+            if !announced { announced = true; self.err(startLine) }
             if p.runs - last >= 200 { last = p.runs; self.err("  \(p.runs) runs: \(p.steps) steps, \(p.choices) choices\n") }
         }) else {
             throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink")
         }
-        err("done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices\n")
         let text = campaign.traceFile(small.result).render()
+        let done = "done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices"
         if let o = flags["-o"] {
-            do { try text.write(toFile: o, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(o.prefix(120))'") }
+            try OutputPath.write(text, to: o, "-o")
+            err(done + "; wrote \(o)\n")
         } else {
             out(text)
+            err(done + "\n")
         }
-        return 1
+        return 0
     }
 
+    /// Reads a trace from a file, a pipe or FIFO, or stdin (`-`), at most
+    /// `TraceFile.maxBytes`: a bigger input is refused before it is parsed.
     func loadTrace(_ path: String) throws -> TraceFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trace file '\(path.prefix(120))'") }
-        guard let text = String(data: data, encoding: .utf8) else { throw UsageError("trace file '\(path.prefix(120))' is not UTF-8 text") }
+        let shown = path.prefix(120)
+        let fd: Int32
+        if path == "-" { fd = 0 } else {
+            fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw UsageError("cannot read trace file '\(shown)': \(String(cString: strerror(errno)))") }
+        }
+        defer { if fd != 0 { close(fd) } }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw UsageError("cannot read trace file '\(shown)': \(String(cString: strerror(errno)))") }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR: break
+        case S_IFDIR: throw UsageError("cannot read trace file '\(shown)': it is a directory")
+        default: throw UsageError("cannot read trace file '\(shown)': not a file, pipe or stdin")
+        }
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw UsageError("cannot read trace file '\(shown)': \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            data.append(contentsOf: buffer[0..<n])
+            if data.count > TraceFile.maxBytes {
+                throw UsageError("trace too large: '\(shown)' is over \(TraceFile.maxBytes >> 20) MiB (a trace of the largest run is far smaller)")
+            }
+        }
+        guard let text = String(validating: data, as: UTF8.self) else { throw UsageError("trace file '\(shown)' is not UTF-8 text") }
         return try TraceFile.parse(text)
     }
 
