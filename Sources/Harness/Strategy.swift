@@ -75,15 +75,20 @@ public enum Strategy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Swarm testing: the seed switches environment features on or off, and sets how hard.
-    /// Drawn first from the faults stream, so the rest of the run is the seed's own.
+    /// Drawn first from the faults stream, so the rest of the run is the seed's own. A
+    /// feature the driver's own options switch off (0) stays off: late sends (an upper driver
+    /// that keeps sending after its pause, which NDIS's top-down pause rules out) are a stress
+    /// a driver opts into, and a driver may declare an environment it does not support (the
+    /// win-net-test filter and RESOURCES receives). Every draw is made either way.
     public static func swarm(_ base: NdisOptions, _ c: ChoiceSource) -> NdisOptions {
         var o = base
         let levels = [0, 5, 30, 70]
-        o.inlineCompletionPercent = levels[c.choose(4, .faults)]
-        o.inlineReturnPercent = levels[c.choose(4, .faults)]
-        o.receiveResourcesPercent = levels[c.choose(4, .faults)]
-        o.allocationFailurePercent = [0, 3, 20, 50][c.choose(4, .faults)]
-        o.lateSendPercent = [0, 0, 20, 80][c.choose(4, .faults)]
+        func vary(_ path: WritableKeyPath<NdisOptions, Int>, _ value: Int) { if base[keyPath: path] > 0 { o[keyPath: path] = value } }
+        vary(\.inlineCompletionPercent, levels[c.choose(4, .faults)])
+        vary(\.inlineReturnPercent, levels[c.choose(4, .faults)])
+        vary(\.receiveResourcesPercent, levels[c.choose(4, .faults)])
+        vary(\.allocationFailurePercent, [0, 3, 20, 50][c.choose(4, .faults)])
+        vary(\.lateSendPercent, [0, 0, 20, 80][c.choose(4, .faults)])
         o.sendCompletionDelay = [2...300, 1...10, 200...2000, 1...3000][c.choose(4, .faults)]
         o.returnDelay = [2...300, 1...10, 200...2000, 1...3000][c.choose(4, .faults)]
         return o

@@ -400,7 +400,8 @@ public struct CommandLineTool {
             guard let v = r.violation else { return }
             failures.append(Failure(seed: r.seed, kind: v.kind.name, rules: v.rules, step: v.step, time: v.time))
             // The call without its arguments (handles and NBL numbers differ from seed to seed).
-            let call = String(v.call.prefix { $0 != "(" }.prefix(120))
+            // With the driver's source line of the call, when it made one: one group per call site.
+            let call = String(v.call.prefix { $0 != "(" }.prefix(120)) + (v.source.isEmpty ? "" : " (\(v.source))")
             let key = v.kind.name + "\u{1}" + call
             if let i = groupIndex[key] { groups[i].seeds += 1 }
             else { groupIndex[key] = groups.count; groups.append(Group(kind: v.kind.name, call: call, seeds: 1, firstSeed: r.seed)) }
@@ -524,7 +525,7 @@ public struct CommandLineTool {
                     do { try OutputPath.write(campaign.traceFile(r).render(), to: file.path, "--save"); saved += 1 }
                     catch { saveError = (error as? UsageError)?.description ?? "cannot write \(file.path)" }
                     // One shrunk trace per distinct failure (kind at call), not per seed.
-                    let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" }
+                    let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" } + v.source
                     if !shrunkKinds.contains(bug), let small = Shrinker(campaign: campaign).shrink(seed: r.seed, choices: r.choices) {
                         shrunkKinds.append(bug)
                         let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).shrunk.trace")

@@ -85,14 +85,17 @@ public final class KernelChecker {
     private func callbackEvent(_ e: NdisEvent, _ t: Int) {
         if e.phase == .call { enter(e, t) } else { leave(e, t) }
         if e.api == .FilterDetach && e.phase == .return && e.module >= 0 {
+            // Deferred work still set or running now is not yet a fault: a driver whose context
+            // is reference counted (win-net-test's filter keeps it for open handles) may stop it
+            // later. It is judged by what it does next (queues more work for the module, calls
+            // on its behalf), when its memory is freed while it is set, and at the end of the run.
             while detached.count <= e.module { detached.append(false) }
             detached[e.module] = true
-            judgeLeftovers(module: e.module, at: "FilterDetach returned", thread: e.thread)
         }
     }
 
-    /// The end of the run: deferred work of a module that already detached is still
-    /// queued or running (it was queued after the detach).
+    /// The end of the run, the stand-in for the driver's unload: deferred work of a module
+    /// that detached is still set, queued or running (Windows: 0xCE at unload).
     public func finish() {
         for m in detached.indices where detached[m] {
             judgeLeftovers(module: m, at: "the run ended", thread: -1)
@@ -250,8 +253,8 @@ public final class KernelChecker {
             case .pool: state = nil
             }
             guard let state else { continue }
-            found(.deferredWorkOutlivesOwner, "\(moment) for FilterHandle#\(m + 1), but \(state) (\(objectName(id))): it will run on a module that is gone",
-                  call: moment == "FilterDetach returned" ? "FilterDetach returned" : "end of run", module: m, thread: thread)
+            found(.deferredWorkOutlivesOwner, "\(moment), FilterHandle#\(m + 1) had detached, but \(state) (\(objectName(id))): the driver cannot unload",
+                  call: "end of run", module: m, thread: thread)
             return
         }
     }

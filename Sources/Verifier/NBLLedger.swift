@@ -51,6 +51,7 @@ struct NBLView {
     var completedStatus: NDIS_STATUS?
     var indicatedWithResources: Bool
     var lentNextID: Int
+    var arrivedNotRunning: Bool
 }
 
 /// One move of an NBL, for its history in a report.
@@ -82,11 +83,14 @@ struct NBLRecord {
     var everSentDown = false
     /// The step of its last `NdisFSendNetBufferLists` or `NdisFIndicateReceiveNetBufferLists` (PQ-02).
     var lastHandedOn: UInt64?
+    /// A receive from below that reached this module while the driver could not have seen it
+    /// Running (RCV-09 concerns new receives during a pause, not one already in hand).
+    var arrivedNotRunning = false
 
     /// This record's own view.
     var view: NBLView {
         NBLView(module: module, origin: origin, owner: owner, path: path, originalSource: originalSource, completedStatus: completedStatus,
-                indicatedWithResources: indicatedWithResources, lentNextID: lentNextID)
+                indicatedWithResources: indicatedWithResources, lentNextID: lentNextID, arrivedNotRunning: arrivedNotRunning)
     }
 
     /// Takes on the next module's view: the NBL now belongs to `module`.
@@ -99,6 +103,7 @@ struct NBLRecord {
         completedStatus = nil
         indicatedWithResources = false
         self.lentNextID = lentNextID
+        arrivedNotRunning = false
     }
 
     /// Takes a saved view back.
@@ -111,6 +116,7 @@ struct NBLRecord {
         completedStatus = v.completedStatus
         indicatedWithResources = v.indicatedWithResources
         lentNextID = v.lentNextID
+        arrivedNotRunning = v.arrivedNotRunning
     }
 }
 

@@ -39,16 +39,19 @@ struct ReceivePathChecker {
         case (.FilterReceiveNetBufferLists, .call):
             guard let nbls = facts.chain(e.nbls) else { return NBLChain.loops(e) }
             let path: NBLPath = e.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 ? .receiveLent : .receiveFromBelow
+            let notRunning = facts.lifecycle.observedState(e.module) != .Running
             for (i, n) in nbls.enumerated() {
                 let next = i + 1 < nbls.count ? nbls[i + 1].id : -1
                 if facts.ledger.owner(n.id) == .aboveForFilter {
                     // Indicated up by the filter below: this module's view of it begins.
                     facts.ledger.enter(n.id, module: e.module, origin: .miniportEdge, path: path, originalSource: n._sourceHandleForVerifier,
                                  lentNextID: next, at: e.step, by: e.api)
+                    if notRunning { facts.ledger.update(n.id) { $0.arrivedNotRunning = true } }
                     continue
                 }
                 var r = NBLRecord(origin: .miniportEdge, owner: .filter, path: path, module: e.module, originalSource: n._sourceHandleForVerifier)
                 r.lentNextID = next
+                r.arrivedNotRunning = notRunning
                 facts.ledger.create(n.id, r)
                 facts.ledger.note(n.id, at: e.step, by: e.api, to: .filter)
             }
@@ -122,7 +125,9 @@ struct ReceivePathChecker {
                                message: "an originated receive indication while the module is \(state)" + (afterPause ? ", after FilterPause began" : ""),
                                extra: afterPause ? ["PQ-02"] : [], call: call(), module: e.module, nbls: nbls.map(\.id))
             }
-            if strictPassThroughReceiveWhilePaused {
+            // Only receives that arrived while the module was not Running: one the driver took
+            // in while Running and passes on after the pause completed is not a "new" receive.
+            if strictPassThroughReceiveWhilePaused && nbls.contains(where: { facts.ledger[$0.id]?.arrivedNotRunning == true }) {
                 // Guidance: judged after the ownership checks, which a warning must not skip.
                 warning = Finding(kind: .passThroughReceiveWhilePaused,
                                   message: "receives from below passed up while the module is \(state); they should be returned at once (the FilterPause and FilterReceiveNetBufferLists pages allow passing them on)",

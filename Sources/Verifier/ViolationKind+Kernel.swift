@@ -19,7 +19,7 @@ extension ViolationKind {
         "a routine in pageable memory (PAGED_CODE) ran above APC_LEVEL, where a page fault cannot be served",
         bugCheck: "0xD1 DRIVER_IRQL_NOT_LESS_OR_EQUAL when the page is out (forced by Driver Verifier's IRQL checking); PAGED_CODE asserts on a checked build")
     public static let deferredWorkOutlivesOwner = ViolationKind("deferred-work-outlives-owner", ["KRN-03"], .liveness, .crash,
-        "a timer still set, or a timer callback, DPC, work item or system thread still queued or running, when the module that owns it detached (FilterDetach returned) or its object was freed",
+        "deferred work (a timer, timer callback, DPC, work item or system thread) of a module that detached: freed while still set or running, queued again for the gone module, calling on its behalf, or still active when the run ends (the driver could not unload)",
         bugCheck: "0xCE DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS at unload; 0xC7 TIMER_OR_DPC_INVALID (or 0xC4 P1 0x15) when the memory holding a set timer is freed")
     public static let spinLockHeldOnReturn = ViolationKind("spin-lock-held-on-return", ["KRN-04", "LCK-01"], .safety, .crash,
         "a handler (an NDIS callback, a dispatch routine, a timer callback, DPC, work item or system thread) returned holding a spin lock it acquired, at raised IRQL",

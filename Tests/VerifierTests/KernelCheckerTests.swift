@@ -39,6 +39,8 @@ import NDISSim
         c.observe(event(.NdisCancelTimerObject, module: 0, object: 0, count: 0))
         c.observe(event(.FilterDetach, module: 0))
         c.observe(event(.FilterDetach, .return, module: 0))
+        #expect(c.findings.isEmpty, "at detach it is not yet a fault: the memory may outlive the module")
+        c.finish()
         #expect(c.findings.first?.kind == .deferredWorkOutlivesOwner)
         #expect(c.findings.first?.message.contains("callback is still running") == true)
     }
@@ -51,6 +53,7 @@ import NDISSim
         c.observe(event(.SystemThreadRoutine, thread: 2, module: -1, object: 7))
         c.observe(event(.FilterDetach, module: 3))
         c.observe(event(.FilterDetach, .return, module: 3))
+        c.finish()
         #expect(c.findings.first?.kind == .deferredWorkOutlivesOwner)
         #expect(c.findings.first?.module == 3)
     }
