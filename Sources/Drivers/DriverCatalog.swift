@@ -61,6 +61,9 @@ public enum DriverCatalog {
         DriverEntry(name: "wdk-filter-sample-checked", kind: .correct,
                     summary: "the WDK filter sample's checked (DBG) build: sends completed NDIS_STATUS_PAUSED and receives returned while not Running; FILTER_ASSERTs active",
                     scenario: "adapter-disable-during-send") { WdkFilterSampleDriver(ndis: $0, checkedBuild: true) },
+        DriverEntry(name: "fnlwf", kind: .correct,
+                    summary: "win-net-test's fnlwf: data path gated by a run-down that FilterPause waits on; sends forwarded in every state; receives captured by a user RX filter or passed up; originated sends by SourceHandle",
+                    scenario: "adapter-disable-during-send", options: FnLwfDriver.options) { FnLwfDriver(ndis: $0) },
     ]
 
     public static func named(_ name: String) -> DriverEntry? { all.first { $0.name == name } }
