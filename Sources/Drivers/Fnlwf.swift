@@ -65,6 +65,10 @@ public final class FnLwfDriver: FilterDriver, FilterDriverIntrospection {
         return o
     }()
 
+    /// For the test that shows the wait matters: `FilterPause` returns without running the
+    /// data path down. fnlwf always waits.
+    public var skipsPauseWait = false
+
     public init(ndis: Ndis) {
         self.ndis = ndis
         GlobalLock = ndis.NdisAllocateSpinLock("LwfGlobalContext.Lock")
@@ -111,7 +115,7 @@ public final class FnLwfDriver: FilterDriver, FilterDriverIntrospection {
         let Filter = FilterModuleContext as! LWF_FILTER
         ndis.ASSERT(Filter.NdisState == .FilterRunning, "Filter->NdisState == FilterRunning")
         Filter.NdisState = .FilterPaused
-        ndis.ExWaitForRundownProtectionRelease(Filter.NblRundown)
+        if !skipsPauseWait { ndis.ExWaitForRundownProtectionRelease(Filter.NblRundown) }
         return .SUCCESS
     }
 
