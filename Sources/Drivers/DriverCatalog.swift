@@ -55,6 +55,15 @@ public enum DriverCatalog {
         DriverEntry(name: "npcap-rx-inject-2016", kind: .bugModel,
                     summary: "seed 000's send-to-Rx NPF_Write and NPF_ReturnEx: the writer's record lives in ProtocolReserved, which TCPIP owns on the receive path",
                     expectedKinds: ["waiter-never-signalled"], rule: "LIVE-05", scenario: "rx-inject") { Npcap2016Driver(ndis: $0, variant: .rxInject) },
+        DriverEntry(name: "wdk-filter-sample", kind: .correct,
+                    summary: "the WDK's network/ndis/filter sample, free build: pure pass-through in every state, counters under its lock, a pause that waits for nothing",
+                    scenario: "adapter-disable-during-send") { WdkFilterSampleDriver(ndis: $0, checkedBuild: false) },
+        DriverEntry(name: "wdk-filter-sample-checked", kind: .correct,
+                    summary: "the WDK filter sample's checked (DBG) build: sends completed NDIS_STATUS_PAUSED and receives returned while not Running; FILTER_ASSERTs active",
+                    scenario: "adapter-disable-during-send") { WdkFilterSampleDriver(ndis: $0, checkedBuild: true) },
+        DriverEntry(name: "fnlwf", kind: .correct,
+                    summary: "win-net-test's fnlwf: data path gated by a run-down that FilterPause waits on; sends forwarded in every state; receives captured by a user RX filter or passed up; originated sends by SourceHandle",
+                    scenario: "adapter-disable-during-send", options: FnLwfDriver.options) { FnLwfDriver(ndis: $0) },
     ]
 
     public static func named(_ name: String) -> DriverEntry? { all.first { $0.name == name } }

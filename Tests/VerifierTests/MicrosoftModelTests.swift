@@ -1,0 +1,82 @@
+import Testing
+@testable import NDISSim
+
+/// The models of Microsoft's own filters (the WDK filter sample, free and checked builds, and
+/// win-net-test's fnlwf) are correct drivers: no errors; the free sample and fnlwf pass
+/// receives up while paused, which is guidance (RCV-09), a warning unless strict.
+@Suite struct MicrosoftModelTests {
+    static let scenarios = ["adapter-disable-during-send", "rx-inject", "rx-inject-disable", "close-during-write",
+                            "close-during-write-sync", "ioctl-during-disable", "two-adapters-one-disabled"]
+    /// The scenarios in which a user handle can outlive its module (the adapter is disabled).
+    static let disabling: Set<String> = ["adapter-disable-during-send", "rx-inject-disable", "ioctl-during-disable", "two-adapters-one-disabled"]
+
+    func campaign(_ driver: String, _ scenario: String? = nil, seeds: ClosedRange<UInt64>,
+                  _ change: (inout NdisOptions) -> Void = { _ in }) throws -> CampaignResult {
+        var c = try Campaign(driver: driver, scenario: scenario)
+        change(&c.options)
+        return c.run(seeds: seeds)
+    }
+
+    @Test(arguments: scenarios)
+    func wdkFilterSampleFreeBuildRunsWithoutErrors(_ scenario: String) throws {
+        let r = try campaign("wdk-filter-sample", scenario, seeds: 1...300)
+        #expect(r.failures.isEmpty, "\(r.summary)")
+    }
+
+    @Test(arguments: scenarios)
+    func wdkFilterSampleCheckedBuildRunsWithoutErrors(_ scenario: String) throws {
+        let r = try campaign("wdk-filter-sample-checked", scenario, seeds: 1...300)
+        #expect(r.failures.isEmpty, "\(r.summary)")
+    }
+
+    /// fnlwf's only errors are KRN-03 on its watchdog thread, which ndis-sim attributes to the
+    /// module because FilterAttach created it; the thread lives as long as fnlwf's reference-
+    /// counted context (an open user handle keeps it past FilterDetach) and touches nothing of
+    /// the module's NDIS handle then. A false positive of ndis-sim, kept visible here.
+    @Test(arguments: scenarios)
+    func fnlwfRunsWithoutErrorsButTheWatchdogThreadFalsePositive(_ scenario: String) throws {
+        let r = try campaign("fnlwf", scenario, seeds: 1...300)
+        #expect(r.failures.allSatisfy { $0.violation.kind == .deferredWorkOutlivesOwner && $0.violation.message.contains("FnTimerWorker") },
+                "\(r.summary)")
+        if !Self.disabling.contains(scenario) { #expect(r.failures.isEmpty, "\(r.summary)") }
+        withKnownIssue("ndis-sim's KRN-03 owns a system thread created in FilterAttach by the module, not by fnlwf's reference-counted context",
+                       isIntermittent: true) {
+            #expect(r.failureCount == 0)
+        }
+    }
+
+    @Test func checkedSampleCompletesSendsWhilePausedWithNdisStatusPaused() throws {
+        // Every TCPIP send may race the stack pause (late sends) and the run is strict: the
+        // checked build completes what finds it not Running with NDIS_STATUS_PAUSED (no SND-07);
+        // the free build forwards the same kind of sends and is flagged for it.
+        let checked = try campaign("wdk-filter-sample-checked", seeds: 1...300) { $0.lateSendPercent = 100; $0.strict = true }
+        #expect(!checked.failures.contains { $0.violation.kind == .pausedSendNotRejected }, "\(checked.summary)")
+        let free = try campaign("wdk-filter-sample", seeds: 1...300) { $0.lateSendPercent = 100 }
+        #expect(free.failures.contains { $0.violation.kind == .sendWhileNotRunning }, "\(free.summary)")
+    }
+
+    @Test(arguments: ["wdk-filter-sample", "fnlwf"])
+    func passThroughReceivesWhilePausedAreWarningsNotErrors(_ driver: String) throws {
+        let r = try campaign(driver, "rx-inject-disable", seeds: 1...300)
+        #expect(r.warningSeeds > 0)
+        #expect(r.warningKindCounts.map(\.kind) == ["pass-through-receive-while-paused"])
+        #expect(r.failures.allSatisfy { $0.violation.kind == .deferredWorkOutlivesOwner }, "\(r.summary)")
+        let strict = try campaign(driver, "rx-inject-disable", seeds: 1...300) { $0.strict = true }
+        #expect(strict.failures.contains { $0.violation.kind == .passThroughReceiveWhilePaused })
+        #expect(strict.warningSeeds == 0)
+    }
+
+    @Test func fnlwfPauseWaitsForItsRundown() throws {
+        // The run-down wait is what keeps originated sends and captured receives from being out
+        // when the pause completes: without it, PQ-01.
+        for scenario in ["adapter-disable-during-send", "ioctl-during-disable"] {
+            let r = try campaign("fnlwf", scenario, seeds: 1...300)
+            #expect(!r.failures.contains { $0.violation.kind == .pauseCompletedWithNBLsOutstanding }, "\(r.summary)")
+        }
+        let entry = try #require(DriverCatalog.named("fnlwf"))
+        let skipping = Campaign(name: "fnlwf-without-pause-wait", scenario: .adapterDisableDuringSend, options: entry.options) { ndis in
+            let f = FnLwfDriver(ndis: ndis); f.skipsPauseWait = true; return f
+        }.run(seeds: 1...300)
+        #expect(skipping.failures.contains { $0.violation.kind == .pauseCompletedWithNBLsOutstanding }, "\(skipping.summary)")
+    }
+}
