@@ -45,10 +45,13 @@ public struct ModuleLifecycle {
     }
 
     /// The state a driver could observe for `index`: Running once NDIS has called its
-    /// FilterRestart (its own state may already say so), else the module's state.
+    /// FilterRestart (its own state may already say so), and still Running while its
+    /// FilterPause runs (the driver changes its own state somewhere inside it: the WDK sample
+    /// takes its lock first); else the module's state.
     public func observedState(_ index: Int) -> FilterState {
         guard let m = self[index] else { return .Detached }
-        return m.restartEntered ? .Running : m.state
+        if m.restartEntered || (m.state == .Pausing && m.inFilterPause) { return .Running }
+        return m.state
     }
 
     /// The newest module (the highest id any event named), or -1.

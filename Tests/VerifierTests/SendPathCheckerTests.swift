@@ -71,10 +71,21 @@ import Testing
     @Test func aSendHeldWhenFilterSendReturnsWhilePausedIsCaught() {
         let s = CheckerStream()
         let n = s.nbl(.protocolEdge)
-        let kinds = s.run(s.running + s.pausing + [
+        // FilterPause returned PENDING: the driver knows it is pausing when the send arrives.
+        let kinds = s.run(s.running + s.pausing + [s.event(.FilterPause, .return, status: .PENDING),
             s.event(.FilterSendNetBufferLists, .call, nbls: [n]), s.event(.FilterSendNetBufferLists, .return),
         ], Self.checker())
         #expect(kinds == [.pausedSendNotRejected])
+    }
+
+    @Test func aSendThatArrivesWhileFilterPauseRunsIsJudgedAsTheDriverSawIt() {
+        let s = CheckerStream()
+        let n = s.nbl(.protocolEdge)
+        // FilterPause is still running: the driver may not have changed its own state yet.
+        let kinds = s.run(s.running + s.pausing + [
+            s.event(.FilterSendNetBufferLists, .call, nbls: [n]), s.event(.FilterSendNetBufferLists, .return),
+        ], Self.checker())
+        #expect(kinds.isEmpty)
     }
 
     @Test func aSendOnADetachedHandleIsCaught() {
