@@ -65,7 +65,8 @@ public struct Bench {
     public static func measure(seeds: UInt64, bases: Int = 7, table: Bool = true, executable: String? = nil,
                                driver: String = "reference", catalog: Catalog = .standard) throws -> Bench {
         let runner = Runner()
-        let reference = try Campaign(driver: driver, catalog: catalog)
+        var reference = try Campaign(driver: driver, catalog: catalog)
+        reference.shrinksFirstFailure = false
         // Warm up: map the stacks, fault in the code.
         _ = reference.run(seeds: 1...50, runner: runner)
         let t0 = now()
@@ -77,6 +78,7 @@ public struct Bench {
                 for strategy in strategies {
                     var c = try Campaign(driver: name)
                     c.strategy = strategy
+                    c.shrinksFirstFailure = false
                     var counts: [Double] = [], times: [Double] = []
                     var found = 0
                     for b in 0..<bases {

@@ -127,19 +127,38 @@ public struct CampaignResult: Sendable {
             .sorted { $0.kind < $1.kind }
     }
 
-    /// A human summary: the counts, and the full report of the first failure.
+    /// The first failure shrunk (`Campaign.shrinksFirstFailure`): its report, and its length
+    /// before and after, in steps.
+    public internal(set) var shrunkFirstFailure: (violation: Violation, steps: UInt64, fromSteps: UInt64)?
+
+    /// The longest `summary` (a test's failure message): the counts, the first failure's report
+    /// (shrunk when it was) and the call that replays it fit in it.
+    public static let summaryLimit = 4_000
+
+    /// A human summary: the counts, and the report of the first failure, shrunk when the
+    /// campaign shrank it (Hypothesis' "Falsifying example"), with the call that replays it;
+    /// at most `summaryLimit` characters, so a failing `#expect` stays readable.
     public var summary: String {
         var out = "\(driver) on \(scenario): \(seedsRun) seed(s), \(failureCount) with a violation"
+        var tail = ""
         if let f = firstFailure {
             out += " (" + kindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
-            out += Report.text(f.violation, seed: f.seed, replay: f.replay)
+            if let s = shrunkFirstFailure {
+                out += "first failure, seed \(f.seed), shrunk from \(s.fromSteps) to \(s.steps) steps:\n"
+                out += Report.text(s.violation, seed: f.seed, replay: f.replay, lastEvents: 8)
+            } else {
+                out += Report.text(f.violation, seed: f.seed, replay: f.replay, lastEvents: 8)
+            }
+            tail = "  replay:      \(f.replay)\n"
         } else {
             out += "\n"
         }
         if warningSeeds > 0 {
             out += "\(warningSeeds) seed(s) with warnings (" + warningKindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
         }
-        return out
+        guard out.count > Self.summaryLimit else { return out }
+        // Cut in the middle of the report, keeping the call that replays it.
+        return String(out.prefix(Self.summaryLimit - tail.count - 40)) + "\n  ... (report cut)\n" + tail
     }
 }
 
@@ -158,6 +177,12 @@ public struct Campaign {
     public var strategy: Strategy = .random
     /// The command that knows this driver by name (a user's own executable, for their drivers).
     public var executable = "ndis-sim"
+    /// `run(seeds:)` shrinks its first failure and keeps the shrunk report for `summary` (a
+    /// failing test reads the small case). The command line, which shrinks on `--save`, and the
+    /// benchmarks turn it off.
+    public var shrinksFirstFailure = true
+    /// The runs that shrink may take (`Shrinker.maxRuns`; `ndis-sim shrink` takes up to 20,000).
+    public static let summaryShrinkRuns = 300
     /// The filter drivers, bottom to top on every adapter (one, unless a stack was asked for).
     public let filters: FilterStack
     /// Known by name to a catalogue, so a command line can replay it.
@@ -290,8 +315,10 @@ public struct Campaign {
     public func run(seeds: ClosedRange<UInt64>, stopAtFirstFailure: Bool = false, runner: Runner = Runner(),
                     fullReports: Int = 10, coverage: Coverage? = nil, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
         var result = emptyResult()
+        var firstFailing: RunResult?
         for seed in seeds {
             var r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
+            if r.violation != nil && firstFailing == nil { firstFailing = r }
             if r.violation != nil && result.wantsReport(fullReports) { r.violation = detailedViolation(seed: seed, r.violation, digest: r.digest, runner: runner) }
             onResult?(r)
             if r.warningCount > 0 && result.firstWarning == nil && fullReports > 0 {
@@ -302,6 +329,13 @@ public struct Campaign {
                        fullReports: fullReports)
             if r.violation != nil && stopAtFirstFailure { break }
             if seed == UInt64.max { break }
+        }
+        // A bounded shrink: enough for a readable case in a test's message, cheap in a debug build.
+        var shrinker = Shrinker(campaign: self)
+        shrinker.maxRuns = Self.summaryShrinkRuns
+        if shrinksFirstFailure, let f = firstFailing, let small = shrinker.shrink(seed: f.seed, choices: f.choices),
+           let v = replay(seed: f.seed, runner: runner, choices: small.choices).violation {
+            result.shrunkFirstFailure = (v, small.result.steps, f.steps)
         }
         return result
     }

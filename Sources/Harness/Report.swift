@@ -5,7 +5,7 @@ import Verifier
 /// the module state, each NBL's owners in order, the threads, the last events, and the
 /// one command that replays it.
 public enum Report {
-    public static func text(_ v: Violation, seed: UInt64, replay: String) -> String {
+    public static func text(_ v: Violation, seed: UInt64, replay: String, lastEvents: Int = 16) -> String {
         var out = ""
         let heading = v.kind.severity == .guidance ? "WARNING" : "VIOLATION"
         out += "\(heading) \(v.kind.name) [\(v.rules.joined(separator: ", "))] (\(v.kind.severity.rawValue), \(v.kind.phase.rawValue))\n"
@@ -35,7 +35,7 @@ public enum Report {
         }
         if !v.lastEvents.isEmpty {
             out += "  last events:\n"
-            for e in v.lastEvents.suffix(16) { out += "    \(e)\n" }
+            for e in v.lastEvents.suffix(lastEvents) { out += "    \(e)\n" }
         }
         out += "  replay:      \(replay)\n"
         return out

@@ -506,6 +506,7 @@ public struct CommandLineTool {
         var shrunkKinds: [String] = []
         let cov: Coverage? = flags["--coverage"] != nil ? Coverage() : nil
         let runner = Runner()
+        campaign.shrinksFirstFailure = false // --save shrinks what it writes; the report is the seed's own
         var tally = RunTally()
         var progress = Progress(terminal: stderrIsTerminal)
         var stop: String?
@@ -822,7 +823,9 @@ public struct CommandLineTool {
         let campaign = try makeCampaign(driver: driverName, scenario: flags["--scenario"], flags: flags)
         let seeds = try flags["--seeds"].map(Self.parseSeeds) ?? 1...1000
         let cov = Coverage()
-        let result = campaign.run(seeds: seeds, fullReports: 0, coverage: cov)
+        var quiet = campaign
+        quiet.shrinksFirstFailure = false
+        let result = quiet.run(seeds: seeds, fullReports: 0, coverage: cov)
         let failing = result.failureCount
         if let html = flags["--html"] {
             try OutputPath.write(CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing),
