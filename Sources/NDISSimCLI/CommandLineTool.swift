@@ -369,7 +369,14 @@ public struct CommandLineTool {
     /// What `run` found so far, folded seed by seed, so a run that stops early (`--max-failures`,
     /// Ctrl-C) sums up exactly the seeds it ran, with the digest `Campaign.run` gives.
     struct RunTally {
-        struct Failure { var seed: UInt64; var kind: String; var rules: [String]; var step: UInt64; var time: UInt64 }
+        /// One failing seed in a few words (a million may fail): its kind and rule list by index.
+        struct Failure {
+            var seed: UInt64, step: UInt64, time: UInt64
+            var kindIndex: UInt16, rulesIndex: UInt32
+        }
+        /// The distinct rule lists the failures name (`Failure.rulesIndex`).
+        var ruleLists: [[String]] = []
+        var ruleListIndex: [[String]: UInt32] = [:]
         /// One distinct bug: a violation kind at one call; a campaign lists each once.
         struct Group { var kind: String; var call: String; var seeds: Int; var firstSeed: UInt64 }
         var seedsRun = 0
@@ -398,7 +405,13 @@ public struct CommandLineTool {
                 for w in r.warnings where !seen.contains(w.kind.name) { seen.append(w.kind.name); warningSeedsByKind[w.kind.name, default: 0] += 1 }
             }
             guard let v = r.violation else { return }
-            failures.append(Failure(seed: r.seed, kind: v.kind.name, rules: v.rules, step: v.step, time: v.time))
+            let kindIndex = UInt16(ViolationKind.all.firstIndex { $0.name == v.kind.name } ?? 0)
+            let rulesIndex = ruleListIndex[v.rules] ?? {
+                ruleLists.append(v.rules)
+                ruleListIndex[v.rules] = UInt32(ruleLists.count - 1)
+                return UInt32(ruleLists.count - 1)
+            }()
+            failures.append(Failure(seed: r.seed, step: v.step, time: v.time, kindIndex: kindIndex, rulesIndex: rulesIndex))
             // The call without its arguments (handles and NBL numbers differ from seed to seed).
             // With the driver's source line of the call, when it made one: one group per call site.
             let call = String(v.call.prefix { $0 != "(" }.prefix(120)) + (v.source.isEmpty ? "" : " (\(v.source))")
@@ -415,7 +428,7 @@ public struct CommandLineTool {
         /// Kinds and their seed counts, by name.
         var kindCounts: [(kind: String, seeds: Int)] {
             var counts: [String: Int] = [:]
-            for f in failures { counts[f.kind, default: 0] += 1 }
+            for f in failures { counts[ViolationKind.all[Int(f.kindIndex)].name, default: 0] += 1 }
             return counts.map { ($0.key, $0.value) }.sorted { $0.kind < $1.kind }
         }
     }
@@ -711,7 +724,8 @@ public struct CommandLineTool {
         var chunk = ""
         for (i, f) in r.failures.enumerated() {
             if i > 0 { chunk += "," }
-            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(f.kind)), ("rules", .array(f.rules.map { .string($0) })),
+            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(ViolationKind.all[Int(f.kindIndex)].name)),
+                                  ("rules", .array(r.ruleLists[Int(f.rulesIndex)].map { .string($0) })),
                                   ("step", .uint(f.step)), ("time", .uint(f.time)), ("replay", .string(campaign.replayCommand(seed: f.seed)))]).render()
             if chunk.utf8.count > 1 << 16 { out(chunk); chunk = "" }
         }
