@@ -25,7 +25,10 @@ extension Campaign {
                 while i < count {
                     let seed = seeds.lowerBound + i
                     let r = shared.campaign.replay(seed: seed, runner: runner, reportDetail: false)
-                    mine.append(Outcome(seed: seed, violation: r.violation, warnings: r.warnings, events: r.events, steps: r.steps, digest: r.digest))
+                    // Only the verdict's words are kept until the merge: a million failing seeds
+                    // stay small (the first failures' whole reports are replayed there).
+                    mine.append(Outcome(seed: seed, violation: r.violation.map(Self.verdictOnly), warnings: r.warnings.prefix(4).map(Self.verdictOnly),
+                                        events: r.events, steps: r.steps, digest: r.digest))
                     i += UInt64(n)
                 }
                 shared.outcomes[w] = mine
@@ -50,5 +53,13 @@ extension Campaign {
                        fullReports: fullReports)
         }
         return result
+    }
+
+    /// A violation without what only its report reads (threads, histories, last events).
+    static func verdictOnly(_ v: Violation) -> Violation {
+        var small = Violation(kind: v.kind, rules: v.rules, step: v.step, time: v.time, message: v.message, call: v.call, thread: "",
+                              moduleState: "", nblHistories: [], lastEvents: [], threads: [])
+        small.source = v.source
+        return small
     }
 }

@@ -129,7 +129,7 @@ public struct CampaignResult: Sendable {
 
     /// The first failure shrunk (`Campaign.shrinksFirstFailure`): its report, and its length
     /// before and after, in steps.
-    public internal(set) var shrunkFirstFailure: (violation: Violation, steps: UInt64, fromSteps: UInt64)?
+    public internal(set) var shrunkFirstFailure: (violation: Violation, steps: UInt64, fromSteps: UInt64, decisions: Int, fromDecisions: Int)?
 
     /// The longest `summary` (a test's failure message): the counts, the first failure's report
     /// (shrunk when it was) and the call that replays it fit in it.
@@ -144,7 +144,7 @@ public struct CampaignResult: Sendable {
         if let f = firstFailure {
             out += " (" + kindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
             if let s = shrunkFirstFailure {
-                out += "first failure, seed \(f.seed), shrunk from \(s.fromSteps) to \(s.steps) steps:\n"
+                out += "first failure, seed \(f.seed), shrunk from \(s.fromSteps) to \(s.steps) steps (\(s.fromDecisions) -> \(s.decisions) decisions that differ from the default run):\n"
                 out += Report.text(s.violation, seed: f.seed, replay: f.replay, lastEvents: 8)
             } else {
                 out += Report.text(f.violation, seed: f.seed, replay: f.replay, lastEvents: 8)
@@ -335,7 +335,8 @@ public struct Campaign {
         shrinker.maxRuns = Self.summaryShrinkRuns
         if shrinksFirstFailure, let f = firstFailing, let small = shrinker.shrink(seed: f.seed, choices: f.choices),
            let v = replay(seed: f.seed, runner: runner, choices: small.choices).violation {
-            result.shrunkFirstFailure = (v, small.result.steps, f.steps)
+            result.shrunkFirstFailure = (v, small.result.steps, f.steps, RunResult.decisionsDifferingFromDefault(small.choices),
+                                         RunResult.decisionsDifferingFromDefault(f.choices))
         }
         return result
     }

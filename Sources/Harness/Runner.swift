@@ -45,6 +45,13 @@ public struct RunResult: Sendable {
     /// they referenced stays allocated. Zero for almost every run; not part of the verdict.
     public var abandonedThreads = 0
 
+    /// How many recorded decisions differ from the default run's (every decision's default is
+    /// 0: the first runnable thread, no fault, the shortest delay): a trace's size as a model
+    /// checker's counterexample depth measures it.
+    public static func decisionsDifferingFromDefault(_ choices: [[UInt32]]) -> Int {
+        choices.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == 0 ? 0 : 1) } }
+    }
+
     public var digestHex: String {
         let s = String(digest, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s

@@ -881,7 +881,8 @@ public struct CommandLineTool {
             throw UsageError("the trace shows \(v.kind.name), not its expected \(kind): nothing to shrink")
         }
         let text = campaign.traceFile(small.result).render()
-        let done = "done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices"
+        let done = "done after \(small.runs) runs: \(before.steps) -> \(small.result.steps) steps, \(small.choices.reduce(0) { $0 + $1.count }) choices, "
+            + "\(RunResult.decisionsDifferingFromDefault(before.choices)) -> \(RunResult.decisionsDifferingFromDefault(small.choices)) decisions that differ from the default run"
         if let o = flags["-o"] {
             try OutputPath.write(text, to: o, "-o")
             err(done + "; wrote \(o)\n")
