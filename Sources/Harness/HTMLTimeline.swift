@@ -210,7 +210,8 @@ public enum HTMLTimeline {
         html += "<header><h1>\(escape(title))</h1>"
         if let v = result.violation {
             html += "<p class=\"verdict\"><b>\(escape(v.kind.name))</b> [\(escape(v.rules.joined(separator: ", ")))] at step \(v.step), t=\(v.time)us: \(escape(v.message))</p>"
-            if let bc = v.kind.bugCheck { html += "<p>On Windows: \(escape(bc))</p>" }
+            if !v.source.isEmpty { html += "<p>Call: \(escape(v.call)) at <b>\(escape(v.source))</b></p>" }
+            if let bc = v.kind.bugCheck { html += "<p>On Windows: \(escape(bc)) (\(v.kind.severity.rawValue))</p>" }
             for c in v.clues { html += "<p class=\"clue\">clue: \(escape(c))</p>" }
         } else {
             html += "<p>No violation: \(result.steps) steps.</p>"
