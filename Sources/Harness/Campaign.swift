@@ -31,7 +31,7 @@ public struct CampaignResult: Sendable {
     public var seedsRun: Int
     public var events: UInt64
     public var steps: UInt64
-    /// Every seed's digest folded together: two campaigns that agree on it ran identically.
+    /// Every seed's digest folded together (`CampaignDigest`): two campaigns that agree on it ran identically.
     public var digest: UInt64
     /// Every failing seed, in seed order.
     public private(set) var failureRecords: [FailureRecord] = []
@@ -56,7 +56,7 @@ public struct CampaignResult: Sendable {
         seedsRun = 0
         events = 0
         steps = 0
-        digest = 0xCBF2_9CE4_8422_2325
+        digest = CampaignDigest.empty
         self.replayCommand = replayCommand
     }
 
@@ -66,7 +66,7 @@ public struct CampaignResult: Sendable {
         seedsRun += 1
         self.events &+= events
         self.steps &+= steps
-        self.digest = (self.digest ^ digest) &* 0x0000_0100_0000_01B3
+        self.digest = CampaignDigest.adding(self.digest, seed: seed, runDigest: digest)
         if !warnings.isEmpty {
             warningSeeds += 1
             var seen: [Int] = []

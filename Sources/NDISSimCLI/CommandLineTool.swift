@@ -43,7 +43,8 @@ public struct CommandLineTool {
       ndis-sim list [--json]
       ndis-sim run (--driver D | --stack D1,D2,...) [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
                    [--depth D] [--max-steps N] [--option KEY=VALUE ...] [--json] [--save DIR]
-                   [--quiet] [--max-failures N | --fail-fast]
+                   [--quiet] [--max-failures N | --fail-fast] [--strict] [--shard K/N]
+      ndis-sim merge SHARD.json... [--json]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
       ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--option KEY=VALUE ...] [--json] [--html OUT]
@@ -73,6 +74,9 @@ public struct CommandLineTool {
       --option K=V      set an environment option (repeatable; 'ndis-sim list' names them
                         and their defaults); trace files record every option that differs
                         from the driver's own, so a replay runs under the same ones
+      --shard K/N       run only the K-th of N contiguous blocks of the seed range (the same
+                        blocks on every machine); 'ndis-sim merge' adds the shards' --json
+                        results into the single run's summary and digest
       --strict          guidance findings (a documented SHOULD, e.g. RCV-09, SND-07) fail the
                         run like crashes, hangs and contract breaches; without it they are
                         warnings: counted, reported, exit 0 (the option 'strict' in traces)
@@ -162,6 +166,7 @@ public struct CommandLineTool {
             case "bench": return try bench(rest)
             case "shrink": return try shrink(rest)
             case "coverage": return try coverage(rest)
+            case "merge": return try merge(rest)
             case "help", "--help", "-h":
                 out(Self.usage + "\n")
                 return 0
@@ -169,8 +174,8 @@ public struct CommandLineTool {
                 out("\(commandName) \(Self.version)\n")
                 return 0
             default:
-                let commands = ["list", "run", "replay", "shrink", "coverage", "bench", "help", "--version", "--help"]
-                throw UsageError("unknown command '\(command.prefix(40))'\(Suggest.hint(command, commands)) (commands: list, run, replay, shrink, coverage, bench; see 'ndis-sim --help')")
+                let commands = ["list", "run", "replay", "shrink", "coverage", "bench", "merge", "help", "--version", "--help"]
+                throw UsageError("unknown command '\(command.prefix(40))'\(Suggest.hint(command, commands)) (commands: list, run, replay, shrink, coverage, bench, merge; see 'ndis-sim --help')")
             }
         } catch let e as UsageError {
             err(Self.errorLine(e.description))
@@ -382,7 +387,7 @@ public struct CommandLineTool {
         var seedsRun = 0
         var lastSeed: UInt64?
         var events: UInt64 = 0, steps: UInt64 = 0
-        var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+        var digest = CampaignDigest.empty
         var failures: [Failure] = []
         var first: CampaignFailure?
         var groups: [Group] = []
@@ -398,7 +403,7 @@ public struct CommandLineTool {
             lastSeed = r.seed
             events &+= r.events
             steps &+= r.steps
-            digest = (digest ^ r.digest) &* 0x0000_0100_0000_01B3
+            digest = CampaignDigest.adding(digest, seed: r.seed, runDigest: r.digest)
             if !r.warnings.isEmpty {
                 warningSeeds += 1
                 var seen: [String] = []
@@ -458,7 +463,7 @@ public struct CommandLineTool {
 
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
-                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures"],
+                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures", "--shard"],
                                            switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--quiet", "--fail-fast", "--strict"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
@@ -490,6 +495,15 @@ public struct CommandLineTool {
         if let s = flags["--seed"] { let v = try Self.parseNumber(s, "--seed"); seeds = v...v }
         else if let s = flags["--seeds"] { seeds = try Self.parseSeeds(s) }
         else { seeds = 1...1000 }
+        if let shard = flags["--shard"] {
+            if case .exhaustive = campaign.strategy {
+                throw UsageError("--shard is for seed campaigns, not --strategy exhaustive")
+            }
+            guard let block = try Self.shard(shard, of: seeds) else {
+                throw UsageError("--shard \(shard.prefix(20)) of \(seeds.count) seed(s) is empty: use fewer shards")
+            }
+            seeds = block
+        }
         var saveDir: URL?
         if let dir = flags["--save"] {
             var st = stat()
