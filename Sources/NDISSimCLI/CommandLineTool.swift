@@ -74,6 +74,10 @@ public struct CommandLineTool {
       --option K=V      set an environment option (repeatable; 'ndis-sim list' names them
                         and their defaults); trace files record every option that differs
                         from the driver's own, so a replay runs under the same ones
+      --seed-timeout S  a seed whose driver code makes no simulated progress for S seconds
+                        (a loop that never calls NDIS) ends the process with its seed and
+                        replay command on stderr, exit 124 (default 60; 0: never); a trap in
+                        driver code names its seed the same way before the process dies
       --shard K/N       run only the K-th of N contiguous blocks of the seed range (the same
                         blocks on every machine); 'ndis-sim merge' adds the shards' --json
                         results into the single run's summary and digest
@@ -463,7 +467,8 @@ public struct CommandLineTool {
 
     func run(_ args: [String]) throws -> Int32 {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
-                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures", "--shard"],
+                                                    "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures", "--shard",
+                                                    "--seed-timeout"],
                                            switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--quiet", "--fail-fast", "--strict"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
@@ -536,12 +541,20 @@ public struct CommandLineTool {
         campaign.shrinksFirstFailure = false // --save shrinks what it writes; the report is the seed's own
         var tally = RunTally()
         var progress = Progress(terminal: stderrIsTerminal)
+        var seedTimeout = 60.0
+        if let t = flags["--seed-timeout"] {
+            guard let v = Double(t), v >= 0, v <= 86_400 else { throw UsageError("--seed-timeout wants seconds from 0 (off) to 86400, not '\(t.prefix(20))'") }
+            seedTimeout = v
+        }
+        SeedGuard.install(timeout: seedTimeout)
+        defer { SeedGuard.disarm() }
         var stop: String?
         var seed = seeds.lowerBound
         while true {
             if isInterrupted() { stop = "interrupted"; break }
             // One seed at a time through the campaign, so a run can stop between seeds; the
             // first failure is replayed with its whole report.
+            SeedGuard.arm(seed: seed, replay: campaign.replayCommand(seed: seed))
             let one = campaign.run(seeds: seed...seed, runner: runner, fullReports: tally.first == nil ? 1 : 0, coverage: cov) { r in
                 tally.add(r)
                 guard let v = r.violation else { return }
@@ -569,6 +582,7 @@ public struct CommandLineTool {
             if seed == seeds.upperBound { break }
             seed += 1
         }
+        SeedGuard.disarm()
         progress.finish(err: err)
         let elapsed = Date().timeIntervalSince(started) // nondeterminism-ok: timing field
         if let saveError { throw UsageError(saveError) }

@@ -258,6 +258,15 @@ public final class Scheduler {
         // Resumed by unwind().
     }
 
+    /// Steps taken by every scheduler of the process: a watchdog outside the simulation (the
+    /// command line's) reads it to tell a seed that makes progress from driver code looping
+    /// without calling NDIS. Racy by design when several threads run seeds: only its change counts.
+    nonisolated(unsafe) public static let stepsTaken: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return p
+    }()
+
     /// Stops the run because it can make no more progress (the caller judged that): as
     /// `halt()`, but `run()` returns `.livelock`, so the verdict is a hang, not a bug check.
     public func stopLivelocked() {
@@ -522,6 +531,7 @@ public final class Scheduler {
                 dependencies = nil
             }
             steps += 1
+            Self.stepsTaken.pointee &+= 1
             now &+= 1
             choices.currentStep = steps
             let pick: Unmanaged<SimThread>

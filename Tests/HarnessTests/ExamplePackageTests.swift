@@ -75,6 +75,15 @@ import Testing
         #expect(coverage.status == 0)
         #expect(coverage.stdout.contains("coverage of counting-filter on adapter-disable-during-send"))
 
+        // A driver that traps, or spins without calling NDIS, names its seed before the process dies.
+        let trap = try Self.sh(exe, ["run", "--driver", "counting-filter-traps", "--seeds", "1..5"], in: pkg)
+        #expect(trap.status != 0 && trap.status != 1 && trap.status != 2, "\(trap.status)")
+        #expect(trap.stderr.contains("ndis-sim: seed 1 took the process down in driver code (signal "), "\(trap.stderr.suffix(600))")
+        #expect(trap.stderr.contains("reproduce: my-ndis-sim run --driver counting-filter-traps"))
+        let spin = try Self.sh(exe, ["run", "--driver", "counting-filter-spins", "--seeds", "1..5", "--seed-timeout", "1"], in: pkg)
+        #expect(spin.status == 124, "\(spin.stderr.suffix(600))")
+        #expect(spin.stderr.contains("ndis-sim: seed 1 made no simulated progress for 1.0 s"))
+
         let bad = try Self.sh(exe, ["replay", "/no/such.trace"], in: pkg)
         #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1)
     }

@@ -9,6 +9,9 @@ public final class CountingFilter: FilterDriver {
     /// Bug switches, for the registered bug models.
     public var rejectSendsWhenPaused = true
     public var cancelsTimerInPause = true
+    /// Harness bugs: FilterPause traps (a force-unwrapped nil), or spins without calling NDIS.
+    public var trapsInPause = false
+    public var spinsInPause = false
 
     final class Module {
         let handle: NDIS_HANDLE
@@ -64,6 +67,13 @@ public final class CountingFilter: FilterDriver {
     public func FilterPause(_ FilterModuleContext: AnyObject, _ PauseParameters: NDIS_FILTER_PAUSE_PARAMETERS) -> NDIS_STATUS {
         let m = FilterModuleContext as! Module
         ndis.NdisAcquireSpinLock(m.lock); m.running = false; ndis.NdisReleaseSpinLock(m.lock)
+        if trapsInPause {
+            let missing: Module? = nil
+            _ = missing!.framesSent
+        }
+        var spins = 0
+        while spinsInPause { spins &+= 1 } // never calls NDIS: nothing else can run
+        _ = spins
         if cancelsTimerInPause, let t = m.timer {
             // Cancel, then wait for a callback that may already be running on another CPU.
             ndis.NdisCancelTimerObject(t)

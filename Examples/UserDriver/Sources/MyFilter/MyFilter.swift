@@ -22,5 +22,19 @@ public enum MyFilter {
             f.cancelsTimerInPause = false
             return f
         },
+        DriverEntry(name: "counting-filter-traps", kind: .bugModel,
+                    summary: "the same filter, but FilterPause force-unwraps a nil: the process dies, and the seed is named before it does",
+                    scenario: "adapter-disable-during-send") { ndis in
+            let f = CountingFilter(ndis: ndis)
+            f.trapsInPause = true
+            return f
+        },
+        DriverEntry(name: "counting-filter-spins", kind: .bugModel,
+                    summary: "the same filter, but FilterPause spins without calling NDIS: the seed timeout names it",
+                    scenario: "adapter-disable-during-send") { ndis in
+            let f = CountingFilter(ndis: ndis)
+            f.spinsInPause = true
+            return f
+        },
     ]
 }
