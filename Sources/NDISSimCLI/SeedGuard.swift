@@ -16,8 +16,13 @@ enum SeedGuard {
     nonisolated(unsafe) private static var armed: sig_atomic_t = 0
     nonisolated(unsafe) private static var timeoutSeconds = 0.0
 
-    /// Installs the handlers and, for a positive timeout, the watchdog thread.
+    nonisolated(unsafe) private static var watchdogStarted = false
+
+    /// Installs the handlers and, for a positive timeout, the watchdog thread (once per
+    /// process: a later call only sets the timeout).
     static func install(timeout seconds: Double) {
+        timeoutSeconds = seconds
+        guard !watchdogStarted else { return }
         crashLine[0] = 0; crashTail[0] = 0; timeoutLine[0] = 0
         for sig in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
             signal(sig) { sig in
@@ -30,15 +35,14 @@ enum SeedGuard {
                 raise(sig)
             }
         }
-        timeoutSeconds = seconds
-        guard seconds > 0 else { return }
+        watchdogStarted = true
         let watchdog = Thread { // nondeterminism-ok: a wall-clock watchdog outside every simulation
             var last = Scheduler.stepsTaken.pointee
             var still = 0.0
             while true {
                 Thread.sleep(forTimeInterval: 0.25)
                 let now = Scheduler.stepsTaken.pointee
-                if now != last || armed == 0 { last = now; still = 0; continue }
+                if now != last || armed == 0 || timeoutSeconds <= 0 { last = now; still = 0; continue }
                 still += 0.25
                 if still >= timeoutSeconds {
                     write(timeoutLine)
