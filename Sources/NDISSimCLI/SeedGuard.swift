@@ -1,5 +1,6 @@
 import Foundation
-import NDISSim
+import Harness
+import Simulation
 
 /// Names the seed when a driver model takes the process down: a trap in driver code
 /// (`fatalError`, a force-unwrapped nil, a failed `as!`) or a loop that never calls NDIS. The

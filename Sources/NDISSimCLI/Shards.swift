@@ -1,5 +1,5 @@
 import Foundation
-import NDISSim
+import Harness
 
 /// Campaigns past one machine: `run --shard K/N` runs the K-th of N contiguous blocks of a seed
 /// range (the same blocks on every machine), and `merge` adds the shards' `run --json` results
