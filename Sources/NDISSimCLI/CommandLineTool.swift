@@ -547,6 +547,7 @@ public struct CommandLineTool {
             seedTimeout = v
         }
         SeedGuard.install(timeout: seedTimeout)
+        SeedGuard.prepare { campaign.replayCommand(seed: $0) }
         defer { SeedGuard.disarm() }
         var stop: String?
         var seed = seeds.lowerBound
@@ -554,7 +555,7 @@ public struct CommandLineTool {
             if isInterrupted() { stop = "interrupted"; break }
             // One seed at a time through the campaign, so a run can stop between seeds; the
             // first failure is replayed with its whole report.
-            SeedGuard.arm(seed: seed, replay: campaign.replayCommand(seed: seed))
+            SeedGuard.arm(seed: seed)
             let one = campaign.run(seeds: seed...seed, runner: runner, fullReports: tally.first == nil ? 1 : 0, coverage: cov) { r in
                 tally.add(r)
                 guard let v = r.violation else { return }

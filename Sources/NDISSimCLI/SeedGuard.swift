@@ -11,12 +11,13 @@ enum SeedGuard {
     /// Exit status when a seed made no simulated progress for the timeout (as timeout(1)).
     static let timeoutStatus: Int32 = 124
     private static let capacity = 1024
-    nonisolated(unsafe) private static let crashLine = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
-    nonisolated(unsafe) private static let crashTail = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
-    nonisolated(unsafe) private static let timeoutLine = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
+    /// The replay command around its seed number, formatted once per run (`prepare`): arming
+    /// a seed is then one store, not a string built per seed.
+    nonisolated(unsafe) private static let commandHead = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
+    nonisolated(unsafe) private static let commandTail = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
+    nonisolated(unsafe) private static var seed: UInt64 = 0
     nonisolated(unsafe) private static var armed: sig_atomic_t = 0
     nonisolated(unsafe) private static var timeoutSeconds = 0.0
-
     nonisolated(unsafe) private static var watchdogStarted = false
 
     /// Installs the handlers and, for a positive timeout, the watchdog thread (once per
@@ -24,13 +25,11 @@ enum SeedGuard {
     static func install(timeout seconds: Double) {
         timeoutSeconds = seconds
         guard !watchdogStarted else { return }
-        crashLine[0] = 0; crashTail[0] = 0; timeoutLine[0] = 0
+        commandHead[0] = 0; commandTail[0] = 0
         for sig in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
             signal(sig) { sig in
                 if SeedGuard.armed != 0 {
-                    SeedGuard.write(SeedGuard.crashLine)
-                    SeedGuard.writeNumber(Int(sig))
-                    SeedGuard.write(SeedGuard.crashTail)
+                    SeedGuard.report("took the process down in driver code (signal ", number: UInt64(sig), ")")
                 }
                 signal(sig, SIG_DFL)
                 raise(sig)
@@ -46,7 +45,7 @@ enum SeedGuard {
                 if now != last || armed == 0 || timeoutSeconds <= 0 { last = now; still = 0; continue }
                 still += 0.25
                 if still >= timeoutSeconds {
-                    write(timeoutLine)
+                    report("made no simulated progress for ", number: UInt64(timeoutSeconds), " s (driver code looping without calling NDIS?)")
                     _exit(timeoutStatus)
                 }
             }
@@ -54,16 +53,39 @@ enum SeedGuard {
         watchdog.start()
     }
 
-    /// The seed about to run, and the command that reproduces it.
-    static func arm(seed: UInt64, replay: String) {
-        fill(crashLine, "ndis-sim: seed \(seed) took the process down in driver code (signal ")
-        fill(crashTail, "); reproduce: \(replay)\n")
-        fill(timeoutLine, "ndis-sim: seed \(seed) made no simulated progress for \(timeoutSeconds) s (driver code looping without calling NDIS?); reproduce: \(replay)\n")
+    /// The run's replay command, given as a function of the seed.
+    static func prepare(replay: (UInt64) -> String) {
+        let marker: UInt64 = 9_876_543_210_123_456_789
+        let command = replay(marker)
+        let parts = command.components(separatedBy: String(marker))
+        fill(commandHead, parts.count == 2 ? parts[0] : command + " (seed ")
+        fill(commandTail, parts.count == 2 ? parts[1] : ")")
+    }
+
+    /// The seed about to run.
+    @inline(__always)
+    static func arm(seed s: UInt64) {
+        seed = s
         armed = 1
     }
 
     /// Between seeds and after the run: nothing to name.
     static func disarm() { armed = 0 }
+
+    /// "ndis-sim: seed N <what><number><after>; reproduce: <command>", with write(2) only.
+    private static func report(_ what: StaticString, number: UInt64, _ after: StaticString) {
+        write("ndis-sim: seed ")
+        writeNumber(seed)
+        write(" ")
+        write(what)
+        writeNumber(number)
+        write(after)
+        write("; reproduce: ")
+        _ = Glibc.write(2, commandHead, strlen(commandHead))
+        writeNumber(seed)
+        _ = Glibc.write(2, commandTail, strlen(commandTail))
+        write("\n")
+    }
 
     private static func fill(_ buffer: UnsafeMutablePointer<CChar>, _ text: String) {
         let bytes = Array(text.utf8.prefix(capacity - 1))
@@ -71,14 +93,16 @@ enum SeedGuard {
         buffer[bytes.count] = 0
     }
 
-    private static func write(_ buffer: UnsafeMutablePointer<CChar>) {
-        _ = Glibc.write(2, buffer, strlen(buffer))
+    private static func write(_ text: StaticString) {
+        _ = Glibc.write(2, text.utf8Start, text.utf8CodeUnitCount)
     }
 
-    private static func writeNumber(_ n: Int) {
-        var digits = [CChar](repeating: 0, count: 12)
-        var v = n, i = 11
-        repeat { i -= 1; digits[i] = CChar(48 + v % 10); v /= 10 } while v > 0 && i > 0
-        digits.withUnsafeBufferPointer { p in _ = Glibc.write(2, p.baseAddress! + i, 11 - i) }
+    private static func writeNumber(_ n: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes on the stack, no allocation
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var v = n, i = buffer.count
+            repeat { i -= 1; buffer[i] = UInt8(48 + v % 10); v /= 10 } while v > 0 && i > 0
+            _ = Glibc.write(2, buffer.baseAddress! + i, buffer.count - i)
+        }
     }
 }
