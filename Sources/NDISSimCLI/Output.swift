@@ -59,7 +59,7 @@ enum Signals {
 struct MonotonicClock {
     static func seconds() -> Double {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(CLOCK_MONOTONIC, &ts) // nondeterminism-ok: the progress line's timer, never read inside a simulation
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

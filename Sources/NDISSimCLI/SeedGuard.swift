@@ -40,7 +40,7 @@ enum SeedGuard {
             var last = Scheduler.stepsTaken.pointee
             var still = 0.0
             while true {
-                Thread.sleep(forTimeInterval: 0.25)
+                Thread.sleep(forTimeInterval: 0.25) // nondeterminism-ok: the watchdog polls the wall clock outside every simulation
                 let now = Scheduler.stepsTaken.pointee
                 if now != last || armed == 0 || timeoutSeconds <= 0 { last = now; still = 0; continue }
                 still += 0.25
