@@ -4,13 +4,16 @@
 # budget, a trace for every failing seed, and resume: run it again with the same DIR and it
 # goes on from the first seed no finished chunk covers (whatever --chunk the earlier run used).
 # Each process runs one chunk of seeds and exits, so memory stays flat however many seeds the
-# campaign runs. A chunk counts only when its process exited normally; Ctrl-C or SIGTERM stops
+# campaign runs. A chunk counts only when its process exited normally, except that a seed whose
+# driver code took its process down (a trap, a stack overflow, a loop the seed timeout ended) is
+# named by the process before it dies: it becomes a crash or timeout finding (traces/crash-*.txt)
+# and the rest of its chunk runs again around it. Ctrl-C or SIGTERM stops
 # the chunks and prints the summary; a lock keeps a second campaign out of the same folder.
 set -euo pipefail
 usage() {
     cat <<'TXT'
 usage: Scripts/fuzz.sh --driver D [--scenario S] [--strategy NAME] [--seconds T] [--seeds N]
-                       [--first A] [--jobs J] [--chunk K] [--dir DIR] [--bin EXE] [--option K=V ...]
+                       [--first A] [--jobs J] [--chunk K] [--dir DIR] [--bin EXE] [--option K=V ...] [--seed-timeout S]
   --seconds T   stop starting chunks after T seconds (default 60)
   --seeds N     stop after N seeds (default: no limit, the time budget decides)
   --first A     first seed (default 1)
@@ -20,6 +23,8 @@ usage: Scripts/fuzz.sh --driver D [--scenario S] [--strategy NAME] [--seconds T]
   --bin EXE     the ndis-sim executable to run (default: this package's, built in release);
                 give your own package's (e.g. .build/release/my-ndis-sim) to fuzz your driver
   --option K=V  an environment option, passed to every run and recorded in every trace
+  --seed-timeout S  a seed whose driver code makes no simulated progress for S seconds is a
+                timeout finding (default 60, as 'ndis-sim run')
 Exit 1 if any seed failed, 0 if none, 2 on bad usage or when another campaign holds DIR,
 3 when a chunk did not finish (killed or refused: run again to redo it), 130/143 when
 stopped by SIGINT/SIGTERM (after the summary).
@@ -41,6 +46,7 @@ while [[ $# -gt 0 ]]; do
         --dir) need "$@"; dir=$2; shift 2 ;;
         --bin) need "$@"; bin=$2; shift 2 ;;
         --option) need "$@"; option_args+=(--option "$2"); shift 2 ;;
+        --seed-timeout) need "$@"; option_args+=(--seed-timeout "$2"); shift 2 ;;
         *) echo "fuzz.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -56,7 +62,7 @@ else
     bin=$PWD/.build/release/ndis-sim
 fi
 scenario_args=(); [[ -n $scenario ]] && scenario_args=(--scenario "$scenario")
-"$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" "${option_args[@]}" --seeds 1..1 >/dev/null 2>/tmp/fuzz-check.$$ || [[ $? -eq 1 ]] || { cat /tmp/fuzz-check.$$ >&2; rm -f /tmp/fuzz-check.$$; exit 2; }
+"$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" "${option_args[@]}" --seeds 1..1 --max-steps 1 >/dev/null 2>/tmp/fuzz-check.$$ || [[ $? -ne 2 ]] || { cat /tmp/fuzz-check.$$ >&2; rm -f /tmp/fuzz-check.$$; exit 2; }
 rm -f /tmp/fuzz-check.$$
 dir=${dir:-fuzz-$driver-${scenario:-default}-$strategy}
 mkdir -p "$dir/chunks" "$dir/traces"
@@ -68,13 +74,16 @@ start=$(date +%s)
 # Resume: the seed ranges of finished chunks, whatever their size, are skipped, so a resume
 # with another --chunk neither repeats nor double-counts a seed.
 done_a=() done_b=()
-for f in "$dir"/chunks/*.json; do
+for f in "$dir"/chunks/*.json "$dir"/chunks/*.crash; do
     [[ -e $f ]] || continue
-    r=$(basename "$f" .json)
+    r=$(basename "$f"); r=${r%.*}
     [[ $r =~ ^([0-9]+)-([0-9]+)$ ]] || continue
     done_a+=("${BASH_REMATCH[1]}"); done_b+=("${BASH_REMATCH[2]}")
 done
 next=$first
+# Ranges to run before going on with `next`: what is left of a chunk after the seed that
+# took its process down.
+pend_a=() pend_b=()
 declare -A running=()
 failed=()
 stopping=""
@@ -96,6 +105,12 @@ d, start = sys.argv[1], float(sys.argv[2])
 seeds = fails = fresh = 0; kinds = {}; reached = set(); total = set(); first = None
 for f in sorted(os.listdir(os.path.join(d, "chunks"))):
     path = os.path.join(d, "chunks", f)
+    if f.endswith(".crash"):
+        # A seed that took its process down: a failure of its own kind.
+        kind = open(path).read().split(":", 1)[0].strip() or "crash"
+        seed = int(f.split("-")[0]); fails += 1; kinds[kind] = kinds.get(kind, 0) + 1
+        first = seed if first is None else min(first, seed)
+        continue
     try: j = json.load(open(path))
     except Exception: continue
     seeds += j["seeds_run"]; fails += len(j["violations"])
@@ -114,6 +129,11 @@ PY
 while :; do
     now=$(date +%s)
     # Start chunks while there is room and budget.
+    while [[ -z $stopping ]] && (( ${#running[@]} < jobs )) && (( ${#pend_a[@]} > 0 )); do
+        a=${pend_a[0]} b=${pend_b[0]}; pend_a=("${pend_a[@]:1}"); pend_b=("${pend_b[@]:1}")
+        "$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" "${option_args[@]}" --seeds "$a..$b" --json --coverage --save "$dir/traces" > "$dir/chunks/$a-$b.tmp" 2> "$dir/chunks/$a-$b.log" 9>&- &
+        running[$!]=$a-$b
+    done
     while [[ -z $stopping ]] && (( ${#running[@]} < jobs )) && (( now - start < seconds )) && { (( maxseeds == 0 )) || (( next < first + maxseeds )); }; do
         # Skip what finished chunks cover; end before the next finished chunk.
         moved=1
@@ -130,7 +150,7 @@ while :; do
         "$bin" run --driver "$driver" "${scenario_args[@]}" --strategy "$strategy" "${option_args[@]}" --seeds "$a..$b" --json --coverage --save "$dir/traces" > "$dir/chunks/$a-$b.tmp" 2> "$dir/chunks/$a-$b.log" 9>&- &
         running[$!]=$a-$b
     done
-    (( ${#running[@]} == 0 )) && break
+    if (( ${#running[@]} == 0 )); then [[ -n $stopping || ${#pend_a[@]} -eq 0 ]] && break; continue; fi
     pid="" rc=0
     wait -n -p pid || rc=$?
     [[ -n $stopping ]] && break
@@ -140,6 +160,17 @@ while :; do
     # refused one (2) did not finish its chunk.
     if (( rc <= 1 )) && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$dir/chunks/$range.tmp" 2>/dev/null; then
         mv "$dir/chunks/$range.tmp" "$dir/chunks/$range.json"; rm -f "$dir/chunks/$range.log"
+    elif (( rc > 1 && rc != 2 )) && named=$(grep -o -m1 '^ndis-sim: seed [0-9]* ' "$dir/chunks/$range.log") && named=${named//[!0-9]/} \
+            && (( named >= ${range%-*} && named <= ${range#*-} )); then
+        # Driver code took the process down and the seed guard named the seed: it becomes a
+        # crash (or timeout) finding, and the rest of the chunk runs again around it.
+        rm -f "$dir/chunks/$range.tmp"
+        kind=crash; (( rc == 124 )) && kind=timeout
+        { echo "$kind: $(grep -m1 '^ndis-sim: seed ' "$dir/chunks/$range.log")"; } > "$dir/chunks/$named-$named.crash"
+        cp "$dir/chunks/$range.log" "$dir/traces/$kind-$driver-$named.txt"; rm -f "$dir/chunks/$range.log"
+        a=${range%-*} b=${range#*-}
+        (( a < named )) && { pend_a+=("$a"); pend_b+=("$((named - 1))"); }
+        (( named < b )) && { pend_a+=("$((named + 1))"); pend_b+=("$b"); }
     else
         rm -f "$dir/chunks/$range.tmp"; failed+=("$range (exit $rc, see $dir/chunks/$range.log)")
     fi

@@ -103,6 +103,12 @@ public struct CommandLineTool {
                         trace (.shrunk.trace) for the first seed of each distinct failure
                         (violation kind at call);
                         says where it wrote
+      --isolate         run the seeds in a child process, so a driver model that traps
+                        (fatalError, a nil unwrapped, a failed as!, a stack overflow) or loops
+                        costs one seed: it is reported as a crash or timeout finding, a
+                        crash-/timeout-DRIVER-SCENARIO-SEED.txt file saying how to reproduce it
+                        is written (into --save DIR, else the current directory), and a new
+                        child goes on with the next seed (not with --coverage)
       --quiet           print only the summary line
       --max-failures N  stop after N failing seeds (the summary says where it stopped)
       --fail-fast       the same as --max-failures 1
@@ -403,30 +409,35 @@ public struct CommandLineTool {
         var firstWarning: CampaignFailure?
 
         mutating func add(_ r: RunResult) {
+            add(seed: r.seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warningKinds: r.warnings.map(\.kind.name))
+        }
+
+        /// One seed's outcome, from a run in this process or a worker's line (`run --isolate`).
+        mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest runDigest: UInt64, violation: Violation?, warningKinds: [String]) {
             seedsRun += 1
-            lastSeed = r.seed
-            events &+= r.events
-            steps &+= r.steps
-            digest = CampaignDigest.adding(digest, seed: r.seed, runDigest: r.digest)
-            if !r.warnings.isEmpty {
+            lastSeed = seed
+            self.events &+= events
+            self.steps &+= steps
+            digest = CampaignDigest.adding(digest, seed: seed, runDigest: runDigest)
+            if !warningKinds.isEmpty {
                 warningSeeds += 1
                 var seen: [String] = []
-                for w in r.warnings where !seen.contains(w.kind.name) { seen.append(w.kind.name); warningSeedsByKind[w.kind.name, default: 0] += 1 }
+                for w in warningKinds where !seen.contains(w) { seen.append(w); warningSeedsByKind[w, default: 0] += 1 }
             }
-            guard let v = r.violation else { return }
+            guard let v = violation else { return }
             let kindIndex = UInt16(ViolationKind.all.firstIndex { $0.name == v.kind.name } ?? 0)
             let rulesIndex = ruleListIndex[v.rules] ?? {
                 ruleLists.append(v.rules)
                 ruleListIndex[v.rules] = UInt32(ruleLists.count - 1)
                 return UInt32(ruleLists.count - 1)
             }()
-            failures.append(Failure(seed: r.seed, step: v.step, time: v.time, kindIndex: kindIndex, rulesIndex: rulesIndex))
+            failures.append(Failure(seed: seed, step: v.step, time: v.time, kindIndex: kindIndex, rulesIndex: rulesIndex))
             // The call without its arguments (handles and NBL numbers differ from seed to seed).
             // With the driver's source line of the call, when it made one: one group per call site.
             let call = String(v.call.prefix { $0 != "(" }.prefix(120)) + (v.source.isEmpty ? "" : " (\(v.source))")
             let key = v.kind.name + "\u{1}" + call
             if let i = groupIndex[key] { groups[i].seeds += 1 }
-            else { groupIndex[key] = groups.count; groups.append(Group(kind: v.kind.name, call: call, seeds: 1, firstSeed: r.seed)) }
+            else { groupIndex[key] = groups.count; groups.append(Group(kind: v.kind.name, call: call, seeds: 1, firstSeed: seed)) }
         }
 
         /// Warning kinds and their seed counts, by name.
@@ -469,7 +480,8 @@ public struct CommandLineTool {
         guard let (flags, _) = try options(args, command: "run", values: ["--driver", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--save",
                                                     "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures", "--shard",
                                                     "--seed-timeout"],
-                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--quiet", "--fail-fast", "--strict"]) else { out(Self.runHelp + "\n"); return 0 }
+                                           switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--quiet", "--fail-fast", "--strict",
+                                                      "--isolate", "--worker"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
             guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
@@ -532,6 +544,12 @@ public struct CommandLineTool {
             throw UsageError("\(f) is for --strategy exhaustive")
         }
         let quiet = flags["--quiet"] != nil
+        let worker = flags["--worker"] != nil, isolate = flags["--isolate"] != nil
+        if isolate || worker {
+            for f in ["--coverage", "--isolate", "--worker"] where flags[f] != nil && f != (isolate ? "--isolate" : "--worker") {
+                throw UsageError("\(f) is not for \(isolate ? "--isolate" : "--worker")")
+            }
+        }
         let started = Date() // nondeterminism-ok: elapsed time is reported, never used in a run
         var saveError: String?
         var saved = 0, shrunkSaved = 0
@@ -550,38 +568,93 @@ public struct CommandLineTool {
         SeedGuard.prepare { campaign.replayCommand(seed: $0) }
         defer { SeedGuard.disarm() }
         var stop: String?
-        var seed = seeds.lowerBound
-        while true {
-            if isInterrupted() { stop = "interrupted"; break }
-            // One seed at a time through the campaign, so a run can stop between seeds; the
-            // first failure is replayed with its whole report.
-            SeedGuard.arm(seed: seed)
-            let one = campaign.run(seeds: seed...seed, runner: runner, fullReports: tally.first == nil ? 1 : 0, coverage: cov) { r in
-                tally.add(r)
-                guard let v = r.violation else { return }
-                if !json && !quiet {
-                    self.out("seed \(r.seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
-                }
-                if let saveDir, saveError == nil {
-                    let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).trace")
-                    do { try OutputPath.write(campaign.traceFile(r).render(), to: file.path, "--save"); saved += 1 }
-                    catch { saveError = (error as? UsageError)?.description ?? "cannot write \(file.path)" }
-                    // One shrunk trace per distinct failure (kind at call), not per seed.
-                    let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" } + v.source
-                    if !shrunkKinds.contains(bug), let small = Shrinker(campaign: campaign).shrink(seed: r.seed, choices: r.choices) {
-                        shrunkKinds.append(bug)
-                        let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(r.seed).shrunk.trace")
-                        do { try OutputPath.write(campaign.traceFile(small.result).render(), to: shrunk.path, "--save"); shrunkSaved += 1 }
-                        catch { saveError = (error as? UsageError)?.description ?? "cannot write \(shrunk.path)" }
-                    }
-                }
+        // A failing seed's line, and its traces under --save (one shrunk trace per distinct
+        // failure: kind at call). `result` runs the seed when it is not at hand (a worker's seed).
+        func failed(seed: UInt64, _ v: Violation, result: () -> RunResult) {
+            if !json && !quiet {
+                self.out("seed \(seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
             }
-            if tally.first == nil, let f = one.firstFailure { tally.first = f }
-            if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }
-            progress.update(tally, of: seeds.count, err: err)
-            if tally.failures.count >= maxFailures && seed < seeds.upperBound { stop = "max-failures"; break }
-            if seed == seeds.upperBound { break }
-            seed += 1
+            guard let saveDir, saveError == nil else { return }
+            let r = result()
+            let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed).trace")
+            do { try OutputPath.write(campaign.traceFile(r).render(), to: file.path, "--save"); saved += 1 }
+            catch { saveError = (error as? UsageError)?.description ?? "cannot write \(file.path)" }
+            let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" } + v.source
+            if !shrunkKinds.contains(bug), let small = Shrinker(campaign: campaign).shrink(seed: seed, choices: r.choices) {
+                shrunkKinds.append(bug)
+                let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed).shrunk.trace")
+                do { try OutputPath.write(campaign.traceFile(small.result).render(), to: shrunk.path, "--save"); shrunkSaved += 1 }
+                catch { saveError = (error as? UsageError)?.description ?? "cannot write \(shrunk.path)" }
+            }
+        }
+        var findings: [Isolation.Finding] = []
+        var crashes = 0
+        if worker {
+            // A child of `run --isolate`: one line per finished seed, written as the seed ends.
+            var seed = seeds.lowerBound
+            while !isInterrupted() {
+                SeedGuard.arm(seed: seed)
+                _ = campaign.run(seeds: seed...seed, runner: runner, fullReports: 0) { r in
+                    if FileDescriptorOutput.write(Isolation.encode(r), to: 1) != nil { exit(2) }
+                }
+                if seed == seeds.upperBound { break }
+                seed += 1
+            }
+            SeedGuard.disarm()
+            return 0
+        } else if isolate {
+            guard let executable else { throw UsageError("--isolate needs this executable's path, which is not known here") }
+            let isolated = try runIsolated(seeds: seeds, executable: executable, childArgs: Isolation.childArguments(args), onSeed: { line in
+                tally.add(seed: line.seed, events: line.events, steps: line.steps, digest: line.digest, violation: line.violation,
+                          warningKinds: line.warningKinds)
+                // The seed finished in its child, so it runs here too when its whole report is
+                // wanted (the first failure, the first warning) or its trace (--save), exactly
+                // as the loop below runs it.
+                if (line.violation != nil && tally.first == nil) || (!line.warningKinds.isEmpty && tally.firstWarning == nil) {
+                    let one = campaign.run(seeds: line.seed...line.seed, runner: runner, fullReports: tally.first == nil ? 1 : 0)
+                    if tally.first == nil, let f = one.firstFailure { tally.first = f }
+                    if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }
+                }
+                if let v = line.violation { failed(seed: line.seed, v) { campaign.replay(seed: line.seed, runner: runner) } }
+                progress.update(tally, of: seeds.count, err: err)
+            }, onFinding: { finding in
+                crashes += 1
+                let replay = campaign.replayCommand(seed: finding.seed)
+                if !json && !quiet { self.out("seed \(finding.seed): \(finding.kind): \(finding.detail)\n") }
+                // libFuzzer's crash-/timeout- files: what happened and the command that does it again.
+                let dir = saveDir ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                let file = dir.appendingPathComponent("\(finding.kind)-\(campaign.driverName)-\(campaign.scenario.name)-\(finding.seed).txt")
+                let text = """
+                    # ndis-sim \(finding.kind) finding: driver code took its process down, so no trace was recorded;
+                    # the seed and configuration reproduce it exactly (a run is a function of its seed).
+                    seed \(finding.seed): \(finding.kind): \(finding.detail)
+                    reproduce: \(replay)
+
+                    """
+                if (try? OutputPath.write(text, to: file.path, "--save")) != nil { finding.file = file.path }
+            }, shouldStop: {
+                tally.failures.count + crashes >= maxFailures ? "max-failures" : nil
+            })
+            findings = isolated.findings
+            stop = isolated.stop
+        } else {
+            var seed = seeds.lowerBound
+            while true {
+                if isInterrupted() { stop = "interrupted"; break }
+                // One seed at a time through the campaign, so a run can stop between seeds; the
+                // first failure is replayed with its whole report.
+                SeedGuard.arm(seed: seed)
+                let one = campaign.run(seeds: seed...seed, runner: runner, fullReports: tally.first == nil ? 1 : 0, coverage: cov) { r in
+                    tally.add(r)
+                    if let v = r.violation { failed(seed: r.seed, v) { r } }
+                }
+                if tally.first == nil, let f = one.firstFailure { tally.first = f }
+                if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }
+                progress.update(tally, of: seeds.count, err: err)
+                if tally.failures.count >= maxFailures && seed < seeds.upperBound { stop = "max-failures"; break }
+                if seed == seeds.upperBound { break }
+                seed += 1
+            }
         }
         SeedGuard.disarm()
         progress.finish(err: err)
@@ -603,6 +676,12 @@ public struct CommandLineTool {
                 .object([("kind", .string($0.kind)), ("call", .string($0.call)), ("seeds", .int(Int64($0.seeds))), ("first_seed", .uint($0.firstSeed))])
             })))
             if let stop { extra.append(("stopped", .string(stop))) }
+            if isolate {
+                extra.append(("process_findings", .array(findings.map {
+                    .object([("kind", .string($0.kind)), ("seed", .uint($0.seed)), ("detail", .string($0.detail)),
+                             ("replay", .string(campaign.replayCommand(seed: $0.seed))), ("file", $0.file.map { .string($0) } ?? .null)])
+                })))
+            }
             writeRunJSON(tally, campaign: campaign, elapsed: elapsed, extra: extra)
             if let savedNote { err(savedNote + "\n") }
         } else {
@@ -619,19 +698,31 @@ public struct CommandLineTool {
                 }
                 if tally.groups.count > 50 { lines.append("  ... and \(tally.groups.count - 50) more (see --json)") }
             }
+            if !findings.isEmpty {
+                lines.append("\(findings.count) seed(s) took their process down (the campaign went on without them):")
+                for f in findings.prefix(50) {
+                    lines.append("  seed \(f.seed): \(f.kind): \(f.detail); reproduce: \(campaign.replayCommand(seed: f.seed))")
+                }
+                if findings.count > 50 { lines.append("  ... and \(findings.count - 50) more (see --json)") }
+                let written = findings.filter { $0.file != nil }.count
+                if written > 0, let dir = findings.first(where: { $0.file != nil })?.file.map({ URL(fileURLWithPath: $0).deletingLastPathComponent().path }) {
+                    lines.append("wrote \(written) crash-/timeout- finding(s) to \(dir)")
+                }
+            }
             if let savedNote { lines.append(savedNote) }
             if let stopNote { lines.append(stopNote) }
             let kinds = tally.kindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
             let warned = tally.warningKindCounts.map { "\($0.kind) \($0.seeds)" }.joined(separator: ", ")
             lines.append("\(campaign.driverName) on \(campaign.scenario.name) (\(campaign.strategy)): \(tally.seedsRun) seed(s), \(tally.failures.count) failing"
                 + (kinds.isEmpty ? "" : " (\(kinds))")
+                + (findings.isEmpty ? "" : ", \(findings.filter { $0.kind == "crash" }.count) crashed, \(findings.filter { $0.kind == "timeout" }.count) timed out")
                 + (tally.warningSeeds == 0 ? "" : ", \(tally.warningSeeds) with warnings (\(warned); guidance only, --strict fails them)")
                 + ", \(tally.events) events, \(tally.steps) steps, digest \(hex(tally.digest))"
                 + (tally.failures.first.map { ", first failing seed \($0.seed)" } ?? ""))
             out((quiet ? "" : "\n") + lines.joined(separator: "\n") + "\n")
         }
         if stop == "interrupted" { return 130 }
-        return tally.failures.isEmpty ? 0 : 1
+        return tally.failures.isEmpty && findings.isEmpty ? 0 : 1
     }
 
     /// `--strategy exhaustive`: every schedule of each seed's configuration, within the bound.

@@ -26,14 +26,28 @@ enum SeedGuard {
         timeoutSeconds = seconds
         guard !watchdogStarted else { return }
         commandHead[0] = 0; commandTail[0] = 0
+        // The handler runs on a stack of its own: a stack overflow in driver code leaves
+        // none on the one that overflowed, and the seed must still be named.
+        let altSize = 1 << 16
+        var alt = stack_t()
+        alt.ss_sp = UnsafeMutableRawPointer.allocate(byteCount: altSize, alignment: 16)
+        alt.ss_size = altSize
+        sigaltstack(&alt, nil)
         for sig in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
-            signal(sig) { sig in
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
                 if SeedGuard.armed != 0 {
-                    SeedGuard.report("took the process down in driver code (signal ", number: UInt64(sig), ")")
+                    if sig == SIGSEGV || sig == SIGBUS {
+                        SeedGuard.report("took the process down in driver code (signal ", number: UInt64(sig), ": a stack overflow or a bad pointer)")
+                    } else {
+                        SeedGuard.report("took the process down in driver code (signal ", number: UInt64(sig), ")")
+                    }
                 }
                 signal(sig, SIG_DFL)
                 raise(sig)
             }
+            action.sa_flags = Int32(SA_ONSTACK)
+            sigaction(sig, &action, nil)
         }
         watchdogStarted = true
         let watchdog = Thread { // nondeterminism-ok: a wall-clock watchdog outside every simulation

@@ -84,6 +84,23 @@ import Testing
         #expect(spin.status == 124, "\(spin.stderr.suffix(600))")
         #expect(spin.stderr.contains("ndis-sim: seed 1 made no simulated progress for 1 s"))
 
+        // With --isolate the campaign goes on past each seed that takes its process down: a
+        // trap, a stack overflow and a loop are each one finding with its file, and the
+        // seeds between them still run.
+        let findings = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: findings) }
+        let isolated = try Self.sh(exe, ["run", "--driver", "counting-filter-dies-sometimes", "--seeds", "1..8", "--isolate", "--seed-timeout", "1",
+                                         "--save", findings.path, "--quiet"], in: pkg)
+        #expect(isolated.status == 1, "\(isolated.stderr.suffix(600))")
+        #expect(isolated.stdout.contains("seed 2: crash: MyFilter/CountingFilter.swift:"), "\(isolated.stdout)")
+        #expect(isolated.stdout.contains("Fatal error: Unexpectedly found nil while unwrapping an Optional value; killed by SIGILL"))
+        #expect(isolated.stdout.contains("seed 7: crash: took the process down in driver code (signal 11: a stack overflow or a bad pointer)"))
+        #expect(isolated.stdout.contains("seed 1: timeout: made no simulated progress for 1 s"))
+        #expect(isolated.stdout.contains("counting-filter-dies-sometimes on adapter-disable-during-send (random): 3 seed(s), 0 failing, 3 crashed, 2 timed out"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: findings.path).sorted()
+        #expect(files.contains("crash-counting-filter-dies-sometimes-adapter-disable-during-send-7.txt"), "\(files)")
+        #expect(files.contains("timeout-counting-filter-dies-sometimes-adapter-disable-during-send-1.txt"), "\(files)")
+
         let bad = try Self.sh(exe, ["replay", "/no/such.trace"], in: pkg)
         #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1)
     }

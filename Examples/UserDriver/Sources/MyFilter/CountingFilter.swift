@@ -12,6 +12,9 @@ public final class CountingFilter: FilterDriver {
     /// Harness bugs: FilterPause traps (a force-unwrapped nil), or spins without calling NDIS.
     public var trapsInPause = false
     public var spinsInPause = false
+    /// Harness bugs on some seeds only (by frames sent before the pause): a trap, a recursion
+    /// without end (a stack overflow), or a spin; `run --isolate` goes on past each.
+    public var diesSometimes = false
 
     final class Module {
         let handle: NDIS_HANDLE
@@ -64,12 +67,23 @@ public final class CountingFilter: FilterDriver {
         return .SUCCESS
     }
 
+    /// Recursion without end: each frame adds to the stack until it overflows.
+    static func deeper(_ n: Int) -> Int { n == Int.min ? 0 : deeper(n &+ 1) &+ 1 }
+
     public func FilterPause(_ FilterModuleContext: AnyObject, _ PauseParameters: NDIS_FILTER_PAUSE_PARAMETERS) -> NDIS_STATUS {
         let m = FilterModuleContext as! Module
         ndis.NdisAcquireSpinLock(m.lock); m.running = false; ndis.NdisReleaseSpinLock(m.lock)
         if trapsInPause {
             let missing: Module? = nil
             _ = missing!.framesSent
+        }
+        if diesSometimes {
+            switch m.framesSent % 4 {
+            case 1: let missing: Module? = nil; _ = missing!.framesSent
+            case 2: _ = Self.deeper(m.framesSent)
+            case 3: while true { m.framesSent &+= 1 }
+            default: break
+            }
         }
         var spins = 0
         while spinsInPause { spins &+= 1 } // never calls NDIS: nothing else can run

@@ -29,6 +29,13 @@ public enum MyFilter {
             f.trapsInPause = true
             return f
         },
+        DriverEntry(name: "counting-filter-dies-sometimes", kind: .bugModel,
+                    summary: "the same filter, but on some seeds FilterPause traps, recurses until its stack overflows, or spins: 'run --isolate' names each and goes on",
+                    scenario: "adapter-disable-during-send") { ndis in
+            let f = CountingFilter(ndis: ndis)
+            f.diesSometimes = true
+            return f
+        },
         DriverEntry(name: "counting-filter-spins", kind: .bugModel,
                     summary: "the same filter, but FilterPause spins without calling NDIS: the seed timeout names it",
                     scenario: "adapter-disable-during-send") { ndis in
