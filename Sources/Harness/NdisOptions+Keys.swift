@@ -24,6 +24,7 @@ extension NdisOptions {
         flag("strict-pass-through-receive-while-paused", "passing receives up while Paused or Restarting is a violation", \.strictPassThroughReceiveWhilePaused),
         flag("strict-no-data-path-while-pausing", "any send or indication after FilterPause was entered is a violation", \.strictNoDataPathWhilePausing),
         flag("strict", "guidance findings (a documented SHOULD, e.g. RCV-09, SND-07) fail the run instead of warning", \.strict),
+        flag("keep-going", "a safety violation is recorded and the run goes on, so every distinct bug a seed reaches is listed", \.keepGoing),
     ]
 
     public static func key(named name: String) -> Key? { keys.first { $0.name == name } }

@@ -9,6 +9,9 @@ public struct RunResult: Sendable {
     /// The first violation, if any: a crash, a hang, a contract breach (or, when strict, a
     /// guidance finding). It stopped the run.
     public var violation: Violation?
+    /// With `NdisOptions.keepGoing`, every distinct violation the run reached (kind at call
+    /// site), in order; the first is `violation`. Otherwise `violation` alone, if any.
+    public var violations: [Violation] = []
     /// Guidance findings of a run that is not strict (the first few whole): warnings, which
     /// neither stop nor fail the run.
     public var warnings: [Violation] = []
@@ -112,6 +115,7 @@ public final class Runner {
                                divergence: choices.divergence, timeline: verifier.timeline, checkpoints: ndis.checkpoints,
                                decisions: scheduler.decisions)
         result.pruned = scheduler.pruned
+        result.violations = verifier.violations
         result.warnings = verifier.warnings
         result.warningCount = verifier.warningCount
         result.options = ndis.options

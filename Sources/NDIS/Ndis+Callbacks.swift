@@ -22,6 +22,8 @@ extension Ndis {
     /// callback is skipped.
     private func context(_ m: FilterModule, _ api: NdisApi) -> AnyObject? {
         if let c = m.context { return c }
+        // Keeping going past that bug check, the model can go no further: the run ends here.
+        if options.keepGoing && !scheduler.halted { scheduler.halt() }
         precondition(scheduler.halted, "\(api) on \(m.handle), which has no context, in a judged run")
         return nil
     }

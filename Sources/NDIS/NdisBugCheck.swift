@@ -63,7 +63,8 @@ extension Ndis {
                                  time: scheduler.now, thread: scheduler.currentID)
         if bugCheck == nil { bugCheck = check }
         observer?.modelBugCheck(check)
-        scheduler.halt()
+        // Keeping going, the caller goes on as this comment's first lines say.
+        if !options.keepGoing { scheduler.halt() }
     }
 
     /// The module a driver's filter handle names, for an NDIS call. A handle NDIS never gave

@@ -35,6 +35,12 @@ public struct NdisOptions: Sendable, Equatable {
     /// RCV-09 and SND-07) fail the run and stop it, like crashes, hangs and contract breaches.
     /// Off by default: they are recorded as warnings and the run goes on, unperturbed.
     public var strict = false
+    /// Keep going past safety violations: each is recorded (once per kind and call site) and
+    /// the run goes on wherever the model can, so an early, milder finding does not hide a
+    /// worse one behind it. A fault in driver code (a NULL dereference, `KeBugCheckEx`, a
+    /// failed `ASSERT`) still ends the run: the driver cannot go on from it. The first
+    /// violation stays the run's verdict.
+    public var keepGoing = false
 
     public init() {}
 }

@@ -43,7 +43,7 @@ public struct CommandLineTool {
       ndis-sim list [--json]
       ndis-sim run (--driver D | --stack D1,D2,...) [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
                    [--depth D] [--max-steps N] [--option KEY=VALUE ...] [--json] [--save DIR]
-                   [--quiet] [--max-failures N | --fail-fast] [--strict] [--shard K/N]
+                   [--quiet] [--max-failures N | --fail-fast] [--strict] [--shard K/N] [--keep-going] [--isolate]
       ndis-sim merge SHARD.json... [--json]
       ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
       ndis-sim shrink FILE [-o OUT]
@@ -103,6 +103,10 @@ public struct CommandLineTool {
                         trace (.shrunk.trace) for the first seed of each distinct failure
                         (violation kind at call);
                         says where it wrote
+      --keep-going      a safety violation is recorded and the run goes on wherever the model
+                        can (a fault in driver code still ends it), so the distinct failures
+                        list every bug the seeds reached, not only each seed's first (the
+                        option 'keep-going' in traces)
       --isolate         run the seeds in a child process, so a driver model that traps
                         (fatalError, a nil unwrapped, a failed as!, a stack overflow) or loops
                         costs one seed: it is reported as a crash or timeout finding, a
@@ -409,11 +413,15 @@ public struct CommandLineTool {
         var firstWarning: CampaignFailure?
 
         mutating func add(_ r: RunResult) {
-            add(seed: r.seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warningKinds: r.warnings.map(\.kind.name))
+            add(seed: r.seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warningKinds: r.warnings.map(\.kind.name),
+                later: Array(r.violations.dropFirst()))
         }
 
         /// One seed's outcome, from a run in this process or a worker's line (`run --isolate`).
-        mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest runDigest: UInt64, violation: Violation?, warningKinds: [String]) {
+        /// `later`: what a run that kept going found after its first violation; each is a
+        /// distinct failure of its own in `groups`.
+        mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest runDigest: UInt64, violation: Violation?, warningKinds: [String],
+                          later: [Violation] = []) {
             seedsRun += 1
             lastSeed = seed
             self.events &+= events
@@ -432,8 +440,13 @@ public struct CommandLineTool {
                 return UInt32(ruleLists.count - 1)
             }()
             failures.append(Failure(seed: seed, step: v.step, time: v.time, kindIndex: kindIndex, rulesIndex: rulesIndex))
-            // The call without its arguments (handles and NBL numbers differ from seed to seed).
-            // With the driver's source line of the call, when it made one: one group per call site.
+            for v in [v] + later { group(v, seed: seed) }
+        }
+
+        /// Counts `v` under its distinct failure: the kind at the call without its arguments
+        /// (handles and NBL numbers differ from seed to seed), with the driver's source line
+        /// of the call when it made one.
+        private mutating func group(_ v: Violation, seed: UInt64) {
             let call = String(v.call.prefix { $0 != "(" }.prefix(120)) + (v.source.isEmpty ? "" : " (\(v.source))")
             let key = v.kind.name + "\u{1}" + call
             if let i = groupIndex[key] { groups[i].seeds += 1 }
@@ -481,7 +494,7 @@ public struct CommandLineTool {
                                                     "--preemptions", "--max-schedules", "--from", "--option", "--stack", "--max-failures", "--shard",
                                                     "--seed-timeout"],
                                            switches: ["--json", "--small", "--coverage", "--no-prune", "--check-pruning", "--quiet", "--fail-fast", "--strict",
-                                                      "--isolate", "--worker"]) else { out(Self.runHelp + "\n"); return 0 }
+                                                      "--isolate", "--worker", "--keep-going"]) else { out(Self.runHelp + "\n"); return 0 }
         var from: TraceFile?
         if let path = flags["--from"] {
             guard flags["--strategy"] == "exhaustive" else { throw UsageError("--from is for --strategy exhaustive") }
@@ -496,6 +509,7 @@ public struct CommandLineTool {
             if flags["--max-steps"] == nil { campaign.maxSteps = from.maxSteps }
         }
         if flags["--strict"] != nil { campaign.options.strict = true }
+        if flags["--keep-going"] != nil { campaign.options.keepGoing = true }
         if flags["--seed"] != nil && flags["--seeds"] != nil { throw UsageError("give --seed or --seeds, not both") }
         var maxFailures = Int.max
         if let m = flags["--max-failures"] {
@@ -570,9 +584,10 @@ public struct CommandLineTool {
         var stop: String?
         // A failing seed's line, and its traces under --save (one shrunk trace per distinct
         // failure: kind at call). `result` runs the seed when it is not at hand (a worker's seed).
-        func failed(seed: UInt64, _ v: Violation, result: () -> RunResult) {
+        func failed(seed: UInt64, _ v: Violation, later: [Violation], result: () -> RunResult) {
             if !json && !quiet {
-                self.out("seed \(seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\n")
+                let more = later.isEmpty ? "" : " (kept going: then " + later.map(\.kind.name).joined(separator: ", ") + ")"
+                self.out("seed \(seed): \(v.kind.name) [\(v.rules.joined(separator: ","))] step \(v.step) t=\(v.time)us: \(v.message)\(more)\n")
             }
             guard let saveDir, saveError == nil else { return }
             let r = result()
@@ -606,7 +621,7 @@ public struct CommandLineTool {
             guard let executable else { throw UsageError("--isolate needs this executable's path, which is not known here") }
             let isolated = try runIsolated(seeds: seeds, executable: executable, childArgs: Isolation.childArguments(args), onSeed: { line in
                 tally.add(seed: line.seed, events: line.events, steps: line.steps, digest: line.digest, violation: line.violation,
-                          warningKinds: line.warningKinds)
+                          warningKinds: line.warningKinds, later: line.later)
                 // The seed finished in its child, so it runs here too when its whole report is
                 // wanted (the first failure, the first warning) or its trace (--save), exactly
                 // as the loop below runs it.
@@ -615,7 +630,7 @@ public struct CommandLineTool {
                     if tally.first == nil, let f = one.firstFailure { tally.first = f }
                     if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }
                 }
-                if let v = line.violation { failed(seed: line.seed, v) { campaign.replay(seed: line.seed, runner: runner) } }
+                if let v = line.violation { failed(seed: line.seed, v, later: line.later) { campaign.replay(seed: line.seed, runner: runner) } }
                 progress.update(tally, of: seeds.count, err: err)
             }, onFinding: { finding in
                 crashes += 1
@@ -646,7 +661,7 @@ public struct CommandLineTool {
                 SeedGuard.arm(seed: seed)
                 let one = campaign.run(seeds: seed...seed, runner: runner, fullReports: tally.first == nil ? 1 : 0, coverage: cov) { r in
                     tally.add(r)
-                    if let v = r.violation { failed(seed: r.seed, v) { r } }
+                    if let v = r.violation { failed(seed: r.seed, v, later: Array(r.violations.dropFirst())) { r } }
                 }
                 if tally.first == nil, let f = one.firstFailure { tally.first = f }
                 if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }

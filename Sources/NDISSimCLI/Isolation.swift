@@ -30,6 +30,8 @@ enum Isolation {
         var digest: UInt64
         var warningKinds: [String]
         var violation: Violation?
+        /// What a run that kept going found after its first violation (kind, call, source).
+        var later: [Violation] = []
     }
 
     /// A seed whose process did not survive it.
@@ -48,7 +50,8 @@ enum Isolation {
         var fields = [String(r.seed), String(r.events), String(r.steps), String(r.digest, radix: 16),
                       r.warnings.map(\.kind.name).joined(separator: ",")]
         if let v = r.violation {
-            fields += [v.kind.name, v.rules.joined(separator: ","), String(v.step), String(v.time), v.call, v.source, v.message]
+            fields += [v.kind.name, v.rules.joined(separator: ","), String(v.step), String(v.time), v.call, v.source, v.message,
+                       r.violations.dropFirst().map { [$0.kind.name, $0.call, $0.source].joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")]
         }
         return marker + fields.map(escape).joined(separator: "\t") + "\n"
     }
@@ -56,16 +59,24 @@ enum Isolation {
     static func decode(_ line: Substring) -> SeedLine? {
         guard line.hasPrefix(marker) else { return nil }
         let f = line.dropFirst(marker.count).split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) }
-        guard f.count == 5 || f.count == 12, let seed = UInt64(f[0]), let events = UInt64(f[1]), let steps = UInt64(f[2]),
+        guard f.count == 5 || f.count == 13, let seed = UInt64(f[0]), let events = UInt64(f[1]), let steps = UInt64(f[2]),
               let digest = UInt64(f[3], radix: 16) else { return nil }
         var line = SeedLine(seed: seed, events: events, steps: steps, digest: digest,
                             warningKinds: f[4].isEmpty ? [] : f[4].split(separator: ",").map(String.init), violation: nil)
-        if f.count == 12 {
+        if f.count == 13 {
             guard let kind = ViolationKind.named(f[5]), let step = UInt64(f[7]), let time = UInt64(f[8]) else { return nil }
             var v = Violation(kind: kind, rules: f[6].isEmpty ? [] : f[6].split(separator: ",").map(String.init), step: step, time: time,
                               message: f[11], call: f[9], thread: "", moduleState: "", nblHistories: [], lastEvents: [], threads: [])
             v.source = f[10]
             line.violation = v
+            for entry in f[12].split(separator: "\u{1E}") {
+                let p = entry.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+                guard p.count == 3, let k = ViolationKind.named(p[0]) else { return nil }
+                var later = Violation(kind: k, rules: k.rules, step: 0, time: 0, message: "", call: p[1], thread: "", moduleState: "",
+                                      nblHistories: [], lastEvents: [], threads: [])
+                later.source = p[2]
+                line.later.append(later)
+            }
         }
         return line
     }

@@ -12,6 +12,10 @@ final class EventFacts {
     @exclusivity(unchecked) var lifecycle = ModuleLifecycle()
     @exclusivity(unchecked) var pools = PoolTable()
     @exclusivity(unchecked) var callbacks = CallbackStacks()
+    /// `NdisOptions.keepGoing`: past a violation the ledger may lag the model (a call that
+    /// broke a rule moved nothing in it), so where the model hands an NBL back the ledger
+    /// follows the model instead of holding it to account.
+    @exclusivity(unchecked) var keepGoing = false
     /// The buffer chains are walked into (`chain(_:)`).
     @exclusivity(unchecked) private var chainBuffer: [NBLRef] = []
 

@@ -7,6 +7,8 @@ import Simulation
 extension Verifier {
     /// Judges the end of a run. Call once, after the scheduler stopped.
     public func finish(_ end: RunEnd) {
+        // Keeping going too: what did not settle after a violation is its consequence (a call
+        // the model refused never comes home), not a bug of its own.
         guard violations.isEmpty else { return }
         // The waiting process is what the user sees; name the IRP, not the event.
         if end != .halted, judge(irps.finish()) { return }

@@ -27,7 +27,10 @@ extension Verifier {
 
     @discardableResult
     private func reportKernelFinding() -> Bool {
-        guard violations.isEmpty, let f = kernelChecker.findings.first else { return false }
+        guard violations.isEmpty || keepGoing, kernelReported < kernelChecker.findings.count else { return false }
+        // Keeping going, each new finding in turn; otherwise the first is the run's verdict.
+        let f = kernelChecker.findings[keepGoing ? kernelReported : 0]
+        kernelReported = kernelChecker.findings.count
         let threads = ndis.scheduler.threads
         report(f.kind, f.message, call: f.call, module: f.module < ndis.modules.count ? f.module : -1,
                on: f.thread >= 0 && f.thread < threads.count ? threads[f.thread] : nil)

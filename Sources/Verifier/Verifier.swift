@@ -40,6 +40,10 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var lastProgressStep: UInt64 = 0
     /// `NdisOptions.strict`: guidance findings fail the run.
     let strict: Bool
+    /// `NdisOptions.keepGoing`: violations are recorded and the run goes on.
+    let keepGoing: Bool
+    /// Keeping going, at most this many distinct violations (kind at call site) per run.
+    static let violationsKept = 32
     /// The first violation stops the run (`stopRequested`).
     @exclusivity(unchecked) private var stopping = false
     override public var stopRequested: Bool { stopping }
@@ -47,6 +51,8 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var recent: [RecentEvent] = []
     @exclusivity(unchecked) var recentNext = 0
     @exclusivity(unchecked) var clues: [String] = []
+    /// Kernel findings already reported (keeping going, each is reported once).
+    @exclusivity(unchecked) var kernelReported = 0
     static let recentCapacity = 24
 
     /// The run's options and the drivers' own state (`DriverProbe`) are the checkers' only
@@ -54,6 +60,8 @@ public final class Verifier: NdisObserver {
     public init(ndis: Ndis) {
         self.ndis = ndis
         strict = ndis.options.strict
+        keepGoing = ndis.options.keepGoing
+        facts.keepGoing = keepGoing
         let probe = DriverProbe(ndis)
         sendPath = SendPathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing)
         receivePath = ReceivePathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing,
@@ -192,6 +200,17 @@ public final class Verifier: NdisObserver {
             if warnings.count < Self.warningsKept {
                 warnings.append(makeViolation(kind, message, extra: extra, call: call(), module: module, nbls: nbls, on: blamed))
             }
+            return
+        }
+        if keepGoing {
+            // One entry per distinct bug: a checker that sees the same fault at every call reports it once.
+            let text = call()
+            let source = (blamed ?? ndis.scheduler.current)?.callSite?.description ?? ""
+            let callName = text.prefix { $0 != "(" }
+            guard violations.count < Self.violationsKept,
+                  !violations.contains(where: { $0.kind.name == kind.name && $0.source == source && $0.call.prefix { $0 != "(" } == callName })
+            else { return }
+            violations.append(makeViolation(kind, message, extra: extra, call: text, module: module, nbls: nbls, on: blamed))
             return
         }
         violations.append(makeViolation(kind, message, extra: extra, call: call(), module: module, nbls: nbls, on: blamed))
