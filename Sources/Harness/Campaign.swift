@@ -1,4 +1,5 @@
 import Drivers
+import Foundation
 import NDIS
 import Simulation
 import Verifier
@@ -33,7 +34,8 @@ public struct CampaignResult: Sendable {
     public var steps: UInt64
     /// Every seed's digest folded together (`CampaignDigest`): two campaigns that agree on it ran identically.
     public var digest: UInt64
-    /// Every failing seed, in seed order.
+    /// Every failing seed, in seed order (with an example database, its remembered seeds
+    /// outside the range too, in their place by seed, though they ran first).
     public private(set) var failureRecords: [FailureRecord] = []
     /// The whole report of the first failures (`fullReports`), and the message of the first
     /// `messagesKept`; later failures keep kind, rules, step and time.
@@ -131,6 +133,35 @@ public struct CampaignResult: Sendable {
     /// before and after, in steps.
     public internal(set) var shrunkFirstFailure: (violation: Violation, steps: UInt64, fromSteps: UInt64, decisions: Int, fromDecisions: Int)?
 
+    /// With an example database (`run(seeds:examples:)`): the remembered failing seeds that ran
+    /// before the range, and how many of them still fail (those count in `failureCount`, even
+    /// outside the range, as Hypothesis fails a test on a database example).
+    public internal(set) var rememberedSeedsReplayed = 0
+    public internal(set) var rememberedSeedsStillFailing = 0
+    /// The campaign's directory in the example database, when one was given.
+    public internal(set) var exampleDirectory: String?
+    /// Why the example database could not be read or updated, in one line; the campaign's
+    /// verdicts do not depend on it.
+    public internal(set) var exampleDatabaseError: String?
+    /// Failing seeds this run added to the example database.
+    var exampleSeedsSaved = 0
+
+    /// The example database's line of `summary` (empty when it did nothing to tell).
+    var exampleDatabaseLine: String {
+        guard let dir = exampleDirectory else { return "" }
+        let cwd = FileManager.default.currentDirectoryPath
+        let shown = dir.hasPrefix(cwd + "/") ? String(dir.dropFirst(cwd.count + 1)) : dir
+        var line = ""
+        if rememberedSeedsReplayed > 0 {
+            line = "replayed \(rememberedSeedsReplayed) remembered failing seed(s) first (\(rememberedSeedsStillFailing) still fail) from \(shown)"
+            if exampleSeedsSaved > 0 { line += "; saved \(exampleSeedsSaved) new failing seed(s) there" }
+        } else if exampleSeedsSaved > 0 {
+            line = "saved \(exampleSeedsSaved) failing seed(s) to \(shown) (replayed first next time)"
+        }
+        if let e = exampleDatabaseError { line += (line.isEmpty ? "" : "; ") + "example database: \(e)" }
+        return line.isEmpty ? "" : line + "\n"
+    }
+
     /// The longest `summary` (a test's failure message): the counts, the first failure's report
     /// (shrunk when it was) and the call that replays it fit in it.
     public static let summaryLimit = 4_000
@@ -143,6 +174,7 @@ public struct CampaignResult: Sendable {
         var tail = ""
         if let f = firstFailure {
             out += " (" + kindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
+            out += exampleDatabaseLine
             if let s = shrunkFirstFailure {
                 out += "first failure, seed \(f.seed), shrunk from \(s.fromSteps) to \(s.steps) steps (\(s.fromDecisions) -> \(s.decisions) decisions that differ from the default run):\n"
                 out += Report.text(s.violation, seed: f.seed, replay: f.replay, lastEvents: 8)
@@ -151,7 +183,7 @@ public struct CampaignResult: Sendable {
             }
             tail = "  replay:      \(f.replay)\n"
         } else {
-            out += "\n"
+            out += "\n" + exampleDatabaseLine
         }
         if warningSeeds > 0 {
             out += "\(warningSeeds) seed(s) with warnings (" + warningKindCounts.map { "\($0.kind): \($0.seeds)" }.joined(separator: ", ") + ")\n"
@@ -312,12 +344,22 @@ public struct Campaign {
     /// Runs every seed in `seeds`, in order. `stopAtFirstFailure` ends at the first violation.
     /// The first `fullReports` failures keep their whole report; later ones keep the verdict
     /// (kind, rules, step, message), so memory stays small over long campaigns.
+    ///
+    /// With `examples` (Hypothesis' example database), the seeds this campaign saw fail before
+    /// run first, smallest first; then the range, where a remembered seed is not run again. A
+    /// remembered seed outside the range that still fails is part of the result; when every
+    /// remembered seed lies in the range, the result is the one without the database. With
+    /// `stopAtFirstFailure`, a remembered seed that still fails ends the campaign before the
+    /// range. Afterwards the run's failing seeds are saved and remembered seeds that pass are
+    /// forgotten; a file-system error only sets `exampleDatabaseError`.
     public func run(seeds: ClosedRange<UInt64>, stopAtFirstFailure: Bool = false, runner: Runner = Runner(),
-                    fullReports: Int = 10, coverage: Coverage? = nil, onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
+                    fullReports: Int = 10, coverage: Coverage? = nil, examples: ExampleDatabase? = nil,
+                    onResult: ((RunResult) -> Void)? = nil) -> CampaignResult {
         var result = emptyResult()
         var firstFailing: RunResult?
-        for seed in seeds {
-            var r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
+        // One seed's run into the result; seeds come in ascending order.
+        func fold(_ seed: UInt64, _ run: RunResult) {
+            var r = run
             if r.violation != nil && firstFailing == nil { firstFailing = r }
             if r.violation != nil && result.wantsReport(fullReports) { r.violation = detailedViolation(seed: seed, r.violation, digest: r.digest, runner: runner) }
             onResult?(r)
@@ -327,9 +369,43 @@ public struct Campaign {
             }
             result.add(seed: seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warnings: r.warnings,
                        fullReports: fullReports)
-            if r.violation != nil && stopAtFirstFailure { break }
-            if seed == UInt64.max { break }
         }
+        // The remembered seeds first (they are folded in at their place by seed).
+        var remembered: [(seed: UInt64, run: RunResult)] = []
+        var failedEarly = false
+        if let db = examples {
+            let entry = db.entryDirectory(for: self)
+            result.exampleDirectory = entry
+            do {
+                for seed in try db.rememberedSeeds(in: entry) {
+                    let r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
+                    remembered.append((seed, r))
+                    if r.violation != nil && stopAtFirstFailure { failedEarly = true; break }
+                }
+            } catch {
+                result.exampleDatabaseError = ExampleDatabase.reason(error)
+            }
+            result.rememberedSeedsReplayed = remembered.count
+            result.rememberedSeedsStillFailing = remembered.count { $0.run.violation != nil }
+        }
+        var next = 0
+        if !failedEarly {
+            while next < remembered.count && remembered[next].seed < seeds.lowerBound { fold(remembered[next].seed, remembered[next].run); next += 1 }
+            for seed in seeds {
+                let r: RunResult
+                if next < remembered.count && remembered[next].seed == seed {
+                    r = remembered[next].run
+                    next += 1
+                } else {
+                    r = replay(seed: seed, runner: runner, coverage: coverage, reportDetail: false)
+                }
+                fold(seed, r)
+                if r.violation != nil && stopAtFirstFailure { break }
+                if seed == UInt64.max { break }
+            }
+        }
+        // The rest of what ran: above the range, or past where it stopped.
+        while next < remembered.count { fold(remembered[next].seed, remembered[next].run); next += 1 }
         // A bounded shrink: enough for a readable case in a test's message, cheap in a debug build.
         var shrinker = Shrinker(campaign: self)
         shrinker.maxRuns = Self.summaryShrinkRuns
@@ -338,7 +414,35 @@ public struct Campaign {
             result.shrunkFirstFailure = (v, small.result.steps, f.steps, RunResult.decisionsDifferingFromDefault(small.choices),
                                          RunResult.decisionsDifferingFromDefault(f.choices))
         }
+        if let db = examples, let entry = result.exampleDirectory {
+            update(db, entry: entry, result: &result, remembered: remembered.map { ($0.seed, $0.run.violation != nil) }, range: seeds)
+        }
         return result
+    }
+
+    /// Saves the run's failing seeds (the first `maxSavedFromRange` of the range; remembered
+    /// ones that still fail are on file already) and forgets remembered seeds that now pass.
+    private func update(_ db: ExampleDatabase, entry: String, result: inout CampaignResult, remembered: [(seed: UInt64, fails: Bool)],
+                        range: ClosedRange<UInt64>) {
+        do {
+            var fromRange = 0
+            for r in result.failureRecords where range.contains(r.seed) {
+                guard fromRange < ExampleDatabase.maxSavedFromRange else { break }
+                fromRange += 1
+                if remembered.contains(where: { $0.seed == r.seed }) { continue }
+                let rules = result.rules(r)
+                let text = replayCommand(seed: r.seed) + "\n" + "violation: \(result.kindName(r))" + (rules.isEmpty ? "" : " (\(rules.joined(separator: ", ")))") + "\n"
+                try db.save(seed: r.seed, text: text, in: entry)
+                result.exampleSeedsSaved += 1
+            }
+        } catch {
+            if result.exampleDatabaseError == nil { result.exampleDatabaseError = ExampleDatabase.reason(error) }
+        }
+        do {
+            for m in remembered where !m.fails { try db.forget(seed: m.seed, in: entry) }
+        } catch {
+            if result.exampleDatabaseError == nil { result.exampleDatabaseError = ExampleDatabase.reason(error) }
+        }
     }
 }
 
