@@ -32,7 +32,11 @@
 
 #if defined(CSIM_WIN64)
 
+#define WIN32_LEAN_AND_MEAN
 #include <windows.h>
+#if defined(_MSC_VER)
+#pragma comment(lib, "kernel32.lib")  // VirtualAlloc & co.; MinGW links it by default
+#endif
 
 int csim_stack_create(csim_stack *stack, size_t usable) {
     SYSTEM_INFO info;
