@@ -237,10 +237,13 @@ void *csim_context_make(csim_stack *stack, csim_entry entry, void *arg) {
 //   gs:0x08   NT_TIB.StackBase      highest address + 1
 //   gs:0x10   NT_TIB.StackLimit     lowest usable address
 //   gs:0x1478 TEB.DeallocationStack base of the allocation (the guard page)
+//   gs:0x00   NT_TIB.ExceptionList  unused by x64 Windows, but Wine chains its own
+//             handler frames there and runs those below the faulting rsp first; the
+//             thread's chain must not leak into a coroutine living above it.
 //
 // Frame, from the saved stack pointer (16-byte aligned):
 //   0..159 xmm6-xmm15   160 MXCSR   164 x87 CW   168 StackBase   176 StackLimit
-//   184 DeallocationStack   192 pad   200 r15 r14 r13 r12 rsi rdi rbx rbp   264 return
+//   184 DeallocationStack   192 ExceptionList   200 r15 r14 r13 r12 rsi rdi rbx rbp   264 return
 extern void csim_trampoline(void);
 
 __asm__(
@@ -276,6 +279,8 @@ __asm__(
     "    movq %rax, 176(%rsp)\n"
     "    movq %gs:0x1478, %rax\n"
     "    movq %rax, 184(%rsp)\n"
+    "    movq %gs:0x00, %rax\n"
+    "    movq %rax, 192(%rsp)\n"
     "    movq %rsp, (%rcx)\n"
     "    movq %rdx, %rsp\n"
     "    movq 168(%rsp), %rax\n"
@@ -284,6 +289,8 @@ __asm__(
     "    movq %rax, %gs:0x10\n"
     "    movq 184(%rsp), %rax\n"
     "    movq %rax, %gs:0x1478\n"
+    "    movq 192(%rsp), %rax\n"
+    "    movq %rax, %gs:0x00\n"
     "    ldmxcsr 160(%rsp)\n"
     "    fldcw 164(%rsp)\n"
     "    movaps 0(%rsp), %xmm6\n"
@@ -345,10 +352,11 @@ void *csim_context_make(csim_stack *stack, csim_entry entry, void *arg) {
     __asm__ volatile("fnstcw %0" : "=m"(fpcw));
     memcpy(frame + 160, &mxcsr, 4);
     memcpy(frame + 164, &fpcw, 2);
-    uint64_t bounds[3] = {
+    uint64_t bounds[4] = {
         (uint64_t)(low + stack->size),                // StackBase
         (uint64_t)(low + info.dwPageSize),            // StackLimit: above the guard page
         (uint64_t)low,                                // DeallocationStack
+        ~(uint64_t)0,                                 // ExceptionList: the end-of-chain mark
     };
     memcpy(frame + 168, bounds, sizeof bounds);
     return frame;
