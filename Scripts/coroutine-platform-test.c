@@ -206,6 +206,8 @@ static void probe_q(void *arg) {
 
 // MARK: 4. Floating-point modes belong to a context (x86: MXCSR and x87 control word)
 
+#if defined(__x86_64__) || defined(_M_X64)
+
 static void *fenv_sp;
 static int fenv_seen;
 
@@ -218,6 +220,7 @@ static void fenv_entry(void *arg) {
     fesetround(FE_TONEAREST);
     csim_switch(&fenv_sp, root);
 }
+#endif
 
 // MARK: 5. Deep recursion on a coroutine stack: 8 KB frames (stack probes, __chkstk on Windows)
 
