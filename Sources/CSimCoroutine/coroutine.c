@@ -231,9 +231,10 @@ void *csim_context_make(csim_stack *stack, csim_entry entry, void *arg) {
 // pointer, and making one allocates nothing.
 //
 // Besides the Win64 callee-saved registers (rbx, rbp, rdi, rsi, r12-r15, xmm6-xmm15)
-// and the MXCSR / x87 control words, it swaps three TEB fields that describe the
-// current stack. __chkstk compares against StackLimit, and exception dispatch and
-// RtlUnwindEx reject frames outside [StackLimit, StackBase) (STATUS_BAD_STACK):
+// and the MXCSR / x87 control words, it swaps the TEB fields that describe the current
+// stack. MSVC's __chkstk compares against StackLimit; exception dispatch stops at, and
+// RtlUnwindEx refuses, frames outside [StackLimit, StackBase), so without this no
+// handler on a coroutine stack would run (Wine shows exactly that):
 //   gs:0x08   NT_TIB.StackBase      highest address + 1
 //   gs:0x10   NT_TIB.StackLimit     lowest usable address
 //   gs:0x1478 TEB.DeallocationStack base of the allocation (the guard page)
