@@ -35,7 +35,7 @@ enum SeedGuard {
         sigaltstack(&alt, nil)
         for sig in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = { sig in
+            let handler: @convention(c) (Int32) -> Void = { sig in
                 if SeedGuard.armed != 0 {
                     if sig == SIGSEGV || sig == SIGBUS {
                         SeedGuard.report("took the process down in driver code (signal ", number: UInt64(sig), ": a stack overflow or a bad pointer)")
@@ -46,6 +46,11 @@ enum SeedGuard {
                 signal(sig, SIG_DFL)
                 raise(sig)
             }
+            #if os(Linux)
+            action.__sigaction_handler.sa_handler = handler
+            #else
+            action.__sigaction_u.__sa_handler = handler
+            #endif
             action.sa_flags = Int32(SA_ONSTACK)
             sigaction(sig, &action, nil)
         }
@@ -95,9 +100,9 @@ enum SeedGuard {
         writeNumber(number)
         write(after)
         write("; reproduce: ")
-        _ = Glibc.write(2, commandHead, strlen(commandHead))
+        _ = Foundation.write(2, commandHead, strlen(commandHead))
         writeNumber(seed)
-        _ = Glibc.write(2, commandTail, strlen(commandTail))
+        _ = Foundation.write(2, commandTail, strlen(commandTail))
         write("\n")
     }
 
@@ -108,7 +113,7 @@ enum SeedGuard {
     }
 
     private static func write(_ text: StaticString) {
-        _ = Glibc.write(2, text.utf8Start, text.utf8CodeUnitCount)
+        _ = Foundation.write(2, text.utf8Start, text.utf8CodeUnitCount)
     }
 
     private static func writeNumber(_ n: UInt64) {
@@ -116,7 +121,7 @@ enum SeedGuard {
         withUnsafeMutableBytes(of: &digits) { buffer in
             var v = n, i = buffer.count
             repeat { i -= 1; buffer[i] = UInt8(48 + v % 10); v /= 10 } while v > 0 && i > 0
-            _ = Glibc.write(2, buffer.baseAddress! + i, buffer.count - i)
+            _ = Foundation.write(2, buffer.baseAddress! + i, buffer.count - i)
         }
     }
 }
