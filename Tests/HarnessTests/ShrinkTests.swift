@@ -21,4 +21,16 @@ import Testing
         let replayed = c.replay(seed: parsed.seed, choices: parsed.choices)
         #expect(replayed.digest == small.result.digest)
     }
+
+    /// The second pass minimises the decisions that differ from the default run: npcap-2016
+    /// seed 20 shrinks to one (steps first alone stopped at three, 32 steps).
+    @Test func shrinkingMakesTheFailureSimpleNotOnlyShort() throws {
+        let c = try Campaign(driver: "npcap-2016")
+        let original = c.replay(seed: 20)
+        #expect(RunResult.decisionsDifferingFromDefault(original.choices) == 55)
+        let small = try #require(Shrinker(campaign: c).shrink(seed: 20, choices: original.choices))
+        #expect(small.result.violation?.kind == original.violation?.kind)
+        #expect(RunResult.decisionsDifferingFromDefault(small.choices) == 1)
+        #expect(small.result.steps <= 32)
+    }
 }
