@@ -5,7 +5,7 @@ set -u
 
 usage() {
     cat <<'USAGE'
-Usage: Scripts/check-coroutine-platforms.sh [--baseline REF] [--help]
+usage: Scripts/check-coroutine-platforms.sh [--baseline REF] [--help]
 
 Builds Sources/CSimCoroutine/coroutine.c for each supported target and, where this
 machine can run the result, runs Scripts/coroutine-platform-test.c against it:

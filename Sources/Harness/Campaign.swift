@@ -62,8 +62,10 @@ public struct CampaignResult: Sendable {
         self.replayCommand = replayCommand
     }
 
-    /// Folds in one seed's outcome.
-    mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest: UInt64, violation: Violation?, warnings: [Violation] = [],
+    /// Folds in one seed's outcome (a command line that runs seeds its own way folds them
+    /// here too, so its counts and digest are the campaign's). The first `fullReports`
+    /// failures keep `violation` whole.
+    public mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest: UInt64, violation: Violation?, warnings: [Violation] = [],
                       fullReports: Int) {
         seedsRun += 1
         self.events &+= events
@@ -317,7 +319,7 @@ public struct Campaign {
     }
 
     /// A result with no seeds yet, whose failures replay with this campaign's command.
-    func emptyResult() -> CampaignResult {
+    public func emptyResult() -> CampaignResult {
         let c = self
         let command: @Sendable (UInt64) -> String = { [c = UncheckedCampaign(c)] seed in c.campaign.replayCommand(seed: seed) }
         return CampaignResult(driver: driverName, scenario: scenario.name, strategy: strategy, replayCommand: command)

@@ -388,58 +388,41 @@ public struct CommandLineTool {
     /// What `run` found so far, folded seed by seed, so a run that stops early (`--max-failures`,
     /// Ctrl-C) sums up exactly the seeds it ran, with the digest `Campaign.run` gives.
     struct RunTally {
-        /// One failing seed in a few words (a million may fail): its kind and rule list by index.
-        struct Failure {
-            var seed: UInt64, step: UInt64, time: UInt64
-            var kindIndex: UInt16, rulesIndex: UInt32
-        }
-        /// The distinct rule lists the failures name (`Failure.rulesIndex`).
-        var ruleLists: [[String]] = []
-        var ruleListIndex: [[String]: UInt32] = [:]
+        /// The counts, digest and failing seeds, folded as `Campaign.run` folds them.
+        var result: CampaignResult
+        var lastSeed: UInt64?
+        /// The first failure's and first warning's whole reports (the seed run again with them).
+        var first: CampaignFailure?
+        var firstWarning: CampaignFailure?
         /// One distinct bug: a violation kind at one call; a campaign lists each once.
         struct Group { var kind: String; var call: String; var seeds: Int; var firstSeed: UInt64 }
-        var seedsRun = 0
-        var lastSeed: UInt64?
-        var events: UInt64 = 0, steps: UInt64 = 0
-        var digest = CampaignDigest.empty
-        var failures: [Failure] = []
-        var first: CampaignFailure?
         var groups: [Group] = []
         var groupIndex: [String: Int] = [:]
-        /// Seeds with warnings (guidance findings of a run that is not strict), per kind, and
-        /// the first one's whole report.
-        var warningSeeds = 0
-        var warningSeedsByKind: [String: Int] = [:]
-        var firstWarning: CampaignFailure?
+
+        init(_ campaign: Campaign) { result = campaign.emptyResult() }
+
+        var seedsRun: Int { result.seedsRun }
+        var events: UInt64 { result.events }
+        var steps: UInt64 { result.steps }
+        var digest: UInt64 { result.digest }
+        var failures: [FailureRecord] { result.failureRecords }
+        var warningSeeds: Int { result.warningSeeds }
+        var kindCounts: [(kind: String, seeds: Int)] { result.kindCounts }
+        var warningKindCounts: [(kind: String, seeds: Int)] { result.warningKindCounts }
 
         mutating func add(_ r: RunResult) {
-            add(seed: r.seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warningKinds: r.warnings.map(\.kind.name),
+            add(seed: r.seed, events: r.events, steps: r.steps, digest: r.digest, violation: r.violation, warnings: r.warnings,
                 later: Array(r.violations.dropFirst()))
         }
 
         /// One seed's outcome, from a run in this process or a worker's line (`run --isolate`).
         /// `later`: what a run that kept going found after its first violation; each is a
         /// distinct failure of its own in `groups`.
-        mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest runDigest: UInt64, violation: Violation?, warningKinds: [String],
+        mutating func add(seed: UInt64, events: UInt64, steps: UInt64, digest: UInt64, violation: Violation?, warnings: [Violation],
                           later: [Violation] = []) {
-            seedsRun += 1
             lastSeed = seed
-            self.events &+= events
-            self.steps &+= steps
-            digest = CampaignDigest.adding(digest, seed: seed, runDigest: runDigest)
-            if !warningKinds.isEmpty {
-                warningSeeds += 1
-                var seen: [String] = []
-                for w in warningKinds where !seen.contains(w) { seen.append(w); warningSeedsByKind[w, default: 0] += 1 }
-            }
+            result.add(seed: seed, events: events, steps: steps, digest: digest, violation: violation, warnings: warnings, fullReports: 0)
             guard let v = violation else { return }
-            let kindIndex = UInt16(ViolationKind.all.firstIndex { $0.name == v.kind.name } ?? 0)
-            let rulesIndex = ruleListIndex[v.rules] ?? {
-                ruleLists.append(v.rules)
-                ruleListIndex[v.rules] = UInt32(ruleLists.count - 1)
-                return UInt32(ruleLists.count - 1)
-            }()
-            failures.append(Failure(seed: seed, step: v.step, time: v.time, kindIndex: kindIndex, rulesIndex: rulesIndex))
             for v in [v] + later { group(v, seed: seed) }
         }
 
@@ -451,18 +434,6 @@ public struct CommandLineTool {
             let key = v.kind.name + "\u{1}" + call
             if let i = groupIndex[key] { groups[i].seeds += 1 }
             else { groupIndex[key] = groups.count; groups.append(Group(kind: v.kind.name, call: call, seeds: 1, firstSeed: seed)) }
-        }
-
-        /// Warning kinds and their seed counts, by name.
-        var warningKindCounts: [(kind: String, seeds: Int)] {
-            warningSeedsByKind.map { ($0.key, $0.value) }.sorted { $0.kind < $1.kind }
-        }
-
-        /// Kinds and their seed counts, by name.
-        var kindCounts: [(kind: String, seeds: Int)] {
-            var counts: [String: Int] = [:]
-            for f in failures { counts[ViolationKind.all[Int(f.kindIndex)].name, default: 0] += 1 }
-            return counts.map { ($0.key, $0.value) }.sorted { $0.kind < $1.kind }
         }
     }
 
@@ -571,7 +542,7 @@ public struct CommandLineTool {
         let cov: Coverage? = flags["--coverage"] != nil ? Coverage() : nil
         let runner = Runner()
         campaign.shrinksFirstFailure = false // --save shrinks what it writes; the report is the seed's own
-        var tally = RunTally()
+        var tally = RunTally(campaign)
         var progress = Progress(terminal: stderrIsTerminal)
         var seedTimeout = 60.0
         if let t = flags["--seed-timeout"] {
@@ -621,11 +592,11 @@ public struct CommandLineTool {
             guard let executable else { throw UsageError("--isolate needs this executable's path, which is not known here") }
             let isolated = try runIsolated(seeds: seeds, executable: executable, childArgs: Isolation.childArguments(args), onSeed: { line in
                 tally.add(seed: line.seed, events: line.events, steps: line.steps, digest: line.digest, violation: line.violation,
-                          warningKinds: line.warningKinds, later: line.later)
+                          warnings: line.warnings, later: line.later)
                 // The seed finished in its child, so it runs here too when its whole report is
                 // wanted (the first failure, the first warning) or its trace (--save), exactly
                 // as the loop below runs it.
-                if (line.violation != nil && tally.first == nil) || (!line.warningKinds.isEmpty && tally.firstWarning == nil) {
+                if (line.violation != nil && tally.first == nil) || (!line.warnings.isEmpty && tally.firstWarning == nil) {
                     let one = campaign.run(seeds: line.seed...line.seed, runner: runner, fullReports: tally.first == nil ? 1 : 0)
                     if tally.first == nil, let f = one.firstFailure { tally.first = f }
                     if tally.firstWarning == nil, let w = one.firstWarning { tally.firstWarning = w }
@@ -859,8 +830,8 @@ public struct CommandLineTool {
         var chunk = ""
         for (i, f) in r.failures.enumerated() {
             if i > 0 { chunk += "," }
-            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(ViolationKind.all[Int(f.kindIndex)].name)),
-                                  ("rules", .array(r.ruleLists[Int(f.rulesIndex)].map { .string($0) })),
+            chunk += JSON.object([("seed", .uint(f.seed)), ("kind", .string(r.result.kindName(f))),
+                                  ("rules", .array(r.result.rules(f).map { .string($0) })),
                                   ("step", .uint(f.step)), ("time", .uint(f.time)), ("replay", .string(campaign.replayCommand(seed: f.seed)))]).render()
             if chunk.utf8.count > 1 << 16 { out(chunk); chunk = "" }
         }

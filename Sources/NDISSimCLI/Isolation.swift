@@ -28,7 +28,8 @@ enum Isolation {
         var events: UInt64
         var steps: UInt64
         var digest: UInt64
-        var warningKinds: [String]
+        /// The kinds of its warnings (guidance findings), as verdicts without a report.
+        var warnings: [Violation]
         var violation: Violation?
         /// What a run that kept going found after its first violation (kind, call, source).
         var later: [Violation] = []
@@ -61,8 +62,13 @@ enum Isolation {
         let f = line.dropFirst(marker.count).split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) }
         guard f.count == 5 || f.count == 13, let seed = UInt64(f[0]), let events = UInt64(f[1]), let steps = UInt64(f[2]),
               let digest = UInt64(f[3], radix: 16) else { return nil }
-        var line = SeedLine(seed: seed, events: events, steps: steps, digest: digest,
-                            warningKinds: f[4].isEmpty ? [] : f[4].split(separator: ",").map(String.init), violation: nil)
+        var warnings: [Violation] = []
+        for name in f[4].split(separator: ",") {
+            guard let k = ViolationKind.named(String(name)) else { return nil }
+            warnings.append(Violation(kind: k, rules: k.rules, step: 0, time: 0, message: "", call: "", thread: "", moduleState: "",
+                                      nblHistories: [], lastEvents: [], threads: []))
+        }
+        var line = SeedLine(seed: seed, events: events, steps: steps, digest: digest, warnings: warnings, violation: nil)
         if f.count == 13 {
             guard let kind = ViolationKind.named(f[5]), let step = UInt64(f[7]), let time = UInt64(f[8]) else { return nil }
             var v = Violation(kind: kind, rules: f[6].isEmpty ? [] : f[6].split(separator: ",").map(String.init), step: step, time: time,
