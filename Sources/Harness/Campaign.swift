@@ -34,6 +34,8 @@ public struct CampaignResult: Sendable {
     public var steps: UInt64
     /// Every seed's digest folded together (`CampaignDigest`): two campaigns that agree on it ran identically.
     public var digest: UInt64
+    /// `digest` as the command line prints it: 16 hex digits.
+    public var digestHex: String { TraceFile.hex(digest) }
     /// Every failing seed, in seed order (with an example database, its remembered seeds
     /// outside the range too, in their place by seed, though they ran first).
     public private(set) var failureRecords: [FailureRecord] = []
@@ -200,7 +202,7 @@ public struct CampaignResult: Sendable {
 /// driver model:
 ///
 ///     let result = Campaign(MyFilter.entry, scenario: .adapterDisableDuringSend).run(seeds: 1...500)
-///     #expect(result.failures.isEmpty, "\(result.summary)")
+///     #expect(result.failureCount == 0, "\(result.summary)")
 public struct Campaign {
     public let driverName: String
     public let scenario: Scenario

@@ -27,6 +27,10 @@ public struct Catalog: Sendable {
             guard c.scenario(named: s.name) == nil else { throw UsageError("scenario '\(s.name.prefix(40))' is registered twice") }
             c.scenarios.append(s)
         }
+        // A driver's own scenario is checked now, not when someone first runs the driver.
+        for d in more where c.scenario(named: d.scenario) == nil {
+            throw UsageError("driver '\(d.name.prefix(40))' names scenario '\(d.scenario.prefix(40))', which is not registered")
+        }
         return c
     }
 

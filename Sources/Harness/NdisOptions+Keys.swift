@@ -21,7 +21,7 @@ extension NdisOptions {
         percent("allocation-failure-percent", "chance an NBL allocation fails", \.allocationFailurePercent),
         percent("late-send-percent", "chance a protocol send reaches a filter that is not Running", \.lateSendPercent),
         flag("protocol-writes-protocol-reserved", "TCPIP writes ProtocolReserved of NBLs indicated to it", \.protocolWritesProtocolReserved),
-        flag("strict-pass-through-receive-while-paused", "passing receives up while Paused or Restarting is a violation", \.strictPassThroughReceiveWhilePaused),
+        flag("strict-pass-through-receive-while-paused", "passing receives up while Paused or Restarting is flagged (RCV-09: guidance, a warning unless --strict)", \.strictPassThroughReceiveWhilePaused),
         flag("strict-no-data-path-while-pausing", "any send or indication after FilterPause was entered is a violation", \.strictNoDataPathWhilePausing),
         flag("strict", "guidance findings (a documented SHOULD, e.g. RCV-09, SND-07) fail the run instead of warning", \.strict),
         flag("keep-going", "a safety violation is recorded and the run goes on, so every distinct bug a seed reaches is listed", \.keepGoing),

@@ -44,8 +44,9 @@ public struct CommandLineTool {
       ndis-sim run (--driver D | --stack D1,D2,...) [--scenario S] [--seed N | --seeds A..B] [--strategy NAME]
                    [--depth D] [--max-steps N] [--option KEY=VALUE ...] [--json] [--save DIR]
                    [--quiet] [--max-failures N | --fail-fast] [--strict] [--shard K/N] [--keep-going] [--isolate]
+                   [--seed-timeout S] [--coverage] (exhaustive: [--preemptions K] [--max-schedules N] [--small] ...)
       ndis-sim merge SHARD.json... [--json]
-      ndis-sim replay FILE [--timeline] [--json] [--html OUT.html]
+      ndis-sim replay FILE|- [--timeline] [--json] [--html OUT.html] [--trace-events OUT.json] [--refresh]
       ndis-sim shrink FILE [-o OUT]
       ndis-sim coverage --driver D [--scenario S] [--seeds A..B] [--strategy NAME] [--option KEY=VALUE ...] [--json] [--html OUT]
       ndis-sim bench [--json] [--seeds N] [--bases B] [--quick] [--driver D]
@@ -53,8 +54,10 @@ public struct CommandLineTool {
       ndis-sim --version
 
     Every '--opt value' may also be written '--opt=value'.
-    exit codes: 0 no violation, 1 a violation was found, 2 bad usage or bad input (one line on
-    stderr), 3 a replay that left its recording, 130 a run interrupted by Ctrl-C (after its summary).
+    exit codes: 0 no violation, 1 a violation was found (or, with --isolate, a seed took its process
+    down), 2 bad usage or bad input (one line on stderr), 3 a replay that left its recording, 124 a
+    seed whose driver code made no progress for --seed-timeout, 128+N driver code killed the process
+    with signal N (its seed named on stderr first), 130 a run interrupted by Ctrl-C (after its summary).
     'ndis-sim COMMAND --help' says more.
     """
 
@@ -68,7 +71,7 @@ public struct CommandLineTool {
       first failure, and a summary.
       --seed N          one seed
       --seeds A..B      seeds A to B inclusive
-      --strategy NAME   random (default), pct or swarm (see 'ndis-sim list')
+      --strategy NAME   random (default), pct, swarm or exhaustive (see 'ndis-sim list')
       --depth D         PCT's bug depth (default 3)
       --max-steps N     step budget per run (default 50000)
       --option K=V      set an environment option (repeatable; 'ndis-sim list' names them
@@ -258,7 +261,10 @@ public struct CommandLineTool {
     }
 
     static func parseNumber(_ s: String, _ what: String) throws -> UInt64 {
-        guard let v = UInt64(s) else { throw UsageError("\(what) '\(s.prefix(40))' is not a non-negative integer") }
+        guard let v = UInt64(s) else {
+            if !s.isEmpty && s.allSatisfy(\.isASCII) && s.allSatisfy(\.isNumber) { throw UsageError("\(what) '\(s.prefix(40))' is too large (at most \(UInt64.max))") }
+            throw UsageError("\(what) '\(s.prefix(40))' is not a non-negative integer")
+        }
         return v
     }
 
@@ -493,10 +499,14 @@ public struct CommandLineTool {
             maxFailures = 1
         }
         if flags["--quiet"] != nil && flags["--json"] != nil { throw UsageError("--quiet is for text output; drop --json") }
+        if flags["--coverage"] != nil && flags["--json"] == nil {
+            throw UsageError("--coverage adds the transitions and race windows to --json output; for a report of its own use 'ndis-sim coverage'")
+        }
         var seeds: ClosedRange<UInt64>
         if let s = flags["--seed"] { let v = try Self.parseNumber(s, "--seed"); seeds = v...v }
         else if let s = flags["--seeds"] { seeds = try Self.parseSeeds(s) }
         else { seeds = 1...1000 }
+        let wholeRange = seeds
         if let shard = flags["--shard"] {
             if case .exhaustive = campaign.strategy {
                 throw UsageError("--shard is for seed campaigns, not --strategy exhaustive")
@@ -662,6 +672,10 @@ public struct CommandLineTool {
                 .object([("kind", .string($0.kind)), ("call", .string($0.call)), ("seeds", .int(Int64($0.seeds))), ("first_seed", .uint($0.firstSeed))])
             })))
             if let stop { extra.append(("stopped", .string(stop))) }
+            // What `merge` checks shards by: the block this run covered, and of what.
+            extra.append(("seed_range", .string("\(seeds.lowerBound)..\(seeds.upperBound)")))
+            extra.append(("shard", flags["--shard"].map { .string($0) } ?? .null))
+            extra.append(("campaign_seed_range", .string("\(wholeRange.lowerBound)..\(wholeRange.upperBound)")))
             if isolate {
                 extra.append(("process_findings", .array(findings.map {
                     .object([("kind", .string($0.kind)), ("seed", .uint($0.seed)), ("detail", .string($0.detail)),
@@ -846,6 +860,7 @@ public struct CommandLineTool {
         }
         let path = pos[0]
         if let html = flags["--html"] { try OutputPath.check(html, "--html") }
+        if let events = flags["--trace-events"] { try OutputPath.check(events, "--trace-events") }
         if flags["--refresh"] != nil && path == "-" { throw UsageError("--refresh rewrites FILE: give a file, not stdin") }
         let trace = try loadTrace(path)
         let campaign = try trace.campaign(in: catalog)
@@ -854,9 +869,11 @@ public struct CommandLineTool {
         if let html = flags["--html"] {
             let page = HTMLTimeline.render(trace: trace, result: r, replay: "\(commandName) replay \(path)")
             try OutputPath.write(page, to: html, "--html")
+            err("wrote the timeline to \(html)\n")
         }
         if let json = flags["--trace-events"] {
-            do { try TraceEvents.render(trace: trace, result: r).write(toFile: json, atomically: true, encoding: .utf8) } catch { throw UsageError("cannot write '\(json.prefix(120))'") }
+            try OutputPath.write(TraceEvents.render(trace: trace, result: r), to: json, "--trace-events")
+            err("wrote the trace events to \(json) (open in Perfetto or chrome://tracing)\n")
         }
         var notes: [String] = []
         if let d = r.divergence {
@@ -950,6 +967,7 @@ public struct CommandLineTool {
         if let html = flags["--html"] {
             try OutputPath.write(CoverageReport.html(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing),
                                  to: html, "--html")
+            err("wrote the coverage report to \(html)\n")
         }
         if flags["--json"] != nil {
             out(CoverageReport.json(cov, driver: campaign.driverName, scenario: campaign.scenario.name, strategy: campaign.strategy.name, failing: failing).render(indent: 2) + "\n")

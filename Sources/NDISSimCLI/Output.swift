@@ -112,6 +112,9 @@ enum Suggest {
     static func closest(to name: String, in known: [String]) -> String? {
         let n = Array(name.prefix(64))
         var best: (String, Int)?
+        // A name that is the start of exactly one known name ("adapter-disable"): that one.
+        let extending = known.filter { $0.hasPrefix(name) && name.count >= 3 }
+        if extending.count == 1 { return extending[0] }
         for k in known {
             let d = distance(n, Array(k))
             if d <= max(2, k.count / 3), best == nil || d < best!.1 { best = (k, d) }

@@ -30,6 +30,8 @@ extension CommandLineTool {
         var violations: [[String: Any]] = []
         var kinds: [String: Int64] = [:], warningKinds: [String: Int64] = [:]
         var warningSeeds: Int64 = 0
+        // Each shard's block, to refuse overlaps and name what is missing.
+        var blocks: [(range: ClosedRange<UInt64>, path: String, shard: String?, whole: String?, stopped: Bool)] = []
         for (i, path) in files.enumerated() {
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read '\(path.prefix(80))'") }
             guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
@@ -43,6 +45,12 @@ extension CommandLineTool {
             guard (d, s, st) == (driver, scenario, strategy) else {
                 throw UsageError("'\(path.prefix(80))' is \(d) on \(s) (\(st)), not \(driver) on \(scenario) (\(strategy)): shards of different campaigns")
             }
+            if let r = o["seed_range"] as? String, let range = try? Self.parseSeeds(r) {
+                if let other = blocks.first(where: { $0.range.overlaps(range) }) {
+                    throw UsageError("'\(path.prefix(60))' and '\(other.path.prefix(60))' overlap (seeds \(max(range.lowerBound, other.range.lowerBound))..\(min(range.upperBound, other.range.upperBound))): a shard given twice?")
+                }
+                blocks.append((range, path, o["shard"] as? String, o["campaign_seed_range"] as? String, o["stopped"] != nil))
+            }
             seedsRun += n
             events &+= ev
             steps &+= sp
@@ -51,6 +59,19 @@ extension CommandLineTool {
             for (k, v) in (o["kinds"] as? [String: Any]) ?? [:] { kinds[k, default: 0] += (v as? NSNumber)?.int64Value ?? 0 }
             for (k, v) in (o["warning_kinds"] as? [String: Any]) ?? [:] { warningKinds[k, default: 0] += (v as? NSNumber)?.int64Value ?? 0 }
             warningSeeds += (o["warning_seeds"] as? NSNumber)?.int64Value ?? 0
+        }
+        // Shards of one campaign range that do not cover it: said, and merged all the same.
+        for b in blocks where b.stopped { err("ndis-sim: note: '\(b.path.prefix(80))' stopped early: its block \(b.range.lowerBound)..\(b.range.upperBound) is not complete\n") }
+        if let whole = blocks.first?.whole, blocks.allSatisfy({ $0.whole == whole }), let range = try? Self.parseSeeds(whole) {
+            let covered = blocks.reduce(UInt64(0)) { $0 + ($1.range.upperBound - $1.range.lowerBound + 1) }
+            let total = range.upperBound - range.lowerBound + 1
+            if covered < total {
+                let names = blocks.compactMap(\.shard)
+                let n = names.first.flatMap { $0.split(separator: "/").last.map(String.init) }
+                let missing = n.flatMap(Int.init).map { n in (1...n).map { "\($0)/\(n)" }.filter { !names.contains($0) } } ?? []
+                err("ndis-sim: note: the shards cover \(covered) of the campaign's \(total) seeds (\(whole))"
+                    + (missing.isEmpty ? "" : "; missing: " + missing.prefix(10).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")) + "\n")
+            }
         }
         let seedOf = { (v: [String: Any]) in (v["seed"] as? NSNumber)?.uint64Value ?? 0 }
         violations.sort { seedOf($0) < seedOf($1) }
@@ -79,6 +100,8 @@ extension CommandLineTool {
     ndis-sim merge FILE... [--json]
       Adds up the 'run --json' results of a campaign's shards ('run --shard K/N' on any
       machines): seeds, events, steps, failures (in seed order), warnings and the digest, which
-      equals the single run's. Shards of different campaigns are refused.
+      equals the single run's. Shards of different campaigns, or whose seed blocks overlap (a
+      shard given twice), are refused; shards that do not cover the campaign's whole range (a
+      missing shard, one stopped early) are merged with a note on stderr naming what is missing.
     """
 }

@@ -43,3 +43,12 @@ public struct Violation: Sendable {
         self.clues = clues
     }
 }
+
+/// One line, as `run` prints a failing seed's: `"\(violation)"` in a test message reads like
+/// the command line, not a dump of every field (`Report.text` gives the whole report).
+extension Violation: CustomStringConvertible {
+    public var description: String {
+        "\(kind.name) [\(rules.joined(separator: ","))] step \(step) t=\(time)us: \(message)"
+            + (call.isEmpty ? "" : " at \(call.prefix { $0 != "(" })") + (source.isEmpty ? "" : " (\(source))")
+    }
+}

@@ -101,6 +101,19 @@ import Testing
         #expect(files.contains("crash-counting-filter-dies-sometimes-adapter-disable-during-send-7.txt"), "\(files)")
         #expect(files.contains("timeout-counting-filter-dies-sometimes-adapter-disable-during-send-1.txt"), "\(files)")
 
+        // The README's test idiom failing on the user's buggy filter: what `swift test` prints
+        // for it stays under 4 KB (the summary, the shrunk report, the replay call).
+        let swiftArgs = swift.hasSuffix("env") ? ["swift"] : [swift]
+        let buildTests = try Self.sh("/usr/bin/env", swiftArgs + ["build", "--build-tests", "--scratch-path", scratch.path], in: pkg)
+        #expect(buildTests.status == 0, "\(buildTests.stderr.suffix(1500))")
+        let failing = try Self.sh("/usr/bin/env", ["NDIS_SIM_SHOW_FAILURE=1"] + swiftArgs + ["test", "--skip-build", "--scratch-path", scratch.path,
+                                                                                           "--filter", "theReadmeIdiomOnABuggyFilter"], in: pkg)
+        let printed = failing.stdout + failing.stderr
+        #expect(failing.status != 0)
+        #expect(printed.contains("Expectation failed: (result.failureCount → "), "\(printed.suffix(2000))")
+        #expect(printed.contains("replay:      ndis-sim run --driver counting-filter-forgetful"))
+        #expect(printed.utf8.count < 4096, "\(printed.utf8.count) bytes")
+
         let bad = try Self.sh(exe, ["replay", "/no/such.trace"], in: pkg)
         #expect(bad.status == 2 && bad.stderr.split(separator: "\n").count == 1)
     }
