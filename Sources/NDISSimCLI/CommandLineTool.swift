@@ -195,18 +195,18 @@ public struct CommandLineTool {
                 throw UsageError("unknown command '\(command.prefix(40))'\(Suggest.hint(command, commands)) (commands: list, run, replay, shrink, coverage, bench, merge; see 'ndis-sim --help')")
             }
         } catch let e as UsageError {
-            err(Self.errorLine(e.description))
+            err(Self.errorLine(e.description, command: commandName))
             return 2
         } catch {
-            err(Self.errorLine("\(error)"))
+            err(Self.errorLine("\(error)", command: commandName))
             return 2
         }
     }
 
     /// The one line a refusal prints: newlines and control characters flattened, at most 300
     /// characters, whatever the input it echoes.
-    static func errorLine(_ message: String) -> String {
-        var text = String(String.UnicodeScalarView(("ndis-sim: " + message).unicodeScalars.map {
+    static func errorLine(_ message: String, command: String = "ndis-sim") -> String {
+        var text = String(String.UnicodeScalarView((String(command.prefix(40)) + ": " + message).unicodeScalars.map {
             $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0 }))
         if text.count > 299 { text = String(text.prefix(296)) + "..." }
         return text + "\n"
