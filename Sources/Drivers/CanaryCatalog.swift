@@ -5,12 +5,30 @@ import NDIS
 /// checker: the verifier must catch it, and the report must name its rule. Each entry
 /// names the scenario and the environment knobs that make the flaw show on most seeds.
 public enum CanaryCatalog {
-    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel
+    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel + oids
 
     static let disable = "adapter-disable-during-send"
     static let rxInject = "rx-inject"
     static let rxInjectDisable = "rx-inject-disable"
     static let ioctls = "ioctl-during-disable"
+    static let oidScenario = "oid-during-disable"
+
+    static let oids: [DriverEntry] = [
+        canary("OID-01", "FilterAttach sends an OID request of its own while the module is still Attaching",
+               ["oid-request-while-not-allowed"], scenario: oidScenario) { CanaryOID01RequestWhileAttaching(ndis: $0) },
+        canary("OID-02", "FilterOidRequest forwards the request it received instead of a clone",
+               ["oid-forwarded-without-clone"], scenario: oidScenario) { CanaryOID02ForwardsTheOriginal(ndis: $0) },
+        canary("OID-03", "a request the layer below answered at once is completed and then returned with its status, not PENDING",
+               ["oid-completed-twice"], scenario: oidScenario) { CanaryOID03CompletesAndReturnsStatus(ndis: $0) },
+        canary("OID-04", "the filter completes its own statistics query with NdisFOidRequestComplete",
+               ["oid-own-request-completed"], scenario: oidScenario) { CanaryOID04CompletesItsOwnRequest(ndis: $0) },
+        canary("OID-06", "a query's answer is copied back with BytesWritten 16 bytes past the caller's buffer",
+               ["oid-bytes-written-overflow"], scenario: oidScenario) { CanaryOID06OverstatesBytesWritten(ndis: $0) },
+        canary("OID-07", "statistics queries are pended and never completed",
+               ["oid-never-completed"], scenario: oidScenario) { CanaryOID07NeverCompletesStatistics(ndis: $0) },
+        canary("STS-01", "FilterAttach indicates a status before NdisFSetAttributes",
+               ["status-indication-invalid"], scenario: oidScenario) { CanarySTS01IndicatesBeforeAttributes(ndis: $0) },
+    ]
 
     static func options(_ change: (inout NdisOptions) -> Void) -> NdisOptions {
         var o = NdisOptions()

@@ -19,10 +19,16 @@ import NDIS
 /// `IOCTL_NDISSIM_WAIT_FOR_RECEIVE` (an inverted call) until the next receive, completing
 /// every pended one of a handle in its cleanup.
 ///
+/// OID requests from above are forwarded as the WDK sample does: a clone goes down (the
+/// original kept in its `SourceReserved`); when the clone comes back its results are copied
+/// into the original, the clone is freed, and only then is the original completed; the filter
+/// always pends, completing at once when the lower layer did not pend (OID-02, OID-03).
+/// Status indications pass up unchanged.
+///
 /// In C the module context would also need a reference count so a writer holding a stale
 /// pointer cannot touch freed memory; Swift's references give that for free, and the
 /// state check under the lock keeps the writer off the dead handle.
-open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
+open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection, FilterOidRequestHandler, FilterStatusHandler {
     public let ndis: Ndis
     /// Protects `Modules`.
     public let ModuleListLock: NDIS_SPIN_LOCK
@@ -46,6 +52,33 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection {
         self.ndis = ndis
         ModuleListLock = ndis.NdisAllocateSpinLock("ModuleListLock")
         WaitLock = ndis.NdisAllocateSpinLock("WaitLock")
+    }
+
+    // MARK: OID requests and status indications
+
+    open func FilterOidRequest(_ FilterModuleContext: AnyObject, _ OidRequest: NDIS_OID_REQUEST) -> NDIS_STATUS {
+        let module = FilterModuleContext as! ReferenceFilterModule
+        guard let clone = ndis.NdisAllocateCloneOidRequest(module.FilterHandle, OidRequest, 0x4F_49_44) else { return .RESOURCES }
+        clone.SourceReserved = OidRequest
+        let status = ndis.NdisFOidRequest(module.FilterHandle, clone)
+        if status != .PENDING { FilterOidRequestComplete(FilterModuleContext, clone, status) }
+        return .PENDING
+    }
+
+    open func FilterOidRequestComplete(_ FilterModuleContext: AnyObject, _ OidRequest: NDIS_OID_REQUEST, _ Status: NDIS_STATUS) {
+        let module = FilterModuleContext as! ReferenceFilterModule
+        // Only clones come back here: this filter originates no requests.
+        guard let original = OidRequest.SourceReserved as? NDIS_OID_REQUEST else { return }
+        original.BytesWritten = OidRequest.BytesWritten
+        original.BytesRead = OidRequest.BytesRead
+        original.BytesNeeded = OidRequest.BytesNeeded
+        OidRequest.SourceReserved = nil
+        ndis.NdisFreeCloneOidRequest(module.FilterHandle, OidRequest)
+        ndis.NdisFOidRequestComplete(module.FilterHandle, original, Status)
+    }
+
+    open func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION) {
+        ndis.NdisFIndicateStatus((FilterModuleContext as! ReferenceFilterModule).FilterHandle, StatusIndication)
     }
 
     // MARK: Lifecycle

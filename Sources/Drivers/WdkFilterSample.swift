@@ -289,6 +289,8 @@ public final class MS_FILTER {
     @exclusivity(unchecked) public var OutstandingRcvs = 0
     @exclusivity(unchecked) public var TrackSends = false
     @exclusivity(unchecked) public var TrackReceives = false
+    /// The clone `FilterOidRequest` sent down and has not had back (for cancellation).
+    @exclusivity(unchecked) public var PendingOidRequest: NDIS_OID_REQUEST?
     /// The block `FilterAttach` allocated for the context (freed by `FilterDetach`).
     let Memory: PoolBlock<Void>
 

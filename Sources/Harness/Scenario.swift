@@ -18,7 +18,20 @@ public struct Scenario: Sendable {
     }
 
     public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite, closeDuringWriteSync,
-                                         ioctlDuringDisable, twoAdaptersOneDisabled]
+                                         ioctlDuringDisable, twoAdaptersOneDisabled, oidDuringDisable]
+
+    /// OID requests and status indications through the stack while the adapter is disabled
+    /// (and maybe re-enabled): TCPIP queries and sets, one request at a time, the NIC answers
+    /// at once or pends, and indicates link-state changes; user writers and traffic as ever.
+    public static let oidDuringDisable = Scenario(
+        name: "oid-during-disable",
+        summary: "TCPIP sends OID requests down the stack (queries and sets, one at a time; the NIC answers at once or pends) and the NIC indicates link-state changes up it, while the adapter is disabled (and maybe re-enabled) at a moment the seed picks; user writers and TCPIP/NIC traffic as in adapter-disable-during-send"
+    ) { ndis in
+        standard(ndis, pnp: disableScript(ndis), toReceivePath: nil)
+        let c = ndis.choices
+        ndis.startProtocolOids(count: c.between(1...6, .workload), interval: 10...500)
+        ndis.startMiniportStatus(count: c.between(0...3, .workload), interval: 10...800)
+    }
 
     /// Two adapters with the same filters; only the first is disabled (and maybe
     /// re-enabled), while writers and traffic run on both.

@@ -111,3 +111,49 @@ public final class MiniportEdge {
         state = .paused
     }
 }
+
+/// The NIC's side of OID requests and status indications: it answers a request at once or
+/// pends it and completes it a moment later on a DPC-like thread of its own; it indicates
+/// link-state changes up the stack.
+extension MiniportEdge {
+    /// `MiniportOidRequest`: SUCCESS with the answer filled in, or PENDING.
+    func oidRequest(_ request: NDIS_OID_REQUEST) -> NDIS_STATUS {
+        ndis.dep(key)
+        answer(request)
+        guard ndis.choices.chance(1, 2, .timing) else { return .SUCCESS }
+        let wait = UInt64(ndis.delay(ndis.options.sendCompletionDelay))
+        ndis.scheduler.spawn(adapter.qualified("NIC OID completion"), role: .miniportEdge) { [unowned(unsafe) self] in
+            self.ndis.scheduler.sleep(wait)
+            if self.ndis.scheduler.halted { return }
+            // NdisMOidRequestComplete: NDIS completes it to whoever sent it down.
+            self.ndis.completeOidUpward(request, .SUCCESS)
+        }
+        return .PENDING
+    }
+
+    /// What the NIC fills in: a query's answer within the caller's buffer, a set's bytes read.
+    private func answer(_ request: NDIS_OID_REQUEST) {
+        switch request.RequestType {
+        case .NdisRequestQueryInformation:
+            request.BytesWritten = min(request.InformationBufferLength, request.Oid == OID_GEN_STATISTICS ? 160 : 32)
+        case .NdisRequestSetInformation:
+            request.BytesRead = request.InformationBufferLength
+        }
+    }
+
+    /// Link-state changes: `count` indications at random moments while the NIC runs
+    /// (`NdisMIndicateStatusEx` with `NDIS_STATUS_LINK_STATE`).
+    func statusWorkload(count: Int, interval: ClosedRange<Int>) {
+        var up = true
+        for _ in 0..<count {
+            ndis.scheduler.sleep(ndis.delay(interval))
+            if ndis.scheduler.halted { return }
+            guard state == .running || state == .paused else { continue }
+            up.toggle()
+            ndis.dep(key)
+            let indication = NDIS_STATUS_INDICATION(SourceHandle: NDIS_HANDLE(kind: .miniportAdapter, id: Int32(adapter.index + 1)),
+                                                    StatusCode: NDIS_STATUS_LINK_STATE, LinkUp: up)
+            ndis.indicateStatusUp(indication, above: nil, adapter: adapter)
+        }
+    }
+}

@@ -67,6 +67,22 @@ extension Ndis {
         }
     }
 
+    /// TCPIP issuing `count` OID requests on one adapter, one at a time.
+    public func startProtocolOids(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
+        generator(actorName("TCPIP OID", adapter), role: .protocolEdge) { [unowned(unsafe) self] in
+            guard self.waitForStackReady(adapter) else { return }
+            self.adapters[adapter].tcpip.oidWorkload(count: count, interval: interval)
+        }
+    }
+
+    /// One adapter's NIC indicating `count` link-state changes.
+    public func startMiniportStatus(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
+        generator(actorName("NIC status", adapter), role: .miniportEdge) { [unowned(unsafe) self] in
+            guard self.waitForStackReady(adapter) else { return }
+            self.adapters[adapter].miniport.statusWorkload(count: count, interval: interval)
+        }
+    }
+
     /// One adapter's NIC indicating `count` receives.
     public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
         generator(actorName("NIC receive", adapter), role: .miniportEdge) { [unowned(unsafe) self] in

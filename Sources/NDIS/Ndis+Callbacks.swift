@@ -20,7 +20,7 @@ extension Ndis {
     /// gets a callback while the run is judged (an attach that set none is a bug check and
     /// fails; a PnP step the state table refuses is one too); while the threads unwind the
     /// callback is skipped.
-    private func context(_ m: FilterModule, _ api: NdisApi) -> AnyObject? {
+    func context(_ m: FilterModule, _ api: NdisApi) -> AnyObject? {
         if let c = m.context { return c }
         // Keeping going past that bug check, the model can go no further: the run ends here.
         if options.keepGoing && !scheduler.halted { scheduler.halt() }

@@ -77,6 +77,8 @@ public final class Ndis {
     @exclusivity(unchecked) var nextFileID = 1
     @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
+    /// Every OID request object of the run (originals and clones), by id.
+    @exclusivity(unchecked) var oidRequests: [NDIS_OID_REQUEST] = []
 
     /// The first adapter's NIC, TCPIP and PnP manager.
     public var miniport: MiniportEdge { adapters[0].miniport }
@@ -325,6 +327,8 @@ public final class Ndis {
         modules.removeAll()
         pools.removeAll()
         nblsByID.removeAll()
+        for r in oidRequests { r.SourceReserved = nil; r.cloneOf = nil }
+        oidRequests.removeAll()
         objectNames.removeAll()
         for a in adapters {
             a.miniport.tearDown()

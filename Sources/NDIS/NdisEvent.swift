@@ -80,6 +80,15 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case NdisFreeIoWorkItem
     case NdisAllocateMemoryWithTagPriority
     case NdisFreeMemory
+    // OID requests and status indications (appended). `object` carries the request's id.
+    case NdisFOidRequest
+    case NdisFOidRequestComplete
+    case FilterOidRequest
+    case FilterOidRequestComplete
+    case NdisAllocateCloneOidRequest
+    case NdisFreeCloneOidRequest
+    case NdisFIndicateStatus
+    case FilterStatus
 
     public var description: String {
         switch self {
@@ -154,6 +163,14 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .NdisFreeIoWorkItem: return "NdisFreeIoWorkItem"
         case .NdisAllocateMemoryWithTagPriority: return "NdisAllocateMemoryWithTagPriority"
         case .NdisFreeMemory: return "NdisFreeMemory"
+        case .NdisFOidRequest: return "NdisFOidRequest"
+        case .NdisFOidRequestComplete: return "NdisFOidRequestComplete"
+        case .FilterOidRequest: return "FilterOidRequest"
+        case .FilterOidRequestComplete: return "FilterOidRequestComplete"
+        case .NdisAllocateCloneOidRequest: return "NdisAllocateCloneOidRequest"
+        case .NdisFreeCloneOidRequest: return "NdisFreeCloneOidRequest"
+        case .NdisFIndicateStatus: return "NdisFIndicateStatus"
+        case .FilterStatus: return "FilterStatus"
         }
     }
 
@@ -163,7 +180,7 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .FilterSendNetBufferLists,
              .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
              .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE,
-             .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine:
+             .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine, .FilterOidRequest, .FilterOidRequestComplete, .FilterStatus:
             return true
         default:
             return false

@@ -79,6 +79,8 @@ public final class PnPManager {
             step(2)
             guard miniport.state != .halted else { return }
             pauseStack()
+            // The binding closes only once its request in flight is done.
+            tcpip.waitForOids()
             tcpip.unbind()
             // Detach top-down, each from Paused.
             for m in adapter.attachedModules.reversed() { detach(m) }

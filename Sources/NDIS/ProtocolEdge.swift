@@ -21,6 +21,12 @@ public final class ProtocolEdge {
     @exclusivity(unchecked) var held: DelayedHandBack!
     let drained: SimEvent
     @exclusivity(unchecked) public var sendFrame: [UInt8] = Array(repeating: 0xCD, count: 60)
+    /// The OID request TCPIP sent and has not had back.
+    @exclusivity(unchecked) var oidInFlight: NDIS_OID_REQUEST?
+    let oidDone: SimEvent
+    let oidIdle: SimEvent
+    /// Status indications that reached TCPIP.
+    @exclusivity(unchecked) public internal(set) var statusIndications = 0
 
     init(ndis: Ndis, adapter: Adapter) {
         self.ndis = ndis
@@ -28,6 +34,8 @@ public final class ProtocolEdge {
         key = .tcpip(adapter.index)
         bindingHandle = NDIS_HANDLE(kind: .protocolBinding, id: Int32(adapter.index + 1))
         drained = SimEvent(name: adapter.qualified("TCPIP NetEventPause: sends completed"), id: -20 - 1_000 * adapter.index)
+        oidDone = SimEvent(name: adapter.qualified("TCPIP: its OID request completed"), id: -21 - 1_000 * adapter.index)
+        oidIdle = SimEvent(name: adapter.qualified("TCPIP unbind: no OID request in flight"), id: -22 - 1_000 * adapter.index)
         held = DelayedHandBack(ndis: ndis, owner: key, dpcName: adapter.qualified("TCPIP return DPC"), delay: ndis.options.returnDelay,
                                handBack: { [unowned(unsafe) self] m, nbls in
                                    self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
@@ -36,7 +44,7 @@ public final class ProtocolEdge {
     }
 
 
-    func tearDown() { held.removeAll() }
+    func tearDown() { held.removeAll(); oidInFlight = nil }
 
     /// TCPIP's own traffic: `count` sends at random moments.
     func sendWorkload(count: Int, interval: ClosedRange<Int>) {
@@ -105,4 +113,59 @@ public final class ProtocolEdge {
     func restart() { if state == .paused { state = .running } }
     func bind() { if state == .unbound { state = .paused } }
     func unbind() { state = .unbound }
+}
+
+/// TCPIP's OID requests and the status indications that reach it: one request at a time
+/// (NDIS serialises a binding's requests), each waited for; unbinding waits for the one in
+/// flight, as a protocol must before it closes its binding.
+extension ProtocolEdge {
+    func owns(_ request: NDIS_OID_REQUEST) -> Bool { oidInFlight === request }
+
+    /// `count` requests at random moments while the binding is bound (a query of the
+    /// statistics or the link state, a set of the packet filter or the multicast list).
+    func oidWorkload(count: Int, interval: ClosedRange<Int>) {
+        for i in 0..<count {
+            ndis.scheduler.sleep(ndis.delay(interval))
+            if ndis.scheduler.halted { return }
+            guard state != .unbound, adapter.miniport.state != .halted else { continue }
+            let kinds: [(NDIS_REQUEST_TYPE, NDIS_OID, Int)] = [(.NdisRequestQueryInformation, OID_GEN_STATISTICS, 160),
+                                                               (.NdisRequestQueryInformation, OID_GEN_LINK_STATE, 32),
+                                                               (.NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, 4),
+                                                               (.NdisRequestSetInformation, OID_802_3_MULTICAST_LIST, 12)]
+            let k = kinds[ndis.choices.choose(kinds.count, .timing)]
+            let request = ndis.makeOidRequest(type: k.0, oid: k.1, length: k.2, requestId: i + 1)
+            ndis.dep(key)
+            oidInFlight = request
+            oidDone.reset(ndis.scheduler)
+            let status = ndis.sendOidDown(request, below: nil, adapter: adapter)
+            if status == .PENDING {
+                // Only an unwinding run times this wait out.
+                guard oidDone.wait(ndis.scheduler, timeout: nil) else { return }
+            }
+            ndis.dep(key)
+            oidInFlight = nil
+            oidIdle.set(ndis.scheduler)
+        }
+    }
+
+    /// The completion of TCPIP's request came back up.
+    func oidCompleted(_ request: NDIS_OID_REQUEST, _ status: NDIS_STATUS) {
+        ndis.dep(key)
+        oidDone.set(ndis.scheduler)
+    }
+
+    /// A status indication reached TCPIP.
+    func status(_ indication: NDIS_STATUS_INDICATION) {
+        ndis.dep(key)
+        statusIndications += 1
+    }
+
+    /// Before the binding closes: its request in flight, if any, must be done.
+    func waitForOids() {
+        while oidInFlight != nil {
+            oidIdle.reset(ndis.scheduler)
+            guard oidIdle.wait(ndis.scheduler, timeout: nil) else { return }
+            ndis.dep(key)
+        }
+    }
 }

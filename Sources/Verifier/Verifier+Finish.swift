@@ -12,6 +12,8 @@ extension Verifier {
         guard violations.isEmpty else { return }
         // The waiting process is what the user sees; name the IRP, not the event.
         if end != .halted, judge(irps.finish()) { return }
+        // A request a filter pended and never completed: what its sender is waiting for.
+        if end != .halted, judge(oids.finish()) { return }
         switch end {
         case .halted:
             return

@@ -25,6 +25,8 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var liveness: LivenessChecker
     /// IRP-01..04.
     @exclusivity(unchecked) var irps = IrpChecker()
+    /// OID-01..07, STS-01.
+    @exclusivity(unchecked) var oids = OidChecker()
     /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
     let kernelChecker = KernelChecker()
     /// `ApiTraits.table`, held here so an event's lookup is one load.
@@ -123,7 +125,11 @@ public final class Verifier: NdisObserver {
              .NdisFSetAttributes:
             if judge(filterState.observe(e, facts)) { break }
             if judge(pauseQuiescence.observe(e, facts)) { break }
-            if e.api == .FilterDetach && e.phase == .return { judge(liveness.detachReturned(e.module, facts)) }
+            if e.api == .FilterDetach && e.phase == .return { if judge(liveness.detachReturned(e.module, facts)) { break } }
+            if e.api == .FilterDetach || e.api == .NdisFSetAttributes { judge(oids.observe(e, facts)) }
+        case .NdisFOidRequest, .NdisFOidRequestComplete, .FilterOidRequest, .FilterOidRequestComplete, .NdisAllocateCloneOidRequest,
+             .NdisFreeCloneOidRequest, .NdisFIndicateStatus, .FilterStatus:
+            judge(oids.observe(e, facts))
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             judge(locks.observe(e))
         case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
@@ -342,6 +348,11 @@ public final class Verifier: NdisObserver {
             args.append(objectName(e.object))
         }
         if e.api.kernelOp != nil && e.object >= 0 { args.append(ndis.kernel.objectName(e.object)) }
+        if e.api.isOidRequestEvent && e.object > 0 { args.append(ndis.oidRequestName(e.object)) }
+        if e.api == .NdisFIndicateStatus || e.api == .FilterStatus || e.api == .NdisFOidRequestComplete || e.api == .FilterOidRequestComplete
+            || e.phase == .return && (e.api == .FilterOidRequest || e.api == .NdisFOidRequest) {
+            args.append(e.status == NDIS_STATUS_LINK_STATE ? "NDIS_STATUS_LINK_STATE" : "\(e.status)")
+        }
         if e.phase == .return && (e.api == .FilterPause || e.api == .FilterRestart || e.api == .FilterAttach || e.api == .NdisWaitEvent) {
             args.append("\(e.status)")
         }

@@ -1,0 +1,54 @@
+import NDIS
+
+/// The WDK sample's OID and status path (filter.c, `FilterOidRequest`,
+/// `FilterOidRequestComplete`, `FilterStatus`): every request from above is cloned, the
+/// original kept in the clone's `SourceReserved` and the clone remembered as
+/// `PendingOidRequest` under the module lock; when `NdisFOidRequest` does not pend, the sample
+/// calls its own completion at once and returns PENDING all the same. The completion copies
+/// the results back, frees the clone, and only then completes the original. Status
+/// indications pass up unchanged. (The sample's internal requests, `filterDoInternalRequest`,
+/// are not modelled: nothing in it issues one.)
+extension WdkFilterSampleDriver: FilterOidRequestHandler, FilterStatusHandler {
+    public func FilterOidRequest(_ FilterModuleContext: AnyObject, _ Request: NDIS_OID_REQUEST) -> NDIS_STATUS {
+        let pFilter = FilterModuleContext as! MS_FILTER
+        guard let ClonedRequest = ndis.NdisAllocateCloneOidRequest(pFilter.FilterHandle, Request, FILTER_REQUEST_ID) else {
+            return .RESOURCES
+        }
+        ClonedRequest.SourceReserved = Request
+        ndis.NdisAcquireSpinLock(pFilter.Lock)
+        pFilter.PendingOidRequest = ClonedRequest
+        ndis.NdisReleaseSpinLock(pFilter.Lock)
+        let Status = ndis.NdisFOidRequest(pFilter.FilterHandle, ClonedRequest)
+        if Status != .PENDING {
+            FilterOidRequestComplete(FilterModuleContext, ClonedRequest, Status)
+        }
+        return .PENDING
+    }
+
+    public func FilterOidRequestComplete(_ FilterModuleContext: AnyObject, _ Request: NDIS_OID_REQUEST, _ Status: NDIS_STATUS) {
+        let pFilter = FilterModuleContext as! MS_FILTER
+        // An internal request has no original; the sample never issues one here.
+        guard let OriginalRequest = Request.SourceReserved as? NDIS_OID_REQUEST else { return }
+        ndis.NdisAcquireSpinLock(pFilter.Lock)
+        if pFilter.PendingOidRequest === Request { pFilter.PendingOidRequest = nil }
+        ndis.NdisReleaseSpinLock(pFilter.Lock)
+        switch Request.RequestType {
+        case .NdisRequestQueryInformation:
+            OriginalRequest.BytesWritten = Request.BytesWritten
+            OriginalRequest.BytesNeeded = Request.BytesNeeded
+        case .NdisRequestSetInformation:
+            OriginalRequest.BytesRead = Request.BytesRead
+            OriginalRequest.BytesNeeded = Request.BytesNeeded
+        }
+        Request.SourceReserved = nil
+        ndis.NdisFreeCloneOidRequest(pFilter.FilterHandle, Request)
+        ndis.NdisFOidRequestComplete(pFilter.FilterHandle, OriginalRequest, Status)
+    }
+
+    public func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION) {
+        ndis.NdisFIndicateStatus((FilterModuleContext as! MS_FILTER).FilterHandle, StatusIndication)
+    }
+}
+
+/// `FILTER_REQUEST_ID` (filter.h): the pool tag of the sample's cloned requests ('RTLF').
+let FILTER_REQUEST_ID: ULONG = 0x464C_5452

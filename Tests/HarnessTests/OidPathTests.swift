@@ -1,0 +1,65 @@
+import Foundation
+import NDISSim
+import Testing
+
+/// OID requests and status indications through the stack (ndis-rules.md 4.1, 4.2): TCPIP's
+/// requests go down through every filter that registered OID handlers to the NIC and complete
+/// back up once each; filters without handlers are bypassed; link-state indications go up.
+@Suite struct OidPathTests {
+    static func timelines(_ campaign: Campaign, seeds: ClosedRange<UInt64>) -> [[TimelineEntry]] {
+        seeds.map { campaign.replay(seed: $0, timeline: true).timeline }
+    }
+
+    @Test func everyRequestAFilterReceivesIsCompletedOnceByItAndBothLayersOfAStackSeeThem() throws {
+        let c = try Campaign(stack: ["reference", "reference"], scenario: "oid-during-disable")
+        var received = 0
+        var modulesThatReceived = Set<Int>()
+        for timeline in Self.timelines(c, seeds: 1...12) {
+            let requests = timeline.filter { $0.api == "FilterOidRequest" && $0.isCall }
+            received += requests.count
+            for r in requests {
+                modulesThatReceived.insert(r.module)
+                let completions = timeline.filter { $0.api == "NdisFOidRequestComplete" && $0.isCall && $0.module == r.module && $0.object == r.object }
+                #expect(completions.count == 1, "OID #\(r.object) on module \(r.module) completed \(completions.count) times")
+            }
+        }
+        #expect(received > 10)
+        #expect(modulesThatReceived.count >= 2)
+    }
+
+    @Test func aFilterWithoutOidHandlersIsBypassedAndTheRequestsStillComplete() throws {
+        // fnlwf's model registers no OID handlers: NDIS passes requests by it to the NIC.
+        let c = try Campaign(driver: "fnlwf", scenario: "oid-during-disable")
+        for seed: UInt64 in 1...10 {
+            let r = c.replay(seed: seed, timeline: true)
+            #expect(r.violation == nil, "seed \(seed): \(r.violation.map { "\($0)" } ?? "")")
+            #expect(!r.timeline.contains { $0.api == "FilterOidRequest" })
+        }
+    }
+
+    @Test func linkStateIndicationsPassUpThroughEveryFilter() throws {
+        let c = try Campaign(stack: ["reference", "reference"], scenario: "oid-during-disable")
+        var byModule: [Int: Int] = [:]
+        for timeline in Self.timelines(c, seeds: 1...20) {
+            for e in timeline where e.api == "FilterStatus" && e.isCall { byModule[e.module, default: 0] += 1 }
+        }
+        #expect(byModule.count >= 2, "\(byModule)")
+    }
+
+    @Test(arguments: ["reference", "wdk-filter-sample", "wdk-filter-sample-checked", "fnlwf"])
+    func correctFiltersAreCleanWithOidsAndStatusRacingTheDisable(_ driver: String) throws {
+        var c = try Campaign(driver: driver, scenario: "oid-during-disable")
+        c.shrinksFirstFailure = false
+        let result = c.run(seeds: 1...100)
+        #expect(result.failureCount == 0, "\(result.summary)")
+    }
+
+    @Test func aReportNamesTheRequestAndItsOid() throws {
+        let c = try Campaign(driver: "canary-oid-03")
+        let f = try #require(c.run(seeds: 1...40, stopAtFirstFailure: true).firstFailure)
+        let text = Report.text(f.violation, seed: f.seed, replay: f.replay)
+        #expect(text.contains("VIOLATION oid-completed-twice [OID-03] (crash, safety)"))
+        #expect(text.contains("FilterOidRequest(FilterHandle#1, OID #"))
+        #expect(text.contains("query)") || text.contains("set)"))
+    }
+}
