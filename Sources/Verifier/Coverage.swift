@@ -40,6 +40,18 @@ public final class Coverage {
                orders: ["NdisFPauseComplete, then FilterPause returns PENDING", "FilterPause returns PENDING, then NdisFPauseComplete"], counts: [0, 0], note: nil),
         Window(name: "receive from below while the module pauses",
                orders: ["FilterReceiveNetBufferLists, then FilterPause (receive still in the filter)", "FilterPause, then FilterReceiveNetBufferLists (Pausing or Paused)"], counts: [0, 0], note: nil),
+        Window(name: "OID request held by the filter when the pause begins",
+               orders: ["FilterOidRequest (not yet completed), then FilterPause", "FilterPause, then FilterOidRequest (Pausing or Paused)"], counts: [0, 0],
+               note: "needs a filter that registers OID handlers and a scenario that sends OIDs (oid-during-disable)"),
+        Window(name: "OID completion after the pause began",
+               orders: ["FilterOidRequestComplete while Running", "FilterOidRequestComplete while Pausing or Paused"], counts: [0, 0],
+               note: "needs a filter that registers OID handlers and a scenario that sends OIDs (oid-during-disable)"),
+        Window(name: "lower layer answers an OID at once or pends it",
+               orders: ["NdisFOidRequest returned a final status", "NdisFOidRequest returned PENDING, FilterOidRequestComplete followed"], counts: [0, 0],
+               note: "needs a filter that registers OID handlers and a scenario that sends OIDs (oid-during-disable)"),
+        Window(name: "status indication while the module pauses",
+               orders: ["FilterStatus while Running", "FilterStatus while Pausing or Paused"], counts: [0, 0],
+               note: "needs a filter that registers a status handler and a scenario whose NIC indicates status (oid-during-disable)"),
     ]
 
     func hit(_ window: Int, _ order: Int) { windows[window].counts[order] += 1 }
@@ -62,6 +74,8 @@ struct CoverageRun {
     var sentAt: [Int: UInt64] = [:]
     var inSend: [Int] = []   // threads inside NdisFSendNetBufferLists
     var inIndicate: [Int] = []
+    /// OID requests a module received and has not completed: (module, request id).
+    var oidsHeld: [(module: Int, request: Int)] = []
 }
 
 extension Verifier {
@@ -81,6 +95,7 @@ extension Verifier {
             if facts.ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .belowForFilter }).count > 0 { cov.hit(0, 0) }
             if facts.ledger.ids(where: { $0.module == m && $0.origin == .filter && $0.owner == .aboveForFilter }).count > 0 { cov.hit(2, 0) }
             if facts.ledger.ids(where: { $0.module == m && $0.origin == .miniportEdge && $0.owner == .filter && $0.inCallback }).count > 0 { cov.hit(6, 0) }
+            if covRun.oidsHeld.contains(where: { $0.module == m }) { cov.hit(7, 0) }
         case (.FilterPause, .return):
             if e.status == .PENDING { cov.hit(5, facts.lifecycle[e.module]?.pauseCompletedEarly ?? false ? 0 : 1) }
         case (.NdisFSendNetBufferLists, .call):
@@ -106,6 +121,18 @@ extension Verifier {
             if state == .Pausing || state == .Paused, let n = e.nbls, n.chain.contains(where: { facts.ledger[$0.id]?.origin == .filter }) { cov.hit(2, 1) }
         case (.FilterReceiveNetBufferLists, .call):
             if state == .Pausing || state == .Paused { cov.hit(6, 1) }
+        case (.FilterOidRequest, .call):
+            if state == .Pausing || state == .Paused { cov.hit(7, 1) }
+            covRun.oidsHeld.append((e.module, e.object))
+        case (.NdisFOidRequestComplete, .call):
+            covRun.oidsHeld.removeAll { $0.module == e.module && $0.request == e.object }
+        case (.FilterOidRequestComplete, .call):
+            cov.hit(8, state == .Running ? 0 : 1)
+            cov.hit(9, 1)
+        case (.NdisFOidRequest, .return):
+            if e.status != .PENDING { cov.hit(9, 0) }
+        case (.FilterStatus, .call):
+            if state == .Running { cov.hit(10, 0) } else if state == .Pausing || state == .Paused { cov.hit(10, 1) }
         case (.FilterDetach, .call):
             if facts.callbacks.anyThread(in: .IRP_MJ_WRITE) { cov.hit(1, 0) }
         case (.FilterDetach, .return):

@@ -62,4 +62,14 @@ import Testing
         #expect(text.contains("FilterOidRequest(FilterHandle#1, OID #"))
         #expect(text.contains("query)") || text.contains("set)"))
     }
+
+    @Test func coverageReachesEveryOidWindowInBothOrders() throws {
+        var c = try Campaign(driver: "reference", scenario: "oid-during-disable")
+        c.shrinksFirstFailure = false
+        let cov = Coverage()
+        _ = c.run(seeds: 1...150, coverage: cov)
+        for w in cov.windows where w.name.contains("OID") || w.name.contains("status indication") {
+            #expect(w.counts.allSatisfy { $0 > 0 }, "\(w.name): \(zip(w.orders, w.counts).map { "\($0.0) \($0.1)" })")
+        }
+    }
 }
