@@ -115,7 +115,7 @@ extension Ndis {
     private func takesOids(_ m: FilterModule) -> Bool {
         dep(.module(m.id))
         guard driverOf(m) is FilterOidRequestHandler else { return false }
-        return m.state == .Paused || m.state == .Restarting || m.state == .Running || m.state == .Pausing
+        return FilterStateTable.next(m.state, on: .oidRequest) != nil
     }
 
     /// Hands `request` to the first module below `module` (or below the top, for nil) that

@@ -95,8 +95,9 @@ struct OidChecker {
         let id = e.object
         guard id > 0, e.module >= 0, let m = facts.lifecycle[e.module], !m.detachReturned else { return nil } // ST-08's
         let call = "NdisFOidRequest(\(e.handle), OID #\(id))"
+        // The state table's "OID Requests" row: which states take them.
         let state = facts.lifecycle.observedState(e.module)
-        guard state == .Paused || state == .Restarting || state == .Running || state == .Pausing else {
+        guard FilterStateTable.next(state, on: .oidRequest) != nil else {
             return Finding(kind: .oidRequestWhileNotAllowed, message: "NdisFOidRequest for OID #\(id) while the module is \(state)", call: call, module: e.module)
         }
         if id < received.count, let r = received[id], r.module == e.module, !r.completed {
