@@ -60,6 +60,9 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection, Filte
         let module = FilterModuleContext as! ReferenceFilterModule
         guard let clone = ndis.NdisAllocateCloneOidRequest(module.FilterHandle, OidRequest, 0x4F_49_44) else { return .RESOURCES }
         clone.SourceReserved = OidRequest
+        ndis.NdisAcquireSpinLock(module.Lock)
+        module.PendingOidRequest = clone
+        ndis.NdisReleaseSpinLock(module.Lock)
         let status = ndis.NdisFOidRequest(module.FilterHandle, clone)
         if status != .PENDING { FilterOidRequestComplete(FilterModuleContext, clone, status) }
         return .PENDING
@@ -69,12 +72,24 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection, Filte
         let module = FilterModuleContext as! ReferenceFilterModule
         // Only clones come back here: this filter originates no requests.
         guard let original = OidRequest.SourceReserved as? NDIS_OID_REQUEST else { return }
+        ndis.NdisAcquireSpinLock(module.Lock)
+        if module.PendingOidRequest === OidRequest { module.PendingOidRequest = nil }
+        ndis.NdisReleaseSpinLock(module.Lock)
         original.BytesWritten = OidRequest.BytesWritten
         original.BytesRead = OidRequest.BytesRead
         original.BytesNeeded = OidRequest.BytesNeeded
         OidRequest.SourceReserved = nil
         ndis.NdisFreeCloneOidRequest(module.FilterHandle, OidRequest)
         ndis.NdisFOidRequestComplete(module.FilterHandle, original, Status)
+    }
+
+    /// The cancel goes down for the clone of the request it names, if that is still out.
+    open func FilterCancelOidRequest(_ FilterModuleContext: AnyObject, _ RequestId: Int) {
+        let module = FilterModuleContext as! ReferenceFilterModule
+        ndis.NdisAcquireSpinLock(module.Lock)
+        let pending = module.PendingOidRequest.map { $0.RequestId == RequestId } ?? false
+        ndis.NdisReleaseSpinLock(module.Lock)
+        if pending { ndis.NdisFCancelOidRequest(module.FilterHandle, RequestId) }
     }
 
     open func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION) {
@@ -401,6 +416,8 @@ public final class ReferenceFilterModule {
     @exclusivity(unchecked) public var OutstandingIO = 0
     /// `FilterPause` returned PENDING; the last `DereferenceIO` completes it.
     @exclusivity(unchecked) public var PausePending = false
+    /// The clone of a request from above that is out below (for cancellation), under `Lock`.
+    @exclusivity(unchecked) public var PendingOidRequest: NDIS_OID_REQUEST?
 
     init(handle: NDIS_HANDLE, adapter: String, pool: NDIS_HANDLE, lock: NDIS_SPIN_LOCK) {
         FilterHandle = handle

@@ -45,6 +45,15 @@ extension WdkFilterSampleDriver: FilterOidRequestHandler, FilterStatusHandler {
         ndis.NdisFOidRequestComplete(pFilter.FilterHandle, OriginalRequest, Status)
     }
 
+    /// `FilterCancelOidRequest`: forwards the cancel if the request it names is the one out.
+    public func FilterCancelOidRequest(_ FilterModuleContext: AnyObject, _ RequestId: Int) {
+        let pFilter = FilterModuleContext as! MS_FILTER
+        ndis.NdisAcquireSpinLock(pFilter.Lock)
+        let matches = pFilter.PendingOidRequest.map { $0.RequestId == RequestId } ?? false
+        ndis.NdisReleaseSpinLock(pFilter.Lock)
+        if matches { ndis.NdisFCancelOidRequest(pFilter.FilterHandle, RequestId) }
+    }
+
     public func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION) {
         ndis.NdisFIndicateStatus((FilterModuleContext as! MS_FILTER).FilterHandle, StatusIndication)
     }

@@ -21,6 +21,8 @@ public final class MiniportEdge {
     let drained: SimEvent
     /// A frame the NIC "receives" (set by the scenario).
     @exclusivity(unchecked) public var receiveFrame: [UInt8] = Array(repeating: 0xAB, count: 60)
+    /// OID requests the NIC pended and has not completed, and whether each was cancelled.
+    @exclusivity(unchecked) var pendedOids: [(request: NDIS_OID_REQUEST, cancelled: Bool)] = []
 
     init(ndis: Ndis, adapter: Adapter) {
         self.ndis = ndis
@@ -34,7 +36,7 @@ public final class MiniportEdge {
 
     public var sendsOutstanding: Int { pendingSends.count }
 
-    func tearDown() { pendingSends.removeAll() }
+    func tearDown() { pendingSends.removeAll(); pendedOids.removeAll() }
 
     /// NBLs the filter passed to `NdisFSendNetBufferLists`.
     func acceptSends(module: FilterModule, _ nbls: [NET_BUFFER_LIST]) {
@@ -122,13 +124,23 @@ extension MiniportEdge {
         answer(request)
         guard ndis.choices.chance(1, 2, .timing) else { return .SUCCESS }
         let wait = UInt64(ndis.delay(ndis.options.sendCompletionDelay))
+        pendedOids.append((request, false))
         ndis.scheduler.spawn(adapter.qualified("NIC OID completion"), role: .miniportEdge) { [unowned(unsafe) self] in
             self.ndis.scheduler.sleep(wait)
             if self.ndis.scheduler.halted { return }
+            self.ndis.dep(self.key)
+            guard let i = self.pendedOids.firstIndex(where: { $0.request === request }) else { return }
+            let cancelled = self.pendedOids.remove(at: i).cancelled
             // NdisMOidRequestComplete: NDIS completes it to whoever sent it down.
-            self.ndis.completeOidUpward(request, .SUCCESS)
+            self.ndis.completeOidUpward(request, cancelled ? .REQUEST_ABORTED : .SUCCESS)
         }
         return .PENDING
+    }
+
+    /// `MiniportCancelOidRequest`: a request still pended here completes as aborted.
+    func cancelOid(_ requestId: Int) {
+        ndis.dep(key)
+        for i in pendedOids.indices where pendedOids[i].request.RequestId == requestId { pendedOids[i].cancelled = true }
     }
 
     /// What the NIC fills in: a query's answer within the caller's buffer, a set's bytes read.

@@ -88,6 +88,35 @@ extension Ndis {
         emit(.NdisFIndicateStatus, .return, module: m, status: StatusIndication.StatusCode, handle: StatusIndication.SourceHandle)
     }
 
+    /// `NdisFCancelOidRequest`: passes a cancel down for the request with `RequestId` that this
+    /// module sent (a clone carries its original's id).
+    public func NdisFCancelOidRequest(_ NdisFilterHandle: NDIS_HANDLE, _ RequestId: Int,
+                                      file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) {
+        noteCall(file, line, function)
+        scheduler.preempt()
+        let m = moduleIndex(NdisFilterHandle)
+        emit(.NdisFCancelOidRequest, .call, module: m, handle: NdisFilterHandle, detail: RequestId)
+        guard let module = filterModule(m, NdisFilterHandle, .NdisFCancelOidRequest) else { return }
+        cancelOidDown(RequestId, below: module)
+        emit(.NdisFCancelOidRequest, .return, module: m, handle: NdisFilterHandle, detail: RequestId)
+    }
+
+    /// A cancel goes where the request went: the first module below that takes OIDs, else the NIC.
+    func cancelOidDown(_ requestId: Int, below module: FilterModule?, adapter: Adapter? = nil) {
+        guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return }
+        var next = module.flatMap { adapter.module(below: $0) } ?? (module == nil ? adapter.topModule : nil)
+        while let n = next, !takesOids(n) { next = adapter.module(below: n) }
+        if let n = next { callFilterCancelOidRequest(n, requestId); return }
+        adapter.miniport.cancelOid(requestId)
+    }
+
+    func callFilterCancelOidRequest(_ m: FilterModule, _ requestId: Int) {
+        emit(.FilterCancelOidRequest, .call, module: m.id, handle: m.handle, detail: requestId)
+        guard let ctx = context(m, .FilterCancelOidRequest), let d = driverOf(m) as? FilterOidRequestHandler else { return }
+        inDriver("FilterCancelOidRequest", irql: 0) { d.FilterCancelOidRequest(ctx, requestId) }
+        emit(.FilterCancelOidRequest, .return, module: m.id, handle: m.handle, detail: requestId)
+    }
+
     // MARK: NDIS's side
 
     /// "OID #3 (OID_GEN_STATISTICS query)", for reports and timelines.

@@ -89,6 +89,9 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case NdisFreeCloneOidRequest
     case NdisFIndicateStatus
     case FilterStatus
+    /// `detail` carries the cancelled `RequestId`.
+    case NdisFCancelOidRequest
+    case FilterCancelOidRequest
 
     public var description: String {
         switch self {
@@ -171,6 +174,8 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .NdisFreeCloneOidRequest: return "NdisFreeCloneOidRequest"
         case .NdisFIndicateStatus: return "NdisFIndicateStatus"
         case .FilterStatus: return "FilterStatus"
+        case .NdisFCancelOidRequest: return "NdisFCancelOidRequest"
+        case .FilterCancelOidRequest: return "FilterCancelOidRequest"
         }
     }
 
@@ -180,7 +185,8 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .FilterSendNetBufferLists,
              .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
              .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE,
-             .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine, .FilterOidRequest, .FilterOidRequestComplete, .FilterStatus:
+             .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine, .FilterOidRequest, .FilterOidRequestComplete, .FilterStatus,
+             .FilterCancelOidRequest:
             return true
         default:
             return false

@@ -32,6 +32,8 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .SEND_ABORTED: return "NDIS_STATUS_SEND_ABORTED"
         case .INVALID_DEVICE_REQUEST: return "NDIS_STATUS_INVALID_DEVICE_REQUEST"
         case .CANCELLED: return "STATUS_CANCELLED"
+        case .REQUEST_ABORTED: return "NDIS_STATUS_REQUEST_ABORTED"
+        case .NOT_SUPPORTED: return "NDIS_STATUS_NOT_SUPPORTED"
         default: return "NDIS_STATUS(0x" + String(rawValue, radix: 16, uppercase: true) + ")"
         }
     }

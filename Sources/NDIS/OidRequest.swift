@@ -13,6 +13,8 @@ public let NDIS_STATUS_LINK_STATE = NDIS_STATUS(rawValue: 0x4001_0017)
 extension NDIS_STATUS {
     /// `NDIS_STATUS_NOT_SUPPORTED`
     public static let NOT_SUPPORTED = NDIS_STATUS(rawValue: 0xC000_00BB)
+    /// `NDIS_STATUS_REQUEST_ABORTED` (`STATUS_REQUEST_ABORTED`): a cancelled request's status.
+    public static let REQUEST_ABORTED = NDIS_STATUS(rawValue: 0xC000_0240)
 }
 
 extension NdisApi {
@@ -114,6 +116,14 @@ public protocol FilterOidRequestHandler: FilterDriver {
     /// `FilterOidRequestComplete`: a request this module sent down with `NdisFOidRequest`,
     /// which returned PENDING, is done.
     func FilterOidRequestComplete(_ FilterModuleContext: AnyObject, _ OidRequest: NDIS_OID_REQUEST, _ Status: NDIS_STATUS)
+    /// `FilterCancelOidRequest`: the sender above cancels the request with this `RequestId`;
+    /// the filter should pass the cancel down (`NdisFCancelOidRequest`) for the clone it sent
+    /// for it, as soon as possible. The default does nothing (the request completes normally).
+    func FilterCancelOidRequest(_ FilterModuleContext: AnyObject, _ RequestId: Int)
+}
+
+extension FilterOidRequestHandler {
+    public func FilterCancelOidRequest(_ FilterModuleContext: AnyObject, _ RequestId: Int) {}
 }
 
 /// The status handler of `NDIS_FILTER_DRIVER_CHARACTERISTICS`: a filter that adopts this

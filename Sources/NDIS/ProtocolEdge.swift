@@ -138,6 +138,17 @@ extension ProtocolEdge {
             oidInFlight = request
             oidDone.reset(ndis.scheduler)
             let status = ndis.sendOidDown(request, below: nil, adapter: adapter)
+            if status == .PENDING && ndis.choices.chance(1, 4, .timing) {
+                // NdisCancelOidRequest a moment later, from another thread of TCPIP's.
+                let delay = UInt64(ndis.delay(0...200)), id = request.RequestId
+                ndis.scheduler.spawn(adapter.qualified("TCPIP OID cancel"), role: .protocolEdge) { [unowned(unsafe) self] in
+                    self.ndis.scheduler.sleep(delay)
+                    if self.ndis.scheduler.halted { return }
+                    self.ndis.dep(self.key)
+                    guard self.oidInFlight === request else { return }
+                    self.ndis.cancelOidDown(id, below: nil, adapter: self.adapter)
+                }
+            }
             if status == .PENDING {
                 // Only an unwinding run times this wait out.
                 guard oidDone.wait(ndis.scheduler, timeout: nil) else { return }

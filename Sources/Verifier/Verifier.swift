@@ -130,6 +130,8 @@ public final class Verifier: NdisObserver {
         case .NdisFOidRequest, .NdisFOidRequestComplete, .FilterOidRequest, .FilterOidRequestComplete, .NdisAllocateCloneOidRequest,
              .NdisFreeCloneOidRequest, .NdisFIndicateStatus, .FilterStatus:
             judge(oids.observe(e, facts))
+        case .NdisFCancelOidRequest, .FilterCancelOidRequest:
+            break
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             judge(locks.observe(e))
         case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:

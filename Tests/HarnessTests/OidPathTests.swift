@@ -72,4 +72,17 @@ import Testing
             #expect(w.counts.allSatisfy { $0 > 0 }, "\(w.name): \(zip(w.orders, w.counts).map { "\($0.0) \($0.1)" })")
         }
     }
+
+    @Test func aCancelFromTcpipGoesDownThroughTheFilterAndTheRequestCompletesAborted() throws {
+        let c = try Campaign(driver: "reference", scenario: "oid-during-disable")
+        var forwarded = 0, aborted = 0
+        for timeline in Self.timelines(c, seeds: 1...60) {
+            for (i, e) in timeline.enumerated() where e.api == "FilterCancelOidRequest" && e.isCall {
+                if timeline[i...].prefix(6).contains(where: { $0.api == "NdisFCancelOidRequest" && $0.isCall }) { forwarded += 1 }
+            }
+            aborted += timeline.filter { $0.api == "NdisFOidRequestComplete" && $0.isCall && $0.text.contains("NDIS_STATUS_REQUEST_ABORTED") }.count
+        }
+        #expect(forwarded > 0)
+        #expect(aborted > 0)
+    }
 }
