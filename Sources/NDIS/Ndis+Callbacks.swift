@@ -111,7 +111,7 @@ extension Ndis {
         emit(api, .return, module: m.id, nbls: returnShows?.chain, count: returnShows?.count ?? 0, flags: flags, handle: m.handle)
     }
 
-    private func leaveDataPath(_ m: FilterModule) {
+    func leaveDataPath(_ m: FilterModule) {
         dep(.module(m.id))
         m.dataPathCalls -= 1
         if m.dataPathCalls == 0 { m.dataPathIdle.set(scheduler) }

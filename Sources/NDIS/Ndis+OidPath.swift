@@ -111,6 +111,9 @@ extension Ndis {
     }
 
     func callFilterCancelOidRequest(_ m: FilterModule, _ requestId: Int) {
+        dep(.module(m.id))
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         emit(.FilterCancelOidRequest, .call, module: m.id, handle: m.handle, detail: requestId)
         guard let ctx = context(m, .FilterCancelOidRequest), let d = driverOf(m) as? FilterOidRequestHandler else { return }
         inDriver("FilterCancelOidRequest", irql: 0) { d.FilterCancelOidRequest(ctx, requestId) }
@@ -184,8 +187,13 @@ extension Ndis {
 
     // MARK: Callbacks
 
+    // NDIS holds a reference on the module while it calls in, as for the data path: its
+    // detach waits until these callbacks have returned (`dataPathCalls`).
+
     func callFilterOidRequest(_ m: FilterModule, _ request: NDIS_OID_REQUEST) -> NDIS_STATUS {
         dep(.objectTable)
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         request.receiver = m.id
         emit(.FilterOidRequest, .call, module: m.id, handle: m.handle, object: request.id, detail: Int(request.Oid))
         guard let ctx = context(m, .FilterOidRequest), let d = driverOf(m) as? FilterOidRequestHandler else { return .FAILURE }
@@ -195,6 +203,9 @@ extension Ndis {
     }
 
     func callFilterOidRequestComplete(_ m: FilterModule, _ request: NDIS_OID_REQUEST, _ status: NDIS_STATUS) {
+        dep(.module(m.id))
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         emit(.FilterOidRequestComplete, .call, module: m.id, status: status, handle: m.handle, object: request.id)
         guard let ctx = context(m, .FilterOidRequestComplete), let d = driverOf(m) as? FilterOidRequestHandler else { return }
         inDriver("FilterOidRequestComplete", irql: 0) { d.FilterOidRequestComplete(ctx, request, status) }
@@ -202,6 +213,9 @@ extension Ndis {
     }
 
     func callFilterStatus(_ m: FilterModule, _ indication: NDIS_STATUS_INDICATION) {
+        dep(.module(m.id))
+        m.dataPathCalls += 1
+        defer { leaveDataPath(m) }
         emit(.FilterStatus, .call, module: m.id, status: indication.StatusCode, handle: m.handle)
         guard let ctx = context(m, .FilterStatus), let d = driverOf(m) as? FilterStatusHandler else { return }
         inDriver("FilterStatus", irql: 0) { d.FilterStatus(ctx, indication) }

@@ -85,4 +85,15 @@ import Testing
         #expect(forwarded > 0)
         #expect(aborted > 0)
     }
+
+    /// Found by a 20,000-seed PCT sweep of the reference: the PnP manager detached the module
+    /// while the NIC's status thread was inside its FilterStatus, which then passed the
+    /// indication up on a dead handle (call-after-detach). NDIS holds the module while it calls
+    /// in; the detach now waits for OID and status callbacks as for the data path.
+    @Test func noDetachWhileAStatusOrOidCallbackIsInTheFilter() throws {
+        var c = try Campaign(driver: "reference", scenario: "oid-during-disable")
+        c.strategy = .pct(depth: 3)
+        let r = c.replay(seed: 1472)
+        #expect(r.violation == nil, "\(r.violation.map { "\($0)" } ?? "")")
+    }
 }
