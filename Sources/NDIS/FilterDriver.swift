@@ -154,7 +154,7 @@ public struct WriteRequest: Sendable {
 ///
 /// Module contexts are plain objects: whatever the driver passed to `NdisFSetAttributes`
 /// comes back as `FilterModuleContext`, as in C.
-public protocol FilterDriver: AnyObject {
+public protocol FilterDriver: ControlDevice {
     /// `FilterAttach`: returns SUCCESS after `NdisFSetAttributes`, or a failure status.
     func FilterAttach(_ NdisFilterHandle: NDIS_HANDLE, _ AttachParameters: NDIS_FILTER_ATTACH_PARAMETERS) -> NDIS_STATUS
     /// `FilterDetach`: cannot fail; frees the module's context and pools.
@@ -171,7 +171,12 @@ public protocol FilterDriver: AnyObject {
     func FilterReceiveNetBufferLists(_ FilterModuleContext: AnyObject, _ NetBufferLists: NET_BUFFER_LIST, _ PortNumber: NDIS_PORT_NUMBER, _ NumberOfNetBufferLists: ULONG, _ ReceiveFlags: ULONG)
     /// `FilterReturnNetBufferLists`: NBLs this filter indicated up, back from above.
     func FilterReturnNetBufferLists(_ FilterModuleContext: AnyObject, _ NetBufferLists: NET_BUFFER_LIST, _ ReturnFlags: ULONG)
+}
 
+/// A driver's control device (`IoCreateDevice` / `NdisRegisterDeviceEx`): the dispatch
+/// routines user-mode handles reach through the I/O manager. A filter has one (npcap's
+/// `\Device\NPF_*`), and so will a protocol driver under test (ndisprot's `\Device\Ndisprot`).
+public protocol ControlDevice: AnyObject {
     /// `IRP_MJ_CREATE` on the driver's control device. Returns SUCCESS if the handle is usable.
     func DeviceCreate(_ FileObject: FILE_OBJECT) -> NTSTATUS
     /// `IRP_MJ_WRITE`. Runs on the user's thread and may block, as `NPF_Write` does; the
@@ -190,9 +195,9 @@ public protocol FilterDriver: AnyObject {
     func DeviceClose(_ FileObject: FILE_OBJECT)
 }
 
-/// The dispatch routines a filter without a control device (or without some of them) leaves
+/// The dispatch routines a driver without a control device (or without some of them) leaves
 /// out: as a NULL `MajorFunction` entry, the request fails with STATUS_INVALID_DEVICE_REQUEST.
-extension FilterDriver {
+extension ControlDevice {
     /// What the I/O manager's stand-in for a NULL dispatch entry does: complete and fail.
     private func IopInvalidDeviceRequest(_ Irp: IRP) -> NTSTATUS {
         Irp.IoStatus.Status = .INVALID_DEVICE_REQUEST
