@@ -28,6 +28,8 @@ public enum CanaryCatalog {
                ["oid-never-completed"], scenario: oidScenario) { CanaryOID07NeverCompletesStatistics(ndis: $0) },
         canary("STS-01", "FilterAttach indicates a status before NdisFSetAttributes",
                ["status-indication-invalid"], scenario: oidScenario) { CanarySTS01IndicatesBeforeAttributes(ndis: $0) },
+        canary("PNP-01", "FilterNetPnPEvent takes NetEventQueryRemoveDevice and returns SUCCESS without passing it up",
+               ["pnp-event-not-forwarded"], scenario: oidScenario) { CanaryPNP01SwallowsNetPnPEvent(ndis: $0) },
     ]
 
     static func options(_ change: (inout NdisOptions) -> Void) -> NdisOptions {

@@ -28,7 +28,7 @@ import NDIS
 /// In C the module context would also need a reference count so a writer holding a stale
 /// pointer cannot touch freed memory; Swift's references give that for free, and the
 /// state check under the lock keeps the writer off the dead handle.
-open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection, FilterOidRequestHandler, FilterStatusHandler {
+open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection, FilterOidRequestHandler, FilterStatusHandler, FilterNetPnPEventHandler {
     public let ndis: Ndis
     /// Protects `Modules`.
     public let ModuleListLock: NDIS_SPIN_LOCK
@@ -90,6 +90,11 @@ open class ReferenceFilterDriver: FilterDriver, FilterDriverIntrospection, Filte
         let pending = module.PendingOidRequest.map { $0.RequestId == RequestId } ?? false
         ndis.NdisReleaseSpinLock(module.Lock)
         if pending { ndis.NdisFCancelOidRequest(module.FilterHandle, RequestId) }
+    }
+
+    /// Network PnP events pass up unchanged.
+    open func FilterNetPnPEvent(_ FilterModuleContext: AnyObject, _ NetPnPEvent: NET_PNP_EVENT_NOTIFICATION) -> NDIS_STATUS {
+        ndis.NdisFNetPnPEvent((FilterModuleContext as! ReferenceFilterModule).FilterHandle, NetPnPEvent)
     }
 
     open func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION) {

@@ -1,14 +1,19 @@
 import NDIS
 
-/// The WDK sample's OID and status path (filter.c, `FilterOidRequest`,
-/// `FilterOidRequestComplete`, `FilterStatus`): every request from above is cloned, the
+/// The WDK sample's OID, status and network PnP path (filter.c, `FilterOidRequest`,
+/// `FilterOidRequestComplete`, `FilterStatus`, `FilterNetPnPEvent`): every request from above is cloned, the
 /// original kept in the clone's `SourceReserved` and the clone remembered as
 /// `PendingOidRequest` under the module lock; when `NdisFOidRequest` does not pend, the sample
 /// calls its own completion at once and returns PENDING all the same. The completion copies
 /// the results back, frees the clone, and only then completes the original. Status
 /// indications pass up unchanged. (The sample's internal requests, `filterDoInternalRequest`,
 /// are not modelled: nothing in it issues one.)
-extension WdkFilterSampleDriver: FilterOidRequestHandler, FilterStatusHandler {
+extension WdkFilterSampleDriver: FilterOidRequestHandler, FilterStatusHandler, FilterNetPnPEventHandler {
+    /// `FilterNetPnPEvent`: the sample passes every event up with `NdisFNetPnPEvent`.
+    public func FilterNetPnPEvent(_ FilterModuleContext: AnyObject, _ NetPnPEvent: NET_PNP_EVENT_NOTIFICATION) -> NDIS_STATUS {
+        ndis.NdisFNetPnPEvent((FilterModuleContext as! MS_FILTER).FilterHandle, NetPnPEvent)
+    }
+
     public func FilterOidRequest(_ FilterModuleContext: AnyObject, _ Request: NDIS_OID_REQUEST) -> NDIS_STATUS {
         let pFilter = FilterModuleContext as! MS_FILTER
         guard let ClonedRequest = ndis.NdisAllocateCloneOidRequest(pFilter.FilterHandle, Request, FILTER_REQUEST_ID) else {

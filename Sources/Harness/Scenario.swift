@@ -25,9 +25,11 @@ public struct Scenario: Sendable {
     /// at once or pends, and indicates link-state changes; user writers and traffic as ever.
     public static let oidDuringDisable = Scenario(
         name: "oid-during-disable",
-        summary: "TCPIP sends OID requests down the stack (queries and sets, one at a time; the NIC answers at once or pends) and the NIC indicates link-state changes up it, while the adapter is disabled (and maybe re-enabled) at a moment the seed picks; user writers and TCPIP/NIC traffic as in adapter-disable-during-send"
+        summary: "TCPIP sends OID requests down the stack (queries and sets, one at a time, now and then cancelled; the NIC answers at once or pends) and the NIC indicates link-state changes up it, while the adapter is disabled (after a NetEventQueryRemoveDevice up the stack; maybe re-enabled) at a moment the seed picks; user writers and TCPIP/NIC traffic as in adapter-disable-during-send"
     ) { ndis in
-        standard(ndis, pnp: disableScript(ndis), toReceivePath: nil)
+        // Windows asks before it removes: NetEventQueryRemoveDevice goes up the stack first.
+        let script = disableScript(ndis).flatMap { $0 == .disableAdapter ? [PnPOperation.queryRemove, .disableAdapter] : [$0] }
+        standard(ndis, pnp: script, toReceivePath: nil)
         let c = ndis.choices
         ndis.startProtocolOids(count: c.between(1...6, .workload), interval: 10...500)
         ndis.startMiniportStatus(count: c.between(0...3, .workload), interval: 10...800)

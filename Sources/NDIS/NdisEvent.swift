@@ -92,6 +92,9 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// `detail` carries the cancelled `RequestId`.
     case NdisFCancelOidRequest
     case FilterCancelOidRequest
+    /// `detail` carries the `NET_PNP_EVENT_CODE`.
+    case NdisFNetPnPEvent
+    case FilterNetPnPEvent
 
     public var description: String {
         switch self {
@@ -176,6 +179,8 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .FilterStatus: return "FilterStatus"
         case .NdisFCancelOidRequest: return "NdisFCancelOidRequest"
         case .FilterCancelOidRequest: return "FilterCancelOidRequest"
+        case .NdisFNetPnPEvent: return "NdisFNetPnPEvent"
+        case .FilterNetPnPEvent: return "FilterNetPnPEvent"
         }
     }
 
@@ -186,7 +191,7 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
              .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
              .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE,
              .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine, .FilterOidRequest, .FilterOidRequestComplete, .FilterStatus,
-             .FilterCancelOidRequest:
+             .FilterCancelOidRequest, .FilterNetPnPEvent:
             return true
         default:
             return false

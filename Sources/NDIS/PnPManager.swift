@@ -13,6 +13,9 @@ public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
     case attach, restart, pause, detach
     /// Let time pass (virtual microseconds).
     case sleep(UInt64)
+    /// `IRP_MN_QUERY_REMOVE_DEVICE`: `NetEventQueryRemoveDevice` up the stack, lowest filter
+    /// first, the protocol last (ndis-rules.md 2.3).
+    case queryRemove
 
     public var description: String {
         switch self {
@@ -24,6 +27,7 @@ public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
         case .pause: return "pause"
         case .detach: return "detach"
         case .sleep(let t): return "sleep \(t)"
+        case .queryRemove: return "query-remove"
         }
     }
 }
@@ -92,6 +96,10 @@ public final class PnPManager {
             miniport.state = .running
             for m in adapter.attachedModules where m.state == .Paused { restart(m) }
             tcpip.restart()
+        case .queryRemove:
+            step(4)
+            guard miniport.state != .halted else { return }
+            _ = ndis.netPnPEventUp(NET_PNP_EVENT_NOTIFICATION(NetEvent: .NetEventQueryRemoveDevice), above: nil, adapter: adapter)
         case .attach:
             _ = attachNewModule(layer: adapter.slots.count - 1)
         case .restart:

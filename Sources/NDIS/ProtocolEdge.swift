@@ -25,8 +25,9 @@ public final class ProtocolEdge {
     @exclusivity(unchecked) var oidInFlight: NDIS_OID_REQUEST?
     let oidDone: SimEvent
     let oidIdle: SimEvent
-    /// Status indications that reached TCPIP.
+    /// Status indications and network PnP events that reached TCPIP.
     @exclusivity(unchecked) public internal(set) var statusIndications = 0
+    @exclusivity(unchecked) public internal(set) var netPnPEvents = 0
 
     init(ndis: Ndis, adapter: Adapter) {
         self.ndis = ndis

@@ -33,6 +33,8 @@ struct OidChecker {
     private var received: [Received?] = []
     private var sentDown: [SentDown?] = []
     private var clones: [Clone?] = []
+    /// Network PnP events in a filter's handler, innermost last: whether it passed each up.
+    private var pnpEvents: [(thread: Int, module: Int, forwarded: Bool)] = []
     /// Modules that called `NdisFSetAttributes` (a status indication needs it first).
     private var attributesSet: [Bool] = []
 
@@ -85,6 +87,19 @@ struct OidChecker {
             return outstandingAtDetach(e)
         case (.NdisFIndicateStatus, .call):
             return indicateStatus(e, facts)
+        case (.FilterNetPnPEvent, .call):
+            pnpEvents.append((e.thread, e.module, false))
+        case (.NdisFNetPnPEvent, .call):
+            if let i = pnpEvents.lastIndex(where: { $0.thread == e.thread && $0.module == e.module }) { pnpEvents[i].forwarded = true }
+        case (.FilterNetPnPEvent, .return):
+            guard let i = pnpEvents.lastIndex(where: { $0.thread == e.thread && $0.module == e.module }) else { return nil }
+            let forwarded = pnpEvents.remove(at: i).forwarded
+            if !forwarded {
+                let event = NET_PNP_EVENT_CODE(rawValue: UInt8(clamping: e.detail)).map { "\($0)" } ?? "event \(e.detail)"
+                return Finding(kind: .pnpEventNotForwarded,
+                               message: "FilterNetPnPEvent returned \(e.status) for \(event) without calling NdisFNetPnPEvent: the layers above never see it",
+                               call: "FilterNetPnPEvent returned \(e.status)", module: e.module)
+            }
         default:
             break
         }

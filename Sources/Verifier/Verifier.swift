@@ -130,6 +130,8 @@ public final class Verifier: NdisObserver {
         case .NdisFOidRequest, .NdisFOidRequestComplete, .FilterOidRequest, .FilterOidRequestComplete, .NdisAllocateCloneOidRequest,
              .NdisFreeCloneOidRequest, .NdisFIndicateStatus, .FilterStatus:
             judge(oids.observe(e, facts))
+        case .NdisFNetPnPEvent, .FilterNetPnPEvent:
+            judge(oids.observe(e, facts))
         case .NdisFCancelOidRequest, .FilterCancelOidRequest:
             break
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
@@ -333,7 +335,7 @@ public final class Verifier: NdisObserver {
             let ev = FilterStateEvent(rawValue: UInt8(e.object)).map { "\($0)" } ?? "?"
             return s + "FilterHandle#\(e.module + 1): \(from) -> \(state.map { "\($0)" } ?? "?") (\(ev))"
         case .PnPStep:
-            let what = ["", "enable adapter", "disable adapter", "restart stack"]
+            let what = ["", "enable adapter", "disable adapter", "restart stack", "query remove (NetEventQueryRemoveDevice up the stack)"]
             return s + "PnP: " + (e.detail < what.count ? what[e.detail] : "step")
         default:
             break

@@ -35,10 +35,13 @@ extension ViolationKind {
         "NdisFIndicateStatus before NdisFSetAttributes returned, or an indication of the filter's own whose SourceHandle is not its filter handle",
         bugCheck: "0x7C BUGCODE_NDIS_DRIVER, P1 0x20 / 0x21 (an invalid status indication) for a malformed one")
 
-    /// The OID and status kinds, in catalogue order.
+    public static let pnpEventNotForwarded = ViolationKind("pnp-event-not-forwarded", ["PNP-01"], .safety, .contract,
+        "FilterNetPnPEvent returned without passing the event up with NdisFNetPnPEvent: the filters and protocols above never see it (a query-remove they cannot veto, resources they never release)")
+
+    /// The OID, status and network PnP kinds, in catalogue order.
     public static let oid: [ViolationKind] = [
         oidRequestWhileNotAllowed, oidForwardedWithoutClone, oidCloneNotFreed, oidCloneUsedAfterFree, oidCompletedTwice,
         oidCompleteUnexpected, oidOwnRequestCompleted, oidBytesWrittenOverflow, oidNeverCompleted, oidOutstandingAtDetach,
-        statusIndicationInvalid,
+        statusIndicationInvalid, pnpEventNotForwarded,
     ]
 }

@@ -96,4 +96,19 @@ import Testing
         let r = c.replay(seed: 1472)
         #expect(r.violation == nil, "\(r.violation.map { "\($0)" } ?? "")")
     }
+
+    @Test func aQueryRemoveGoesUpThroughEveryFilterBeforeTheDisable() throws {
+        let c = try Campaign(stack: ["reference", "reference"], scenario: "oid-during-disable")
+        var reached = 0
+        for timeline in Self.timelines(c, seeds: 1...10) {
+            let events = timeline.filter { $0.api == "FilterNetPnPEvent" && $0.isCall }
+            guard !events.isEmpty else { continue }
+            // Bottom-up: the lower module (layer 0, created first) first, each forwarding it.
+            #expect(events.count % 2 == 0)
+            #expect(events.first?.module ?? 0 < events.dropFirst().first?.module ?? 0)
+            #expect(timeline.filter { $0.api == "NdisFNetPnPEvent" && $0.isCall }.count == events.count)
+            reached += 1
+        }
+        #expect(reached > 0)
+    }
 }

@@ -19,7 +19,7 @@ import NDISSim
         "ST-09", "LCK-01", "LCK-02", "RCV-09",
         "IRP-01", "IRP-02", "IRP-03", "IRP-04",
         "KRN-01", "KRN-02", "KRN-03", "KRN-04", "KRN-05", "KRN-06", "KRN-07", "KRN-08", "KRN-09",
-        "OID-01", "OID-02", "OID-03", "OID-04", "OID-06", "OID-07", "STS-01",
+        "OID-01", "OID-02", "OID-03", "OID-04", "OID-06", "OID-07", "STS-01", "PNP-01",
     ]
 
     static func config(_ entry: DriverEntry, driver: String? = nil, scenario: String? = nil) -> RunConfig {

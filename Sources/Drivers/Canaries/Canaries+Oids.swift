@@ -100,3 +100,12 @@ final class CanarySTS01IndicatesBeforeAttributes: ReferenceFilterDriver {
         return super.FilterAttach(NdisFilterHandle, AttachParameters)
     }
 }
+
+/// PNP-01. The filter vetoes nothing and tells nobody: it takes the query-remove as its own
+/// business and returns SUCCESS without passing it up, so the protocols above never learn the
+/// adapter is about to go. A filter passes every network PnP event up with NdisFNetPnPEvent.
+final class CanaryPNP01SwallowsNetPnPEvent: ReferenceFilterDriver {
+    override func FilterNetPnPEvent(_ FilterModuleContext: AnyObject, _ NetPnPEvent: NET_PNP_EVENT_NOTIFICATION) -> NDIS_STATUS {
+        .SUCCESS // the flaw: not forwarded
+    }
+}
