@@ -14,8 +14,8 @@ public enum CanaryCatalog {
     static let oidScenario = "oid-during-disable"
 
     static let oids: [DriverEntry] = [
-        canary("OID-01", "FilterAttach sends an OID request of its own while the module is still Attaching",
-               ["oid-request-while-not-allowed"], scenario: oidScenario) { CanaryOID01RequestWhileAttaching(ndis: $0) },
+        canary("OID-01", "FilterAttach sends an OID request of its own while the module is still Attaching (guidance where the documents conflict: run strict)",
+               ["oid-request-while-attaching"], scenario: oidScenario, options: options { $0.strict = true }) { CanaryOID01RequestWhileAttaching(ndis: $0) },
         canary("OID-02", "FilterOidRequest forwards the request it received instead of a clone",
                ["oid-forwarded-without-clone"], scenario: oidScenario) { CanaryOID02ForwardsTheOriginal(ndis: $0) },
         canary("OID-03", "a request the layer below answered at once is completed and then returned with its status, not PENDING",

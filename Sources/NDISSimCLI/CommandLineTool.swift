@@ -273,6 +273,7 @@ public struct CommandLineTool {
         guard parts.count == 2 else { throw UsageError("--seeds '\(s.prefix(40))' is not a range A..B") }
         let a = try parseNumber(parts[0], "--seeds start"), b = try parseNumber(parts[1], "--seeds end")
         guard a <= b else { throw UsageError("--seeds \(a)..\(b) is empty: the start is after the end") }
+        guard b - a < UInt64(Int.max) else { throw UsageError("--seeds \(a)..\(b) is too wide (at most \(Int.max) seeds)") }
         return a...b
     }
 
@@ -527,7 +528,7 @@ public struct CommandLineTool {
         }
         let json = flags["--json"] != nil
         if case .exhaustive = campaign.strategy {
-            for f in ["--max-failures", "--fail-fast", "--quiet"] where flags[f] != nil { throw UsageError("\(f) is not for --strategy exhaustive") }
+            for f in ["--max-failures", "--fail-fast", "--quiet", "--isolate"] where flags[f] != nil { throw UsageError("\(f) is not for --strategy exhaustive") }
             // One search answers for a configuration that does not depend on the seed: the
             // default range, --small and --from run it once, not once per seed.
             if let from { seeds = from.seed...from.seed }
@@ -576,12 +577,22 @@ public struct CommandLineTool {
             do { try OutputPath.write(campaign.traceFile(r).render(), to: file.path, "--save"); saved += 1 }
             catch { saveError = (error as? UsageError)?.description ?? "cannot write \(file.path)" }
             let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" } + v.source
-            if !shrunkKinds.contains(bug), let small = Shrinker(campaign: campaign).shrink(seed: seed, choices: r.choices) {
-                shrunkKinds.append(bug)
-                let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed).shrunk.trace")
+            guard !shrunkKinds.contains(bug) else { return }
+            shrunkKinds.append(bug)
+            let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed).shrunk.trace")
+            if isolate, let executable {
+                // Shrinking runs schedules the seed never took: driver code that traps or loops
+                // on one must not take the campaign down, so it runs in a child too.
+                if runShrinkChild(executable: executable, trace: file.path, output: shrunk.path) { shrunkSaved += 1 }
+                return
+            }
+            // In this process, nameless: a trap while shrinking is not this seed's.
+            SeedGuard.disarm()
+            if let small = Shrinker(campaign: campaign).shrink(seed: seed, choices: r.choices) {
                 do { try OutputPath.write(campaign.traceFile(small.result).render(), to: shrunk.path, "--save"); shrunkSaved += 1 }
                 catch { saveError = (error as? UsageError)?.description ?? "cannot write \(shrunk.path)" }
             }
+            SeedGuard.arm(seed: seed)
         }
         var findings: [Isolation.Finding] = []
         var crashes = 0
@@ -590,9 +601,14 @@ public struct CommandLineTool {
             var seed = seeds.lowerBound
             while !isInterrupted() {
                 SeedGuard.arm(seed: seed)
-                _ = campaign.run(seeds: seed...seed, runner: runner, fullReports: 0) { r in
-                    if FileDescriptorOutput.write(Isolation.encode(r), to: 1) != nil { exit(2) }
-                }
+                var line = ""
+                _ = campaign.run(seeds: seed...seed, runner: runner, fullReports: 0) { r in line = Isolation.encode(r) }
+                // Written disarmed: a parent busy with a failure (replaying it, shrinking it)
+                // may leave the pipe full, and a blocked write is not the seed's loop. The
+                // driver's own buffered output goes first, so no line of it splits a result.
+                SeedGuard.disarm()
+                fflush(nil)
+                if FileDescriptorOutput.write(line, to: 1) != nil { exit(2) }
                 if seed == seeds.upperBound { break }
                 seed += 1
             }

@@ -164,6 +164,27 @@ enum Isolation {
 }
 
 extension CommandLineTool {
+    /// `shrink TRACE -o OUT` in a child process, ended after `limit` seconds of wall clock:
+    /// true if it wrote the shrunk trace.
+    func runShrinkChild(executable: String, trace: String, output: String, limit: Double = 300) -> Bool {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: executable)
+        child.arguments = ["shrink", trace, "-o", output]
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        child.environment = env
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        guard (try? child.run()) != nil else { return false }
+        let started = MonotonicClock.seconds()
+        while child.isRunning {
+            usleep(50_000)
+            if MonotonicClock.seconds() - started > limit { child.terminate() }
+        }
+        child.waitUntilExit()
+        return child.terminationReason == .exit && child.terminationStatus == 0
+    }
+
     /// What the child processes of `run --isolate` reported, seed by seed, in seed order.
     struct IsolatedRun {
         var findings: [Isolation.Finding] = []
@@ -179,7 +200,12 @@ extension CommandLineTool {
                      shouldStop: () -> String?) throws -> IsolatedRun {
         var run = IsolatedRun()
         var next = seeds.lowerBound
-        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("ndis-sim-worker-\(getpid()).stderr").path // nondeterminism-ok: a scratch file name, never in a run
+        // A scratch file of its own (mkstemp), for the workers' stderr.
+        var template = Array((FileManager.default.temporaryDirectory.path + "/ndis-sim-worker-XXXXXX").utf8CString)
+        let scratch = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard scratch >= 0 else { throw UsageError("cannot create a scratch file for the workers' stderr") }
+        close(scratch)
+        let errPath = String(cString: template)
         defer { unlink(errPath) }
         while true {
             let child = Process()
@@ -213,12 +239,15 @@ extension CommandLineTool {
                 while let nl = pending.firstIndex(of: 10) {
                     let text = String(decoding: pending[..<nl], as: UTF8.self)
                     pending.removeSubrange(...nl)
-                    guard let seed = Isolation.decode(Substring(text)) else { out(text + "\n"); continue } // the driver's own output
+                    // The driver's own output passes through; a piece of it may sit before a result.
+                    guard let at = text.range(of: Isolation.marker) else { out(text + "\n"); continue }
+                    if at.lowerBound > text.startIndex { out(String(text[..<at.lowerBound]) + "\n") }
+                    guard let seed = Isolation.decode(text[at.lowerBound...]) else { throw UsageError("a worker wrote a result line this executable cannot read") }
                     guard seed.seed == expected else { throw UsageError("worker reported seed \(seed.seed) where \(expected) was due") }
                     try onSeed(seed)
                     expected = seed.seed &+ 1
                     if seed.seed == seeds.upperBound { break reading }
-                    if let stop = shouldStop() {
+                    if run.stop == nil, let stop = shouldStop() {
                         run.stop = stop
                         kill(child.processIdentifier, SIGTERM)
                         stoppedChild = true
@@ -249,7 +278,7 @@ extension CommandLineTool {
             onFinding(&finding)
             run.findings.append(finding)
             if finding.seed == seeds.upperBound { return run }
-            if let stop = shouldStop() { run.stop = stop; return run }
+            if run.stop == nil, let stop = shouldStop() { run.stop = stop; return run }
             next = finding.seed + 1
         }
     }

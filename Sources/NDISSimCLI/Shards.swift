@@ -30,6 +30,7 @@ extension CommandLineTool {
         var violations: [[String: Any]] = []
         var kinds: [String: Int64] = [:], warningKinds: [String: Int64] = [:]
         var warningSeeds: Int64 = 0
+        var processFindings: [[String: Any]] = []
         // Each shard's block, to refuse overlaps and name what is missing.
         var blocks: [(range: ClosedRange<UInt64>, path: String, shard: String?, whole: String?, stopped: Bool)] = []
         for (i, path) in files.enumerated() {
@@ -59,28 +60,33 @@ extension CommandLineTool {
             for (k, v) in (o["kinds"] as? [String: Any]) ?? [:] { kinds[k, default: 0] += (v as? NSNumber)?.int64Value ?? 0 }
             for (k, v) in (o["warning_kinds"] as? [String: Any]) ?? [:] { warningKinds[k, default: 0] += (v as? NSNumber)?.int64Value ?? 0 }
             warningSeeds += (o["warning_seeds"] as? NSNumber)?.int64Value ?? 0
+            processFindings += (o["process_findings"] as? [[String: Any]]) ?? []
         }
         // Shards of one campaign range that do not cover it: said, and merged all the same.
         for b in blocks where b.stopped { err("ndis-sim: note: '\(b.path.prefix(80))' stopped early: its block \(b.range.lowerBound)..\(b.range.upperBound) is not complete\n") }
         if let whole = blocks.first?.whole, blocks.allSatisfy({ $0.whole == whole }), let range = try? Self.parseSeeds(whole) {
-            let covered = blocks.reduce(UInt64(0)) { $0 + ($1.range.upperBound - $1.range.lowerBound + 1) }
+            // parseSeeds keeps every width below Int.max, so these sums cannot overflow.
+            let covered = blocks.reduce(UInt64(0)) { $0 &+ ($1.range.upperBound - $1.range.lowerBound + 1) }
             let total = range.upperBound - range.lowerBound + 1
             if covered < total {
                 let names = blocks.compactMap(\.shard)
-                let n = names.first.flatMap { $0.split(separator: "/").last.map(String.init) }
-                let missing = n.flatMap(Int.init).map { n in (1...n).map { "\($0)/\(n)" }.filter { !names.contains($0) } } ?? []
+                let n = names.first.flatMap { $0.split(separator: "/").last.map(String.init) }.flatMap(Int.init).flatMap { (1...1_000_000).contains($0) ? $0 : nil }
+                let missing = n.map { n in (1...n).lazy.map { "\($0)/\(n)" }.filter { !names.contains($0) }.prefix(11).map { $0 } } ?? []
                 err("ndis-sim: note: the shards cover \(covered) of the campaign's \(total) seeds (\(whole))"
                     + (missing.isEmpty ? "" : "; missing: " + missing.prefix(10).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")) + "\n")
             }
         }
         let seedOf = { (v: [String: Any]) in (v["seed"] as? NSNumber)?.uint64Value ?? 0 }
         violations.sort { seedOf($0) < seedOf($1) }
+        processFindings.sort { seedOf($0) < seedOf($1) }
         let first = violations.first.map(seedOf)
+        let crashed = processFindings.filter { ($0["kind"] as? String) == "crash" }.count
         if json {
             let result: [String: Any] = [
                 "driver": driver, "scenario": scenario, "strategy": strategy, "shards": files.count, "seeds_run": seedsRun,
                 "events": events, "steps": steps, "digest": hex(digest), "violations": violations, "kinds": kinds,
                 "first_failing_seed": first.map { NSNumber(value: $0) } ?? NSNull(), "warning_seeds": warningSeeds, "warning_kinds": warningKinds,
+                "process_findings": processFindings,
             ]
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
             out(String(decoding: data, as: UTF8.self) + "\n")
@@ -89,17 +95,19 @@ extension CommandLineTool {
             let w = warningKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             out("\(driver) on \(scenario) (\(strategy)): \(seedsRun) seed(s) in \(files.count) shard(s), \(violations.count) failing"
                 + (k.isEmpty ? "" : " (\(k))")
+                + (processFindings.isEmpty ? "" : ", \(crashed) crashed, \(processFindings.count - crashed) timed out")
                 + (warningSeeds == 0 ? "" : ", \(warningSeeds) with warnings (\(w); guidance only, --strict fails them)")
                 + ", \(events) events, \(steps) steps, digest \(hex(digest))"
                 + (first.map { ", first failing seed \($0)" } ?? "") + "\n")
         }
-        return violations.isEmpty ? 0 : 1
+        return violations.isEmpty && processFindings.isEmpty ? 0 : 1
     }
 
     static let mergeHelp = """
     ndis-sim merge FILE... [--json]
       Adds up the 'run --json' results of a campaign's shards ('run --shard K/N' on any
-      machines): seeds, events, steps, failures (in seed order), warnings and the digest, which
+      machines): seeds, events, steps, failures (in seed order), warnings, the seeds that took
+      their process down ('run --isolate': crash and timeout findings) and the digest, which
       equals the single run's. Shards of different campaigns, or whose seed blocks overlap (a
       shard given twice), are refused; shards that do not cover the campaign's whole range (a
       missing shard, one stopped early) are merged with a note on stderr naming what is missing.

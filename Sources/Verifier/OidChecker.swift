@@ -61,6 +61,11 @@ struct OidChecker {
                                call: "NdisFreeCloneOidRequest(OID #\(id))", module: e.module)
             }
             clones[id]?.freed = true
+            if id < sentDown.count, let s = sentDown[id], s.returned, !s.completed {
+                return Finding(kind: .oidCloneUsedAfterFree,
+                               message: "OID #\(id), a clone of OID #\(c.original), freed while it is still pending below: its completion will come back in freed memory",
+                               call: "NdisFreeCloneOidRequest(OID #\(id))", module: e.module)
+            }
         case (.NdisFOidRequest, .call):
             return sendDown(e, facts)
         case (.NdisFOidRequest, .return) where id > 0 && id < sentDown.count:
@@ -112,6 +117,11 @@ struct OidChecker {
         let call = "NdisFOidRequest(\(e.handle), OID #\(id))"
         // The state table's "OID Requests" row: which states take them.
         let state = facts.lifecycle.observedState(e.module)
+        if state == .Attaching && e.module < attributesSet.count && attributesSet[e.module] {
+            // The documents conflict here: guidance, a warning unless the run is strict.
+            return Finding(kind: .oidRequestWhileAttaching, message: "NdisFOidRequest for OID #\(id) from FilterAttach, after NdisFSetAttributes (the module is Attaching)",
+                           call: call, module: e.module)
+        }
         guard FilterStateTable.next(state, on: .oidRequest) != nil else {
             return Finding(kind: .oidRequestWhileNotAllowed, message: "NdisFOidRequest for OID #\(id) while the module is \(state)", call: call, module: e.module)
         }

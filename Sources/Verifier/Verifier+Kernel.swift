@@ -29,11 +29,13 @@ extension Verifier {
     private func reportKernelFinding() -> Bool {
         guard violations.isEmpty || keepGoing, kernelReported < kernelChecker.findings.count else { return false }
         // Keeping going, each new finding in turn; otherwise the first is the run's verdict.
-        let f = kernelChecker.findings[keepGoing ? kernelReported : 0]
+        let new = keepGoing ? Array(kernelChecker.findings[kernelReported...]) : [kernelChecker.findings[0]]
         kernelReported = kernelChecker.findings.count
         let threads = ndis.scheduler.threads
-        report(f.kind, f.message, call: f.call, module: f.module < ndis.modules.count ? f.module : -1,
-               on: f.thread >= 0 && f.thread < threads.count ? threads[f.thread] : nil)
+        for f in new {
+            report(f.kind, f.message, call: f.call, module: f.module < ndis.modules.count ? f.module : -1,
+                   on: f.thread >= 0 && f.thread < threads.count ? threads[f.thread] : nil)
+        }
         return true
     }
 }

@@ -6,6 +6,8 @@
 extension ViolationKind {
     public static let oidRequestWhileNotAllowed = ViolationKind("oid-request-while-not-allowed", ["OID-01"], .safety, .contract,
         "NdisFOidRequest from a module that is not Restarting, Running, Pausing or Paused (attaching, or detached)")
+    public static let oidRequestWhileAttaching = ViolationKind("oid-request-while-attaching", ["OID-01"], .safety, .guidance,
+        "NdisFOidRequest from FilterAttach after NdisFSetAttributes: the state table and FilterAttach's page exclude Attaching, NdisFOidRequest's page does not say so (ndis-rules.md 1.4, 4.1); --strict fails it")
     public static let oidForwardedWithoutClone = ViolationKind("oid-forwarded-without-clone", ["OID-02"], .safety, .contract,
         "a request received in FilterOidRequest was sent down itself instead of a clone (NdisAllocateCloneOidRequest)")
     public static let oidCloneNotFreed = ViolationKind("oid-clone-not-freed", ["OID-02"], .safety, .contract,
@@ -42,6 +44,6 @@ extension ViolationKind {
     public static let oid: [ViolationKind] = [
         oidRequestWhileNotAllowed, oidForwardedWithoutClone, oidCloneNotFreed, oidCloneUsedAfterFree, oidCompletedTwice,
         oidCompleteUnexpected, oidOwnRequestCompleted, oidBytesWrittenOverflow, oidNeverCompleted, oidOutstandingAtDetach,
-        statusIndicationInvalid, pnpEventNotForwarded,
+        statusIndicationInvalid, pnpEventNotForwarded, oidRequestWhileAttaching,
     ]
 }

@@ -111,4 +111,24 @@ import Testing
         }
         #expect(reached > 0)
     }
+
+    /// A filter that frees its clone as soon as the layer below pends it: the completion will
+    /// come back in freed memory.
+    final class FreesTheCloneEarly: ReferenceFilterDriver {
+        override func FilterOidRequest(_ FilterModuleContext: AnyObject, _ OidRequest: NDIS_OID_REQUEST) -> NDIS_STATUS {
+            let module = FilterModuleContext as! ReferenceFilterModule
+            guard let clone = ndis.NdisAllocateCloneOidRequest(module.FilterHandle, OidRequest) else { return .RESOURCES }
+            clone.SourceReserved = OidRequest
+            let status = ndis.NdisFOidRequest(module.FilterHandle, clone)
+            if status == .PENDING { ndis.NdisFreeCloneOidRequest(module.FilterHandle, clone); return .PENDING }
+            FilterOidRequestComplete(FilterModuleContext, clone, status)
+            return .PENDING
+        }
+    }
+
+    @Test func freeingACloneThatIsStillPendingBelowIsAUseAfterFree() throws {
+        let c = Campaign(name: "frees-the-clone-early", scenario: try #require(Scenario.named("oid-during-disable"))) { FreesTheCloneEarly(ndis: $0) }
+        let kinds = (1...40).compactMap { c.replay(seed: UInt64($0)).violation?.kind.name }
+        #expect(kinds.contains("oid-clone-used-after-free"), "\(kinds)")
+    }
 }

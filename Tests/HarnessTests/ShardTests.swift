@@ -42,3 +42,33 @@ import Testing
         #expect(whole == parts)
     }
 }
+
+/// What `merge` makes of shards it cannot simply add: a seed that took its process down, and
+/// a hand-edited range that no real shard has.
+@Suite struct MergeEdgeTests {
+    static func shard(_ edit: (inout [String: Any]) -> Void) throws -> String {
+        let r = try CLI.run(["run", "--driver", "reference", "--seeds", "1..5", "--json"])
+        var o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        edit(&o)
+        let path = CLI.temporaryDirectory().appendingPathComponent("shard.json").path
+        try JSONSerialization.data(withJSONObject: o).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func aShardWhoseOnlyFindingIsACrashMergesAsFailing() throws {
+        let path = try Self.shard { $0["process_findings"] = [["kind": "crash", "seed": 3, "detail": "killed by SIGSEGV", "replay": "x"]] }
+        let r = try CLI.run(["merge", path])
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stdout.contains("0 failing, 1 crashed, 0 timed out"), "\(r.stdout)")
+    }
+
+    @Test func aRangeNoShardCanHaveIsIgnoredNotATrap() throws {
+        let path = try Self.shard {
+            $0["seed_range"] = "0..18446744073709551615"
+            $0["campaign_seed_range"] = "0..18446744073709551615"
+            $0["shard"] = "1/0"
+        }
+        let r = try CLI.run(["merge", path])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+}
