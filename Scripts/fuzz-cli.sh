@@ -65,17 +65,20 @@ def value(flag):
     if flag in ("--depth", "--preemptions", "--bases", "--max-failures"): return str(rng.choice([0, 1, 2, 3, 21, 11, 101]))
     if flag == "--max-steps": return str(rng.choice([1, 10, 500, 100000001]))
     if flag == "--max-schedules": return str(rng.choice([1, 10, 200]))
+    if flag == "--seed-timeout": return rng.choice(["0", "5", "-1", "86401", "x"])
+    if flag == "--shard": return rng.choice(["1/2", "2/2", "3/2", "0/1", "1/0", "x"])
     if flag == "--option": return rng.choice(["late-send-percent=50", "late-send-percent=101", "late-send-percnt=3", "nope", "inline-send-completion-percent=20"])
-    if flag in ("--html", "-o"): return rng.choice(outputs)
+    if flag in ("--html", "-o", "--trace-events"): return rng.choice(outputs)
     if flag == "--save": return rng.choice([os.path.join(tmp, "save"), os.path.join(tmp, "out.html"), "/dev/null", "/no/such/dir"])
     if flag == "--from": return rng.choice(inputs[:3] + ["/no/such"])
     return rng.choice(junk)
 
 spec = {
     "run": (["--driver", "--stack", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--option", "--save", "--preemptions",
-             "--max-schedules", "--from", "--max-failures"], ["--json", "--small", "--coverage", "--no-prune", "--quiet", "--fail-fast"]),
+             "--max-schedules", "--from", "--max-failures", "--seed-timeout", "--shard"],
+            ["--json", "--small", "--coverage", "--no-prune", "--quiet", "--fail-fast", "--keep-going", "--isolate", "--strict"]),
     "coverage": (["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html", "--max-steps", "--option"], ["--json"]),
-    "replay": (["--html"], ["--timeline", "--json"]),
+    "replay": (["--html", "--trace-events"], ["--timeline", "--json"]),
     "shrink": (["-o"], []),
     "list": ([], ["--json"]),
     "bench": (["--bases", "--driver"], ["--json"]),

@@ -32,7 +32,7 @@ import NDISSimCLI
         ]
         let commands: [String: (values: [String], switches: [String])] = [
             "run": (["--driver", "--stack", "--scenario", "--seed", "--seeds", "--strategy", "--depth", "--max-steps", "--option", "--save",
-                     "--preemptions", "--max-failures"], ["--json", "--small", "--quiet", "--fail-fast", "--coverage"]),
+                     "--preemptions", "--max-failures"], ["--json", "--small", "--quiet", "--fail-fast", "--coverage", "--keep-going", "--isolate"]),
             "coverage": (["--driver", "--scenario", "--seeds", "--strategy", "--depth", "--html", "--option"], ["--json"]),
             "replay": (["--html"], ["--timeline", "--json"]),
             "shrink": (["-o"], []),
