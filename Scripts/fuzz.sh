@@ -108,7 +108,7 @@ for f in sorted(os.listdir(os.path.join(d, "chunks"))):
     if f.endswith(".crash"):
         # A seed that took its process down: a failure of its own kind.
         kind = open(path).read().split(":", 1)[0].strip() or "crash"
-        seed = int(f.split("-")[0]); fails += 1; kinds[kind] = kinds.get(kind, 0) + 1
+        seed = int(f.split("-")[0]); fails += 1; seeds += 1; kinds[kind] = kinds.get(kind, 0) + 1
         first = seed if first is None else min(first, seed)
         continue
     try: j = json.load(open(path))
