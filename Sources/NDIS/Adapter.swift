@@ -99,6 +99,22 @@ public final class Adapter {
         return nil
     }
 
+    /// The first attached module below `m` (from the top, for nil) that `takes` the call:
+    /// where a request going down lands, passing modules that registered no handler for it.
+    func firstModule(below m: FilterModule?, where takes: (FilterModule) -> Bool) -> FilterModule? {
+        var next = m.flatMap { module(below: $0) } ?? (m == nil ? topModule : nil)
+        while let n = next, !takes(n) { next = module(below: n) }
+        return next
+    }
+
+    /// The first attached module above `m` (from the bottom, for nil) that `takes` the call:
+    /// where an indication going up lands.
+    func firstModule(above m: FilterModule?, where takes: (FilterModule) -> Bool) -> FilterModule? {
+        var next = m.flatMap { module(above: $0) } ?? (m == nil ? bottomModule : nil)
+        while let n = next, !takes(n) { next = module(above: n) }
+        return next
+    }
+
     /// The attached modules, bottom to top.
     var attachedModules: [FilterModule] {
         ndis.dep(.moduleList)

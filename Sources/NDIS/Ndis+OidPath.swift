@@ -104,9 +104,7 @@ extension Ndis {
     /// A cancel goes where the request went: the first module below that takes OIDs, else the NIC.
     func cancelOidDown(_ requestId: Int, below module: FilterModule?, adapter: Adapter? = nil) {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return }
-        var next = module.flatMap { adapter.module(below: $0) } ?? (module == nil ? adapter.topModule : nil)
-        while let n = next, !takesOids(n) { next = adapter.module(below: n) }
-        if let n = next { callFilterCancelOidRequest(n, requestId); return }
+        if let n = adapter.firstModule(below: module, where: takesOids) { callFilterCancelOidRequest(n, requestId); return }
         adapter.miniport.cancelOid(requestId)
     }
 
@@ -154,9 +152,7 @@ extension Ndis {
     /// takes OIDs, else to the NIC; returns what that layer returned.
     func sendOidDown(_ request: NDIS_OID_REQUEST, below module: FilterModule?, adapter: Adapter? = nil) -> NDIS_STATUS {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return .FAILURE }
-        var next = module.flatMap { adapter.module(below: $0) } ?? (module == nil ? adapter.topModule : nil)
-        while let n = next, !takesOids(n) { next = adapter.module(below: n) }
-        if let n = next { return callFilterOidRequest(n, request) }
+        if let n = adapter.firstModule(below: module, where: takesOids) { return callFilterOidRequest(n, request) }
         request.receiver = -1
         return adapter.miniport.oidRequest(request)
     }
@@ -179,9 +175,10 @@ extension Ndis {
     /// nil) that registered a status handler, else to TCPIP.
     func indicateStatusUp(_ indication: NDIS_STATUS_INDICATION, above module: FilterModule?, adapter: Adapter? = nil) {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return }
-        var next = module.flatMap { adapter.module(above: $0) } ?? (module == nil ? adapter.bottomModule : nil)
-        while let n = next, !(driverOf(n) is FilterStatusHandler) || n.state == .Attaching { next = adapter.module(above: n) }
-        if let n = next { callFilterStatus(n, indication); return }
+        if let n = adapter.firstModule(above: module, where: { driverOf($0) is FilterStatusHandler && $0.state != .Attaching }) {
+            callFilterStatus(n, indication)
+            return
+        }
         adapter.tcpip.status(indication)
     }
 

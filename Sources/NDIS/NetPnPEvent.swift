@@ -46,9 +46,7 @@ extension Ndis {
     /// registered the handler, else to the protocol (TCPIP takes every event it is given).
     func netPnPEventUp(_ event: NET_PNP_EVENT_NOTIFICATION, above module: FilterModule?, adapter: Adapter? = nil) -> NDIS_STATUS {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return .FAILURE }
-        var next = module.flatMap { adapter.module(above: $0) } ?? (module == nil ? adapter.bottomModule : nil)
-        while let n = next, !(driverOf(n) is FilterNetPnPEventHandler) || n.state == .Attaching { next = adapter.module(above: n) }
-        guard let n = next else {
+        guard let n = adapter.firstModule(above: module, where: { driverOf($0) is FilterNetPnPEventHandler && $0.state != .Attaching }) else {
             adapter.tcpip.netPnPEvent(event)
             return .SUCCESS
         }

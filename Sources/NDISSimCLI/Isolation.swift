@@ -132,6 +132,18 @@ enum Isolation {
         return out
     }
 
+    /// A child process of this executable. Swift's backtracer is off in it: a trap ends the
+    /// child at once, without a minute of symbolication.
+    static func child(_ executable: String, _ arguments: [String]) -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = env
+        return p
+    }
+
     /// The name of a signal that ends a process, for a finding's line.
     static func signalName(_ sig: Int32) -> String {
         switch sig {
@@ -167,12 +179,7 @@ extension CommandLineTool {
     /// `shrink TRACE -o OUT` in a child process, ended after `limit` seconds of wall clock:
     /// true if it wrote the shrunk trace.
     func runShrinkChild(executable: String, trace: String, output: String, limit: Double = 300) -> Bool {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["shrink", trace, "-o", output]
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        child.environment = env
+        let child = Isolation.child(executable, ["shrink", trace, "-o", output])
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
         guard (try? child.run()) != nil else { return false }
@@ -208,12 +215,7 @@ extension CommandLineTool {
         let errPath = String(cString: template)
         defer { unlink(errPath) }
         while true {
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: executable)
-            child.arguments = ["run"] + childArgs + ["--worker", "--seeds", "\(next)..\(seeds.upperBound)"]
-            var env = ProcessInfo.processInfo.environment
-            env["SWIFT_BACKTRACE"] = "enable=no" // a trap ends the child at once, without a minute of symbolication
-            child.environment = env
+            let child = Isolation.child(executable, ["run"] + childArgs + ["--worker", "--seeds", "\(next)..\(seeds.upperBound)"])
             let pipe = Pipe()
             child.standardOutput = pipe
             guard FileManager.default.createFile(atPath: errPath, contents: nil), let errFile = FileHandle(forWritingAtPath: errPath) else {
