@@ -22,10 +22,30 @@ public struct DriverEntry: Sendable {
     public let scenario: String
     /// Environment knobs it needs (e.g. late sends for SND-07); the defaults otherwise.
     public let options: NdisOptions
-    public let make: @Sendable (Ndis) -> FilterDriver
+    /// What a stack builds for it: a filter driver (whose modules fill stack slots), or a
+    /// protocol driver (bound above the filters in place of TCPIP).
+    public enum Maker: Sendable {
+        case filter(@Sendable (Ndis) -> FilterDriver)
+        case `protocol`(@Sendable (Ndis) -> ProtocolDriver)
+    }
+    public let maker: Maker
 
+    /// A filter driver.
     public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
                 scenario: String, options: NdisOptions = NdisOptions(), make: @escaping @Sendable (Ndis) -> FilterDriver) {
+        self.init(name: name, kind: kind, summary: summary, expectedKinds: expectedKinds, rule: rule, scenario: scenario, options: options,
+                  maker: .filter(make))
+    }
+
+    /// A protocol driver.
+    public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
+                scenario: String, options: NdisOptions = NdisOptions(), protocol make: @escaping @Sendable (Ndis) -> ProtocolDriver) {
+        self.init(name: name, kind: kind, summary: summary, expectedKinds: expectedKinds, rule: rule, scenario: scenario, options: options,
+                  maker: .protocol(make))
+    }
+
+    public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
+                scenario: String, options: NdisOptions = NdisOptions(), maker: Maker) {
         self.name = name
         self.kind = kind
         self.summary = summary
@@ -33,7 +53,13 @@ public struct DriverEntry: Sendable {
         self.rule = rule
         self.scenario = scenario
         self.options = options
-        self.make = make
+        self.maker = maker
+    }
+
+    /// Whether it is a protocol driver.
+    public var isProtocol: Bool {
+        if case .protocol = maker { return true }
+        return false
     }
 }
 
@@ -64,6 +90,13 @@ public enum DriverCatalog {
         DriverEntry(name: "fnlwf", kind: .correct,
                     summary: "win-net-test's fnlwf: data path gated by a run-down that FilterPause waits on; sends forwarded in every state; receives captured by a user RX filter or passed up; originated sends by SourceHandle",
                     scenario: "adapter-disable-during-send", options: FnLwfDriver.options) { FnLwfDriver(ndis: $0) },
+        DriverEntry(name: "ndisprot", kind: .correct,
+                    summary: "protocol driver: the WDK's ndisprot sample; writes checked Running and counted under one lock, NetEventPause waits for its sends and returns what it queued, unbind cancels pended reads and closes",
+                    scenario: "protocol-io-during-disable", protocol: { NdisprotDriver(ndis: $0) }),
+        DriverEntry(name: "ndisprot-ignores-pause", kind: .bugModel,
+                    summary: "protocol driver: ndisprot whose NetEventPause says Paused and succeeds at once, and whose writes check only that the binding is not closed (seed 002's protocol that keeps sending after its binding was paused)",
+                    expectedKinds: ["protocol-send-while-not-running", "protocol-pause-completed-with-nbls-outstanding", "binding-used-after-close"],
+                    rule: "PROT-01", scenario: "protocol-io-during-disable", protocol: { NdisprotDriver(ndis: $0, ignoresPause: true) }),
     ]
 
     public static func named(_ name: String) -> DriverEntry? { all.first { $0.name == name } }

@@ -260,13 +260,15 @@ public struct Campaign {
             guard let e = catalog.driver(named: n) else { throw UsageError("unknown driver '\(n.prefix(60))' in the stack (see 'ndis-sim list')") }
             return e
         }
-        let sname = scenarioName ?? entries[0].scenario
+        if let problem = FilterStack.problem(with: entries) { throw UsageError(problem) }
+        // A protocol driver's own scenario drives it; otherwise the lowest filter's.
+        let sname = scenarioName ?? (entries.first(where: \.isProtocol) ?? entries[0]).scenario
         guard let scenario = catalog.scenario(named: sname) else { throw UsageError("unknown scenario '\(sname.prefix(60))' (see 'ndis-sim list')") }
         self.init(stack: entries, scenario: scenario)
     }
 
     /// Whether this campaign runs more than one filter per adapter.
-    public var isStack: Bool { filters.layers.count > 1 }
+    public var isStack: Bool { filters.layers.count + (filters.protocolName == nil ? 0 : 1) > 1 }
 
     /// A campaign over a driver a catalogue knows by name (`ndis-sim list`), with the options it needs.
     public init(driver name: String, scenario scenarioName: String? = nil, catalog: Catalog = .standard) throws {

@@ -1,14 +1,18 @@
 import Drivers
 import NDIS
 
-/// The filter drivers of a run: each distinct driver once (registered with NDIS in this
-/// order, as each would call `NdisFRegisterFilterDriver`), and the layers bottom to top
-/// that its modules fill on every adapter (a driver may fill several).
+/// The drivers under test of a run: each distinct filter driver once (registered with NDIS
+/// in this order, as each would call `NdisFRegisterFilterDriver`), the layers bottom to top
+/// that its modules fill on every adapter (a driver may fill several), and optionally a
+/// protocol driver bound above them in place of TCPIP.
 public struct FilterStack {
     public private(set) var names: [String] = []
     public private(set) var makes: [(Ndis) -> FilterDriver] = []
     /// Bottom to top: indices into `names`.
     public private(set) var layers: [Int] = []
+    /// The protocol driver under test on top, if any.
+    public private(set) var protocolName: String?
+    public private(set) var makeProtocol: ((Ndis) -> ProtocolDriver)?
 
     /// One filter: the classic run.
     public init(name: String, make: @escaping (Ndis) -> FilterDriver) {
@@ -17,22 +21,44 @@ public struct FilterStack {
         layers = [0]
     }
 
+    /// A protocol driver of the user's over `filters` (none: straight on the NIC).
+    public init(protocol name: String, make: @escaping (Ndis) -> ProtocolDriver, over filters: FilterStack? = nil) {
+        if let filters { self = filters }
+        protocolName = name
+        makeProtocol = make
+    }
+
     /// Catalogue drivers bottom to top; a name given twice is one driver with two modules.
+    /// A protocol driver may come last only (`validate` says so for the command line).
     public init(_ entries: [DriverEntry]) {
         for e in entries {
-            if let i = names.firstIndex(of: e.name) {
-                layers.append(i)
-            } else {
-                names.append(e.name)
-                makes.append(e.make)
-                layers.append(names.count - 1)
+            switch e.maker {
+            case .protocol(let make):
+                protocolName = e.name
+                makeProtocol = make
+            case .filter(let make):
+                if let i = names.firstIndex(of: e.name) {
+                    layers.append(i)
+                } else {
+                    names.append(e.name)
+                    makes.append(make)
+                    layers.append(names.count - 1)
+                }
             }
         }
     }
 
+    /// Why these catalogue entries make no stack, if they do not: one protocol driver at most, on top.
+    public static func problem(with entries: [DriverEntry]) -> String? {
+        let protocols = entries.indices.filter { entries[$0].isProtocol }
+        if protocols.count > 1 { return "a stack has one protocol driver at most (got \(protocols.map { entries[$0].name }.joined(separator: ", ")))" }
+        if let p = protocols.first, p != entries.count - 1 { return "the protocol driver '\(entries[p].name)' must come last (the stack is written bottom to top)" }
+        return nil
+    }
+
     /// How the command line and traces write it: names bottom to top.
-    public var description: String { layers.map { names[$0] }.joined(separator: ",") }
+    public var description: String { (layers.map { names[$0] } + (protocolName.map { [$0] } ?? [])).joined(separator: ",") }
 
     /// The stack with `adapters` adapters, each with these layers.
-    func spec(adapters: Int) -> StackSpec { .uniform(adapters: adapters, filters: layers) }
+    func spec(adapters: Int) -> StackSpec { .uniform(adapters: adapters, filters: layers, protocolDriver: makeProtocol == nil ? nil : 0) }
 }

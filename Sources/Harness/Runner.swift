@@ -72,8 +72,14 @@ public final class Runner {
     public func run(_ config: RunConfig, seed: UInt64, replaying: [[UInt32]]? = nil, catalog: Catalog = .standard) throws -> RunResult {
         guard let driver = catalog.driver(named: config.driver) else { throw UsageError("unknown driver '\(config.driver)' (see 'ndis-sim list')") }
         guard let scenario = catalog.scenario(named: config.scenario) else { throw UsageError("unknown scenario '\(config.scenario)' (see 'ndis-sim list')") }
-        return run(make: driver.make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
-                   replaying: replaying, strategy: config.strategy)
+        switch driver.maker {
+        case .filter(let make):
+            return run(make: make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
+                       replaying: replaying, strategy: config.strategy)
+        case .protocol:
+            return run(filters: FilterStack([driver]), scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps,
+                       seed: seed, replaying: replaying, strategy: config.strategy)
+        }
     }
 
     /// Runs any driver model, including one a user wrote.
@@ -105,6 +111,7 @@ public final class Runner {
         verifier.coverage = coverage
         ndis.observer = verifier
         for (name, make) in zip(filters.names, filters.makes) { ndis.register(make(ndis), name: name) }
+        if let name = filters.protocolName, let make = filters.makeProtocol { ndis.registerProtocol(make(ndis), name: name) }
         scenario.setUp(ndis)
         let end = scheduler.run()
         verifier.finish(end)

@@ -18,7 +18,37 @@ public struct Scenario: Sendable {
     }
 
     public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite, closeDuringWriteSync,
-                                         ioctlDuringDisable, twoAdaptersOneDisabled, oidDuringDisable]
+                                         ioctlDuringDisable, twoAdaptersOneDisabled, oidDuringDisable, protocolIoDuringDisable]
+
+    /// A protocol driver under test (seed 002) with user processes reading and writing
+    /// through its device while the adapter is disabled and maybe re-enabled: bind and unbind
+    /// race reads pended in the driver, writes in flight and the NIC's receives.
+    public static let protocolIoDuringDisable = Scenario(
+        name: "protocol-io-during-disable",
+        summary: "user processes on overlapped handles pend reads on the protocol driver's device and write frames (and query an OID) through it while the NIC indicates receives and link-state changes; the adapter is disabled (and maybe re-enabled) at a moment the seed picks, so unbind races pended reads and writes in flight"
+    ) { ndis in
+        ndis.startPnP(disableScript(ndis))
+        let c = ndis.choices
+        let device = ndis.protocolDrivers.isEmpty ? 0 : ndis.deviceIndex(ofProtocol: 0)
+        for p in 0..<c.between(1...2, .workload) {
+            let reads = (0..<c.between(1...2, .workload)).map { _ in UserProcessPlan.Operation.read(length: 1514) }
+            var worker: [UserProcessPlan.Operation] = []
+            for _ in 0..<c.between(1...4, .workload) {
+                worker.append(.sleep(UInt64(c.between(0...600, .workload))))
+                switch c.choose(4, .workload) {
+                case 0: worker.append(.deviceControl(code: IOCTL_NDISPROT_QUERY_OID_VALUE, input: [], outputLength: 32))
+                case 1: worker.append(.read(length: 1514))
+                default: worker.append(.write(WriteRequest(frame: icmpEchoRequest, repeatCount: c.between(1...4, .workload))))
+                }
+            }
+            let closeAfter: UInt64? = c.chance(1, 3, .workload) ? UInt64(c.between(0...2_500, .workload)) : nil
+            var plan = UserProcessPlan(name: "ndisprot app #\(p + 1)", overlapped: true, threads: [worker], waiters: [reads], closeAfter: closeAfter)
+            plan.device = device
+            ndis.startUserProcess(plan)
+        }
+        ndis.startMiniportTraffic(count: c.between(0...8, .workload), interval: 10...600)
+        ndis.startMiniportStatus(count: c.between(0...2, .workload), interval: 10...800)
+    }
 
     /// OID requests and status indications through the stack while the adapter is disabled
     /// (and maybe re-enabled): TCPIP queries and sets, one request at a time, the NIC answers

@@ -9,9 +9,13 @@ public struct StackSpec: Sendable, Equatable {
         public var name: String
         /// Registered filter drivers by index (`Ndis.register`), bottom to top.
         public var filters: [Int]
-        public init(name: String, filters: [Int]) {
+        /// A registered protocol driver under test (`Ndis.registerProtocol`) bound above the
+        /// filters in place of the TCPIP model, or nil for TCPIP.
+        public var protocolDriver: Int?
+        public init(name: String, filters: [Int], protocolDriver: Int? = nil) {
             self.name = name
             self.filters = filters
+            self.protocolDriver = protocolDriver
         }
     }
 
@@ -20,8 +24,8 @@ public struct StackSpec: Sendable, Equatable {
     public init(adapters: [Adapter]) { self.adapters = adapters }
 
     /// `count` adapters (Ethernet0, Ethernet1, ...), each with the same filters bottom to top.
-    public static func uniform(adapters count: Int, filters: [Int]) -> StackSpec {
-        StackSpec(adapters: (0..<max(1, count)).map { Adapter(name: "Ethernet\($0)", filters: filters) })
+    public static func uniform(adapters count: Int, filters: [Int], protocolDriver: Int? = nil) -> StackSpec {
+        StackSpec(adapters: (0..<max(1, count)).map { Adapter(name: "Ethernet\($0)", filters: filters, protocolDriver: protocolDriver) })
     }
 
     /// One adapter with one filter: the first registered driver.
@@ -46,11 +50,16 @@ public final class Adapter {
     @exclusivity(unchecked) public internal(set) var miniport: MiniportEdge!
     @exclusivity(unchecked) public internal(set) var tcpip: ProtocolEdge!
     @exclusivity(unchecked) public internal(set) var pnp: PnPManager!
+    /// The protocol driver under test that binds here instead of TCPIP, if any.
+    public let protocolDriver: Int?
+    /// Its binding now (nil before the bind and after the unbind).
+    @exclusivity(unchecked) public internal(set) var binding: ProtocolBinding?
 
     init(index: Int, spec: StackSpec.Adapter, ndis: Ndis) {
         self.index = index
         name = spec.name
         slots = spec.filters
+        protocolDriver = spec.protocolDriver
         self.ndis = ndis
         layers = Array(repeating: nil, count: spec.filters.count)
         miniport = MiniportEdge(ndis: ndis, adapter: self)

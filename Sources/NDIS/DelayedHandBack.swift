@@ -8,7 +8,8 @@ final class DelayedHandBack {
     struct Held {
         var nbl: NET_BUFFER_LIST
         var due: UInt64
-        /// The module's id (`Ndis.modules` keeps it): an id is copied without a retain.
+        /// Where it goes back to: a module's id (`Ndis.modules` keeps it; an id is copied
+        /// without a retain), or `DelayedHandBack.binding(id)` for a protocol binding.
         var module: Int
         var handedBack = false
     }
@@ -18,13 +19,13 @@ final class DelayedHandBack {
     let owner: DependencyTracker.Key
     let dpcName: String
     let delay: ClosedRange<Int>
-    /// Delivers one chain to the module's handler (on the DPC's thread).
-    let handBack: (FilterModule, [NET_BUFFER_LIST]) -> Void
+    /// Delivers one chain to the handler of a module (a target >= 0) or a binding (on the DPC's thread).
+    let handBack: (Int, [NET_BUFFER_LIST]) -> Void
     /// Runs after a DPC handed back its share (e.g. to end a pause that waits for a drain).
     let afterwards: () -> Void
     @exclusivity(unchecked) private(set) var held: [Held] = []
 
-    init(ndis: Ndis, owner: DependencyTracker.Key, dpcName: String, delay: ClosedRange<Int>, handBack: @escaping (FilterModule, [NET_BUFFER_LIST]) -> Void,
+    init(ndis: Ndis, owner: DependencyTracker.Key, dpcName: String, delay: ClosedRange<Int>, handBack: @escaping (Int, [NET_BUFFER_LIST]) -> Void,
          afterwards: @escaping () -> Void) {
         self.ndis = ndis
         self.owner = owner
@@ -38,10 +39,16 @@ final class DelayedHandBack {
 
     var count: Int { ndis.dep(owner); return held.count }
 
+    /// The target that stands for protocol binding `id` (module ids are >= 0).
+    static func binding(_ id: Int) -> Int { -2 - id }
+    /// The binding a target names, if it names one.
+    static func bindingID(_ target: Int) -> Int? { target <= -2 ? -2 - target : nil }
+
     func removeAll() { held.removeAll() }
 
-    /// Keeps `nbls` (already unlinked) and schedules their hand-back.
-    func hold(_ nbls: [NET_BUFFER_LIST], module: FilterModule) {
+    /// Keeps `nbls` (already unlinked) and schedules their hand-back to `target` (a module's
+    /// id, or `binding(id)`).
+    func hold(_ nbls: [NET_BUFFER_LIST], to target: Int) {
         // One reference for the whole call, not one per use of the unowned field.
         let ndis = self.ndis
         ndis.dep(owner)
@@ -49,7 +56,7 @@ final class DelayedHandBack {
         for nbl in nbls {
             let due = ndis.now + ndis.delay(delay)
             latest = max(latest, due)
-            held.append(Held(nbl: nbl, due: due, module: module.id))
+            held.append(Held(nbl: nbl, due: due, module: target))
         }
         let wait = latest - ndis.now
         ndis.scheduler.spawn(dpcName, role: .dpc) { [unowned(unsafe) self] in
@@ -95,8 +102,7 @@ final class DelayedHandBack {
                 i += 1
             }
             ndis.choices.shuffle(&nbls, .timing)
-            let module = ndis.modules[m]
-            ndis.choices.forEachPiece(of: nbls, maxPieces: 3, .timing) { handBack(module, $0) }
+            ndis.choices.forEachPiece(of: nbls, maxPieces: 3, .timing) { handBack(m, $0) }
         }
         afterwards()
     }

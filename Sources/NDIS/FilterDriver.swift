@@ -133,6 +133,9 @@ public let METHOD_BUFFERED: ULONG = 0
 public let IOCTL_NDISSIM_GET_STATS = CTL_CODE(FILE_DEVICE_NETWORK, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 /// The inverted call: pended until the next frame arrives, or the handle is cleaned up.
 public let IOCTL_NDISSIM_WAIT_FOR_RECEIVE = CTL_CODE(FILE_DEVICE_NETWORK, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/// A protocol driver's query of an OID for the user (ndisprot's IOCTL_NDISPROT_QUERY_OID_VALUE,
+/// nuiouser.h: FILE_DEVICE_NETWORK, function 0x201, buffered).
+public let IOCTL_NDISPROT_QUERY_OID_VALUE = CTL_CODE(FILE_DEVICE_NETWORK, 0x201, METHOD_BUFFERED, FILE_ANY_ACCESS)
 public let FILE_ANY_ACCESS: ULONG = 0
 public let FILE_DEVICE_NETWORK: ULONG = 0x12
 

@@ -30,7 +30,7 @@ public final class MiniportEdge {
         key = .miniport(adapter.index)
         drained = SimEvent(name: adapter.qualified("MiniportPause: receives returned and sends completed"), id: -10 - 1_000 * adapter.index)
         pendingSends = DelayedHandBack(ndis: ndis, owner: key, dpcName: adapter.qualified("NIC send-complete DPC"), delay: ndis.options.sendCompletionDelay,
-                                       handBack: { [unowned(unsafe) self] m, nbls in self.deliver(nbls, to: m, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
+                                       handBack: { [unowned(unsafe) self] target, nbls in self.deliver(nbls, to: target, flags: NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL) },
                                        afterwards: { [unowned(unsafe) self] in self.signalIfDrained() })
     }
 
@@ -38,8 +38,9 @@ public final class MiniportEdge {
 
     func tearDown() { pendingSends.removeAll(); pendedOids.removeAll() }
 
-    /// NBLs the filter passed to `NdisFSendNetBufferLists`.
-    func acceptSends(module: FilterModule, _ nbls: [NET_BUFFER_LIST]) {
+    /// NBLs the lowest filter passed to `NdisFSendNetBufferLists`, or a protocol binding to
+    /// `NdisSendNetBufferLists` (`target`: the module's id, or `DelayedHandBack.binding(id)`).
+    func acceptSends(from target: Int, _ nbls: [NET_BUFFER_LIST]) {
         ndis.dep(key)
         for nbl in nbls {
             nbl._next = nil
@@ -48,16 +49,20 @@ public final class MiniportEdge {
         if ndis.fault(ndis.options.inlineCompletionPercent) {
             // Completed before NdisFSendNetBufferLists returns, on the caller's CPU.
             let irql = ndis.scheduler.current?.irql ?? 0
-            deliver(nbls, to: module, flags: irql >= 2 ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0)
+            deliver(nbls, to: target, flags: irql >= 2 ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0)
             return
         }
-        pendingSends.hold(nbls, module: module)
+        pendingSends.hold(nbls, to: target)
     }
 
-    private func deliver(_ nbls: [NET_BUFFER_LIST], to m: FilterModule, flags: ULONG) {
+    private func deliver(_ nbls: [NET_BUFFER_LIST], to target: Int, flags: ULONG) {
         ndis.dep(key)
         for nbl in nbls { nbl._status = .SUCCESS }
-        ndis.callFilterSendNetBufferListsComplete(m, makeChain(nbls)!, flags: flags)
+        if let b = DelayedHandBack.bindingID(target) {
+            ndis.completeSendsToBinding(ndis.bindings[b], nbls, flags: flags)
+        } else {
+            ndis.callFilterSendNetBufferListsComplete(ndis.modules[target], makeChain(nbls)!, flags: flags)
+        }
     }
 
     /// The NIC's receive traffic: `count` indications at random moments while it runs.
@@ -65,9 +70,14 @@ public final class MiniportEdge {
         for _ in 0..<count {
             ndis.scheduler.sleep(ndis.delay(interval))
             if ndis.scheduler.halted { return } // the verdict is in: unwinding
-            guard state == .running, let m = adapter.bottomModule,
-                  m.state == .Running || m.state == .Pausing || m.state == .Paused || m.state == .Restarting
-            else { continue }
+            guard state == .running else { continue }
+            let m = adapter.bottomModule
+            if let m {
+                guard m.state == .Running || m.state == .Pausing || m.state == .Paused || m.state == .Restarting else { continue }
+            } else {
+                // No filter: straight to a protocol binding under test, if one is open.
+                guard adapter.slots.isEmpty, let b = adapter.binding, b.isOpen else { continue }
+            }
             let n = 1 + ndis.choices.choose(3, .timing)
             let nbls = (0..<n).map { _ in ndis.makeEdgeNBL(origin: .miniportEdge, frame: receiveFrame) }
             let resources = ndis.fault(ndis.options.receiveResourcesPercent)
@@ -75,7 +85,11 @@ public final class MiniportEdge {
             ndis.dep(key)
             receivesOutstanding += n
             ndis.scheduler.current!.irql = 2
-            ndis.callFilterReceiveNetBufferLists(m, makeChain(nbls)!, count: n, flags: flags)
+            if let m {
+                ndis.callFilterReceiveNetBufferLists(m, makeChain(nbls)!, count: n, flags: flags)
+            } else {
+                ndis.indicateToBinding(adapter.binding!, from: nil, nbls, count: n, flags: flags)
+            }
             ndis.scheduler.current!.irql = 0
             if resources {
                 ndis.dep(key)

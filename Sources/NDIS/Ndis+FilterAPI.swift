@@ -26,10 +26,12 @@ extension Ndis {
     public func NdisAllocateNetBufferListPool(_ NdisHandle: NDIS_HANDLE, _ Parameters: NET_BUFFER_LIST_POOL_PARAMETERS, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NDIS_HANDLE {
         noteCall(file, line, function)
         scheduler.preempt()
-        let m = moduleIndex(NdisHandle)
+        // A protocol driver's pools belong to no module: -2 marks them (the protocol checker
+        // keeps their NBLs' ledger).
+        let m = NdisHandle.kind == .protocolDriver ? -2 : moduleIndex(NdisHandle)
         emit(.NdisAllocateNetBufferListPool, .call, module: m, handle: NdisHandle)
         // NULL allocates a driver-wide pool; anything else must name a module.
-        if NdisHandle != .NULL && filterModule(m, NdisHandle, .NdisAllocateNetBufferListPool) == nil { return .NULL }
+        if NdisHandle != .NULL && m != -2 && filterModule(m, NdisHandle, .NdisAllocateNetBufferListPool) == nil { return .NULL }
         dep(.objectTable)
         let pool = NblPool(index: pools.count, module: m, contextSize: (Parameters.ContextSize + 7) / 8)
         pools.append(pool)
@@ -135,7 +137,7 @@ extension Ndis {
             for nbl in chain { nbl._sentDownBy.append(module.id) }
             callFilterSendNetBufferLists(below, makeChain(chain)!, flags: SendFlags)
         } else {
-            adapter.miniport.acceptSends(module: module, chain)
+            adapter.miniport.acceptSends(from: module.id, chain)
         }
         emit(.NdisFSendNetBufferLists, .return, module: m, flags: SendFlags, handle: NdisFilterHandle)
     }
@@ -154,6 +156,8 @@ extension Ndis {
         forEachRun(of: chain, by: { $0._sentDownBy.popLast() }) { up, nbls in
             if let up {
                 callFilterSendNetBufferListsComplete(modules[up], makeChain(nbls)!, flags: SendCompleteFlags)
+            } else if let b = binding(sentFrom: nbls[0]) {
+                completeSendsToBinding(b, nbls, flags: SendCompleteFlags)
             } else {
                 adapter.tcpip.sendsCompleted(nbls)
             }
@@ -164,7 +168,7 @@ extension Ndis {
     /// NBL's own stack: a module id, or nil for the edge), keeping their order, and hands
     /// each run to `body`. Every target is popped before the first hand-back. The usual case,
     /// one run (always so with one filter), is handed over as it came, without a copy.
-    private func forEachRun(of chain: [NET_BUFFER_LIST], by next: (NET_BUFFER_LIST) -> Int?,
+    func forEachRun(of chain: [NET_BUFFER_LIST], by next: (NET_BUFFER_LIST) -> Int?,
                             _ body: (_ module: Int?, _ nbls: [NET_BUFFER_LIST]) -> Void) {
         guard let first = chain.first else { return }
         let target = next(first)
@@ -204,6 +208,13 @@ extension Ndis {
             if NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags) {
                 // Back when the indication returns; no return will come.
                 for nbl in chain where nbl._indicatedUpBy.last == module.id { nbl._indicatedUpBy.removeLast() }
+            }
+        } else if adapter.protocolDriver != nil {
+            if let b = adapter.binding {
+                indicateToBinding(b, from: module, chain, count: Int(NumberOfNetBufferLists), flags: ReceiveFlags)
+            } else if !NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags) {
+                // No binding to take them: NDIS hands them straight back.
+                callFilterReturnNetBufferLists(module, makeChain(chain)!, flags: ReceiveFlags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL)
             }
         } else {
             adapter.tcpip.indicate(module: module, chain, flags: ReceiveFlags)

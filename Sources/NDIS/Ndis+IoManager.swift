@@ -13,9 +13,14 @@ import Simulation
 /// schedule a run draws.
 extension Ndis {
     /// The driver whose control device `file` is open on.
-    private func device(_ file: FILE_OBJECT) -> FilterDriver {
-        guard file.device >= 0 && file.device < drivers.count else { preconditionFailure("a user process opened the device of driver #\(file.device), but \(drivers.count) are registered") }
-        return drivers[file.device]
+    private func device(_ file: FILE_OBJECT) -> ControlDevice {
+        guard file.device >= 0 && file.device < controlDevices.count else { preconditionFailure("a user process opened the device of driver #\(file.device), but \(controlDevices.count) are registered") }
+        return controlDevices[file.device]
+    }
+
+    /// Runs a dispatch routine of `file`'s device: a protocol driver's is protocol code.
+    private func inDevice<T>(_ file: FILE_OBJECT, _ activity: String, _ body: () -> T) -> T {
+        isProtocolDevice(file.device) ? inProtocol(activity, irql: 0, body) : inDriver(activity, irql: 0, body)
     }
 
     /// `IRP_MJ_CREATE` from a user process (`CreateFile`).
@@ -24,7 +29,7 @@ extension Ndis {
         dep(.file(file.id))
         file.ndis = self
         emit(.IRP_MJ_CREATE, .call, object: file.id)
-        let status = inDriver("DeviceCreate", irql: 0) { device(file).DeviceCreate(file) }
+        let status = inDevice(file, "DeviceCreate") { device(file).DeviceCreate(file) }
         emit(.IRP_MJ_CREATE, .return, status: status, object: file.id)
         return status
     }
@@ -42,7 +47,7 @@ extension Ndis {
         guard !file.isClosed else { return .CANCELLED }
         file.irpsInFlight += 1
         emit(.IRP_MJ_WRITE, .call, count: request.repeatCount, object: file.id)
-        let status = inDriver("DeviceWrite", irql: 0) { device(file).DeviceWrite(file, request) }
+        let status = inDevice(file, "DeviceWrite") { device(file).DeviceWrite(file, request) }
         emit(.IRP_MJ_WRITE, .return, status: status, object: file.id)
         file.irpsInFlight -= 1
         return status
@@ -73,7 +78,7 @@ extension Ndis {
         // The cleanup IRP is in flight too: IRP_MJ_CLOSE waits for it as for any other.
         file.irpsInFlight += 1
         emit(.IRP_MJ_CLEANUP, .call, object: file.id)
-        inDriver("DeviceCleanup", irql: 0) { device(file).DeviceCleanup(file) }
+        inDevice(file, "DeviceCleanup") { device(file).DeviceCleanup(file) }
         emit(.IRP_MJ_CLEANUP, .return, object: file.id)
         file.irpsInFlight -= 1
     }
@@ -103,7 +108,7 @@ extension Ndis {
         file.irpsInFlight += 1
         let api: NdisApi = major == .READ ? .IRP_MJ_READ : .IRP_MJ_DEVICE_CONTROL
         emit(api, .call, count: Int(code), object: file.id, detail: irp.id)
-        let status = inDriver(major == .READ ? "DeviceRead" : "DeviceIoControl", irql: 0) {
+        let status = inDevice(file, major == .READ ? "DeviceRead" : "DeviceIoControl") {
             major == .READ ? device(file).DeviceRead(file, irp) : device(file).DeviceIoControl(file, irp)
         }
         emit(api, .return, status: status, object: file.id, detail: irp.id)
@@ -145,7 +150,7 @@ extension Ndis {
         guard file.isClosed, file.irpsInFlight == 0, !file.closeSent else { return }
         file.closeSent = true
         emit(.IRP_MJ_CLOSE, .call, object: file.id)
-        inDriver("DeviceClose", irql: 0) { device(file).DeviceClose(file) }
+        inDevice(file, "DeviceClose") { device(file).DeviceClose(file) }
         emit(.IRP_MJ_CLOSE, .return, object: file.id)
         file.closeReturned = true
     }

@@ -166,6 +166,8 @@ extension Ndis {
             // A module whose FilterDetach returned is gone: the verifier has said so (OID-07).
             guard !modules[request.sender].detachReturned else { return }
             callFilterOidRequestComplete(modules[request.sender], request, status)
+        } else if let b = DelayedHandBack.bindingID(request.sender), b < bindings.count {
+            completeOidToBinding(bindings[b], request, status)
         } else if let adapter = adapters.first(where: { $0.tcpip.owns(request) }) {
             adapter.tcpip.oidCompleted(request, status)
         }
@@ -177,6 +179,10 @@ extension Ndis {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return }
         if let n = adapter.firstModule(above: module, where: { driverOf($0) is FilterStatusHandler && $0.state != .Attaching }) {
             callFilterStatus(n, indication)
+            return
+        }
+        if adapter.protocolDriver != nil {
+            if let b = adapter.binding { indicateStatusToBinding(b, indication) }
             return
         }
         adapter.tcpip.status(indication)

@@ -77,6 +77,14 @@ public final class Ndis {
     @exclusivity(unchecked) var nextFileID = 1
     @exclusivity(unchecked) var nextIrpID = 1
     @exclusivity(unchecked) var activeGenerators = 0
+    /// The registered protocol drivers under test (`registerProtocol`), and their names.
+    @exclusivity(unchecked) public private(set) var protocolDrivers: [ProtocolDriver] = []
+    @exclusivity(unchecked) public private(set) var protocolNames: [String] = []
+    /// Every protocol binding of the run, by id (handles are never reused).
+    @exclusivity(unchecked) public internal(set) var bindings: [ProtocolBinding] = []
+    /// Every driver's control device, in registration order: what user processes open
+    /// (`FILE_OBJECT.device` indexes it).
+    @exclusivity(unchecked) public private(set) var controlDevices: [ControlDevice] = []
     /// Every OID request object of the run (originals and clones), by id.
     @exclusivity(unchecked) var oidRequests: [NDIS_OID_REQUEST] = []
 
@@ -105,10 +113,28 @@ public final class Ndis {
     @discardableResult
     public func register(_ driver: FilterDriver, name: String = "driver") -> Int {
         drivers.append(driver)
+        controlDevices.append(driver)
         driverNames.append(name)
         introspections.append(driver as? FilterDriverIntrospection)
         return drivers.count - 1
     }
+
+    /// Installs a protocol driver (`DriverEntry` + `NdisRegisterProtocolDriver`); returns the
+    /// index `StackSpec.Adapter.protocolDriver` names it by.
+    @discardableResult
+    public func registerProtocol(_ driver: ProtocolDriver, name: String = "protocol") -> Int {
+        protocolDrivers.append(driver)
+        protocolNames.append(name)
+        protocolDevices.append(controlDevices.count)
+        controlDevices.append(driver)
+        return protocolDrivers.count - 1
+    }
+
+    /// The index in `controlDevices` of protocol driver `index`'s device.
+    public func deviceIndex(ofProtocol index: Int) -> Int { protocolDevices[index] }
+    @exclusivity(unchecked) private var protocolDevices: [Int] = []
+    /// Whether device `index` (in `controlDevices`) is a protocol driver's.
+    func isProtocolDevice(_ index: Int) -> Bool { protocolDevices.contains(index) }
 
     /// Each registered driver's `FilterDriverIntrospection`, cast once at registration: a
     /// checker asks on every send completion, and a protocol cast per ask costs more than the ask.
@@ -247,8 +273,9 @@ public final class Ndis {
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
         dep(.nbl(nbl.id))
         guard scheduler.currentInDriver, let observerUnretained, !scheduler.halted else { return }
+        let byProtocol = scheduler.currentUnretained?._withUnsafeGuaranteedRef { $0.protocolDepth > 0 } ?? false
         let stop = observerUnretained._withUnsafeGuaranteedRef { o in
-            o.touched(nbl, write: write)
+            if byProtocol { o.touchedByProtocol(nbl, write: write) } else { o.touched(nbl, write: write) }
             return o.stopRequested
         }
         if stop { scheduler.halt() }
@@ -283,23 +310,31 @@ public final class Ndis {
     /// Runs a driver routine on the current thread, marked as driver code so NBL field
     /// accesses are checked, with the IRQL NDIS would call it at.
     @inline(__always)
-    func inDriver<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
+    func inDriver<T>(_ activity: String, irql: UInt8, protocol: Bool = false, _ body: () -> T) -> T {
         guard let current = scheduler.currentUnretained else { return body() }
         return current._withUnsafeGuaranteedRef { t in
             // A callback starts with no call of its own: a report blames only calls made in it.
-            let savedActivity = t.activity, savedIrql = t.irql, savedSite = t.callSite
+            let savedActivity = t.activity, savedIrql = t.irql, savedSite = t.callSite, savedProtocol = t.protocolDepth
             t.driverDepth += 1
+            // Whose code this is: a filter called from inside a protocol's call is the filter's.
+            t.protocolDepth = `protocol` ? 1 : 0
             dependencies?.driverCodeRan()
             t.activity = activity
             t.irql = irql
             t.noteCall(nil)
             let r = body()
             t.driverDepth -= 1
+            t.protocolDepth = savedProtocol
             t.activity = savedActivity
             t.irql = savedIrql
             t.noteCall(savedSite)
             return r
         }
+    }
+
+    /// Runs a protocol driver's routine: driver code whose NBL accesses its own ledger judges.
+    func inProtocol<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
+        inDriver(activity, irql: irql, protocol: true, body)
     }
 
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
@@ -338,6 +373,11 @@ public final class Ndis {
         }
         drivers.removeAll()
         introspections.removeAll()
+        for b in bindings { b.context = nil }
+        bindings.removeAll()
+        protocolDrivers.removeAll()
+        controlDevices.removeAll()
+        for a in adapters { a.binding = nil }
         observer = nil
         kernel.tearDown()
     }

@@ -33,6 +33,14 @@ public struct NdisBugCheck: Sendable, Equatable {
         case returnOfUnownedNBL = "return-of-unowned-nbl"
         /// NBL-01: a chain whose `Next` links loop.
         case nblOwnership = "nbl-ownership"
+        /// PROT-03: a binding handle NDIS never gave out, or one the protocol closed.
+        case bindingUsedAfterClose = "binding-used-after-close"
+        /// PROT-00: the model asked for a binding move the binding state table forbids.
+        case illegalBindingTransition = "illegal-binding-transition"
+        /// PROT-05: a freed NBL passed to `NdisSendNetBufferLists`.
+        case protocolSendOfUnownedNBL = "protocol-send-of-unowned-nbl"
+        /// PROT-06: a freed NBL passed to `NdisReturnNetBufferLists`.
+        case protocolReturnOfUnownedNBL = "protocol-return-of-unowned-nbl"
     }
 
     public var kind: Kind

@@ -95,6 +95,28 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// `detail` carries the `NET_PNP_EVENT_CODE`.
     case NdisFNetPnPEvent
     case FilterNetPnPEvent
+    // Protocol drivers under test (issue 10). `object` carries the binding's id (index into
+    // `Ndis.bindings`); `detail` the OID request's id or the NET_PNP_EVENT_CODE.
+    case NdisOpenAdapterEx
+    case NdisCloseAdapterEx
+    case NdisCompleteBindAdapterEx
+    case NdisCompleteUnbindAdapterEx
+    case NdisSendNetBufferLists
+    case NdisReturnNetBufferLists
+    case NdisOidRequest
+    case NdisCompleteNetPnPEvent
+    case ProtocolBindAdapterEx
+    case ProtocolUnbindAdapterEx
+    case ProtocolOpenAdapterCompleteEx
+    case ProtocolCloseAdapterCompleteEx
+    case ProtocolNetPnPEvent
+    case ProtocolSendNetBufferListsComplete
+    case ProtocolReceiveNetBufferLists
+    case ProtocolOidRequestComplete
+    case ProtocolStatusEx
+    /// A binding moved through `BindingStateTable`: `count` the `BindingStateEvent`, `detail`
+    /// the state before, `object` the binding.
+    case BindingTransition
 
     public var description: String {
         switch self {
@@ -181,6 +203,24 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .FilterCancelOidRequest: return "FilterCancelOidRequest"
         case .NdisFNetPnPEvent: return "NdisFNetPnPEvent"
         case .FilterNetPnPEvent: return "FilterNetPnPEvent"
+        case .NdisOpenAdapterEx: return "NdisOpenAdapterEx"
+        case .NdisCloseAdapterEx: return "NdisCloseAdapterEx"
+        case .NdisCompleteBindAdapterEx: return "NdisCompleteBindAdapterEx"
+        case .NdisCompleteUnbindAdapterEx: return "NdisCompleteUnbindAdapterEx"
+        case .NdisSendNetBufferLists: return "NdisSendNetBufferLists"
+        case .NdisReturnNetBufferLists: return "NdisReturnNetBufferLists"
+        case .NdisOidRequest: return "NdisOidRequest"
+        case .NdisCompleteNetPnPEvent: return "NdisCompleteNetPnPEvent"
+        case .ProtocolBindAdapterEx: return "ProtocolBindAdapterEx"
+        case .ProtocolUnbindAdapterEx: return "ProtocolUnbindAdapterEx"
+        case .ProtocolOpenAdapterCompleteEx: return "ProtocolOpenAdapterCompleteEx"
+        case .ProtocolCloseAdapterCompleteEx: return "ProtocolCloseAdapterCompleteEx"
+        case .ProtocolNetPnPEvent: return "ProtocolNetPnPEvent"
+        case .ProtocolSendNetBufferListsComplete: return "ProtocolSendNetBufferListsComplete"
+        case .ProtocolReceiveNetBufferLists: return "ProtocolReceiveNetBufferLists"
+        case .ProtocolOidRequestComplete: return "ProtocolOidRequestComplete"
+        case .ProtocolStatusEx: return "ProtocolStatusEx"
+        case .BindingTransition: return "binding state"
         }
     }
 
@@ -191,7 +231,9 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
              .FilterSendNetBufferListsComplete, .FilterReceiveNetBufferLists, .FilterReturnNetBufferLists,
              .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE,
              .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine, .FilterOidRequest, .FilterOidRequestComplete, .FilterStatus,
-             .FilterCancelOidRequest, .FilterNetPnPEvent:
+             .FilterCancelOidRequest, .FilterNetPnPEvent, .ProtocolBindAdapterEx, .ProtocolUnbindAdapterEx, .ProtocolOpenAdapterCompleteEx,
+             .ProtocolCloseAdapterCompleteEx, .ProtocolNetPnPEvent, .ProtocolSendNetBufferListsComplete, .ProtocolReceiveNetBufferLists,
+             .ProtocolOidRequestComplete, .ProtocolStatusEx:
             return true
         default:
             return false
@@ -267,6 +309,8 @@ open class NdisObserver {
     open func observe(_ event: NdisEvent) {}
     /// A driver read or wrote a field of `nbl`.
     open func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {}
+    /// A protocol driver under test read or wrote a field of `nbl`.
+    open func touchedByProtocol(_ nbl: NET_BUFFER_LIST, write: Bool) {}
     /// Something a report should mention if the run goes wrong later.
     open func clue(_ text: String) {}
     /// The model raised its own bug check (a handle or object it cannot act on, or a move

@@ -45,7 +45,12 @@ public typealias NTSTATUS = NDIS_STATUS
 /// An opaque handle NDIS gives a driver. Handles are never reused within a run, so a
 /// stale one is recognisable (the use-after-detach of seed 001).
 public struct NDIS_HANDLE: Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: UInt8, Sendable { case none, filterModule, pool, protocolBinding, miniportAdapter }
+    public enum Kind: UInt8, Sendable { case none, filterModule, pool, protocolBinding, miniportAdapter
+        /// A protocol driver's binding (`NdisOpenAdapterEx`), and the contexts of its bind and unbind.
+        case ndisBinding, bindContext, unbindContext
+        /// `NdisProtocolHandle`: what a protocol driver allocates its pools with.
+        case protocolDriver
+    }
     public var kind: Kind
     public var id: Int32
 
@@ -63,6 +68,10 @@ public struct NDIS_HANDLE: Hashable, Sendable, CustomStringConvertible {
         case .pool: return "PoolHandle#\(id)"
         case .protocolBinding: return "TCPIP-BindingHandle#\(id)"
         case .miniportAdapter: return "MiniportHandle#\(id)"
+        case .ndisBinding: return "NdisBindingHandle#\(id)"
+        case .bindContext: return "BindContext#\(id)"
+        case .unbindContext: return "UnbindContext#\(id)"
+        case .protocolDriver: return "NdisProtocolHandle#\(id)"
         }
     }
 }

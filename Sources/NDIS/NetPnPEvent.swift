@@ -4,11 +4,15 @@ import Simulation
 public enum NET_PNP_EVENT_CODE: UInt8, Sendable, CustomStringConvertible {
     case NetEventQueryRemoveDevice = 2
     case NetEventCancelRemoveDevice = 3
+    case NetEventPause = 8
+    case NetEventRestart = 9
 
     public var description: String {
         switch self {
         case .NetEventQueryRemoveDevice: return "NetEventQueryRemoveDevice"
         case .NetEventCancelRemoveDevice: return "NetEventCancelRemoveDevice"
+        case .NetEventPause: return "NetEventPause"
+        case .NetEventRestart: return "NetEventRestart"
         }
     }
 }
@@ -47,6 +51,10 @@ extension Ndis {
     func netPnPEventUp(_ event: NET_PNP_EVENT_NOTIFICATION, above module: FilterModule?, adapter: Adapter? = nil) -> NDIS_STATUS {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return .FAILURE }
         guard let n = adapter.firstModule(above: module, where: { driverOf($0) is FilterNetPnPEventHandler && $0.state != .Attaching }) else {
+            if adapter.protocolDriver != nil {
+                // A protocol under test answers for itself (it may veto a query-remove).
+                return adapter.binding.map { netPnPEventToBinding($0, event.NetEvent) } ?? .SUCCESS
+            }
             adapter.tcpip.netPnPEvent(event)
             return .SUCCESS
         }

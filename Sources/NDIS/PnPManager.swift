@@ -73,19 +73,27 @@ public final class PnPManager {
                     return
                 }
             }
-            tcpip.bind()
+            if adapter.protocolDriver != nil {
+                _ = ndis.bindProtocol(on: adapter)
+            } else {
+                tcpip.bind()
+            }
             miniport.state = .running
             // Restart bottom-up.
             for m in adapter.attachedModules { restart(m) }
-            tcpip.restart()
+            restartProtocol()
             stackReady.set(ndis.scheduler)
         case .disableAdapter:
             step(2)
             guard miniport.state != .halted else { return }
             pauseStack()
-            // The binding closes only once its request in flight is done.
-            tcpip.waitForOids()
-            tcpip.unbind()
+            if adapter.protocolDriver != nil {
+                if let b = adapter.binding { ndis.unbindProtocol(b) }
+            } else {
+                // The binding closes only once its request in flight is done.
+                tcpip.waitForOids()
+                tcpip.unbind()
+            }
             // Detach top-down, each from Paused.
             for m in adapter.attachedModules.reversed() { detach(m) }
             miniport.state = .halted
@@ -95,7 +103,7 @@ public final class PnPManager {
             pauseStack()
             miniport.state = .running
             for m in adapter.attachedModules where m.state == .Paused { restart(m) }
-            tcpip.restart()
+            restartProtocol()
         case .queryRemove:
             step(4)
             guard miniport.state != .halted else { return }
@@ -121,13 +129,26 @@ public final class PnPManager {
 
     /// Protocols, then the filters top-down, then the miniport (ndis-rules.md 2.3, "Pause").
     private func pauseStack() {
-        tcpip.pause()
+        if adapter.protocolDriver != nil {
+            if let b = adapter.binding { ndis.pauseBinding(b) }
+        } else {
+            tcpip.pause()
+        }
         for m in adapter.attachedModules.reversed() where m.state == .Running { pause(m) }
         // NDIS moves down the stack to the miniport on its own time: until then the NIC
         // still indicates receives to a filter that is already Paused.
         ndis.scheduler.preempt()
         ndis.scheduler.sleep(ndis.delay(0...200))
         miniport.pause()
+    }
+
+    /// The protocols restart last (ndis-rules.md 2.3, "Restart").
+    private func restartProtocol() {
+        if adapter.protocolDriver != nil {
+            if let b = adapter.binding { ndis.restartBinding(b) }
+        } else {
+            tcpip.restart()
+        }
     }
 
     private func attachNewModule(layer: Int) -> Bool {

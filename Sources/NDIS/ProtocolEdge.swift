@@ -39,7 +39,7 @@ public final class ProtocolEdge {
         oidIdle = SimEvent(name: adapter.qualified("TCPIP unbind: no OID request in flight"), id: -22 - 1_000 * adapter.index)
         held = DelayedHandBack(ndis: ndis, owner: key, dpcName: adapter.qualified("TCPIP return DPC"), delay: ndis.options.returnDelay,
                                handBack: { [unowned(unsafe) self] m, nbls in
-                                   self.ndis.callFilterReturnNetBufferLists(m, makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
+                                   self.ndis.callFilterReturnNetBufferLists(self.ndis.modules[m], makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
                                },
                                afterwards: {})
     }
@@ -95,7 +95,7 @@ public final class ProtocolEdge {
             ndis.callFilterReturnNetBufferLists(module, makeChain(nbls)!, flags: irql >= 2 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0)
             return
         }
-        held.hold(nbls, module: module)
+        held.hold(nbls, to: module.id)
     }
 
     /// `NetEventPause`: no new sends; done once every send has completed.

@@ -56,6 +56,7 @@ public final class SimThread {
     // another one pays a dynamic exclusivity check on each access).
     @exclusivity(unchecked) private var _irql: UInt8 = 0
     @exclusivity(unchecked) private var _driverDepth = 0
+    @exclusivity(unchecked) private var _protocolDepth = 0
     @exclusivity(unchecked) private var _heldLocks: [Int] = []
     @exclusivity(unchecked) private var _activity = ""
     /// Simulated IRQL: 0 PASSIVE, 2 DISPATCH.
@@ -79,6 +80,12 @@ public final class SimThread {
     public var driverDepth: Int {
         get { _driverDepth }
         set { _driverDepth = newValue }
+    }
+    /// Above zero while a protocol driver's code runs on this thread: its NBL accesses are
+    /// judged by the protocol's ledger, not a filter's.
+    public var protocolDepth: Int {
+        get { _protocolDepth }
+        set { _protocolDepth = newValue }
     }
     /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
     public var activity: String {
@@ -132,6 +139,7 @@ public final class SimThread {
         waitReason = nil
         _irql = 0
         _driverDepth = 0
+        _protocolDepth = 0
         _heldLocks.removeAll(keepingCapacity: true)
         _activity = ""
         lastActiveStep = 0

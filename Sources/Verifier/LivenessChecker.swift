@@ -202,9 +202,11 @@ struct LivenessChecker {
                        extra: held.isEmpty ? [] : ["LIVE-06"], call: "PnP", module: id, nbls: held, thread: t.id)
     }
 
-    /// LIVE-01, RCV-05, LIVE-06: the run settled with NBLs not home.
-    func leaks(_ facts: EventFacts) -> Finding? {
-        let inFlight = facts.ledger.ids { $0.owner == .belowForFilter || $0.owner == .aboveForFilter }
+    /// LIVE-01, RCV-05, LIVE-06: the run settled with NBLs not home. A receive a protocol
+    /// driver under test keeps on an open binding (ndisprot's queue for the next read) is its
+    /// to keep: its checker judges it at pause and close (PROT-02, PROT-04).
+    func leaks(_ facts: EventFacts, heldByProtocol: (Int) -> Bool = { _ in false }) -> Finding? {
+        let inFlight = facts.ledger.ids { $0.owner == .belowForFilter || $0.owner == .aboveForFilter }.filter { !heldByProtocol($0) }
         let ownLeaked = facts.ledger.ids { $0.origin == .filter && $0.owner == .filter }
         let passThrough = facts.ledger.ids { $0.origin != .filter && $0.owner == .filter }
         if let id = ownLeaked.first(where: { facts.ledger[$0]!.indicatedWithResources }) {

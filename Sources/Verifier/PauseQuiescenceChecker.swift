@@ -39,9 +39,14 @@ struct PauseQuiescenceChecker {
     }
 
     /// At the end of a settled run: the counter of every module still attached reads zero.
-    func finish(_ facts: EventFacts) -> Finding? {
+    /// At the end, nothing is in flight but the receives a protocol driver under test keeps
+    /// (`heldByProtocol`), which every module below it indicated.
+    func finish(_ facts: EventFacts, heldByProtocol: (Int) -> Bool = { _ in false }) -> Finding? {
         for (id, m) in facts.lifecycle.modules.enumerated() where !m.detachReturned && m.state != .Detached {
-            if let f = counter(id, expected: 0, at: "the run settled") { return f }
+            let kept = facts.ledger.idsWithOuter { r, outer in
+                r.owner == .aboveForFilter && (r.module == id || outer.contains { $0.module == id })
+            }.filter(heldByProtocol).count
+            if let f = counter(id, expected: kept, at: "the run settled") { return f }
         }
         return nil
     }

@@ -6,10 +6,13 @@ import NDIS
 /// from the events); creates the filter's own NBLs in the verifier's ledger and marks them
 /// freed, each only once the call passed every check. It has no state of its own.
 struct PoolChecker {
+    /// The module number NDIS gives a protocol driver's pools (`NdisProtocolHandle`).
+    static let protocolPools = -2
+
     func observe(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         switch (e.api, e.phase) {
         case (.NdisAllocateNetBufferListPool, .call):
-            if e.handle != .NULL { return FilterHandleRule.check(e, facts) }
+            if e.handle != .NULL && e.module != Self.protocolPools { return FilterHandleRule.check(e, facts) }
         case (.NdisFreeNetBufferListPool, .call):
             return freePool(e, facts)
         case (.NdisAllocateNetBufferAndNetBufferList, .call):
@@ -19,10 +22,12 @@ struct PoolChecker {
                                call: "NdisAllocateNetBufferAndNetBufferList(\(e.handle))", module: e.module)
             }
         case (.NdisAllocateNetBufferAndNetBufferList, .return):
-            guard let nbl = e.nbls else { return nil }
+            guard let nbl = e.nbls, e.module != Self.protocolPools else { return nil }
             facts.ledger.create(nbl.id, NBLRecord(origin: .filter, owner: .filter, module: e.module))
             facts.ledger.note(nbl.id, at: e.step, by: e.api, to: .filter)
         case (.NdisFreeNetBufferList, .call):
+            // A protocol driver's NBLs are judged by the protocol checker's own ledger.
+            if e.module == Self.protocolPools { return nil }
             return freeNBL(e, facts)
         default:
             break

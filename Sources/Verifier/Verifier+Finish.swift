@@ -28,8 +28,8 @@ extension Verifier {
         case .quiescent:
             break
         }
-        if judge(liveness.leaks(facts)) { return }
-        if judge(pauseQuiescence.finish(facts)) { return }
+        if judge(liveness.leaks(facts, heldByProtocol: protocols.holdsReceive)) { return }
+        if judge(pauseQuiescence.finish(facts, heldByProtocol: protocols.holdsReceive)) { return }
         if judgeKernelLeftovers() { return }
         if end == .deadlock { judge(liveness.waiters(threads: threadsAtEnd(), facts)) }
     }

@@ -27,6 +27,8 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var irps = IrpChecker()
     /// OID-01..07, STS-01.
     @exclusivity(unchecked) var oids = OidChecker()
+    /// Protocol drivers under test: bindings and the protocol's NBLs (PROT-*).
+    @exclusivity(unchecked) var protocols: ProtocolBindingChecker
     /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
     let kernelChecker = KernelChecker()
     /// `ApiTraits.table`, held here so an event's lookup is one load.
@@ -69,6 +71,7 @@ public final class Verifier: NdisObserver {
         receivePath = ReceivePathChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing,
                                          strictPassThroughReceiveWhilePaused: ndis.options.strictPassThroughReceiveWhilePaused)
         filterState = FilterStateChecker(probe: probe)
+        protocols = ProtocolBindingChecker(strictNoDataPathWhilePausing: ndis.options.strictNoDataPathWhilePausing)
         pauseQuiescence = PauseQuiescenceChecker(probe: probe)
         liveness = LivenessChecker(probe: probe)
         let objectName = { [unowned(unsafe) ndis] in Self.objectName($0, ndis) }
@@ -120,6 +123,7 @@ public final class Verifier: NdisObserver {
             }
         case .NdisAllocateNetBufferListPool, .NdisFreeNetBufferListPool, .NdisAllocateNetBufferAndNetBufferList,
              .NdisFreeNetBufferList:
+            if e.module == PoolChecker.protocolPools { judge(protocols.observe(e, facts)); break }
             judge(poolChecker.observe(e, facts))
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .NdisFPauseComplete, .NdisFRestartComplete,
              .NdisFSetAttributes:
@@ -133,6 +137,13 @@ public final class Verifier: NdisObserver {
         case .NdisFNetPnPEvent, .FilterNetPnPEvent:
             judge(oids.observe(e, facts))
         case .NdisFCancelOidRequest, .FilterCancelOidRequest:
+            break
+        case .NdisOpenAdapterEx, .NdisCloseAdapterEx, .NdisCompleteBindAdapterEx, .NdisCompleteUnbindAdapterEx, .NdisSendNetBufferLists,
+             .NdisReturnNetBufferLists, .NdisOidRequest, .NdisCompleteNetPnPEvent, .ProtocolBindAdapterEx, .ProtocolUnbindAdapterEx,
+             .ProtocolOpenAdapterCompleteEx, .ProtocolCloseAdapterCompleteEx, .ProtocolNetPnPEvent, .ProtocolSendNetBufferListsComplete,
+             .ProtocolReceiveNetBufferLists, .ProtocolOidRequestComplete, .ProtocolStatusEx:
+            judge(protocols.observe(e, facts))
+        case .BindingTransition:
             break
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             judge(locks.observe(e))
@@ -169,6 +180,10 @@ public final class Verifier: NdisObserver {
 
     override public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
         judge(NBLAccessChecker.observe(nbl, write: write, facts))
+    }
+
+    override public func touchedByProtocol(_ nbl: NET_BUFFER_LIST, write: Bool) {
+        judge(protocols.touched(nbl, write: write))
     }
 
     override public func clue(_ text: String) {

@@ -181,7 +181,7 @@ extension ViolationKind {
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted, livelock,
         irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
-    ] + kernel + oid
+    ] + kernel + oid + protocolDriver
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }
@@ -200,6 +200,10 @@ extension ViolationKind {
         case .indicateOfUnownedNBL: self = .indicateOfUnownedNBL
         case .returnOfUnownedNBL: self = .returnOfUnownedNBL
         case .nblOwnership: self = .nblOwnership
+        case .bindingUsedAfterClose: self = .bindingUsedAfterClose
+        case .illegalBindingTransition: self = .illegalBindingTransition
+        case .protocolSendOfUnownedNBL: self = .protocolSendOfUnownedNBL
+        case .protocolReturnOfUnownedNBL: self = .protocolReturnOfUnownedNBL
         }
     }
 }
