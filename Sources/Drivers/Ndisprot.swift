@@ -219,7 +219,8 @@ public final class NdisprotDriver: ProtocolDriver {
             if pending > 0 { ndis.NdisResetEvent(open.idle) }
             ndis.NdisReleaseSpinLock(open.lock)
             if pending == 0 { return }
-            _ = ndis.NdisWaitEvent(open.idle, 0)
+            // An infinite wait returns false only while a finished run unwinds.
+            guard ndis.NdisWaitEvent(open.idle, 0) else { return }
         }
     }
 
