@@ -22,11 +22,13 @@ public struct DriverEntry: Sendable {
     public let scenario: String
     /// Environment knobs it needs (e.g. late sends for SND-07); the defaults otherwise.
     public let options: NdisOptions
-    /// What a stack builds for it: a filter driver (whose modules fill stack slots), or a
-    /// protocol driver (bound above the filters in place of TCPIP).
+    /// What a stack builds for it: a filter driver (whose modules fill stack slots), a
+    /// protocol driver (bound above the filters in place of TCPIP), or a miniport driver
+    /// (below the filters in place of the NIC model).
     public enum Maker: Sendable {
         case filter(@Sendable (Ndis) -> FilterDriver)
         case `protocol`(@Sendable (Ndis) -> ProtocolDriver)
+        case miniport(@Sendable (Ndis) -> MiniportDriver)
     }
     public let maker: Maker
 
@@ -44,6 +46,13 @@ public struct DriverEntry: Sendable {
                   maker: .protocol(make))
     }
 
+    /// A miniport driver.
+    public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
+                scenario: String, options: NdisOptions = NdisOptions(), miniport make: @escaping @Sendable (Ndis) -> MiniportDriver) {
+        self.init(name: name, kind: kind, summary: summary, expectedKinds: expectedKinds, rule: rule, scenario: scenario, options: options,
+                  maker: .miniport(make))
+    }
+
     public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
                 scenario: String, options: NdisOptions = NdisOptions(), maker: Maker) {
         self.name = name
@@ -59,6 +68,12 @@ public struct DriverEntry: Sendable {
     /// Whether it is a protocol driver.
     public var isProtocol: Bool {
         if case .protocol = maker { return true }
+        return false
+    }
+
+    /// Whether it is a miniport driver.
+    public var isMiniport: Bool {
+        if case .miniport = maker { return true }
         return false
     }
 }
@@ -97,6 +112,13 @@ public enum DriverCatalog {
                     summary: "protocol driver: ndisprot whose NetEventPause says Paused and succeeds at once, and whose writes check only that the binding is not closed (seed 002's protocol that keeps sending after its binding was paused)",
                     expectedKinds: ["protocol-send-while-not-running", "protocol-pause-completed-with-nbls-outstanding", "binding-used-after-close"],
                     rule: "PROT-01", scenario: "protocol-io-during-disable", protocol: { NdisprotDriver(ndis: $0, ignoresPause: true) }),
+        DriverEntry(name: "ring-nic", kind: .correct,
+                    summary: "miniport driver (after the WDK's netvmini): a transmit ring and a receive ring under one lock; pause pends until every send is completed and every receive returned; reset and surprise removal complete what the card lost; sets go to the card's command ring",
+                    scenario: "miniport-reset-during-sends", miniport: { RingNicMiniport(ndis: $0) }),
+        DriverEntry(name: "ring-nic-pause-completes-twice", kind: .bugModel,
+                    summary: "miniport driver: ring-nic whose MiniportPause, finding nothing outstanding, calls NdisMPauseComplete itself and then returns SUCCESS as well (issue 10's miniport that completes its pause twice)",
+                    expectedKinds: ["miniport-pause-complete-unexpected"], rule: "MP-02", scenario: "miniport-reset-during-sends",
+                    miniport: { RingNicMiniport(ndis: $0, flaw: .completesPauseInsideHandler) }),
     ]
 
     public static func named(_ name: String) -> DriverEntry? { all.first { $0.name == name } }

@@ -261,14 +261,14 @@ public struct Campaign {
             return e
         }
         if let problem = FilterStack.problem(with: entries) { throw UsageError(problem) }
-        // A protocol driver's own scenario drives it; otherwise the lowest filter's.
-        let sname = scenarioName ?? (entries.first(where: \.isProtocol) ?? entries[0]).scenario
+        // A protocol driver's own scenario drives it, else a miniport's, else the lowest filter's.
+        let sname = scenarioName ?? (entries.first(where: \.isProtocol) ?? entries.first(where: \.isMiniport) ?? entries[0]).scenario
         guard let scenario = catalog.scenario(named: sname) else { throw UsageError("unknown scenario '\(sname.prefix(60))' (see 'ndis-sim list')") }
         self.init(stack: entries, scenario: scenario)
     }
 
     /// Whether this campaign runs more than one filter per adapter.
-    public var isStack: Bool { filters.layers.count + (filters.protocolName == nil ? 0 : 1) > 1 }
+    public var isStack: Bool { filters.layers.count + (filters.protocolName == nil ? 0 : 1) + (filters.miniportName == nil ? 0 : 1) > 1 }
 
     /// A campaign over a driver a catalogue knows by name (`ndis-sim list`), with the options it needs.
     public init(driver name: String, scenario scenarioName: String? = nil, catalog: Catalog = .standard) throws {

@@ -11,6 +11,28 @@ public enum CoverageReport {
         return out
     }
 
+    /// One cell of a state table a run moves through: from, event, to, and how often.
+    struct Cell { let from: String, event: String, to: String, count: Int }
+
+    /// The protocol binding table's and the miniport adapter table's cells (the rows that
+    /// move a state), each table only if a driver under test moved it at all.
+    static func otherTables(_ c: Coverage) -> [(name: String, cells: [Cell])] {
+        var out: [(String, [Cell])] = []
+        let binding = BindingStateEvent.allCases.filter { $0 != .sendAndReceive && $0 != .oidRequest }.flatMap { e in
+            BindingState.allCases.compactMap { s in
+                BindingStateTable.next(s, on: e).map { Cell(from: "\(s)", event: "\(e)", to: "\($0)", count: c.bindingTransitions[Int(e.rawValue)][Int(s.rawValue)]) }
+            }
+        }
+        if binding.contains(where: { $0.count > 0 }) { out.append(("protocol binding table", binding)) }
+        let adapter = AdapterStateEvent.allCases.filter { $0 != .sendAndReceive && $0 != .oidRequest }.flatMap { e in
+            AdapterState.allCases.compactMap { s in
+                AdapterStateTable.next(s, on: e).map { Cell(from: "\(s)", event: "\(e)", to: "\($0)", count: c.adapterTransitions[Int(e.rawValue)][Int(s.rawValue)]) }
+            }
+        }
+        if adapter.contains(where: { $0.count > 0 }) { out.append(("miniport adapter table", adapter)) }
+        return out
+    }
+
     static func callRows(_ c: Coverage) -> [(NdisApi, [Int])] {
         NdisApi.allCases.filter { $0 != .StateTransition && $0 != .PnPStep }.compactMap { api in
             let row = c.calls[Int(api.rawValue)]
@@ -32,6 +54,12 @@ public enum CoverageReport {
                     JSON.object([("state", .string("\(s)")), ("call", .string("\(api)")), ("count", .int(Int64(row[Int(s.rawValue)])))])
                 }
             })),
+            ("other_tables", .array(otherTables(c).map { t in
+                .object([("table", .string(t.name)),
+                         ("transitions", .array(t.cells.map {
+                             .object([("state", .string($0.from)), ("event", .string($0.event)), ("to", .string($0.to)), ("count", .int(Int64($0.count)))])
+                         }))])
+            })),
             ("race_windows", .array(c.windows.map { w in
                 .object([("name", .string(w.name)),
                          ("orders", .array(w.orders.indices.map { .object([("order", .string(w.orders[$0])), ("count", .int(Int64(w.counts[$0])))]) })),
@@ -42,6 +70,9 @@ public enum CoverageReport {
                                                                     ("note", $0.note.map { .string($0) } ?? .null)]) } +
                               validCells().filter { c.transitions[Int($0.1.rawValue)][Int($0.0.rawValue)] == 0 }.map {
                                   .object([("transition", .string("\($0.1) in \($0.0)"))])
+                              } +
+                              otherTables(c).flatMap { t in
+                                  t.cells.filter { $0.count == 0 }.map { .object([("transition", .string("\($0.event) in \($0.from)")), ("table", .string(t.name))]) }
                               })),
         ])
     }
@@ -56,6 +87,12 @@ public enum CoverageReport {
         for (api, row) in callRows(c) {
             s += "  \("\(api)".padding(toLength: 38, withPad: " ", startingAt: 0)) " + row.map { String($0).padding(toLength: 8, withPad: " ", startingAt: 0) }.joined() + "\n"
         }
+        for t in otherTables(c) {
+            s += "\ntransitions (\(t.name) cells):\n"
+            for cell in t.cells {
+                s += "  \(("\(cell.from) --\(cell.event)--> \(cell.to)").padding(toLength: 52, withPad: " ", startingAt: 0)) \(cell.count)\n"
+            }
+        }
         s += "\nrace windows (each order):\n"
         for w in c.windows {
             s += "  \(w.name)\n"
@@ -64,6 +101,10 @@ public enum CoverageReport {
         let never = c.neverReached
         s += never.isEmpty ? "\nevery race window was reached in both orders\n" : "\nnever reached:\n"
         for n in never { s += "  \(n.window): \(n.order)" + (n.note.map { " (\($0))" } ?? "") + "\n" }
+        for t in otherTables(c) {
+            let unreached = t.cells.filter { $0.count == 0 }
+            if !unreached.isEmpty { s += "\(t.name) cells never reached:\n" + unreached.map { "  \($0.event) in \($0.from)\n" }.joined() }
+        }
         return s
     }
 
@@ -87,6 +128,13 @@ public enum CoverageReport {
         let cmax = c.calls.flatMap { $0 }.max() ?? 1
         for (api, row) in callRows(c) {
             h += "<tr><td>\(api)</td>" + row.map { $0 == 0 ? "<td></td>" : cell($0, cmax) }.joined() + "</tr>"
+        }
+        for t in otherTables(c) {
+            let max = t.cells.map(\.count).max() ?? 1
+            h += "</table><h2>\(t.name.prefix(1).uppercased() + t.name.dropFirst()): transitions</h2><table><tr><th>state</th><th>event</th><th>to</th><th>count</th></tr>"
+            for x in t.cells {
+                h += "<tr><td>\(HTMLTimeline.escape(x.from))</td><td>\(HTMLTimeline.escape(x.event))</td><td>\(HTMLTimeline.escape(x.to))</td>\(cell(x.count, max))</tr>"
+            }
         }
         h += "</table><h2>Race windows</h2><table><tr><th>window</th><th>order</th><th>count</th></tr>"
         let wmax = c.windows.flatMap(\.counts).max() ?? 1

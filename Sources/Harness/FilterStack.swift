@@ -4,7 +4,8 @@ import NDIS
 /// The drivers under test of a run: each distinct filter driver once (registered with NDIS
 /// in this order, as each would call `NdisFRegisterFilterDriver`), the layers bottom to top
 /// that its modules fill on every adapter (a driver may fill several), and optionally a
-/// protocol driver bound above them in place of TCPIP.
+/// protocol driver bound above them in place of TCPIP and a miniport driver below them in
+/// place of the NIC model.
 public struct FilterStack {
     public private(set) var names: [String] = []
     public private(set) var makes: [(Ndis) -> FilterDriver] = []
@@ -13,6 +14,9 @@ public struct FilterStack {
     /// The protocol driver under test on top, if any.
     public private(set) var protocolName: String?
     public private(set) var makeProtocol: ((Ndis) -> ProtocolDriver)?
+    /// The miniport driver under test at the bottom, if any.
+    public private(set) var miniportName: String?
+    public private(set) var makeMiniport: ((Ndis) -> MiniportDriver)?
 
     /// One filter: the classic run.
     public init(name: String, make: @escaping (Ndis) -> FilterDriver) {
@@ -28,6 +32,14 @@ public struct FilterStack {
         makeProtocol = make
     }
 
+    /// A miniport driver of the user's under `filters` (none: TCPIP, or a protocol of
+    /// `filters`, straight on it).
+    public init(miniport name: String, make: @escaping (Ndis) -> MiniportDriver, under filters: FilterStack? = nil) {
+        if let filters { self = filters }
+        miniportName = name
+        makeMiniport = make
+    }
+
     /// Catalogue drivers bottom to top; a name given twice is one driver with two modules.
     /// A protocol driver may come last only (`validate` says so for the command line).
     public init(_ entries: [DriverEntry]) {
@@ -36,6 +48,9 @@ public struct FilterStack {
             case .protocol(let make):
                 protocolName = e.name
                 makeProtocol = make
+            case .miniport(let make):
+                miniportName = e.name
+                makeMiniport = make
             case .filter(let make):
                 if let i = names.firstIndex(of: e.name) {
                     layers.append(i)
@@ -48,17 +63,25 @@ public struct FilterStack {
         }
     }
 
-    /// Why these catalogue entries make no stack, if they do not: one protocol driver at most, on top.
+    /// Why these catalogue entries make no stack, if they do not: one protocol driver at most,
+    /// on top; one miniport driver at most, at the bottom.
     public static func problem(with entries: [DriverEntry]) -> String? {
         let protocols = entries.indices.filter { entries[$0].isProtocol }
         if protocols.count > 1 { return "a stack has one protocol driver at most (got \(protocols.map { entries[$0].name }.joined(separator: ", ")))" }
         if let p = protocols.first, p != entries.count - 1 { return "the protocol driver '\(entries[p].name)' must come last (the stack is written bottom to top)" }
+        let miniports = entries.indices.filter { entries[$0].isMiniport }
+        if miniports.count > 1 { return "a stack has one miniport driver at most (got \(miniports.map { entries[$0].name }.joined(separator: ", ")))" }
+        if let m = miniports.first, m != 0 { return "the miniport driver '\(entries[m].name)' must come first (the stack is written bottom to top)" }
         return nil
     }
 
     /// How the command line and traces write it: names bottom to top.
-    public var description: String { (layers.map { names[$0] } + (protocolName.map { [$0] } ?? [])).joined(separator: ",") }
+    public var description: String {
+        ((miniportName.map { [$0] } ?? []) + layers.map { names[$0] } + (protocolName.map { [$0] } ?? [])).joined(separator: ",")
+    }
 
     /// The stack with `adapters` adapters, each with these layers.
-    func spec(adapters: Int) -> StackSpec { .uniform(adapters: adapters, filters: layers, protocolDriver: makeProtocol == nil ? nil : 0) }
+    func spec(adapters: Int) -> StackSpec {
+        .uniform(adapters: adapters, filters: layers, protocolDriver: makeProtocol == nil ? nil : 0, miniportDriver: makeMiniport == nil ? nil : 0)
+    }
 }

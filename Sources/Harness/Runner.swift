@@ -76,7 +76,7 @@ public final class Runner {
         case .filter(let make):
             return run(make: make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
                        replaying: replaying, strategy: config.strategy)
-        case .protocol:
+        case .protocol, .miniport:
             return run(filters: FilterStack([driver]), scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps,
                        seed: seed, replaying: replaying, strategy: config.strategy)
         }
@@ -112,6 +112,7 @@ public final class Runner {
         ndis.observer = verifier
         for (name, make) in zip(filters.names, filters.makes) { ndis.register(make(ndis), name: name) }
         if let name = filters.protocolName, let make = filters.makeProtocol { ndis.registerProtocol(make(ndis), name: name) }
+        if let name = filters.miniportName, let make = filters.makeMiniport { ndis.registerMiniport(make(ndis), name: name) }
         scenario.setUp(ndis)
         let end = scheduler.run()
         verifier.finish(end)

@@ -18,7 +18,8 @@ public struct Scenario: Sendable {
     }
 
     public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite, closeDuringWriteSync,
-                                         ioctlDuringDisable, twoAdaptersOneDisabled, oidDuringDisable, protocolIoDuringDisable]
+                                         ioctlDuringDisable, twoAdaptersOneDisabled, oidDuringDisable, protocolIoDuringDisable,
+                                         miniportResetDuringSends, surpriseRemoval]
 
     /// A protocol driver under test (seed 002) with user processes reading and writing
     /// through its device while the adapter is disabled and maybe re-enabled: bind and unbind
@@ -28,6 +29,14 @@ public struct Scenario: Sendable {
         summary: "user processes on overlapped handles pend reads on the protocol driver's device and write frames (and query an OID) through it while the NIC indicates receives and link-state changes; the adapter is disabled (and maybe re-enabled) at a moment the seed picks, so unbind races pended reads and writes in flight"
     ) { ndis in
         ndis.startPnP(disableScript(ndis))
+        startProtocolProcesses(ndis)
+        let c = ndis.choices
+        ndis.startMiniportTraffic(count: c.between(0...8, .workload), interval: 10...600)
+        ndis.startMiniportStatus(count: c.between(0...2, .workload), interval: 10...800)
+    }
+
+    /// Processes reading, writing and querying an OID through a protocol driver's device.
+    static func startProtocolProcesses(_ ndis: Ndis) {
         let c = ndis.choices
         let device = ndis.protocolDrivers.isEmpty ? 0 : ndis.deviceIndex(ofProtocol: 0)
         for p in 0..<c.between(1...2, .workload) {
@@ -46,7 +55,60 @@ public struct Scenario: Sendable {
             plan.device = device
             ndis.startUserProcess(plan)
         }
-        ndis.startMiniportTraffic(count: c.between(0...8, .workload), interval: 10...600)
+    }
+
+    /// A miniport driver under test (or the NIC model) reset while sends are in flight: NDIS
+    /// asks it whether it hangs and resets it at moments the seed picks (the card loses what
+    /// it had in flight), while TCPIP or a protocol under test sends and sets OIDs, writers
+    /// write through the filters, frames arrive and the link flaps; then the adapter is
+    /// disabled (maybe re-enabled).
+    public static let miniportResetDuringSends = Scenario(
+        name: "miniport-reset-during-sends",
+        summary: "NDIS resets the miniport (MiniportResetEx; the card loses the descriptors in flight) and asks MiniportCheckForHangEx at moments the seed picks, while sends, OID sets, receives and link changes are in flight; the stack may restart; then the adapter is disabled (maybe re-enabled)"
+    ) { ndis in
+        let c = ndis.choices
+        var script: [PnPOperation] = [.enableAdapter]
+        for _ in 0..<c.between(1...3, .workload) {
+            script += [.sleep(UInt64(c.between(0...1_500, .workload))), c.chance(1, 3, .workload) ? .checkForHang : .resetAdapter]
+            if c.chance(1, 4, .workload) { script += [.sleep(UInt64(c.between(0...500, .workload))), .restartStack] }
+        }
+        script += [.sleep(UInt64(c.between(0...1_500, .workload))), .disableAdapter]
+        if c.chance(1, 3, .workload) { script += [.sleep(UInt64(c.between(0...1_000, .workload))), .enableAdapter] }
+        miniportWorkload(ndis, script: script)
+    }
+
+    /// The card pulled out while the stack is busy: Windows asks the stack first
+    /// (`NetEventQueryRemoveDevice`), then tells the miniport (`NdisDevicePnPEventSurpriseRemoved`),
+    /// pauses, unbinds, detaches and halts it with `NdisHaltDeviceSurpriseRemoved`; nothing the
+    /// card had in flight ever completes. Maybe plugged in again.
+    public static let surpriseRemoval = Scenario(
+        name: "surprise-removal",
+        summary: "the card is surprise-removed at a moment the seed picks (NetEventQueryRemoveDevice up the stack, MiniportDevicePnPEventNotify(SurpriseRemoved), then pause, unbind, detach, MiniportHaltEx(NdisHaltDeviceSurpriseRemoved)); what the card had in flight never completes; sends, OID sets, reads and writes through the drivers, receives and link changes race it; maybe plugged in again"
+    ) { ndis in
+        let c = ndis.choices
+        var script: [PnPOperation] = [.enableAdapter]
+        if c.chance(1, 4, .workload) { script += [.sleep(UInt64(c.between(0...1_500, .workload))), .restartStack] }
+        script += [.sleep(UInt64(c.between(0...2_500, .workload))), .queryRemove, .surpriseRemove]
+        if c.chance(1, 3, .workload) {
+            script += [.sleep(UInt64(c.between(0...1_000, .workload))), .enableAdapter]
+            script += [.sleep(UInt64(c.between(0...1_500, .workload))), .disableAdapter]
+        }
+        miniportWorkload(ndis, script: script)
+    }
+
+    /// `script` on the PnP thread, and everything that races it: TCPIP's sends and OID sets
+    /// (or a protocol driver's processes), writers through each filter, frames and link changes.
+    static func miniportWorkload(_ ndis: Ndis, script: [PnPOperation]) {
+        let c = ndis.choices
+        ndis.startPnP(script)
+        if ndis.protocolDrivers.isEmpty {
+            ndis.startProtocolTraffic(count: c.between(2...8, .workload), interval: 10...400)
+            ndis.startProtocolOids(count: c.between(0...4, .workload), interval: 10...600)
+        } else {
+            startProtocolProcesses(ndis)
+        }
+        if !ndis.drivers.isEmpty { startWriters(ndis, toReceivePath: false) }
+        ndis.startMiniportTraffic(count: c.between(0...8, .workload), interval: 10...500)
         ndis.startMiniportStatus(count: c.between(0...2, .workload), interval: 10...800)
     }
 

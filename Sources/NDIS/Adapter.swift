@@ -12,10 +12,14 @@ public struct StackSpec: Sendable, Equatable {
         /// A registered protocol driver under test (`Ndis.registerProtocol`) bound above the
         /// filters in place of the TCPIP model, or nil for TCPIP.
         public var protocolDriver: Int?
-        public init(name: String, filters: [Int], protocolDriver: Int? = nil) {
+        /// A registered miniport driver under test (`Ndis.registerMiniport`) below the filters
+        /// in place of the NIC model, or nil for the NIC model.
+        public var miniportDriver: Int?
+        public init(name: String, filters: [Int], protocolDriver: Int? = nil, miniportDriver: Int? = nil) {
             self.name = name
             self.filters = filters
             self.protocolDriver = protocolDriver
+            self.miniportDriver = miniportDriver
         }
     }
 
@@ -24,8 +28,10 @@ public struct StackSpec: Sendable, Equatable {
     public init(adapters: [Adapter]) { self.adapters = adapters }
 
     /// `count` adapters (Ethernet0, Ethernet1, ...), each with the same filters bottom to top.
-    public static func uniform(adapters count: Int, filters: [Int], protocolDriver: Int? = nil) -> StackSpec {
-        StackSpec(adapters: (0..<max(1, count)).map { Adapter(name: "Ethernet\($0)", filters: filters, protocolDriver: protocolDriver) })
+    public static func uniform(adapters count: Int, filters: [Int], protocolDriver: Int? = nil, miniportDriver: Int? = nil) -> StackSpec {
+        StackSpec(adapters: (0..<max(1, count)).map {
+            Adapter(name: "Ethernet\($0)", filters: filters, protocolDriver: protocolDriver, miniportDriver: miniportDriver)
+        })
     }
 
     /// One adapter with one filter: the first registered driver.
@@ -54,12 +60,17 @@ public final class Adapter {
     public let protocolDriver: Int?
     /// Its binding now (nil before the bind and after the unbind).
     @exclusivity(unchecked) public internal(set) var binding: ProtocolBinding?
+    /// The miniport driver under test below the filters instead of the NIC model, if any.
+    public let miniportDriver: Int?
+    /// Its block now (the latest initialize's; halted ones stay until the next initialize).
+    @exclusivity(unchecked) public internal(set) var block: MiniportBlock?
 
     init(index: Int, spec: StackSpec.Adapter, ndis: Ndis) {
         self.index = index
         name = spec.name
         slots = spec.filters
         protocolDriver = spec.protocolDriver
+        miniportDriver = spec.miniportDriver
         self.ndis = ndis
         layers = Array(repeating: nil, count: spec.filters.count)
         miniport = MiniportEdge(ndis: ndis, adapter: self)

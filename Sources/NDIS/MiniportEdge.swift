@@ -58,11 +58,7 @@ public final class MiniportEdge {
     private func deliver(_ nbls: [NET_BUFFER_LIST], to target: Int, flags: ULONG) {
         ndis.dep(key)
         for nbl in nbls { nbl._status = .SUCCESS }
-        if let b = DelayedHandBack.bindingID(target) {
-            ndis.completeSendsToBinding(ndis.bindings[b], nbls, flags: flags)
-        } else {
-            ndis.callFilterSendNetBufferListsComplete(ndis.modules[target], makeChain(nbls)!, flags: flags)
-        }
+        ndis.deliverSendCompletion(nbls, to: target, adapter: adapter, flags: flags)
     }
 
     /// The NIC's receive traffic: `count` indications at random moments while it runs.

@@ -79,7 +79,12 @@ extension Ndis {
     public func startMiniportStatus(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
         generator(actorName("NIC status", adapter), role: .miniportEdge) { [unowned(unsafe) self] in
             guard self.waitForStackReady(adapter) else { return }
-            self.adapters[adapter].miniport.statusWorkload(count: count, interval: interval)
+            let a = self.adapters[adapter]
+            if a.miniportDriver != nil {
+                self.nicStatusWorkload(a, count: count, interval: interval)
+            } else {
+                a.miniport.statusWorkload(count: count, interval: interval)
+            }
         }
     }
 
@@ -87,7 +92,12 @@ extension Ndis {
     public func startMiniportTraffic(count: Int, interval: ClosedRange<Int>, adapter: Int = 0) {
         generator(actorName("NIC receive", adapter), role: .miniportEdge) { [unowned(unsafe) self] in
             guard self.waitForStackReady(adapter) else { return }
-            self.adapters[adapter].miniport.receiveWorkload(count: count, interval: interval)
+            let a = self.adapters[adapter]
+            if a.miniportDriver != nil {
+                self.nicReceiveWorkload(a, count: count, interval: interval)
+            } else {
+                a.miniport.receiveWorkload(count: count, interval: interval)
+            }
         }
     }
 

@@ -26,12 +26,13 @@ extension Ndis {
     public func NdisAllocateNetBufferListPool(_ NdisHandle: NDIS_HANDLE, _ Parameters: NET_BUFFER_LIST_POOL_PARAMETERS, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> NDIS_HANDLE {
         noteCall(file, line, function)
         scheduler.preempt()
-        // A protocol driver's pools belong to no module: -2 marks them (the protocol checker
-        // keeps their NBLs' ledger).
-        let m = NdisHandle.kind == .protocolDriver ? -2 : moduleIndex(NdisHandle)
+        // A protocol driver's pools belong to no module: -2 marks them, -3 a miniport's (the
+        // protocol and miniport checkers keep their NBLs' ledgers).
+        let m = NdisHandle.kind == .protocolDriver ? -2 : NdisHandle.kind == .miniportBlock ? -3 : moduleIndex(NdisHandle)
         emit(.NdisAllocateNetBufferListPool, .call, module: m, handle: NdisHandle)
-        // NULL allocates a driver-wide pool; anything else must name a module.
-        if NdisHandle != .NULL && m != -2 && filterModule(m, NdisHandle, .NdisAllocateNetBufferListPool) == nil { return .NULL }
+        // NULL allocates a driver-wide pool; anything else must name a module or an adapter.
+        if m == -3 && miniportBlock(blockIndex(NdisHandle), NdisHandle, .NdisAllocateNetBufferListPool) == nil { return .NULL }
+        if NdisHandle != .NULL && m >= -1 && filterModule(m, NdisHandle, .NdisAllocateNetBufferListPool) == nil { return .NULL }
         dep(.objectTable)
         let pool = NblPool(index: pools.count, module: m, contextSize: (Parameters.ContextSize + 7) / 8)
         pools.append(pool)
@@ -81,7 +82,8 @@ extension Ndis {
             return nil
         }
         let pool = pools[i]
-        let nbl = makeNBL(origin: .filter, poolIndex: i, contextSize: pool.contextSize)
+        // A miniport's NBLs come up from below, as the NIC model's do.
+        let nbl = makeNBL(origin: pool.module == -3 ? .miniportEdge : .filter, poolIndex: i, contextSize: pool.contextSize)
         nbl._firstNetBuffer = NET_BUFFER(mdl: MdlChain, offset: DataOffset, length: DataLength)
         pool.outstanding += 1
         emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, nbls: nbl, handle: PoolHandle, object: i)
@@ -137,7 +139,7 @@ extension Ndis {
             for nbl in chain { nbl._sentDownBy.append(module.id) }
             callFilterSendNetBufferLists(below, makeChain(chain)!, flags: SendFlags)
         } else {
-            adapter.miniport.acceptSends(from: module.id, chain)
+            sendToMiniport(adapter, from: module.id, chain)
         }
         emit(.NdisFSendNetBufferLists, .return, module: m, flags: SendFlags, handle: NdisFilterHandle)
     }
@@ -237,7 +239,7 @@ extension Ndis {
             if let down {
                 callFilterReturnNetBufferLists(modules[down], makeChain(nbls)!, flags: ReturnFlags)
             } else {
-                adapter.miniport.returned(nbls)
+                returnToMiniport(adapter, nbls)
             }
         }
     }

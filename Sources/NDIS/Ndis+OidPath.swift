@@ -105,7 +105,7 @@ extension Ndis {
     func cancelOidDown(_ requestId: Int, below module: FilterModule?, adapter: Adapter? = nil) {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return }
         if let n = adapter.firstModule(below: module, where: takesOids) { callFilterCancelOidRequest(n, requestId); return }
-        adapter.miniport.cancelOid(requestId)
+        cancelOidAtMiniport(adapter, requestId)
     }
 
     func callFilterCancelOidRequest(_ m: FilterModule, _ requestId: Int) {
@@ -154,7 +154,7 @@ extension Ndis {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return .FAILURE }
         if let n = adapter.firstModule(below: module, where: takesOids) { return callFilterOidRequest(n, request) }
         request.receiver = -1
-        return adapter.miniport.oidRequest(request)
+        return oidToMiniport(adapter, request)
     }
 
     /// The completion of `request` reaches the layer that sent it down: a module's

@@ -158,7 +158,7 @@ extension Ndis {
         if let top = adapter.topModule {
             callFilterSendNetBufferLists(top, makeChain(chain)!, flags: SendFlags)
         } else {
-            adapter.miniport.acceptSends(from: DelayedHandBack.binding(b.id), chain)
+            sendToMiniport(adapter, from: DelayedHandBack.binding(b.id), chain)
         }
         emit(.NdisSendNetBufferLists, .return, flags: SendFlags, handle: NdisBindingHandle, object: i)
     }
@@ -178,7 +178,7 @@ extension Ndis {
             if let down {
                 callFilterReturnNetBufferLists(modules[down], makeChain(nbls)!, flags: ReturnFlags)
             } else {
-                adapter.miniport.returned(nbls)
+                returnToMiniport(adapter, nbls)
             }
         }
         emit(.NdisReturnNetBufferLists, .return, flags: ReturnFlags, handle: NdisBindingHandle, object: i)

@@ -65,7 +65,7 @@ extension Ndis {
             if let module {
                 callFilterReturnNetBufferLists(module, makeChain(nbls)!, flags: flags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL)
             } else {
-                adapter.miniport.returned(nbls)
+                returnToMiniport(adapter, nbls)
             }
             return
         }

@@ -82,6 +82,11 @@ public final class Ndis {
     @exclusivity(unchecked) public private(set) var protocolNames: [String] = []
     /// Every protocol binding of the run, by id (handles are never reused).
     @exclusivity(unchecked) public internal(set) var bindings: [ProtocolBinding] = []
+    /// The registered miniport drivers under test (`registerMiniport`), and their names.
+    @exclusivity(unchecked) public private(set) var miniportDrivers: [MiniportDriver] = []
+    @exclusivity(unchecked) public private(set) var miniportNames: [String] = []
+    /// Every miniport block of the run, by id (handles are never reused).
+    @exclusivity(unchecked) public internal(set) var miniportBlocks: [MiniportBlock] = []
     /// Every driver's control device, in registration order: what user processes open
     /// (`FILE_OBJECT.device` indexes it).
     @exclusivity(unchecked) public private(set) var controlDevices: [ControlDevice] = []
@@ -128,6 +133,15 @@ public final class Ndis {
         protocolDevices.append(controlDevices.count)
         controlDevices.append(driver)
         return protocolDrivers.count - 1
+    }
+
+    /// Installs a miniport driver (`DriverEntry` + `NdisMRegisterMiniportDriver`); returns the
+    /// index `StackSpec.Adapter.miniportDriver` names it by.
+    @discardableResult
+    public func registerMiniport(_ driver: MiniportDriver, name: String = "miniport") -> Int {
+        miniportDrivers.append(driver)
+        miniportNames.append(name)
+        return miniportDrivers.count - 1
     }
 
     /// The index in `controlDevices` of protocol driver `index`'s device.
@@ -273,9 +287,13 @@ public final class Ndis {
     func touch(_ nbl: NET_BUFFER_LIST, write: Bool) {
         dep(.nbl(nbl.id))
         guard scheduler.currentInDriver, let observerUnretained, !scheduler.halted else { return }
-        let byProtocol = scheduler.currentUnretained?._withUnsafeGuaranteedRef { $0.protocolDepth > 0 } ?? false
+        let kind = scheduler.currentUnretained?._withUnsafeGuaranteedRef { $0.driverKind } ?? 0
         let stop = observerUnretained._withUnsafeGuaranteedRef { o in
-            if byProtocol { o.touchedByProtocol(nbl, write: write) } else { o.touched(nbl, write: write) }
+            switch kind {
+            case 0: o.touched(nbl, write: write)
+            case 1: o.touchedByProtocol(nbl, write: write)
+            default: o.touchedByMiniport(nbl, write: write)
+            }
             return o.stopRequested
         }
         if stop { scheduler.halt() }
@@ -310,21 +328,21 @@ public final class Ndis {
     /// Runs a driver routine on the current thread, marked as driver code so NBL field
     /// accesses are checked, with the IRQL NDIS would call it at.
     @inline(__always)
-    func inDriver<T>(_ activity: String, irql: UInt8, protocol: Bool = false, _ body: () -> T) -> T {
+    func inDriver<T>(_ activity: String, irql: UInt8, kind: UInt8 = 0, _ body: () -> T) -> T {
         guard let current = scheduler.currentUnretained else { return body() }
         return current._withUnsafeGuaranteedRef { t in
             // A callback starts with no call of its own: a report blames only calls made in it.
-            let savedActivity = t.activity, savedIrql = t.irql, savedSite = t.callSite, savedProtocol = t.protocolDepth
+            let savedActivity = t.activity, savedIrql = t.irql, savedSite = t.callSite, savedKind = t.driverKind
             t.driverDepth += 1
             // Whose code this is: a filter called from inside a protocol's call is the filter's.
-            t.protocolDepth = `protocol` ? 1 : 0
+            t.driverKind = kind
             dependencies?.driverCodeRan()
             t.activity = activity
             t.irql = irql
             t.noteCall(nil)
             let r = body()
             t.driverDepth -= 1
-            t.protocolDepth = savedProtocol
+            t.driverKind = savedKind
             t.activity = savedActivity
             t.irql = savedIrql
             t.noteCall(savedSite)
@@ -334,7 +352,12 @@ public final class Ndis {
 
     /// Runs a protocol driver's routine: driver code whose NBL accesses its own ledger judges.
     func inProtocol<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
-        inDriver(activity, irql: irql, protocol: true, body)
+        inDriver(activity, irql: irql, kind: 1, body)
+    }
+
+    /// Runs a miniport driver's routine: driver code whose NBL accesses its own ledger judges.
+    func inMiniport<T>(_ activity: String, irql: UInt8, _ body: () -> T) -> T {
+        inDriver(activity, irql: irql, kind: 2, body)
     }
 
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
@@ -377,7 +400,15 @@ public final class Ndis {
         bindings.removeAll()
         protocolDrivers.removeAll()
         controlDevices.removeAll()
-        for a in adapters { a.binding = nil }
+        for b in miniportBlocks {
+            b.context = nil
+            b.oidInFlight = nil
+            b.oidQueue.removeAll()
+            b.hardware = nil
+        }
+        miniportBlocks.removeAll()
+        miniportDrivers.removeAll()
+        for a in adapters { a.binding = nil; a.block = nil }
         observer = nil
         kernel.tearDown()
     }

@@ -41,6 +41,16 @@ public struct NdisBugCheck: Sendable, Equatable {
         case protocolSendOfUnownedNBL = "protocol-send-of-unowned-nbl"
         /// PROT-06: a freed NBL passed to `NdisReturnNetBufferLists`.
         case protocolReturnOfUnownedNBL = "protocol-return-of-unowned-nbl"
+        /// MP-00: the model asked for an adapter move the adapter state table forbids.
+        case illegalAdapterTransition = "illegal-adapter-transition"
+        /// MP-04: a `MiniportAdapterHandle` NDIS never gave out, or one whose halt returned.
+        case adapterUsedAfterHalt = "adapter-used-after-halt"
+        /// MP-05: a freed NBL passed to `NdisMSendNetBufferListsComplete`.
+        case miniportSendCompleteOfUnownedNBL = "miniport-send-complete-of-unowned-nbl"
+        /// MP-06: a freed NBL passed to `NdisMIndicateReceiveNetBufferLists`.
+        case miniportIndicateOfUnownedNBL = "miniport-indicate-of-unowned-nbl"
+        /// MP-08: `MiniportInitializeEx` succeeded without `NdisMSetMiniportAttributes`.
+        case initializeWithoutAttributes = "initialize-without-attributes"
     }
 
     public var kind: Kind

@@ -117,6 +117,34 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// A binding moved through `BindingStateTable`: `count` the `BindingStateEvent`, `detail`
     /// the state before, `object` the binding.
     case BindingTransition
+    // Miniport drivers under test (issue 10). `object` carries the miniport block's id (index
+    // into `Ndis.miniportBlocks`); `detail` an OID request's id, a descriptor or an event code.
+    case NdisMSetMiniportAttributes
+    case NdisMSendNetBufferListsComplete
+    case NdisMIndicateReceiveNetBufferLists
+    case NdisMPauseComplete
+    case NdisMRestartComplete
+    case NdisMOidRequestComplete
+    case NdisMIndicateStatusEx
+    case NdisMResetComplete
+    case NicTransmit
+    case MiniportInitializeEx
+    case MiniportHaltEx
+    case MiniportPause
+    case MiniportRestart
+    case MiniportSendNetBufferLists
+    case MiniportReturnNetBufferLists
+    case MiniportCancelSend
+    case MiniportOidRequest
+    case MiniportCancelOidRequest
+    case MiniportDevicePnPEventNotify
+    case MiniportShutdownEx
+    case MiniportResetEx
+    case MiniportCheckForHangEx
+    case MiniportInterruptDPC
+    /// An adapter moved through `AdapterStateTable`: `count` the `AdapterStateEvent`, `detail`
+    /// the state before, `object` the miniport block.
+    case AdapterTransition
 
     public var description: String {
         switch self {
@@ -221,6 +249,30 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .ProtocolOidRequestComplete: return "ProtocolOidRequestComplete"
         case .ProtocolStatusEx: return "ProtocolStatusEx"
         case .BindingTransition: return "binding state"
+        case .NdisMSetMiniportAttributes: return "NdisMSetMiniportAttributes"
+        case .NdisMSendNetBufferListsComplete: return "NdisMSendNetBufferListsComplete"
+        case .NdisMIndicateReceiveNetBufferLists: return "NdisMIndicateReceiveNetBufferLists"
+        case .NdisMPauseComplete: return "NdisMPauseComplete"
+        case .NdisMRestartComplete: return "NdisMRestartComplete"
+        case .NdisMOidRequestComplete: return "NdisMOidRequestComplete"
+        case .NdisMIndicateStatusEx: return "NdisMIndicateStatusEx"
+        case .NdisMResetComplete: return "NdisMResetComplete"
+        case .NicTransmit: return "NicTransmit"
+        case .MiniportInitializeEx: return "MiniportInitializeEx"
+        case .MiniportHaltEx: return "MiniportHaltEx"
+        case .MiniportPause: return "MiniportPause"
+        case .MiniportRestart: return "MiniportRestart"
+        case .MiniportSendNetBufferLists: return "MiniportSendNetBufferLists"
+        case .MiniportReturnNetBufferLists: return "MiniportReturnNetBufferLists"
+        case .MiniportCancelSend: return "MiniportCancelSend"
+        case .MiniportOidRequest: return "MiniportOidRequest"
+        case .MiniportCancelOidRequest: return "MiniportCancelOidRequest"
+        case .MiniportDevicePnPEventNotify: return "MiniportDevicePnPEventNotify"
+        case .MiniportShutdownEx: return "MiniportShutdownEx"
+        case .MiniportResetEx: return "MiniportResetEx"
+        case .MiniportCheckForHangEx: return "MiniportCheckForHangEx"
+        case .MiniportInterruptDPC: return "MiniportInterruptDPC"
+        case .AdapterTransition: return "adapter state"
         }
     }
 
@@ -233,7 +285,8 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
              .TimerCallback, .DpcRoutine, .WorkItemRoutine, .SystemThreadRoutine, .FilterOidRequest, .FilterOidRequestComplete, .FilterStatus,
              .FilterCancelOidRequest, .FilterNetPnPEvent, .ProtocolBindAdapterEx, .ProtocolUnbindAdapterEx, .ProtocolOpenAdapterCompleteEx,
              .ProtocolCloseAdapterCompleteEx, .ProtocolNetPnPEvent, .ProtocolSendNetBufferListsComplete, .ProtocolReceiveNetBufferLists,
-             .ProtocolOidRequestComplete, .ProtocolStatusEx:
+             .ProtocolOidRequestComplete, .ProtocolStatusEx,
+             .MiniportInitializeEx, .MiniportHaltEx, .MiniportPause, .MiniportRestart, .MiniportSendNetBufferLists, .MiniportReturnNetBufferLists, .MiniportCancelSend, .MiniportOidRequest, .MiniportCancelOidRequest, .MiniportDevicePnPEventNotify, .MiniportShutdownEx, .MiniportResetEx, .MiniportCheckForHangEx, .MiniportInterruptDPC:
             return true
         default:
             return false
@@ -311,6 +364,8 @@ open class NdisObserver {
     open func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {}
     /// A protocol driver under test read or wrote a field of `nbl`.
     open func touchedByProtocol(_ nbl: NET_BUFFER_LIST, write: Bool) {}
+    /// A miniport driver under test read or wrote a field of `nbl`.
+    open func touchedByMiniport(_ nbl: NET_BUFFER_LIST, write: Bool) {}
     /// Something a report should mention if the run goes wrong later.
     open func clue(_ text: String) {}
     /// The model raised its own bug check (a handle or object it cannot act on, or a move

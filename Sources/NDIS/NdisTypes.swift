@@ -19,6 +19,10 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let INVALID_DEVICE_REQUEST = NDIS_STATUS(rawValue: 0xC000_0010)
     /// `STATUS_UNSUCCESSFUL`
     public static let UNSUCCESSFUL = NDIS_STATUS(rawValue: 0xC000_0001)
+    /// `NDIS_STATUS_RESET_IN_PROGRESS`
+    public static let RESET_IN_PROGRESS = NDIS_STATUS(rawValue: 0xC001_000D)
+    /// `NDIS_STATUS_NOT_ACCEPTED`
+    public static let NOT_ACCEPTED = NDIS_STATUS(rawValue: 0x0001_0003)
     /// `STATUS_CANCELLED`
     public static let CANCELLED = NDIS_STATUS(rawValue: 0xC000_0120)
 
@@ -34,6 +38,8 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .CANCELLED: return "STATUS_CANCELLED"
         case .REQUEST_ABORTED: return "NDIS_STATUS_REQUEST_ABORTED"
         case .NOT_SUPPORTED: return "NDIS_STATUS_NOT_SUPPORTED"
+        case .RESET_IN_PROGRESS: return "NDIS_STATUS_RESET_IN_PROGRESS"
+        case .NOT_ACCEPTED: return "NDIS_STATUS_NOT_ACCEPTED"
         default: return "NDIS_STATUS(0x" + String(rawValue, radix: 16, uppercase: true) + ")"
         }
     }
@@ -50,6 +56,8 @@ public struct NDIS_HANDLE: Hashable, Sendable, CustomStringConvertible {
         case ndisBinding, bindContext, unbindContext
         /// `NdisProtocolHandle`: what a protocol driver allocates its pools with.
         case protocolDriver
+        /// `MiniportAdapterHandle`: NDIS's handle for an adapter of a miniport driver under test.
+        case miniportBlock
     }
     public var kind: Kind
     public var id: Int32
@@ -72,6 +80,7 @@ public struct NDIS_HANDLE: Hashable, Sendable, CustomStringConvertible {
         case .bindContext: return "BindContext#\(id)"
         case .unbindContext: return "UnbindContext#\(id)"
         case .protocolDriver: return "NdisProtocolHandle#\(id)"
+        case .miniportBlock: return "MiniportAdapterHandle#\(id)"
         }
     }
 }

@@ -16,6 +16,14 @@ public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
     /// `IRP_MN_QUERY_REMOVE_DEVICE`: `NetEventQueryRemoveDevice` up the stack, lowest filter
     /// first, the protocol last (ndis-rules.md 2.3).
     case queryRemove
+    /// The card is pulled out: a miniport under test is told
+    /// (`NdisDevicePnPEventSurpriseRemoved`), then the stack is torn down as for a disable
+    /// and halted with `NdisHaltDeviceSurpriseRemoved`.
+    case surpriseRemove
+    /// NDIS resets a miniport under test (`MiniportResetEx`); the card loses what it had in flight.
+    case resetAdapter
+    /// NDIS asks a miniport under test whether it hangs (`MiniportCheckForHangEx`), and resets it if so.
+    case checkForHang
 
     public var description: String {
         switch self {
@@ -28,6 +36,9 @@ public enum PnPOperation: Sendable, Equatable, CustomStringConvertible {
         case .detach: return "detach"
         case .sleep(let t): return "sleep \(t)"
         case .queryRemove: return "query-remove"
+        case .surpriseRemove: return "surprise-remove"
+        case .resetAdapter: return "reset-adapter"
+        case .checkForHang: return "check-for-hang"
         }
     }
 }
@@ -64,6 +75,11 @@ public final class PnPManager {
             ndis.scheduler.sleep(ticks)
         case .enableAdapter:
             step(1)
+            guard ndis.initializeMiniport(adapter) else {
+                // The device failed to start (Code 10): whoever waits for it finds it absent.
+                stackReady.set(ndis.scheduler)
+                return
+            }
             miniport.state = .paused
             // Filters attach bottom-up; if one fails, the ones below it are detached again
             // and the adapter does not start.
@@ -78,14 +94,17 @@ public final class PnPManager {
             } else {
                 tcpip.bind()
             }
-            miniport.state = .running
-            // Restart bottom-up.
-            for m in adapter.attachedModules { restart(m) }
-            restartProtocol()
+            // Restart bottom-up, the miniport first; a miniport that fails its restart leaves the stack paused.
+            if ndis.restartMiniport(adapter) {
+                miniport.state = .running
+                for m in adapter.attachedModules { restart(m) }
+                restartProtocol()
+            }
             stackReady.set(ndis.scheduler)
-        case .disableAdapter:
-            step(2)
+        case .disableAdapter, .surpriseRemove:
+            step(op == .disableAdapter ? 2 : 5)
             guard miniport.state != .halted else { return }
+            if op == .surpriseRemove { ndis.surpriseRemoveMiniport(adapter) }
             pauseStack()
             if adapter.protocolDriver != nil {
                 if let b = adapter.binding { ndis.unbindProtocol(b) }
@@ -96,14 +115,25 @@ public final class PnPManager {
             }
             // Detach top-down, each from Paused.
             for m in adapter.attachedModules.reversed() { detach(m) }
+            ndis.haltMiniport(adapter, op == .disableAdapter ? .NdisHaltDeviceDisabled : .NdisHaltDeviceSurpriseRemoved)
             miniport.state = .halted
         case .restartStack:
             step(3)
             guard miniport.state == .running else { return }
             pauseStack()
+            // The stack stays paused while it is changed (a filter inserted, a binding
+            // added): with a miniport under test, for a while its hardware keeps receiving.
+            if adapter.miniportDriver != nil { ndis.scheduler.sleep(ndis.delay(0...1_000)) }
+            guard ndis.restartMiniport(adapter) else { return }
             miniport.state = .running
             for m in adapter.attachedModules where m.state == .Paused { restart(m) }
             restartProtocol()
+        case .resetAdapter:
+            step(6)
+            ndis.resetMiniport(adapter)
+        case .checkForHang:
+            step(7)
+            ndis.checkMiniportForHang(adapter)
         case .queryRemove:
             step(4)
             guard miniport.state != .halted else { return }
@@ -139,7 +169,12 @@ public final class PnPManager {
         // still indicates receives to a filter that is already Paused.
         ndis.scheduler.preempt()
         ndis.scheduler.sleep(ndis.delay(0...200))
-        miniport.pause()
+        if adapter.miniportDriver != nil {
+            ndis.pauseMiniport(adapter)
+            miniport.state = .paused
+        } else {
+            miniport.pause()
+        }
     }
 
     /// The protocols restart last (ndis-rules.md 2.3, "Restart").

@@ -39,7 +39,11 @@ public final class ProtocolEdge {
         oidIdle = SimEvent(name: adapter.qualified("TCPIP unbind: no OID request in flight"), id: -22 - 1_000 * adapter.index)
         held = DelayedHandBack(ndis: ndis, owner: key, dpcName: adapter.qualified("TCPIP return DPC"), delay: ndis.options.returnDelay,
                                handBack: { [unowned(unsafe) self] m, nbls in
-                                   self.ndis.callFilterReturnNetBufferLists(self.ndis.modules[m], makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
+                                   if m == ProtocolEdge.miniportBelow {
+                                       self.ndis.returnToMiniport(self.adapter, nbls)
+                                   } else {
+                                       self.ndis.callFilterReturnNetBufferLists(self.ndis.modules[m], makeChain(nbls)!, flags: NDIS_RETURN_FLAGS_DISPATCH_LEVEL)
+                                   }
                                },
                                afterwards: {})
     }
@@ -47,26 +51,41 @@ public final class ProtocolEdge {
 
     func tearDown() { held.removeAll(); oidInFlight = nil }
 
+    /// The target that stands for TCPIP bound straight on a miniport under test (no filter):
+    /// its sends complete back to it, and its returns go to the miniport.
+    static let miniportBelow = -1
+
     /// TCPIP's own traffic: `count` sends at random moments.
     func sendWorkload(count: Int, interval: ClosedRange<Int>) {
         for _ in 0..<count {
             ndis.scheduler.sleep(ndis.delay(interval))
             if ndis.scheduler.halted { return } // the verdict is in: unwinding
-            guard let m = adapter.topModule else { continue }
+            guard let m = adapter.topModule else {
+                // Straight on a miniport under test.
+                guard adapter.slots.isEmpty, adapter.miniportDriver != nil, state == .running else { continue }
+                let nbls = makeSends()
+                ndis.sendToMiniport(adapter, from: Self.miniportBelow, nbls)
+                continue
+            }
             let normal = state == .running && m.state == .Running
             let late = !normal && (m.state == .Pausing || m.state == .Paused || m.state == .Restarting)
                 && ndis.fault(ndis.options.lateSendPercent)
             guard normal || late else { continue }
-            let n = 1 + ndis.choices.choose(3, .timing)
-            let nbls = (0..<n).map { _ -> NET_BUFFER_LIST in
-                let nbl = ndis.makeEdgeNBL(origin: .protocolEdge, frame: sendFrame)
-                nbl._sourceHandle = bindingHandle
-                return nbl
-            }
-            ndis.dep(key)
-            sendsOutstanding += n
-            ndis.callFilterSendNetBufferLists(m, makeChain(nbls)!, flags: 0)
+            ndis.callFilterSendNetBufferLists(m, makeChain(makeSends())!, flags: 0)
         }
+    }
+
+    /// One to three send NBLs, counted outstanding.
+    private func makeSends() -> [NET_BUFFER_LIST] {
+        let n = 1 + ndis.choices.choose(3, .timing)
+        let nbls = (0..<n).map { _ -> NET_BUFFER_LIST in
+            let nbl = ndis.makeEdgeNBL(origin: .protocolEdge, frame: sendFrame)
+            nbl._sourceHandle = bindingHandle
+            return nbl
+        }
+        ndis.dep(key)
+        sendsOutstanding += n
+        return nbls
     }
 
     /// `NdisFSendNetBufferListsComplete` reached TCPIP.
@@ -78,7 +97,7 @@ public final class ProtocolEdge {
     }
 
     /// `NdisFIndicateReceiveNetBufferLists` reached TCPIP.
-    func indicate(module: FilterModule, _ nbls: [NET_BUFFER_LIST], flags: ULONG) {
+    func indicate(module: FilterModule?, _ nbls: [NET_BUFFER_LIST], flags: ULONG) {
         ndis.dep(key)
         for nbl in nbls {
             if ndis.options.protocolWritesProtocolReserved {
@@ -92,10 +111,14 @@ public final class ProtocolEdge {
         if state != .running && state != .pausing || ndis.fault(ndis.options.inlineReturnPercent) {
             // Returned before the indicate call returns, on the indicating CPU.
             let irql = ndis.scheduler.current?.irql ?? 0
-            ndis.callFilterReturnNetBufferLists(module, makeChain(nbls)!, flags: irql >= 2 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0)
+            if let module {
+                ndis.callFilterReturnNetBufferLists(module, makeChain(nbls)!, flags: irql >= 2 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0)
+            } else {
+                ndis.returnToMiniport(adapter, nbls)
+            }
             return
         }
-        held.hold(nbls, to: module.id)
+        held.hold(nbls, to: module?.id ?? Self.miniportBelow)
     }
 
     /// `NetEventPause`: no new sends; done once every send has completed.

@@ -66,7 +66,8 @@ public struct CommandLineTool {
       Runs driver D on scenario S (default: the driver's own scenario) for each seed
       (default --seeds 1..1000). --stack runs several filters on every adapter, bottom to
       top (a name given twice is one driver with two modules; a protocol driver such as
-      ndisprot comes last, above the filters in TCPIP's place); the environment options are
+      ndisprot comes last, above the filters in TCPIP's place; a miniport driver such as
+      ring-nic comes first, below them in the NIC's place); the environment options are
       the lowest driver's own, and reports name each module's driver, layer and adapter.
       Prints one line per failing seed (its first violation), the full report of the
       first failure, and a summary.

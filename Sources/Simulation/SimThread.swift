@@ -56,7 +56,7 @@ public final class SimThread {
     // another one pays a dynamic exclusivity check on each access).
     @exclusivity(unchecked) private var _irql: UInt8 = 0
     @exclusivity(unchecked) private var _driverDepth = 0
-    @exclusivity(unchecked) private var _protocolDepth = 0
+    @exclusivity(unchecked) private var _driverKind: UInt8 = 0
     @exclusivity(unchecked) private var _heldLocks: [Int] = []
     @exclusivity(unchecked) private var _activity = ""
     /// Simulated IRQL: 0 PASSIVE, 2 DISPATCH.
@@ -81,11 +81,11 @@ public final class SimThread {
         get { _driverDepth }
         set { _driverDepth = newValue }
     }
-    /// Above zero while a protocol driver's code runs on this thread: its NBL accesses are
-    /// judged by the protocol's ledger, not a filter's.
-    public var protocolDepth: Int {
-        get { _protocolDepth }
-        set { _protocolDepth = newValue }
+    /// Whose code runs on this thread while `driverDepth` is above zero: 0 a filter's, 1 a
+    /// protocol driver's, 2 a miniport driver's. NBL accesses are judged by that kind's ledger.
+    public var driverKind: UInt8 {
+        get { _driverKind }
+        set { _driverKind = newValue }
     }
     /// What the thread is doing, for reports (e.g. "in FilterPause", "NPF_Write").
     public var activity: String {
@@ -139,7 +139,7 @@ public final class SimThread {
         waitReason = nil
         _irql = 0
         _driverDepth = 0
-        _protocolDepth = 0
+        _driverKind = 0
         _heldLocks.removeAll(keepingCapacity: true)
         _activity = ""
         lastActiveStep = 0

@@ -21,6 +21,12 @@ public final class Coverage {
     /// [api][state] counts for calls the driver made (and callbacks it received).
     @exclusivity(unchecked) public private(set) var calls = [[Int]](repeating: [Int](repeating: 0, count: FilterState.allCases.count), count: NdisApi.allCases.count)
     @exclusivity(unchecked) public private(set) var windows: [Window] = Coverage.windowCatalogue
+    /// [event][state] counts for the protocol binding table and the miniport adapter table
+    /// (only a protocol or a miniport driver under test moves them).
+    @exclusivity(unchecked) public private(set) var bindingTransitions = [[Int]](repeating: [Int](repeating: 0, count: BindingState.allCases.count),
+                                                                                count: BindingStateEvent.allCases.count)
+    @exclusivity(unchecked) public private(set) var adapterTransitions = [[Int]](repeating: [Int](repeating: 0, count: AdapterState.allCases.count),
+                                                                                count: AdapterStateEvent.allCases.count)
 
     public init() {}
 
@@ -52,11 +58,22 @@ public final class Coverage {
         Window(name: "status indication while the module pauses",
                orders: ["FilterStatus while Running", "FilterStatus while Pausing or Paused"], counts: [0, 0],
                note: "needs a filter that registers a status handler and a scenario whose NIC indicates status (oid-during-disable)"),
+        Window(name: "OID request at the miniport when its pause begins",
+               orders: ["MiniportOidRequest pending, then MiniportPause", "MiniportPause, then MiniportOidRequest (Pausing or Paused)"], counts: [0, 0],
+               note: "needs a miniport driver under test that pends OIDs and a scenario that sends them (miniport-reset-during-sends)"),
+        Window(name: "reset while the miniport holds sends",
+               orders: ["MiniportResetEx with sends in the miniport's hands", "MiniportResetEx with none"], counts: [0, 0],
+               note: "needs a miniport driver under test and a scenario that resets it (miniport-reset-during-sends)"),
+        Window(name: "miniport pause completed on another CPU before MiniportPause returned",
+               orders: ["NdisMPauseComplete, then MiniportPause returns PENDING", "MiniportPause returns PENDING, then NdisMPauseComplete"], counts: [0, 0],
+               note: "needs a miniport driver under test that pends its pause"),
     ]
 
     func hit(_ window: Int, _ order: Int) { windows[window].counts[order] += 1 }
     func countTransition(_ event: FilterStateEvent, from state: FilterState) { transitions[Int(event.rawValue)][Int(state.rawValue)] += 1 }
     func countCall(_ api: NdisApi, in state: FilterState) { calls[Int(api.rawValue)][Int(state.rawValue)] += 1 }
+    func countBindingTransition(_ event: BindingStateEvent, from state: BindingState) { bindingTransitions[Int(event.rawValue)][Int(state.rawValue)] += 1 }
+    func countAdapterTransition(_ event: AdapterStateEvent, from state: AdapterState) { adapterTransitions[Int(event.rawValue)][Int(state.rawValue)] += 1 }
     public func seedDone() { seeds += 1 }
 
     /// Windows with an order never reached.
@@ -76,6 +93,18 @@ struct CoverageRun {
     var inIndicate: [Int] = []
     /// OID requests a module received and has not completed: (module, request id).
     var oidsHeld: [(module: Int, request: Int)] = []
+    /// Miniport blocks: their state, whether an OID is at the miniport, whether its pause
+    /// handler runs and whether the pause was completed during it.
+    var adapterStates: [AdapterState] = []
+    var miniportOid: [Bool] = []
+    var inMiniportPause: [Bool] = []
+    var pauseCompletedInHandler: [Bool] = []
+
+    mutating func block(_ b: Int) {
+        while adapterStates.count <= b {
+            adapterStates.append(.Halted); miniportOid.append(false); inMiniportPause.append(false); pauseCompletedInHandler.append(false)
+        }
+    }
 }
 
 extension Verifier {
@@ -87,6 +116,17 @@ extension Verifier {
             if ev == .restartComplete { covRun.restartDoneStep.append(e.step) }
             return
         }
+        if e.api == .BindingTransition, let ev = BindingStateEvent(rawValue: UInt8(e.count)), let from = BindingState(rawValue: UInt8(e.detail)) {
+            cov.countBindingTransition(ev, from: from)
+            return
+        }
+        if e.api == .AdapterTransition, let ev = AdapterStateEvent(rawValue: UInt8(e.count)), let from = AdapterState(rawValue: UInt8(e.detail)) {
+            cov.countAdapterTransition(ev, from: from)
+            covRun.block(e.object)
+            if let to = AdapterStateTable.next(from, on: ev) { covRun.adapterStates[e.object] = to }
+            return
+        }
+        if e.api.isMiniportEvent, e.object >= 0 { coverMiniport(e, cov); return }
         if e.phase == .call, let state, e.api != .PnPStep { cov.countCall(e.api, in: state) }
         switch (e.api, e.phase) {
         case (.FilterPause, .call):
@@ -143,6 +183,45 @@ extension Verifier {
             if let opened = covRun.fileOpenedAt[e.object], covRun.detachedAt.contains(where: { $0 > opened }) { cov.hit(1, 1) }
         default:
             break
+        }
+    }
+
+    /// The miniport windows (11-13), from the events of a miniport driver under test.
+    private func coverMiniport(_ e: NdisEvent, _ cov: Coverage) {
+        let b = e.object
+        covRun.block(b)
+        switch (e.api, e.phase) {
+        case (.MiniportOidRequest, .call):
+            let s = covRun.adapterStates[b]
+            if s == .Pausing || s == .Paused { cov.hit(11, 1) }
+            covRun.miniportOid[b] = true
+        case (.MiniportOidRequest, .return):
+            if e.status != .PENDING { covRun.miniportOid[b] = false }
+        case (.NdisMOidRequestComplete, .call):
+            covRun.miniportOid[b] = false
+        case (.MiniportPause, .call):
+            if covRun.miniportOid[b] { cov.hit(11, 0) }
+            covRun.inMiniportPause[b] = true
+            covRun.pauseCompletedInHandler[b] = false
+        case (.NdisMPauseComplete, .call):
+            if covRun.inMiniportPause[b] { covRun.pauseCompletedInHandler[b] = true } else { cov.hit(13, 1) }
+        case (.MiniportPause, .return):
+            covRun.inMiniportPause[b] = false
+            if e.status == .PENDING && covRun.pauseCompletedInHandler[b] { cov.hit(13, 0) }
+        case (.MiniportResetEx, .call):
+            cov.hit(12, miniports.sendsHeld(by: b) > 0 ? 0 : 1)
+        default:
+            break
+        }
+    }
+}
+
+extension NdisApi {
+    /// An event of a miniport driver under test (`object` is its block).
+    var isMiniportEvent: Bool {
+        switch self {
+        case .MiniportOidRequest, .NdisMOidRequestComplete, .MiniportPause, .NdisMPauseComplete, .MiniportResetEx: return true
+        default: return false
         }
     }
 }

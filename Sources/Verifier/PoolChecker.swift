@@ -12,7 +12,7 @@ struct PoolChecker {
     func observe(_ e: NdisEvent, _ facts: EventFacts) -> Finding? {
         switch (e.api, e.phase) {
         case (.NdisAllocateNetBufferListPool, .call):
-            if e.handle != .NULL && e.module != Self.protocolPools { return FilterHandleRule.check(e, facts) }
+            if e.handle != .NULL && e.module != Self.protocolPools && e.module != MiniportChecker.miniportPools { return FilterHandleRule.check(e, facts) }
         case (.NdisFreeNetBufferListPool, .call):
             return freePool(e, facts)
         case (.NdisAllocateNetBufferAndNetBufferList, .call):

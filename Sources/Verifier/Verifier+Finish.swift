@@ -14,6 +14,8 @@ extension Verifier {
         if end != .halted, judge(irps.finish()) { return }
         // A request a filter pended and never completed: what its sender is waiting for.
         if end != .halted, judge(oids.finish()) { return }
+        // Sends a reset lost: why a pause waits forever, if one does.
+        if end != .halted, judge(miniports.sendsLostInReset()) { return }
         switch end {
         case .halted:
             return
@@ -28,6 +30,7 @@ extension Verifier {
         case .quiescent:
             break
         }
+        if judge(miniports.finish()) { return }
         if judge(liveness.leaks(facts, heldByProtocol: protocols.holdsReceive)) { return }
         if judge(pauseQuiescence.finish(facts, heldByProtocol: protocols.holdsReceive)) { return }
         if judgeKernelLeftovers() { return }

@@ -29,6 +29,7 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var oids = OidChecker()
     /// Protocol drivers under test: bindings and the protocol's NBLs (PROT-*).
     @exclusivity(unchecked) var protocols: ProtocolBindingChecker
+    @exclusivity(unchecked) var miniports = MiniportChecker()
     /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
     let kernelChecker = KernelChecker()
     /// `ApiTraits.table`, held here so an event's lookup is one load.
@@ -124,6 +125,7 @@ public final class Verifier: NdisObserver {
         case .NdisAllocateNetBufferListPool, .NdisFreeNetBufferListPool, .NdisAllocateNetBufferAndNetBufferList,
              .NdisFreeNetBufferList:
             if e.module == PoolChecker.protocolPools { judge(protocols.observe(e, facts)); break }
+            if e.module == MiniportChecker.miniportPools { judge(miniports.observe(e, facts)); break }
             judge(poolChecker.observe(e, facts))
         case .FilterAttach, .FilterDetach, .FilterRestart, .FilterPause, .NdisFPauseComplete, .NdisFRestartComplete,
              .NdisFSetAttributes:
@@ -145,6 +147,12 @@ public final class Verifier: NdisObserver {
             judge(protocols.observe(e, facts))
         case .BindingTransition:
             break
+        case .NdisMSetMiniportAttributes, .NdisMSendNetBufferListsComplete, .NdisMIndicateReceiveNetBufferLists, .NdisMPauseComplete,
+             .NdisMRestartComplete, .NdisMOidRequestComplete, .NdisMIndicateStatusEx, .NdisMResetComplete, .NicTransmit, .MiniportInitializeEx,
+             .MiniportHaltEx, .MiniportPause, .MiniportRestart, .MiniportSendNetBufferLists, .MiniportReturnNetBufferLists, .MiniportCancelSend,
+             .MiniportOidRequest, .MiniportCancelOidRequest, .MiniportDevicePnPEventNotify, .MiniportShutdownEx, .MiniportResetEx,
+             .MiniportCheckForHangEx, .MiniportInterruptDPC, .AdapterTransition:
+            judge(miniports.observe(e, facts))
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             judge(locks.observe(e))
         case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
@@ -180,6 +188,10 @@ public final class Verifier: NdisObserver {
 
     override public func touched(_ nbl: NET_BUFFER_LIST, write: Bool) {
         judge(NBLAccessChecker.observe(nbl, write: write, facts))
+    }
+
+    override public func touchedByMiniport(_ nbl: NET_BUFFER_LIST, write: Bool) {
+        judge(miniports.touched(nbl, write: write))
     }
 
     override public func touchedByProtocol(_ nbl: NET_BUFFER_LIST, write: Bool) {
@@ -350,7 +362,8 @@ public final class Verifier: NdisObserver {
             let ev = FilterStateEvent(rawValue: UInt8(e.object)).map { "\($0)" } ?? "?"
             return s + "FilterHandle#\(e.module + 1): \(from) -> \(state.map { "\($0)" } ?? "?") (\(ev))"
         case .PnPStep:
-            let what = ["", "enable adapter", "disable adapter", "restart stack", "query remove (NetEventQueryRemoveDevice up the stack)"]
+            let what = ["", "enable adapter", "disable adapter", "restart stack", "query remove (NetEventQueryRemoveDevice up the stack)",
+                        "surprise removal", "reset (MiniportResetEx)", "hang check (MiniportCheckForHangEx)"]
             return s + "PnP: " + (e.detail < what.count ? what[e.detail] : "step")
         default:
             break

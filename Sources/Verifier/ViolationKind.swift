@@ -181,7 +181,7 @@ extension ViolationKind {
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted, livelock,
         irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
-    ] + kernel + oid + protocolDriver
+    ] + kernel + oid + protocolDriver + miniportDriver
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }
@@ -204,6 +204,11 @@ extension ViolationKind {
         case .illegalBindingTransition: self = .illegalBindingTransition
         case .protocolSendOfUnownedNBL: self = .protocolSendOfUnownedNBL
         case .protocolReturnOfUnownedNBL: self = .protocolReturnOfUnownedNBL
+        case .illegalAdapterTransition: self = .illegalAdapterTransition
+        case .adapterUsedAfterHalt: self = .adapterUsedAfterHalt
+        case .miniportSendCompleteOfUnownedNBL: self = .miniportSendCompleteOfUnownedNBL
+        case .miniportIndicateOfUnownedNBL: self = .miniportIndicateOfUnownedNBL
+        case .initializeWithoutAttributes: self = .initializeWithoutAttributes
         }
     }
 }

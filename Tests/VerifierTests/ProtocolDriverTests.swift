@@ -37,6 +37,19 @@ import NDISSim
         #expect(receivesSeen, "receives went up through the filters to the protocol")
     }
 
+    @Test func coverageReportsTheBindingTable() throws {
+        var c = try Campaign(driver: "ndisprot")
+        c.shrinksFirstFailure = false
+        let cov = Coverage()
+        _ = c.run(seeds: 1...100, coverage: cov)
+        let text = CoverageReport.text(cov, driver: "ndisprot", scenario: c.scenario.name, strategy: "random", failing: 0)
+        #expect(text.contains("transitions (protocol binding table cells):"))
+        #expect(text.contains("Running --PnP pause--> Pausing"))
+        #expect(!text.contains("miniport adapter table"), "no miniport under test, no adapter table")
+        let json = CoverageReport.json(cov, driver: "ndisprot", scenario: c.scenario.name, strategy: "random", failing: 0).render()
+        #expect(json.contains("\"table\":\"protocol binding table\""))
+    }
+
     @Test func theStackIsWrittenBottomToTopWithTheProtocolLast() throws {
         let p = try #require(DriverCatalog.named("ndisprot")), f = try #require(DriverCatalog.named("reference"))
         #expect(FilterStack.problem(with: [f, p]) == nil)
