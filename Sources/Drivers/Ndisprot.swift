@@ -90,6 +90,11 @@ public final class NdisprotDriver: ProtocolDriver {
         case pauseCompletedTwice
         /// PROT-12: queries the link state before a pended open completed.
         case oidBeforeOpen
+        /// PROT-04: closes the binding when a user handle is cleaned up, with its sends and
+        /// queued receives still out.
+        case closesOnCleanup
+        /// PROT-11: NetEventPause returns PENDING and never completes.
+        case pausePendsForever
     }
 
     public static let maxQueuedFrames = 4
@@ -162,7 +167,10 @@ public final class NdisprotDriver: ProtocolDriver {
         for irp in reads { complete(irp, .CANCELLED) }
         flushReceiveQueue(open)
         ndis.NdisResetEvent(open.closeEvent)
-        if flaw != .unbindWithoutClose, ndis.NdisCloseAdapterEx(open.bindingHandle) == .PENDING { _ = ndis.NdisWaitEvent(open.closeEvent, 0) }
+        // (A binding the canary closed on its own is not closed twice.)
+        if flaw != .unbindWithoutClose, open.bindingHandle != .NULL, ndis.NdisCloseAdapterEx(open.bindingHandle) == .PENDING {
+            _ = ndis.NdisWaitEvent(open.closeEvent, 0)
+        }
         if flaw == .oidAfterClose {
             _ = ndis.NdisOidRequest(open.bindingHandle, NDIS_OID_REQUEST(RequestType: .NdisRequestSetInformation, Oid: OID_GEN_CURRENT_PACKET_FILTER, InformationBufferLength: 4))
         }
@@ -192,6 +200,7 @@ public final class NdisprotDriver: ProtocolDriver {
                 open.state = .paused
                 return .SUCCESS
             }
+            if flaw == .pausePendsForever { return .PENDING }
             ndis.NdisAcquireSpinLock(open.lock)
             open.state = .pausing
             ndis.NdisReleaseSpinLock(open.lock)
@@ -428,5 +437,17 @@ public final class NdisprotDriver: ProtocolDriver {
         open.pendedReads.removeAll { $0.FileObject === FileObject }
         ndis.NdisReleaseSpinLock(open.lock)
         for irp in mine { complete(irp, .CANCELLED) }
+        if flaw == .closesOnCleanup {
+            // The app is gone, so the binding goes too: nothing waited for, nothing flushed.
+            ndis.NdisAcquireSpinLock(open.lock)
+            let handle = open.bindingHandle
+            let open_ = open.state == .running || open.state == .paused || open.state == .pausing
+            if open_ {
+                open.state = .closing
+                open.bindingHandle = .NULL
+            }
+            ndis.NdisReleaseSpinLock(open.lock)
+            if open_ && handle != .NULL { _ = ndis.NdisCloseAdapterEx(handle) }
+        }
     }
 }

@@ -51,6 +51,10 @@ public final class RingNicMiniport: MiniportDriver {
         case resetKeepsLostSends
         /// MP-11: MiniportHaltEx does not free the receive pool.
         case haltLeaksPool
+        /// MP-12: a send that finds no free TCB is dropped, never completed.
+        case dropsSendsWhenRingFull
+        /// MP-13: a pended pause is never completed (the completion checks a stale flag).
+        case neverCompletesPendedPause
     }
 
     /// The adapter context (`MP_ADAPTER`).
@@ -167,6 +171,7 @@ public final class RingNicMiniport: MiniportDriver {
 
     /// Completes a pended pause once nothing is out; called by whoever brings something home.
     private func pauseCompleteIfIdle(_ a: Adapter) {
+        if flaw == .neverCompletesPendedPause { return }
         ndis.NdisAcquireSpinLock(a.lock)
         let done = a.pausePended && !a.pauseCompleteCalled && a.sendsOutstanding == 0 && a.rcbsOut == 0
         if done {
@@ -202,6 +207,15 @@ public final class RingNicMiniport: MiniportDriver {
             a.sendsOutstanding += nbls.count
             ndis.NdisReleaseSpinLock(a.lock)
             complete(a, nbls, status)
+            return
+        }
+        if flaw == .dropsSendsWhenRingFull {
+            // Whatever finds no free TCB is forgotten.
+            let fits = min(a.freeTcbs, nbls.count)
+            a.sendsOutstanding += fits
+            a.sendQueue += nbls.prefix(fits)
+            transmitQueued(a)
+            ndis.NdisReleaseSpinLock(a.lock)
             return
         }
         a.sendsOutstanding += nbls.count

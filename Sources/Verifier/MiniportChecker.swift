@@ -299,6 +299,22 @@ struct MiniportChecker {
         }
     }
 
+    /// MP-13, at the end of a run: a pause, restart or reset the miniport pended and never completed.
+    func stepNeverCompleted() -> Finding? {
+        for (i, x) in blocks.enumerated() where !x.haltReturned {
+            if let step = x.step, x.stepPended && !x.stepCompleted {
+                let api = step == .pause ? "MiniportPause" : "MiniportRestart", done = step == .pause ? "NdisMPauseComplete" : "NdisMRestartComplete"
+                return Finding(kind: .miniportStepNeverCompleted,
+                               message: "\(api) on MiniportAdapterHandle#\(i + 1) returned NDIS_STATUS_PENDING; \(done) never came", call: "end of run")
+            }
+            if x.resetInProgress && x.resetPended && !x.resetCompleted {
+                return Finding(kind: .miniportStepNeverCompleted,
+                               message: "MiniportResetEx on MiniportAdapterHandle#\(i + 1) returned NDIS_STATUS_PENDING; NdisMResetComplete never came", call: "end of run")
+            }
+        }
+        return nil
+    }
+
     /// Sends a miniport still holds at the end of a run (MP-12).
     func finish() -> Finding? {
         let held = ids { if case .sendHeld = $0 { return true } else { return false } }.filter { heldAtReset[$0] == nil }

@@ -239,6 +239,24 @@ struct ProtocolBindingChecker {
                        call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
     }
 
+    /// PROT-11, at the end of a run: a bind, unbind or PnP event the protocol pended and never completed.
+    func stepNeverCompleted() -> Finding? {
+        for (i, x) in bindings.enumerated() {
+            let what: String
+            if x.bindPended && !x.bindDone {
+                what = "ProtocolBindAdapterEx of BindContext#\(i + 1) returned NDIS_STATUS_PENDING; NdisCompleteBindAdapterEx never came"
+            } else if x.unbindPended && !x.unbindDone {
+                what = "ProtocolUnbindAdapterEx of UnbindContext#\(i + 1) returned NDIS_STATUS_PENDING; NdisCompleteUnbindAdapterEx never came"
+            } else if let code = x.pnpEvent, x.pnpPended && !x.pnpCompleted {
+                what = "ProtocolNetPnPEvent(\(code)) on NdisBindingHandle#\(i + 1) returned NDIS_STATUS_PENDING; NdisCompleteNetPnPEvent never came"
+            } else {
+                continue
+            }
+            return Finding(kind: .protocolStepNeverCompleted, message: what, call: "end of run")
+        }
+        return nil
+    }
+
     /// Whether NBL `id` is a receive a protocol keeps on a binding that is still open.
     func holdsReceive(_ id: Int) -> Bool {
         guard id < owners.count, let o = owners[id] else { return false }

@@ -10,12 +10,16 @@ extension Verifier {
         // Keeping going too: what did not settle after a violation is its consequence (a call
         // the model refused never comes home), not a bug of its own.
         guard violations.isEmpty else { return }
+        // A step a protocol or miniport under test pended and never completed, sends a reset lost,
+        // sends a miniport never completed: each freezes the stack above it, so it comes first.
+        if end != .halted, judge(protocols.stepNeverCompleted()) { return }
+        if end != .halted, judge(miniports.stepNeverCompleted()) { return }
+        if end != .halted, judge(miniports.sendsLostInReset()) { return }
+        if end != .halted, judge(miniports.finish()) { return }
         // The waiting process is what the user sees; name the IRP, not the event.
         if end != .halted, judge(irps.finish()) { return }
         // A request a filter pended and never completed: what its sender is waiting for.
         if end != .halted, judge(oids.finish()) { return }
-        // Sends a reset lost: why a pause waits forever, if one does.
-        if end != .halted, judge(miniports.sendsLostInReset()) { return }
         switch end {
         case .halted:
             return
@@ -30,7 +34,6 @@ extension Verifier {
         case .quiescent:
             break
         }
-        if judge(miniports.finish()) { return }
         if judge(liveness.leaks(facts, heldByProtocol: protocols.holdsReceive)) { return }
         if judge(pauseQuiescence.finish(facts, heldByProtocol: protocols.holdsReceive)) { return }
         if judgeKernelLeftovers() { return }

@@ -53,11 +53,16 @@ extension ViolationKind {
         "the run ended with sends the miniport was given and never completed: whoever sent them waits forever (a pause above never finishes)",
         bugCheck: "Driver Verifier 0xC4 0x9200D NdisTimedDataSend; 0x7C P1 0x25 WATCHDOG when a pause waits for them")
 
+    public static let miniportStepNeverCompleted = ViolationKind("miniport-step-never-completed", ["MP-13"], .liveness, .hang,
+        "a pause, restart or reset that the miniport pended was never completed (NdisMPauseComplete, NdisMRestartComplete, NdisMResetComplete): NDIS waits for it forever",
+        bugCheck: "0x7C BUGCODE_NDIS_DRIVER, P1 0x25 WATCHDOG (P2 0x21 MINIPORT_PAUSE); 0x15E P1 0x01 for a restart")
+
     /// The miniport-driver kinds, in catalogue order.
     public static let miniportDriver: [ViolationKind] = [
         illegalAdapterTransition, miniportIndicateWhileNotRunning, miniportPauseCompleteUnexpected, miniportRestartCompleteUnexpected,
         miniportPauseCompletedWithNBLsOutstanding, adapterUsedAfterHalt, miniportSendCompleteOfUnownedNBL, miniportTouchedUnownedNBL,
         miniportIndicateOfUnownedNBL, miniportOidCompletionUnexpected, setAttributesOutsideInitialize, initializeWithoutAttributes,
         resetCompleteUnexpected, sendsLostInReset, miniportPauseFailed, miniportHaltedWithResources, miniportSendNeverCompleted,
+        miniportStepNeverCompleted,
     ]
 }

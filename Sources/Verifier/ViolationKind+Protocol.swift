@@ -51,6 +51,9 @@ extension ViolationKind {
         bugCheck: corruption)
     public static let protocolPauseOrRestartFailed = ViolationKind("protocol-pause-or-restart-failed", ["PROT-10"], .safety, .guidance,
         "NetEventPause or NetEventRestart completed with a failure: a protocol should always succeed them (only query-remove and port activation may fail)")
+    public static let protocolStepNeverCompleted = ViolationKind("protocol-step-never-completed", ["PROT-11"], .liveness, .hang,
+        "a bind, unbind or network PnP event (NetEventPause, ...) that the protocol pended was never completed: NDIS waits for it forever, and the stack's PnP operation with it",
+        bugCheck: "0x7C BUGCODE_NDIS_DRIVER, P1 0x25 WATCHDOG (P2 0x01 PROTOCOL_PAUSE, 0x02 PROTOCOL_NETPNPEVENT, 0x04 PROTOCOL_UNBIND)")
     public static let protocolOidRequestWhileNotAllowed = ViolationKind("protocol-oid-request-while-not-allowed", ["PROT-12"], .safety, .contract,
         "NdisOidRequest on a binding that is not open (before NdisOpenAdapterEx completed, or Unbound)")
 
@@ -60,6 +63,6 @@ extension ViolationKind {
         protocolClosedWithNBLsOutstanding, protocolWrongSourceHandle, protocolSendOfUnownedNBL, protocolReturnOfUnownedNBL,
         protocolClosedWithOidsOutstanding, openAdapterOutsideBind, bindCompletionUnexpected, bindSucceededWithoutOpen,
         bindFailedWithBindingOpen, unbindCompletionUnexpected, unbindWithoutClose, pnpEventCompletionUnexpected,
-        protocolPauseOrRestartFailed, protocolOidRequestWhileNotAllowed,
+        protocolPauseOrRestartFailed, protocolStepNeverCompleted, protocolOidRequestWhileNotAllowed,
     ]
 }

@@ -1,8 +1,7 @@
 import NDIS
 
 /// The miniport canaries: ring-nic (`RingNicMiniport`) with one flaw each, for MP-01..11.
-/// MP-02 is the bug model's (`ring-nic-pause-completes-twice`); MP-12 (sends never completed
-/// at the end of a run) has none yet: a lost send hangs a pause first, reported as a hang.
+/// MP-02 is the bug model's (`ring-nic-pause-completes-twice`).
 extension CanaryCatalog {
     static let miniportScenario = "miniport-reset-during-sends"
 
@@ -33,5 +32,9 @@ extension CanaryCatalog {
                        ["miniport-pause-failed"], flaw: .pauseFailsWhenBusy),
         miniportCanary("MP-11", "miniport: ring-nic whose MiniportHaltEx frees its RCBs but not their pool",
                        ["miniport-halted-with-resources"], flaw: .haltLeaksPool),
+        miniportCanary("MP-12", "miniport: ring-nic that drops a send finding no free TCB: never completed, so TCPIP's pause waits forever",
+                       ["miniport-send-never-completed"], flaw: .dropsSendsWhenRingFull),
+        miniportCanary("MP-13", "miniport: ring-nic whose pended pause is never completed with NdisMPauseComplete",
+                       ["miniport-step-never-completed"], flaw: .neverCompletesPendedPause),
     ]
 }

@@ -1,8 +1,8 @@
 import NDIS
 
 /// The protocol canaries: ndisprot (`NdisprotDriver`) with one flaw each, for PROT-01..12.
-/// PROT-04 has none yet: NDIS pauses the stack before it unbinds, so a protocol closes with
-/// NBLs outstanding only when it closes on its own, which no scenario drives yet.
+/// PROT-04's closes on its own (NDIS pauses the stack before it unbinds, so only a protocol
+/// that closes outside its unbind can close with NBLs outstanding).
 extension CanaryCatalog {
     static let protocolScenario = "protocol-io-during-disable"
 
@@ -19,6 +19,8 @@ extension CanaryCatalog {
                        ["protocol-pause-completed-with-nbls-outstanding"], flaw: .pauseIgnoresSends),
         protocolCanary("PROT-03", "protocol: ndisprot that clears the packet filter with an OID request after NdisCloseAdapterEx, on the closed handle",
                        ["binding-used-after-close"], flaw: .oidAfterClose),
+        protocolCanary("PROT-04", "protocol: ndisprot that closes its binding when a user handle is cleaned up, with its writes in flight and received frames queued",
+                       ["protocol-closed-with-nbls-outstanding"], flaw: .closesOnCleanup),
         protocolCanary("PROT-05", "protocol: ndisprot that sends without setting SourceHandle to its binding handle",
                        ["protocol-wrong-source-handle"], flaw: .noSourceHandle),
         protocolCanary("PROT-06", "protocol: ndisprot that returns a frame it handed to a waiting read and also queues it, returning it again later",
@@ -31,6 +33,8 @@ extension CanaryCatalog {
                        ["unbind-without-close"], flaw: .unbindWithoutClose),
         protocolCanary("PROT-10", "protocol: ndisprot whose NetEventPause calls NdisCompleteNetPnPEvent and then returns SUCCESS",
                        ["pnp-event-completion-unexpected"], flaw: .pauseCompletedTwice),
+        protocolCanary("PROT-11", "protocol: ndisprot whose NetEventPause returns PENDING and never calls NdisCompleteNetPnPEvent",
+                       ["protocol-step-never-completed"], flaw: .pausePendsForever),
         protocolCanary("PROT-12", "protocol: ndisprot that queries the link state while its NdisOpenAdapterEx is still pending",
                        ["protocol-oid-request-while-not-allowed"], flaw: .oidBeforeOpen),
     ]
