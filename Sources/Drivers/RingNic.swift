@@ -21,7 +21,7 @@ import NDIS
 /// - Surprise removal: not ready for good; sends and a pending set complete with `NOT_ACCEPTED`.
 /// - Halt: frees the RCBs and the pool. CheckForHang: true if a TCB waits too long.
 public final class RingNicMiniport: MiniportDriver {
-    /// One flaw each, for the bug model and the canaries of MP-01..12 (`Canaries+Miniport.swift`).
+    /// One flaw each, for the bug model and the canaries of MP-01..13 (`Canaries+Miniport.swift`).
     public enum Flaw: Sendable {
         case none
         /// The bug model (issue 10): MiniportPause calls NdisMPauseComplete itself when

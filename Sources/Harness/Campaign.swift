@@ -293,7 +293,8 @@ public struct Campaign {
     /// The whole configuration, as a trace file records it.
     public var runConfig: RunConfig {
         var c = RunConfig(driver: driverName, scenario: scenario.name, strategy: strategy, maxSteps: maxSteps, options: options)
-        if isStack { c.stack = filters.layers.map { filters.names[$0] } }
+        // Every layer under test, bottom to top: the miniport, the filters, the protocol.
+        if isStack { c.stack = filters.description.split(separator: ",").map(String.init) }
         return c
     }
 

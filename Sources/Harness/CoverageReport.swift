@@ -60,7 +60,7 @@ public enum CoverageReport {
                              .object([("state", .string($0.from)), ("event", .string($0.event)), ("to", .string($0.to)), ("count", .int(Int64($0.count)))])
                          }))])
             })),
-            ("race_windows", .array(c.windows.map { w in
+            ("race_windows", .array(c.relevantWindows.map { w in
                 .object([("name", .string(w.name)),
                          ("orders", .array(w.orders.indices.map { .object([("order", .string(w.orders[$0])), ("count", .int(Int64(w.counts[$0])))]) })),
                          ("reached_both_orders", .bool(!w.counts.contains(0))),
@@ -68,7 +68,7 @@ public enum CoverageReport {
             })),
             ("never_reached", .array(c.neverReached.map { .object([("window", .string($0.window)), ("order", .string($0.order)),
                                                                     ("note", $0.note.map { .string($0) } ?? .null)]) } +
-                              validCells().filter { c.transitions[Int($0.1.rawValue)][Int($0.0.rawValue)] == 0 }.map {
+                              validCells().filter { showsFilters(c) && c.transitions[Int($0.1.rawValue)][Int($0.0.rawValue)] == 0 }.map {
                                   .object([("transition", .string("\($0.1) in \($0.0)"))])
                               } +
                               otherTables(c).flatMap { t in
@@ -77,15 +77,21 @@ public enum CoverageReport {
         ])
     }
 
+    /// The filter table and calls are shown when a filter is under test (or nothing else is).
+    static func showsFilters(_ c: Coverage) -> Bool { c.coversFilters || otherTables(c).isEmpty }
+
     public static func text(_ c: Coverage, driver: String, scenario: String, strategy: String, failing: Int) -> String {
-        var s = "coverage of \(driver) on \(scenario) (\(strategy)): \(c.seeds) seed(s), \(failing) with a violation\n\ntransitions (state table cells):\n"
-        for (st, e) in validCells() {
-            let n = c.transitions[Int(e.rawValue)][Int(st.rawValue)]
-            s += "  \(("\(st) --\(e)--> \(FilterStateTable.next(st, on: e)!)").padding(toLength: 52, withPad: " ", startingAt: 0)) \(n)\n"
-        }
-        s += "\ncalls by state (" + FilterState.allCases.map { "\($0)" }.joined(separator: " / ") + "):\n"
-        for (api, row) in callRows(c) {
-            s += "  \("\(api)".padding(toLength: 38, withPad: " ", startingAt: 0)) " + row.map { String($0).padding(toLength: 8, withPad: " ", startingAt: 0) }.joined() + "\n"
+        var s = "coverage of \(driver) on \(scenario) (\(strategy)): \(c.seeds) seed(s), \(failing) with a violation\n"
+        if showsFilters(c) {
+            s += "\ntransitions (state table cells):\n"
+            for (st, e) in validCells() {
+                let n = c.transitions[Int(e.rawValue)][Int(st.rawValue)]
+                s += "  \(("\(st) --\(e)--> \(FilterStateTable.next(st, on: e)!)").padding(toLength: 52, withPad: " ", startingAt: 0)) \(n)\n"
+            }
+            s += "\ncalls by state (" + FilterState.allCases.map { "\($0)" }.joined(separator: " / ") + "):\n"
+            for (api, row) in callRows(c) {
+                s += "  \("\(api)".padding(toLength: 38, withPad: " ", startingAt: 0)) " + row.map { String($0).padding(toLength: 8, withPad: " ", startingAt: 0) }.joined() + "\n"
+            }
         }
         for t in otherTables(c) {
             s += "\ntransitions (\(t.name) cells):\n"
@@ -94,7 +100,7 @@ public enum CoverageReport {
             }
         }
         s += "\nrace windows (each order):\n"
-        for w in c.windows {
+        for w in c.relevantWindows {
             s += "  \(w.name)\n"
             for (i, o) in w.orders.enumerated() { s += "    \(String(w.counts[i]).padding(toLength: 9, withPad: " ", startingAt: 0)) \(o)\n" }
         }
@@ -103,7 +109,11 @@ public enum CoverageReport {
         for n in never { s += "  \(n.window): \(n.order)" + (n.note.map { " (\($0))" } ?? "") + "\n" }
         for t in otherTables(c) {
             let unreached = t.cells.filter { $0.count == 0 }
-            if !unreached.isEmpty { s += "\(t.name) cells never reached:\n" + unreached.map { "  \($0.event) in \($0.from)\n" }.joined() }
+            if !unreached.isEmpty {
+                s += "\(t.name) cells never reached:\n" + unreached.map {
+                    "  \($0.event) in \($0.from)" + ($0.event == "MiniportShutdownEx" ? " (no scenario shuts the system down yet)" : "") + "\n"
+                }.joined()
+            }
         }
         return s
     }
@@ -137,8 +147,8 @@ public enum CoverageReport {
             }
         }
         h += "</table><h2>Race windows</h2><table><tr><th>window</th><th>order</th><th>count</th></tr>"
-        let wmax = c.windows.flatMap(\.counts).max() ?? 1
-        for w in c.windows {
+        let wmax = c.relevantWindows.flatMap(\.counts).max() ?? 1
+        for w in c.relevantWindows {
             for (i, o) in w.orders.enumerated() {
                 h += "<tr><td>\(i == 0 ? HTMLTimeline.escape(w.name) : "")</td><td>\(HTMLTimeline.escape(o))</td>\(cell(w.counts[i], wmax))</tr>"
             }

@@ -28,6 +28,9 @@ extension Ndis {
         scheduler.preempt()
         dep(.file(file.id))
         file.ndis = self
+        // No driver of the stack has this device (a stack of a miniport alone): CreateFile
+        // fails, as for a name nobody created.
+        guard file.device < controlDevices.count else { return .OBJECT_NAME_NOT_FOUND }
         emit(.IRP_MJ_CREATE, .call, object: file.id)
         let status = inDevice(file, "DeviceCreate") { device(file).DeviceCreate(file) }
         emit(.IRP_MJ_CREATE, .return, status: status, object: file.id)

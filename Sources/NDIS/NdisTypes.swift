@@ -23,6 +23,8 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let RESET_IN_PROGRESS = NDIS_STATUS(rawValue: 0xC001_000D)
     /// `NDIS_STATUS_NOT_ACCEPTED`
     public static let NOT_ACCEPTED = NDIS_STATUS(rawValue: 0x0001_0003)
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`
+    public static let OBJECT_NAME_NOT_FOUND = NDIS_STATUS(rawValue: 0xC000_0034)
     /// `STATUS_CANCELLED`
     public static let CANCELLED = NDIS_STATUS(rawValue: 0xC000_0120)
 
@@ -39,6 +41,7 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .REQUEST_ABORTED: return "NDIS_STATUS_REQUEST_ABORTED"
         case .NOT_SUPPORTED: return "NDIS_STATUS_NOT_SUPPORTED"
         case .RESET_IN_PROGRESS: return "NDIS_STATUS_RESET_IN_PROGRESS"
+        case .OBJECT_NAME_NOT_FOUND: return "STATUS_OBJECT_NAME_NOT_FOUND"
         case .NOT_ACCEPTED: return "NDIS_STATUS_NOT_ACCEPTED"
         default: return "NDIS_STATUS(0x" + String(rawValue, radix: 16, uppercase: true) + ")"
         }

@@ -67,8 +67,10 @@ public struct CommandLineTool {
       (default --seeds 1..1000). --stack runs several filters on every adapter, bottom to
       top (a name given twice is one driver with two modules; a protocol driver such as
       ndisprot comes last, above the filters in TCPIP's place; a miniport driver such as
-      ring-nic comes first, below them in the NIC's place); the environment options are
-      the lowest driver's own, and reports name each module's driver, layer and adapter.
+      ring-nic comes first, below them in the NIC's place); the default scenario is the
+      protocol driver's own, else the miniport's, else the lowest filter's; the environment
+      options are the lowest driver's own, and reports name each module's driver, layer and
+      adapter.
       Prints one line per failing seed (its first violation), the full report of the
       first failure, and a summary.
       --seed N          one seed
@@ -354,7 +356,8 @@ public struct CommandLineTool {
                 ("drivers", .array(catalog.drivers.map { d in
                     .object([("name", .string(d.name)), ("kind", .string(d.kind.rawValue)), ("summary", .string(d.summary)),
                              ("scenario", .string(d.scenario)), ("rule", d.rule.map { .string($0) } ?? .null),
-                             ("expected_kinds", .array(d.expectedKinds.map { .string($0) }))])
+                             ("expected_kinds", .array(d.expectedKinds.map { .string($0) })),
+                             ("layer", .string(d.isMiniport ? "miniport" : d.isProtocol ? "protocol" : "filter"))])
                 })),
                 ("scenarios", .array(catalog.scenarios.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
                 ("strategies", .array(Strategy.catalogue.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
@@ -372,21 +375,25 @@ public struct CommandLineTool {
             out(json.render(indent: 2) + "\n")
             return 0
         }
+        // Columns as wide as their longest entry: a name is never cut (it is what one types).
+        func column(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
+        let nameWidth = max(28, (catalog.drivers.map(\.name.count) + catalog.scenarios.map(\.name.count)).max() ?? 0)
+        let kindWidth = max(38, ViolationKind.all.map(\.name.count).max() ?? 0)
         var s = "drivers:\n"
         for kind in [DriverEntry.Kind.correct, .bugModel, .canary] {
             for d in catalog.drivers where d.kind == kind {
-                s += "  \(d.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(d.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d.summary)\n"
+                s += "  \(column(d.name, nameWidth)) \(column(d.kind.rawValue, 10)) \(d.summary)\n"
             }
         }
         s += "scenarios:\n"
-        for sc in catalog.scenarios { s += "  \(sc.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(sc.summary)\n" }
+        for sc in catalog.scenarios { s += "  \(column(sc.name, nameWidth)) \(sc.summary)\n" }
         s += "strategies:\n"
-        for st in Strategy.catalogue { s += "  \(st.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(st.summary)\n" }
+        for st in Strategy.catalogue { s += "  \(column(st.name, nameWidth)) \(st.summary)\n" }
         s += "options (--option KEY=VALUE; default in brackets):\n"
-        for k in NdisOptions.keys { s += "  \("\(k.name) [\(k.defaultText)]".padding(toLength: 48, withPad: " ", startingAt: 0)) \(k.summary)\n" }
+        for k in NdisOptions.keys { s += "  \(column("\(k.name) [\(k.defaultText)]", 48)) \(k.summary)\n" }
         s += "violation kinds (severity: crash, hang and contract fail a run; guidance is a warning unless --strict):\n"
         for k in ViolationKind.all {
-            s += "  \(k.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(k.rules.joined(separator: ",").padding(toLength: 18, withPad: " ", startingAt: 0)) \(k.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(k.phase.rawValue)\n"
+            s += "  \(column(k.name, kindWidth)) \(column(k.rules.joined(separator: ","), 18)) \(column(k.severity.rawValue, 9)) \(k.phase.rawValue)\n"
         }
         out(s)
         return 0

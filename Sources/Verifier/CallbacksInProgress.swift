@@ -9,18 +9,21 @@ import NDIS
 /// `tearDown()`, as `NdisEvent` relies on too): entering a callback copies the walked chain
 /// without allocating or retaining, and leaves the shared walk buffer free to be reused.
 struct CallbacksInProgress {
-    private var calls: [(thread: Int, api: NdisApi, start: Int, count: Int, state: FilterState)] = []
+    private var calls: [(thread: Int, api: NdisApi, start: Int, count: Int, state: FilterState, token: Int)] = []
+    private var nextToken = 1
     /// The chains of `calls`, each `calls[i].start ..< start + count`, in call order.
     private var delivered: [Unmanaged<NET_BUFFER_LIST>] = []
 
     /// `e` delivered `nbls`: in the driver's hands until the callback returns.
     mutating func enter(_ e: NdisEvent, _ nbls: [NBLRef], state: FilterState, _ facts: EventFacts) {
         let start = delivered.count
+        let token = nextToken
+        nextToken += 1
         for n in nbls {
-            facts.ledger.update(n.id) { $0.inCallback = true }
+            facts.ledger.update(n.id) { $0.callbackToken = token }
             delivered.append(n.unmanaged)
         }
-        calls.append((e.thread, e.api, start, nbls.count, state))
+        calls.append((e.thread, e.api, start, nbls.count, state, token))
     }
 
     /// Pops the innermost callback of `api` in progress on `thread`, and hands what it
@@ -33,7 +36,7 @@ struct CallbacksInProgress {
         let range = c.start ..< c.start + c.count
         for k in range {
             let id = delivered[k]._withUnsafeGuaranteedRef { $0.id }
-            if facts.ledger.owner(id) != nil { facts.ledger.update(id) { $0.inCallback = false } }
+            if facts.ledger.owner(id) != nil { facts.ledger.update(id) { if $0.callbackToken == c.token { $0.callbackToken = 0 } } }
         }
         let result = body(delivered[range], c.state)
         if i == calls.count - 1 {

@@ -1,6 +1,6 @@
 import NDIS
 
-/// MP-01..12: miniport drivers under test. Keeps its own view of every adapter (its state
+/// MP-01..13: miniport drivers under test. Keeps its own view of every adapter (its state
 /// from `AdapterTransition` events, the pause, restart, reset and OID request in the driver's
 /// hands) and its own ledger of the NBLs the miniport holds (sends it was given, its own
 /// receive NBLs) and has handed away, all from the events alone: the block's id is in
@@ -323,6 +323,20 @@ struct MiniportChecker {
                        message: "\(held.count) send(s) given to MiniportSendNetBufferLists were never completed with NdisMSendNetBufferListsComplete",
                        call: "end of run", nbls: held)
     }
+
+    /// Each adapter's state as the checker saw it, for a report: "MiniportAdapterHandle#1: Pausing (pause pended)".
+    var states: [String] {
+        blocks.indices.filter { !blocks[$0].haltReturned || $0 == blocks.count - 1 }.map { i in
+            let x = blocks[i]
+            var s = "MiniportAdapterHandle#\(i + 1): \(x.state)"
+            if x.stepPended && !x.stepCompleted { s += x.step == .pause ? " (pause pended)" : " (restart pended)" }
+            if x.resetInProgress { s += " (reset in progress)" }
+            return s
+        }
+    }
+
+    /// Where NBL `id` is in the miniport's world now, if it is in it: for reports.
+    func whereIs(_ id: Int) -> String? { owner(id).map { "in the miniport's ledger: " + describe($0) } }
 
     /// How many sends block `b` holds now.
     func sendsHeld(by b: Int) -> Int { ids { $0 == .sendHeld(b) }.count }

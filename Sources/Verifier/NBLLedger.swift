@@ -77,8 +77,11 @@ struct NBLRecord {
     /// For a lent receive: the NBL that followed it in the chain as delivered (RCV-08).
     var lentNextID = -1
     /// Delivered by a `FilterSendNetBufferLists`/`FilterReceiveNetBufferLists` call that has
-    /// not returned yet: in the driver's hands, but not queued by it.
-    var inCallback = false
+    /// not returned yet: in the driver's hands, but not queued by it. The call's token (0:
+    /// none), so a call that returns late leaves alone an NBL a miniport has recycled and
+    /// delivered again meanwhile.
+    var callbackToken = 0
+    var inCallback: Bool { callbackToken != 0 }
     /// Ever passed to `NdisFSendNetBufferLists` (SND-07 tells a forwarded send from a held one).
     var everSentDown = false
     /// The step of its last `NdisFSendNetBufferLists` or `NdisFIndicateReceiveNetBufferLists` (PQ-02).

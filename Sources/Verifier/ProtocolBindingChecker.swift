@@ -239,6 +239,21 @@ struct ProtocolBindingChecker {
                        call: "access to NBL #\(nbl.id)", nbls: [nbl.id])
     }
 
+    /// Where NBL `id` is in the protocol's world now, if it is in it: for reports.
+    func whereIs(_ id: Int) -> String? {
+        guard id < owners.count, let o = owners[id] else { return nil }
+        return "in the protocol's ledger: " + describe(o)
+    }
+
+    /// Each binding's state as the checker saw it, for a report: "NdisBindingHandle#1: Running".
+    var states: [String] {
+        bindings.indices.filter { !bindings[$0].closeCalled || $0 == bindings.count - 1 }.map { i in
+            let x = bindings[i]
+            let state = x.closeCalled ? "closed" : x.open != .open ? "opening" : x.running ? "Running" : x.paused ? "Paused" : "Pausing or Paused"
+            return "NdisBindingHandle#\(i + 1): \(state)" + (x.pnpPended && !x.pnpCompleted ? " (\(x.pnpEvent.map { "\($0)" } ?? "event") pended)" : "")
+        }
+    }
+
     /// PROT-11, at the end of a run: a bind, unbind or PnP event the protocol pended and never completed.
     func stepNeverCompleted() -> Finding? {
         for (i, x) in bindings.enumerated() {

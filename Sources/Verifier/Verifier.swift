@@ -267,7 +267,7 @@ public final class Verifier: NdisObserver {
         }
         let t = blamed ?? ndis.scheduler.current
         let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
-        let moduleState: String
+        var moduleState: String
         if let m = facts.lifecycle[module] {
             moduleState = moduleName(module) + ": \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
                 + (m.pausePending ? " (pause pended)" : "")
@@ -275,6 +275,9 @@ public final class Verifier: NdisObserver {
             moduleState = facts.lifecycle.modules.isEmpty ? "no module"
                 : facts.lifecycle.modules.indices.map { moduleName($0) + ": \(facts.lifecycle.modules[$0].state)" }.joined(separator: ", ")
         }
+        // The layers under test below and above the filters, as their checkers saw them.
+        let others = miniports.states + protocols.states
+        if !others.isEmpty { moduleState = (moduleState == "no module" ? "" : moduleState + "; ") + others.joined(separator: ", ") }
         var v = Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
                           message: message, call: call, thread: thread, moduleState: moduleState,
                           nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
@@ -290,7 +293,11 @@ public final class Verifier: NdisObserver {
     }
 
     func history(_ id: Int) -> String {
-        guard let r = facts.ledger[id] else { return "NBL #\(id): never seen by the verifier" }
+        guard let r = facts.ledger[id] else {
+            // Not a filter's: a miniport's or a protocol's own, whose checkers keep no history yet.
+            if let w = miniports.whereIs(id) ?? protocols.whereIs(id) { return "NBL #\(id): \(w)" }
+            return "NBL #\(id): never seen by the verifier"
+        }
         let origin: String
         switch r.origin {
         case .filter: origin = "allocated by the filter"

@@ -1,6 +1,6 @@
 import NDIS
 
-/// Miniport drivers under test (ndis-rules.md 2.2, MP-00..12). Sources:
+/// Miniport drivers under test (ndis-rules.md 2.2, MP-00..13). Sources:
 /// `network/miniport-adapter-states-and-operations`, `network/adapter-states-of-a-miniport-driver`,
 /// `network/pausing-an-adapter`, `network/halting-a-miniport-adapter`, `ndis/nc-ndis-miniport_pause`,
 /// `ndis/nf-ndis-ndismpausecomplete`, `ndis/nc-ndis-miniport_reset`, `ndis/nf-ndis-ndismresetcomplete`,

@@ -50,6 +50,18 @@ import Testing
         #expect(again.violation?.kind == f.violation.kind && again.violation?.step == f.violation.step)
     }
 
+    @Test func aTraceOfEveryLayerUnderTestRecordsTheMiniportAndTheProtocolAndReplays() throws {
+        let c = try Campaign(stack: ["ring-nic", "reference", "npcap-2016", "ndisprot"], scenario: "surprise-removal")
+        let f = try #require(c.run(seeds: 1...50, stopAtFirstFailure: true).failures.first)
+        let r = c.replay(seed: f.seed)
+        let text = c.traceFile(r).render()
+        #expect(text.contains("\nstack ring-nic,reference,npcap-2016,ndisprot\n"))
+        let trace = try TraceFile.parse(text)
+        let again = try trace.campaign().replay(seed: trace.seed, choices: trace.choices)
+        #expect(again.digestHex == r.digestHex)
+        #expect(again.violation?.kind == f.violation.kind && again.violation?.step == f.violation.step)
+    }
+
     /// A pass-through filter that logs where each send and completion went.
     final class Tracer: ReferenceFilterDriver {
         nonisolated(unsafe) static var log: [String] = []

@@ -1,6 +1,6 @@
 import NDIS
 
-/// The miniport canaries: ring-nic (`RingNicMiniport`) with one flaw each, for MP-01..11.
+/// The miniport canaries: ring-nic (`RingNicMiniport`) with one flaw each, for MP-01..13.
 /// MP-02 is the bug model's (`ring-nic-pause-completes-twice`).
 extension CanaryCatalog {
     static let miniportScenario = "miniport-reset-during-sends"
