@@ -32,8 +32,11 @@ extension WdkFilterSampleDriver: FilterOidRequestHandler, FilterStatusHandler, F
 
     public func FilterOidRequestComplete(_ FilterModuleContext: AnyObject, _ Request: NDIS_OID_REQUEST, _ Status: NDIS_STATUS) {
         let pFilter = FilterModuleContext as! MS_FILTER
-        // An internal request has no original; the sample never issues one here.
-        guard let OriginalRequest = Request.SourceReserved as? NDIS_OID_REQUEST else { return }
+        // An internal request has no original.
+        guard let OriginalRequest = Request.SourceReserved as? NDIS_OID_REQUEST else {
+            filterInternalRequestComplete(pFilter, Request, Status)
+            return
+        }
         ndis.NdisAcquireSpinLock(pFilter.Lock)
         if pFilter.PendingOidRequest === Request { pFilter.PendingOidRequest = nil }
         ndis.NdisReleaseSpinLock(pFilter.Lock)
@@ -61,6 +64,38 @@ extension WdkFilterSampleDriver: FilterOidRequestHandler, FilterStatusHandler, F
 
     public func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION) {
         ndis.NdisFIndicateStatus((FilterModuleContext as! MS_FILTER).FilterHandle, StatusIndication)
+    }
+}
+
+/// `FILTER_REQUEST`: an internal request, the event its issuer waits on, and its status.
+final class FILTER_REQUEST {
+    let Request: NDIS_OID_REQUEST
+    let ReqEvent: NDIS_EVENT
+    var Status = NDIS_STATUS.SUCCESS
+    init(Request: NDIS_OID_REQUEST, ReqEvent: NDIS_EVENT) { self.Request = Request; self.ReqEvent = ReqEvent }
+}
+
+extension WdkFilterSampleDriver {
+    /// `filterDoInternalRequest`: the filter's own request (no original in `SourceReserved`),
+    /// sent down with `NdisFOidRequest`; if it pends, waits at PASSIVE for its completion.
+    func filterDoInternalRequest(_ pFilter: MS_FILTER, _ RequestType: NDIS_REQUEST_TYPE, _ Oid: NDIS_OID, _ Length: Int) -> NDIS_STATUS {
+        let NdisRequest = NDIS_OID_REQUEST(RequestType: RequestType, Oid: Oid, InformationBufferLength: Length, RequestId: Int(FILTER_REQUEST_ID))
+        let FilterRequest = FILTER_REQUEST(Request: NdisRequest, ReqEvent: ndis.NdisInitializeEvent("FILTER_REQUEST.ReqEvent"))
+        pFilter.InternalRequest = FilterRequest
+        var Status = ndis.NdisFOidRequest(pFilter.FilterHandle, NdisRequest)
+        if Status == .PENDING {
+            _ = ndis.NdisWaitEvent(FilterRequest.ReqEvent, 0)
+            Status = FilterRequest.Status
+        }
+        pFilter.InternalRequest = nil
+        return Status
+    }
+
+    /// `filterInternalRequestComplete`: records the status and wakes the issuer.
+    func filterInternalRequestComplete(_ pFilter: MS_FILTER, _ Request: NDIS_OID_REQUEST, _ Status: NDIS_STATUS) {
+        guard let FilterRequest = pFilter.InternalRequest, FilterRequest.Request === Request else { return }
+        FilterRequest.Status = Status
+        ndis.NdisSetEvent(FilterRequest.ReqEvent)
     }
 }
 

@@ -37,9 +37,14 @@ public final class WdkFilterSampleDriver: FilterDriver, FilterDriverIntrospectio
     /// `FILTER_TAG`, the tag of every allocation.
     static let FILTER_ALLOC_TAG: UInt32 = 0x746C_6946   // 'Filt'
 
-    public init(ndis: Ndis, checkedBuild: Bool) {
+    /// FilterRestart queries the link state with the sample's `filterDoInternalRequest` (the
+    /// docs' pattern for a filter's own OID request; the sample itself never calls it).
+    public let queriesOnRestart: Bool
+
+    public init(ndis: Ndis, checkedBuild: Bool, queriesOnRestart: Bool = false) {
         self.ndis = ndis
         self.checkedBuild = checkedBuild
+        self.queriesOnRestart = queriesOnRestart
         FilterListLock = ndis.NdisAllocateSpinLock("FilterListLock")
     }
 
@@ -108,6 +113,10 @@ public final class WdkFilterSampleDriver: FilterDriver, FilterDriverIntrospectio
     public func FilterRestart(_ FilterModuleContext: AnyObject, _ RestartParameters: NDIS_FILTER_RESTART_PARAMETERS) -> NDIS_STATUS {
         let pFilter = FilterModuleContext as! MS_FILTER
         FILTER_ASSERT(pFilter.State == .FilterPaused, "pFilter->State == FilterPaused")
+        if queriesOnRestart {
+            // Its answer is information only: a failure does not fail the restart.
+            _ = filterDoInternalRequest(pFilter, .NdisRequestQueryInformation, OID_GEN_LINK_STATE, 32)
+        }
         pFilter.State = .FilterRunning
         return .SUCCESS
     }
@@ -293,6 +302,9 @@ public final class MS_FILTER {
     @exclusivity(unchecked) public var PendingOidRequest: NDIS_OID_REQUEST?
     /// The block `FilterAttach` allocated for the context (freed by `FilterDetach`).
     let Memory: PoolBlock<Void>
+    /// The internal request `filterDoInternalRequest` waits for (the sample's `FILTER_REQUEST`
+    /// lives on that function's stack; its completion finds it by `CONTAINING_RECORD`).
+    @exclusivity(unchecked) var InternalRequest: FILTER_REQUEST?
 
     init(FilterHandle: NDIS_HANDLE, MiniportName: String, Lock: NDIS_SPIN_LOCK, Memory: PoolBlock<Void>) {
         self.FilterHandle = FilterHandle

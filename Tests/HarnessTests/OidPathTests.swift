@@ -73,6 +73,21 @@ import Testing
         }
     }
 
+    /// A filter that originates its own request (the sample's filterDoInternalRequest, from
+    /// FilterRestart, waited for at PASSIVE) runs clean, and the request really goes down: on a
+    /// scenario where TCPIP sends no OIDs, every NdisFOidRequest is the filter's own.
+    @Test func theSamplesInternalRequestGoesDownFromFilterRestartAndIsWaitedFor() throws {
+        let c = try Campaign(driver: "wdk-filter-sample-internal-oid", scenario: "adapter-disable-during-send")
+        #expect(c.run(seeds: 1...200).failureCount == 0)
+        var own = 0
+        for seed in UInt64(1)...10 {
+            let t = c.replay(seed: seed, timeline: true).timeline
+            #expect(!t.contains { $0.api == "FilterOidRequest" })
+            own += t.filter { $0.api == "NdisFOidRequest" }.count
+        }
+        #expect(own > 5)
+    }
+
     @Test func aCancelFromTcpipGoesDownThroughTheFilterAndTheRequestCompletesAborted() throws {
         let c = try Campaign(driver: "reference", scenario: "oid-during-disable")
         var forwarded = 0, aborted = 0
