@@ -24,6 +24,7 @@ extension NdisOptions {
         flag("strict-pass-through-receive-while-paused", "passing receives up while Paused or Restarting is flagged (RCV-09: guidance, a warning unless --strict)", \.strictPassThroughReceiveWhilePaused),
         flag("strict-no-data-path-while-pausing", "any send or indication after FilterPause was entered is a violation", \.strictNoDataPathWhilePausing),
         flag("strict", "guidance findings (a documented SHOULD, e.g. RCV-09, SND-07) fail the run instead of warning", \.strict),
+        percent("split-frames-percent", "chance a frame the NIC or TCPIP makes is split across MDLs (any offsets, unused space before the data)", \.splitFramesPercent),
         flag("keep-going", "a safety violation is recorded and the run goes on, so every distinct bug a seed reaches is listed", \.keepGoing),
     ]
 

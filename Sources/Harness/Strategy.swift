@@ -91,6 +91,9 @@ public enum Strategy: Sendable, Equatable, CustomStringConvertible {
         vary(\.lateSendPercent, [0, 0, 20, 80][c.choose(4, .faults)])
         o.sendCompletionDelay = [2...300, 1...10, 200...2000, 1...3000][c.choose(4, .faults)]
         o.returnDelay = [2...300, 1...10, 200...2000, 1...3000][c.choose(4, .faults)]
+        // From the layout stream, so the fault draws above stay where they were (a trace
+        // recorded before frames were split has no layout section: its frames stay whole).
+        vary(\.splitFramesPercent, [0, 50, 90, 100][c.choose(4, .layout)])
         return o
     }
 }

@@ -111,6 +111,7 @@ public struct TraceFile: Equatable, Sendable {
         if let digest { out += "digest \(digest)\n" }
         for stream in ChoiceStream.allCases {
             let list = stream.rawValue < choices.count ? choices[stream.rawValue] : []
+            if list.isEmpty && stream.isOptionalInTraces { continue }
             out += "choices \(stream.name) \(list.count)\n"
             var i = 0
             while i < list.count {
@@ -183,7 +184,7 @@ public struct TraceFile: Equatable, Sendable {
             case "choices":
                 guard parts.count == 3, let stream = ChoiceStream.allCases.first(where: { $0.name == parts[1] }),
                       let count = Int(parts[2]), count >= 0, count <= 50_000_000 else {
-                    throw UsageError("line \(lineNo): expected 'choices schedule|workload|faults|timing COUNT'")
+                    throw UsageError("line \(lineNo): expected 'choices schedule|workload|faults|timing|layout COUNT'")
                 }
                 guard !seenStreams[stream.rawValue] else { throw UsageError("line \(lineNo): stream '\(parts[1])' given twice") }
                 seenStreams[stream.rawValue] = true
@@ -245,7 +246,7 @@ public struct TraceFile: Equatable, Sendable {
         if let e = fields["expect"], ViolationKind.named(e) == nil {
             throw UsageError("expect '\(e.prefix(40))' is not a violation kind (see 'ndis-sim list')")
         }
-        for (s, seen) in seenStreams.enumerated() where !seen {
+        for (s, seen) in seenStreams.enumerated() where !seen && !ChoiceStream(rawValue: s)!.isOptionalInTraces {
             throw UsageError("trace has no 'choices \(ChoiceStream(rawValue: s)!.name)' section")
         }
         var depth = Strategy.defaultDepth

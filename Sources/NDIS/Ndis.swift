@@ -90,6 +90,8 @@ public final class Ndis {
     /// Every driver's control device, in registration order: what user processes open
     /// (`FILE_OBJECT.device` indexes it).
     @exclusivity(unchecked) public private(set) var controlDevices: [ControlDevice] = []
+    /// MDLs `NdisRetreatNetBufferDataStart` allocated (an advance with `FreeMdl` frees them).
+    @exclusivity(unchecked) var retreatMdls: [MDL] = []
     /// Every OID request object of the run (originals and clones), by id.
     @exclusivity(unchecked) var oidRequests: [NDIS_OID_REQUEST] = []
 
@@ -363,7 +365,7 @@ public final class Ndis {
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
     func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
         let nbl = makeNBL(origin: origin, poolIndex: -1, contextSize: 0)
-        nbl._firstNetBuffer = NET_BUFFER(mdl: MDL(frame), offset: 0, length: frame.count)
+        nbl._firstNetBuffer = FrameLayout.netBuffer(frame, percent: options.splitFramesPercent, choices)
         return nbl
     }
 
@@ -407,6 +409,7 @@ public final class Ndis {
             b.hardware = nil
         }
         miniportBlocks.removeAll()
+        retreatMdls.removeAll()
         miniportDrivers.removeAll()
         for a in adapters { a.binding = nil; a.block = nil }
         observer = nil

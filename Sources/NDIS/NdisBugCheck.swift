@@ -51,6 +51,8 @@ public struct NdisBugCheck: Sendable, Equatable {
         case miniportIndicateOfUnownedNBL = "miniport-indicate-of-unowned-nbl"
         /// MP-08: `MiniportInitializeEx` succeeded without `NdisMSetMiniportAttributes`.
         case initializeWithoutAttributes = "initialize-without-attributes"
+        /// NB-01: a NET_BUFFER data call NDIS cannot act on (storage too small, an advance past the data).
+        case dataBufferMisuse = "data-buffer-misuse"
     }
 
     public var kind: Kind

@@ -12,6 +12,10 @@ public struct NdisOptions: Sendable, Equatable {
     public var inlineReturnPercent = 10
     /// Chance that the NIC indicates with `NDIS_RECEIVE_FLAGS_RESOURCES`.
     public var receiveResourcesPercent = 20
+    /// Chance that a frame the NIC or TCPIP makes is split across several MDLs (at any
+    /// offsets, one-byte MDLs included, with unused space before the data), drawn from the
+    /// run's layout stream; 0 keeps every frame in one piece.
+    public var splitFramesPercent = 50
     /// Chance that an NBL allocation fails (the pool is low).
     public var allocationFailurePercent = 3
     /// Chance that a protocol send reaches the filter while it is not Running (a send

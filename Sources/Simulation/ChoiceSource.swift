@@ -2,12 +2,18 @@
 /// change in how one is drawn does not reshuffle the others (and a shrinker that edits one
 /// does not shift the rest): `schedule` picks threads, `workload` shapes the scenario when
 /// it is set up (writers, packet counts, the PnP script), `timing` draws delays and the
-/// cutting and shuffling of completion chains while it runs, `faults` injects faults.
+/// cutting and shuffling of completion chains while it runs, `faults` injects faults,
+/// `layout` splits the frames the edges make across MDLs (a stream of its own, added later:
+/// a trace without it replays every frame in one piece, as it was recorded).
 public enum ChoiceStream: Int, CaseIterable, Sendable {
     case schedule = 0
     case workload = 1
     case faults = 2
     case timing = 3
+    case layout = 4
+
+    /// Traces written before the stream existed have no section for it.
+    public var isOptionalInTraces: Bool { self == .layout }
 
     public var name: String {
         switch self {
@@ -15,6 +21,7 @@ public enum ChoiceStream: Int, CaseIterable, Sendable {
         case .workload: return "workload"
         case .faults: return "faults"
         case .timing: return "timing"
+        case .layout: return "layout"
         }
     }
 }

@@ -181,7 +181,7 @@ extension ViolationKind {
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted, livelock,
         irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
-    ] + kernel + oid + protocolDriver + miniportDriver
+    ] + kernel + oid + protocolDriver + miniportDriver + bytes
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }
@@ -209,6 +209,7 @@ extension ViolationKind {
         case .miniportSendCompleteOfUnownedNBL: self = .miniportSendCompleteOfUnownedNBL
         case .miniportIndicateOfUnownedNBL: self = .miniportIndicateOfUnownedNBL
         case .initializeWithoutAttributes: self = .initializeWithoutAttributes
+        case .dataBufferMisuse: self = .dataBufferMisuse
         }
     }
 }
