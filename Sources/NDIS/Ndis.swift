@@ -365,7 +365,7 @@ public final class Ndis {
     /// Allocates an NBL object for the edges (TCPIP's and the NIC's own pools).
     func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
         let nbl = makeNBL(origin: origin, poolIndex: -1, contextSize: 0)
-        nbl._firstNetBuffer = FrameLayout.netBuffer(frame, percent: options.splitFramesPercent, choices)
+        nbl._firstNetBuffer = FrameLayout.netBuffer(frame, percent: options.splitFramesPercent, receive: origin == .miniportEdge, choices)
         return nbl
     }
 

@@ -213,6 +213,9 @@ struct MiniportChecker {
             return Finding(kind: .miniportIndicateWhileNotRunning, message: "NdisMIndicateReceiveNetBufferLists while the adapter is \(state)",
                            call: "NdisMIndicateReceiveNetBufferLists(\(e.handle))", nbls: nbls.map(\.id))
         }
+        for n in nbls {
+            if let f = ReceiveLayoutRule.check(n, call: "NdisMIndicateReceiveNetBufferLists(\(e.handle))") { return f }
+        }
         for n in nbls where owner(n.id) != .own(b) {
             let why = owner(n.id).map(describe) ?? "not allocated from one of its pools"
             return Finding(kind: .miniportIndicateOfUnownedNBL, message: "NdisMIndicateReceiveNetBufferLists with NBL #\(n.id), which is \(why)",

@@ -150,6 +150,7 @@ struct ReceivePathChecker {
                     return Finding(kind: .indicateBadNBL, message: "originated receive NBL #\(n.id) has no initialized NET_BUFFER/MDL data", call: call(),
                                    module: e.module, nbls: [n.id])
                 }
+                if let f = ReceiveLayoutRule.check(n.unmanaged.takeUnretainedValue(), call: call(), module: e.module) { return f }
             } else if r.path == .sendFromAbove {
                 return Finding(kind: .nblOwnership, message: "NBL #\(n.id) came from above on the send path and is being indicated up", call: call(),
                                module: e.module, nbls: [n.id])

@@ -8,6 +8,9 @@ extension ViolationKind {
         "a NET_BUFFER data call NDIS cannot act on: NdisGetDataBuffer with storage smaller than BytesNeeded (NDIS writes past it) or an AlignMultiple that is not a power of two, an advance past the data, a negative delta",
         bugCheck: corruption)
 
+    public static let receiveHeaderSplit = ViolationKind("receive-header-split", ["NB-02"], .safety, .contract,
+        "a receive indicated up whose data does not begin with the lookahead (or the whole frame, if shorter) in one MDL: NDIS 6 requires it of what a miniport indicates, and TCPIP reads the headers there (network/indicating-received-ethernet-frames; seed 003's TCP/IP ReceivePacket quirk)")
+
     /// The packet-byte kinds, in catalogue order.
-    public static let bytes: [ViolationKind] = [dataBufferMisuse]
+    public static let bytes: [ViolationKind] = [dataBufferMisuse, receiveHeaderSplit]
 }

@@ -127,28 +127,36 @@ import NDISSim
         #expect(ndis.bugCheck?.kind == .dataBufferMisuse)
     }
 
-    /// The NIC's receives and TCPIP's sends come spread over MDLs about half the time (drawn
-    /// from the layout stream); `split-frames-percent=0` keeps them whole.
+    /// TCPIP's sends come spread over MDLs about half the time (drawn from the layout stream);
+    /// `split-frames-percent=0` keeps them whole. The NIC's receives keep the lookahead (here,
+    /// the whole short frame) in the MDL where the data begins.
     final class LayoutRecorder: ReferenceFilterDriver {
         nonisolated(unsafe) static var mdlCounts: [Int] = []
-        override func FilterReceiveNetBufferLists(_ c: AnyObject, _ n: NET_BUFFER_LIST, _ p: NDIS_PORT_NUMBER, _ k: ULONG, _ f: ULONG) {
+        nonisolated(unsafe) static var receivesWhole = true
+        override func FilterSendNetBufferLists(_ c: AnyObject, _ n: NET_BUFFER_LIST, _ p: NDIS_PORT_NUMBER, _ f: ULONG) {
             for nbl in n.chain { Self.mdlCounts.append(nbl.FirstNetBuffer?.MdlChain?.chain.count ?? 0) }
+            super.FilterSendNetBufferLists(c, n, p, f)
+        }
+        override func FilterReceiveNetBufferLists(_ c: AnyObject, _ n: NET_BUFFER_LIST, _ p: NDIS_PORT_NUMBER, _ k: ULONG, _ f: ULONG) {
+            for nbl in n.chain where !(nbl.FirstNetBuffer.map(FrameLayout.lookaheadContiguous) ?? false) { Self.receivesWhole = false }
             super.FilterReceiveNetBufferLists(c, n, p, k, f)
         }
     }
 
-    @Test func theNicSpreadsFramesOverMdlsUnlessToldNotTo() throws {
+    @Test func tcpipSpreadsFramesOverMdlsUnlessToldNotToAndTheNicKeepsTheLookaheadWhole() throws {
         let scenario = try #require(Scenario.named("adapter-disable-during-send"))
         let runner = Runner()
         var whole = NdisOptions()
         whole.splitFramesPercent = 0
         for options in [NdisOptions(), whole] {
             LayoutRecorder.mdlCounts = []
+            LayoutRecorder.receivesWhole = true
             for seed in UInt64(1)...40 {
                 let r = runner.run(make: { LayoutRecorder(ndis: $0) }, scenario: scenario, options: options, seed: seed)
                 #expect(r.violation == nil)
             }
             #expect(LayoutRecorder.mdlCounts.count > 20)
+            #expect(LayoutRecorder.receivesWhole)
             if options.splitFramesPercent == 0 {
                 #expect(LayoutRecorder.mdlCounts.allSatisfy { $0 == 1 })
             } else {
