@@ -85,6 +85,7 @@ extension Ndis {
         // A miniport's NBLs come up from below, as the NIC model's do.
         let nbl = makeNBL(origin: pool.module == -3 ? .miniportEdge : .filter, poolIndex: i, contextSize: pool.contextSize)
         nbl._firstNetBuffer = NET_BUFFER(mdl: MdlChain, offset: DataOffset, length: DataLength)
+        watchBytes(of: nbl)
         pool.outstanding += 1
         emit(.NdisAllocateNetBufferAndNetBufferList, .return, module: module, nbls: nbl, handle: PoolHandle, object: i)
         return nbl

@@ -366,7 +366,40 @@ public final class Ndis {
     func makeEdgeNBL(origin: NBLOrigin, frame: [UInt8]) -> NET_BUFFER_LIST {
         let nbl = makeNBL(origin: origin, poolIndex: -1, contextSize: 0)
         nbl._firstNetBuffer = FrameLayout.netBuffer(frame, percent: options.splitFramesPercent, receive: origin == .miniportEdge, choices)
+        watchBytes(of: nbl)
         return nbl
+    }
+
+    /// Marks the MDLs of `nbl`'s data as its, so writes into them are judged by who owns it.
+    /// An MDL already another NBL's (shared by a clone) stays that NBL's.
+    func watchBytes(of nbl: NET_BUFFER_LIST) {
+        var m = nbl._firstNetBuffer?.MdlChain
+        while let mdl = m {
+            if mdl.nblID < 0 {
+                mdl.world = .passUnretained(self)
+                mdl.nblID = nbl.id
+            }
+            m = mdl.Next
+        }
+    }
+
+    /// Driver code is about to write `count` bytes at `offset` of `mdl`; false if the write
+    /// cannot be done (past the buffer: the model's bug check).
+    func bytesWritten(_ mdl: MDL, offset: Int, count: Int) -> Bool {
+        guard offset >= 0, count >= 0, offset + count <= mdl.ByteCount else {
+            raiseBugCheck(.dataBufferMisuse, "a write of \(count) byte(s) at offset \(offset) of an MDL of \(mdl.ByteCount): past the end of its buffer",
+                          call: "write into MDL of NBL #\(mdl.nblID)", nbls: mdl.nblID >= 0 ? [mdl.nblID] : [])
+            return false
+        }
+        guard mdl.nblID >= 0, mdl.nblID < nblsByID.count, scheduler.currentInDriver, let observerUnretained, !scheduler.halted else { return true }
+        let nbl = nblsByID[mdl.nblID]
+        let kind = scheduler.currentUnretained?._withUnsafeGuaranteedRef { $0.driverKind } ?? 0
+        let stop = observerUnretained._withUnsafeGuaranteedRef { o in
+            o.bytesWritten(nbl, mdl: mdl, offset: offset, count: count, driverKind: kind)
+            return o.stopRequested
+        }
+        if stop { scheduler.halt() }
+        return true
     }
 
     /// A new NBL with the next id, kept alive until `tearDown()` (see `NdisEvent.nbls`).

@@ -366,6 +366,9 @@ open class NdisObserver {
     open func touchedByProtocol(_ nbl: NET_BUFFER_LIST, write: Bool) {}
     /// A miniport driver under test read or wrote a field of `nbl`.
     open func touchedByMiniport(_ nbl: NET_BUFFER_LIST, write: Bool) {}
+    /// Driver code (`driverKind`: 0 a filter, 1 a protocol, 2 a miniport) is about to write
+    /// `count` bytes at `offset` of `mdl`, which holds `nbl`'s data.
+    open func bytesWritten(_ nbl: NET_BUFFER_LIST, mdl: MDL, offset: Int, count: Int, driverKind: UInt8) {}
     /// Something a report should mention if the run goes wrong later.
     open func clue(_ text: String) {}
     /// The model raised its own bug check (a handle or object it cannot act on, or a move

@@ -3,13 +3,31 @@
 /// answer however it is spread (ndis-rules: "must handle more than one MDL in the chain").
 public final class MDL {
     @exclusivity(unchecked) public var Next: MDL?
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] { _bytes }
+    @exclusivity(unchecked) private var _bytes: [UInt8]
     /// `MmGetMdlByteCount`
-    public var ByteCount: Int { bytes.count }
+    public var ByteCount: Int { _bytes.count }
+    /// The world that watches writes into it, and the NBL whose data it holds (set when an NBL
+    /// is made over it; -1 before), so a write is judged by who owns that NBL now.
+    @exclusivity(unchecked) var world: Unmanaged<Ndis>?
+    @exclusivity(unchecked) public internal(set) var nblID = -1
 
     public init(_ bytes: [UInt8], next: MDL? = nil) {
-        self.bytes = bytes
+        _bytes = bytes
         self.Next = next
+    }
+
+    /// Writes `data` at `offset` into the buffer (a driver writing through the pointer
+    /// `MmGetSystemAddressForMdlSafe` or an in-place `NdisGetDataBuffer` gave it). Shown to the
+    /// verifier first: a write into bytes the writer does not own is judged there. A write past
+    /// the buffer's end is the model's bug check, and is not done.
+    public func write(_ offset: Int, _ data: [UInt8]) {
+        if let world {
+            guard world._withUnsafeGuaranteedRef({ $0.bytesWritten(self, offset: offset, count: data.count) }) else { return }
+        } else if offset < 0 || offset + data.count > _bytes.count {
+            return
+        }
+        _bytes.replaceSubrange(offset..<(offset + data.count), with: data)
     }
 
     /// The MDLs of the chain this one starts, in order.
@@ -70,6 +88,19 @@ public final class NET_BUFFER {
             m = x.Next
         }
         return (nil, skip)
+    }
+
+    /// The MDL holding byte `frameOffset` of the data, and the byte's offset in it (nil past the data).
+    public func locate(_ frameOffset: Int) -> (mdl: MDL, offset: Int)? {
+        guard frameOffset >= 0, frameOffset < DataLength else { return nil }
+        var skip = DataOffset + frameOffset
+        var m = MdlChain
+        while let x = m {
+            if skip < x.ByteCount { return (x, skip) }
+            skip -= x.ByteCount
+            m = x.Next
+        }
+        return nil
     }
 
     /// Bytes the chain holds in all (used and unused).

@@ -190,6 +190,14 @@ public final class Verifier: NdisObserver {
         judge(NBLAccessChecker.observe(nbl, write: write, facts))
     }
 
+    override public func bytesWritten(_ nbl: NET_BUFFER_LIST, mdl: MDL, offset: Int, count: Int, driverKind: UInt8) {
+        switch driverKind {
+        case 0: judge(ByteWriteRule.check(nbl, mdl: mdl, offset: offset, count: count, facts))
+        case 1: judge(protocols.touched(nbl, write: true))
+        default: judge(miniports.touched(nbl, write: true))
+        }
+    }
+
     override public func touchedByMiniport(_ nbl: NET_BUFFER_LIST, write: Bool) {
         judge(miniports.touched(nbl, write: write))
     }

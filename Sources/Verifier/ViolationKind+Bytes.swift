@@ -11,6 +11,9 @@ extension ViolationKind {
     public static let receiveHeaderSplit = ViolationKind("receive-header-split", ["NB-02"], .safety, .contract,
         "a receive indicated up whose data does not begin with the lookahead (or the whole frame, if shorter) in one MDL: NDIS 6 requires it of what a miniport indicates, and TCPIP reads the headers there (network/indicating-received-ethernet-frames; seed 003's TCP/IP ReceivePacket quirk)")
 
+    public static let wrotePassThroughBytes = ViolationKind("wrote-pass-through-bytes", ["NB-03"], .safety, .guidance,
+        "a filter wrote into the frame of an NBL it holds but did not allocate (a pass-through send or receive): NDIS 6 lets a modifying filter do so, but a monitoring filter must not, a clone shares those bytes, and seed 003's rule is never to modify what you did not allocate: copy, or chain an MDL of your own")
+
     /// The packet-byte kinds, in catalogue order.
-    public static let bytes: [ViolationKind] = [dataBufferMisuse, receiveHeaderSplit]
+    public static let bytes: [ViolationKind] = [dataBufferMisuse, receiveHeaderSplit, wrotePassThroughBytes]
 }

@@ -165,3 +165,64 @@ import NDISSim
         }
     }
 }
+
+/// Who may write which bytes (issue 11): a filter writing its own NBL's frame is fine; writing
+/// TCPIP's send in place is NB-03 guidance, named with the NBL and the offset; writing one after
+/// sending it down is SND-03; a write past an MDL's end is NB-01.
+@Suite struct ByteOwnershipTests {
+    /// Writes byte `at` of each send's frame: before forwarding it, or (`afterSend`) after.
+    final class Scribbler: ReferenceFilterDriver {
+        var afterSend = false
+        var at = 22
+        override func FilterSendNetBufferLists(_ c: AnyObject, _ n: NET_BUFFER_LIST, _ p: NDIS_PORT_NUMBER, _ f: ULONG) {
+            let nbls = n.chain
+            if !afterSend { for nbl in nbls { scribble(nbl) } }
+            super.FilterSendNetBufferLists(c, n, p, f)
+            if afterSend { for nbl in nbls { scribble(nbl) } }
+        }
+        func scribble(_ nbl: NET_BUFFER_LIST) {
+            guard let nb = nbl._firstNetBufferForVerifier else { return }
+            if at >= nb.DataLength, let last = nb.MdlChain?.chain.last { last.write(last.ByteCount, [0]); return }
+            guard let place = nb.locate(at) else { return }
+            place.mdl.write(place.offset, [0x42])
+        }
+    }
+
+    static func firstFinding(_ make: @escaping (Ndis) -> FilterDriver, strict: Bool = true) throws -> Violation? {
+        let scenario = try #require(Scenario.named("adapter-disable-during-send"))
+        var options = NdisOptions()
+        options.strict = strict
+        let runner = Runner()
+        for seed in UInt64(1)...40 {
+            if let v = runner.run(make: make, scenario: scenario, options: options, seed: seed).violation { return v }
+        }
+        return nil
+    }
+
+    @Test func writingTcpipsSendInPlaceIsGuidanceNamingTheNblAndTheOffset() throws {
+        let v = try #require(try Self.firstFinding { Scribbler(ndis: $0) })
+        #expect(v.kind.name == "wrote-pass-through-bytes")
+        #expect(v.message.contains("at offset 22 of its frame") && v.message.contains("NBL #"))
+        // Not strict: a warning, the run passes.
+        #expect(try Self.firstFinding({ Scribbler(ndis: $0) }, strict: false) == nil)
+    }
+
+    @Test func writingASendAfterForwardingItIsSnd03() throws {
+        let v = try #require(try Self.firstFinding { ndis in let s = Scribbler(ndis: ndis); s.afterSend = true; return s })
+        #expect(v.kind.name == "nbl-touched-while-not-owned" || v.kind.name == "nbl-use-after-free", "\(v.kind.name): \(v.message)")
+        #expect(v.message.contains("offset 22"))
+    }
+
+    @Test func writingPastAnMdlsEndIsTheModelsBugCheck() throws {
+        let v = try #require(try Self.firstFinding { ndis in let s = Scribbler(ndis: ndis); s.at = 10_000; return s })
+        #expect(v.kind.name == "data-buffer-misuse")
+    }
+
+    @Test func theCorrectDriversWriteNoBytesTheyDoNotOwn() throws {
+        for name in ["reference", "npcap-2016", "wdk-filter-sample", "fnlwf"] {
+            let c = try Campaign(driver: name)
+            let r = c.run(seeds: 1...100)
+            #expect(!r.failures.contains { $0.violation.rules.contains("NB-03") }, "\(name)")
+        }
+    }
+}

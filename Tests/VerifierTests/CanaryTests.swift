@@ -22,7 +22,7 @@ import NDISSim
         "OID-01", "OID-02", "OID-03", "OID-04", "OID-06", "OID-07", "STS-01", "PNP-01",
         "PROT-01", "PROT-02", "PROT-03", "PROT-04", "PROT-05", "PROT-06", "PROT-07", "PROT-08", "PROT-09", "PROT-10", "PROT-11", "PROT-12",
         "MP-01", "MP-03", "MP-04", "MP-05", "MP-06", "MP-07", "MP-08", "MP-09", "MP-10", "MP-11", "MP-12", "MP-13",
-        "NB-01", "NB-02",
+        "NB-01", "NB-02", "NB-03",
     ]
 
     static func config(_ entry: DriverEntry, driver: String? = nil, scenario: String? = nil) -> RunConfig {

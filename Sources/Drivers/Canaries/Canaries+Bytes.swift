@@ -6,6 +6,9 @@ extension CanaryCatalog {
                ["data-buffer-misuse"], scenario: "adapter-disable-during-send") { CanaryNB01StorageTooSmall(ndis: $0) },
         canary("NB-02", "writes injected into the receive path laid out as a 10-byte MDL and the rest: the Ethernet header cut where TCPIP expects the lookahead whole",
                ["receive-header-split"], scenario: rxInject) { CanaryNB02SplitsInjectedHeader(ndis: $0) },
+        canary("NB-03", "every send from above has its IPv4 TTL byte (frame offset 22) decremented in place, in TCPIP's bytes, before it is forwarded",
+               ["wrote-pass-through-bytes"], scenario: "adapter-disable-during-send",
+               options: options { $0.strict = true }) { CanaryNB03WritesTcpipsBytes(ndis: $0) }, // guidance: fails only when strict
     ]
 }
 
@@ -17,6 +20,20 @@ final class CanaryNB01StorageTooSmall: ReferenceFilterDriver {
         let storage = NdisStorage(count: 8) // the flaw: sizeof the wrong structure
         for nbl in NetBufferLists.chain {
             if let nb = nbl.FirstNetBuffer { _ = ndis.NdisGetDataBuffer(nb, 14, storage, 1, 0) }
+        }
+        super.FilterSendNetBufferLists(FilterModuleContext, NetBufferLists, PortNumber, SendFlags)
+    }
+}
+
+/// NB-03. A "modifying filter" that writes into TCPIP's send in place (the IPv4 TTL, frame
+/// offset 22; it does not even look whether the frame is IPv4) instead of copying it or chaining
+/// an MDL of its own.
+final class CanaryNB03WritesTcpipsBytes: ReferenceFilterDriver {
+    override func FilterSendNetBufferLists(_ FilterModuleContext: AnyObject, _ NetBufferLists: NET_BUFFER_LIST, _ PortNumber: NDIS_PORT_NUMBER,
+                                           _ SendFlags: ULONG) {
+        for nbl in NetBufferLists.chain {
+            guard let nb = nbl.FirstNetBuffer, let ttl = nb.locate(22) else { continue }
+            ttl.mdl.write(ttl.offset, [ttl.mdl.bytes[ttl.offset] &- 1]) // the flaw
         }
         super.FilterSendNetBufferLists(FilterModuleContext, NetBufferLists, PortNumber, SendFlags)
     }
