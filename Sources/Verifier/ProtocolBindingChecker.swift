@@ -254,6 +254,19 @@ struct ProtocolBindingChecker {
         }
     }
 
+    /// PROT-02, at the end of a run: receives a binding kept after its pause completed (and no
+    /// restart since), which the miniport's pause below waits for.
+    func receivesKeptPastPause() -> Finding? {
+        for (i, x) in bindings.enumerated() where x.paused && !x.closeCalled {
+            let held = nbls { $0 == .received(i) }
+            guard !held.isEmpty else { continue }
+            return Finding(kind: .protocolReceivesKeptPastPause,
+                           message: "NetEventPause on NdisBindingHandle#\(i + 1) completed, and the protocol never returned the \(held.count) received NBL(s) it kept",
+                           call: "end of run", nbls: held)
+        }
+        return nil
+    }
+
     /// PROT-11, at the end of a run: a bind, unbind or PnP event the protocol pended and never completed.
     func stepNeverCompleted() -> Finding? {
         for (i, x) in bindings.enumerated() {
@@ -311,13 +324,18 @@ struct ProtocolBindingChecker {
             let x = bindings[b]
             // Receives of an indication still in progress are judged when it returns.
             let held = nbls { $0 == .received(b) }.count
-            if x.sendsOutstanding > 0 || held > 0 {
-                var what: [String] = []
-                if x.sendsOutstanding > 0 { what.append("\(x.sendsOutstanding) send(s) not yet completed") }
+            if x.sendsOutstanding > 0 {
+                var what = ["\(x.sendsOutstanding) send(s) not yet completed"]
                 if held > 0 { what.append("\(held) received NBL(s) not yet returned") }
                 return Finding(kind: .protocolPauseCompletedWithNBLsOutstanding,
                                message: "NetEventPause completed on NdisBindingHandle#\(b + 1) with \(what.joined(separator: " and "))",
                                call: call, nbls: nbls { $0 == .sentDown(b) || $0 == .received(b) })
+            }
+            if held > 0 {
+                // The miniport's pause waits for them; kept for good, that pause hangs (a hang).
+                return Finding(kind: .protocolPauseCompletedHoldingReceives,
+                               message: "NetEventPause completed on NdisBindingHandle#\(b + 1) with \(held) received NBL(s) not yet returned",
+                               call: call, nbls: nbls { $0 == .received(b) })
             }
         }
         if (code == .NetEventPause || code == .NetEventRestart) && status != .SUCCESS {

@@ -13,6 +13,7 @@ extension Verifier {
         // A step a protocol or miniport under test pended and never completed, sends a reset lost,
         // sends a miniport never completed: each freezes the stack above it, so it comes first.
         if end != .halted, judge(protocols.stepNeverCompleted()) { return }
+        if end != .halted && end != .quiescent, judge(protocols.receivesKeptPastPause()) { return }
         if end != .halted, judge(miniports.stepNeverCompleted()) { return }
         if end != .halted, judge(miniports.sendsLostInReset()) { return }
         if end != .halted, judge(miniports.finish()) { return }

@@ -12,7 +12,12 @@ extension ViolationKind {
     public static let protocolSendWhileNotRunning = ViolationKind("protocol-send-while-not-running", ["PROT-01"], .safety, .contract,
         "NdisSendNetBufferLists on a binding that is not Running: after NetEventPause reached the protocol, while Paused, before NetEventRestart, while opening or closing")
     public static let protocolPauseCompletedWithNBLsOutstanding = ViolationKind("protocol-pause-completed-with-nbls-outstanding", ["PROT-02"], .safety, .contract,
-        "NetEventPause completed (returned SUCCESS, or NdisCompleteNetPnPEvent) while sends of the protocol were not complete or receives it kept were not returned")
+        "NetEventPause completed (returned SUCCESS, or NdisCompleteNetPnPEvent) while sends of the protocol were not complete (\"must wait for all its outstanding send requests to complete\")")
+    public static let protocolPauseCompletedHoldingReceives = ViolationKind("protocol-pause-completed-holding-receives", ["PROT-02"], .safety, .guidance,
+        "NetEventPause completed while the protocol still held received NBLs (no sends out): the binding is not Paused until they are returned, and the miniport's pause waits for them. The WDK's ndisprot does this when a read is copying a frame as the pause flushes its queue (ServiceReads returns it outside its lock); kept for good, the miniport's pause hangs, reported as a hang")
+    public static let protocolReceivesKeptPastPause = ViolationKind("protocol-receives-kept-past-pause", ["PROT-02"], .liveness, .hang,
+        "the protocol completed NetEventPause and never returned the received NBLs it kept: the miniport's pause waits for them forever",
+        bugCheck: "0x7C BUGCODE_NDIS_DRIVER, P1 0x25 WATCHDOG (P2 0x21 MINIPORT_PAUSE); 0x15E P1 0x30 STUCK_NBL")
     public static let bindingUsedAfterClose = ViolationKind("binding-used-after-close", ["PROT-03"], .safety, .crash,
         "a call with an NdisBindingHandle after NdisCloseAdapterEx on it (or one NDIS never gave out): the binding is freed",
         bugCheck: corruption)
@@ -59,7 +64,8 @@ extension ViolationKind {
 
     /// The protocol-driver kinds, in catalogue order.
     public static let protocolDriver: [ViolationKind] = [
-        illegalBindingTransition, protocolSendWhileNotRunning, protocolPauseCompletedWithNBLsOutstanding, bindingUsedAfterClose,
+        illegalBindingTransition, protocolSendWhileNotRunning, protocolPauseCompletedWithNBLsOutstanding, protocolPauseCompletedHoldingReceives,
+        protocolReceivesKeptPastPause, bindingUsedAfterClose,
         protocolClosedWithNBLsOutstanding, protocolWrongSourceHandle, protocolSendOfUnownedNBL, protocolReturnOfUnownedNBL,
         protocolClosedWithOidsOutstanding, openAdapterOutsideBind, bindCompletionUnexpected, bindSucceededWithoutOpen,
         bindFailedWithBindingOpen, unbindCompletionUnexpected, unbindWithoutClose, pnpEventCompletionUnexpected,

@@ -12,7 +12,7 @@ import Testing
         let guidance = ViolationKind.all.filter { $0.severity == .guidance }.map(\.name).sorted()
         // Each is a place where Microsoft's documents disagree (ndis-rules.md 1.4, 4.1).
         #expect(guidance == ["oid-request-while-attaching", "pass-through-receive-while-paused", "paused-send-not-rejected",
-                             "protocol-pause-or-restart-failed", "wrote-pass-through-bytes"])
+                             "protocol-pause-completed-holding-receives", "protocol-pause-or-restart-failed", "wrote-pass-through-bytes"])
         #expect(ViolationKind.callAfterDetach.severity == .crash)
         #expect(ViolationKind.pauseNeverCompleted.severity == .hang)
         #expect(ViolationKind.sendWhileNotRunning.severity == .contract)
