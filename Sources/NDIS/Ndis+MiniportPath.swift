@@ -297,6 +297,9 @@ extension Ndis {
             dep(.miniportBlock(b.id))
         }
         b.haltCalled = true
+        // The interrupt is disconnected: no new DPC; the halt's deregistration waits for those
+        // in the driver (modelled before MiniportHaltEx, as drivers here do not deregister).
+        b.hardware.waitForDpcs()
         transition(b, .halt)
         emit(.MiniportHaltEx, .call, handle: b.handle, object: b.id, detail: Int(action.rawValue))
         withContext(b) { ctx in inMiniport("MiniportHaltEx", irql: 0) { miniportDriver(of: b).MiniportHaltEx(ctx, action) } }

@@ -15,11 +15,27 @@ final class NicHardware {
     @exclusivity(unchecked) private var inFlight: [(descriptor: Int, due: UInt64)] = []
     /// Surprise-removed: the card is gone.
     @exclusivity(unchecked) private(set) var removed = false
+    /// DPCs in the driver now; the halt waits for them (`NdisMDeregisterInterruptEx` waits for
+    /// the DPCs in progress before it returns, and a driver's halt deregisters its interrupt).
+    @exclusivity(unchecked) private(set) var dpcsInProgress = 0
+    let dpcsIdle: SimEvent
 
     init(ndis: Ndis, block: MiniportBlock, adapter: Adapter) {
         self.ndis = ndis
         self.block = block
         dpcName = adapter.qualified("NIC interrupt DPC")
+        dpcsIdle = SimEvent(name: adapter.qualified("NDIS: no interrupt DPC of the miniport running"), id: -800_000 - block.id)
+    }
+
+    /// Waits, on the PnP thread, until no DPC of the card is in the driver (no new one starts:
+    /// the halt was called).
+    func waitForDpcs() {
+        while dpcsInProgress > 0 {
+            dpcsIdle.reset(ndis.scheduler)
+            // Only an unwinding run times this wait out.
+            guard dpcsIdle.wait(ndis.scheduler, timeout: nil) else { return }
+            ndis.dep(.miniportBlock(block.id))
+        }
     }
 
     var transmitsInFlight: Int { inFlight.count }
@@ -81,6 +97,10 @@ final class NicHardware {
     /// Runs the driver's DPC on the current (DPC) thread, if its interrupt is still connected.
     private func interrupt(_ i: NicInterrupt) {
         if ndis.scheduler.halted || removed || !block.isLive { return }
+        dpcsInProgress += 1
         ndis.callMiniportInterruptDPC(block, i)
+        ndis.dep(.miniportBlock(block.id))
+        dpcsInProgress -= 1
+        if dpcsInProgress == 0 { dpcsIdle.set(ndis.scheduler) }
     }
 }
