@@ -236,13 +236,7 @@ extension Ndis {
         guard filterModule(m, NdisFilterHandle, .NdisFReturnNetBufferLists, nbls: NetBufferLists) != nil,
               let chain = driverChain(NetBufferLists, .NdisFReturnNetBufferLists, module: m, freedKind: .returnOfUnownedNBL) else { return }
         let adapter = adapters[modules[m].adapter]
-        forEachRun(of: chain, by: { $0._indicatedUpBy.popLast() }) { down, nbls in
-            if let down {
-                callFilterReturnNetBufferLists(modules[down], makeChain(nbls)!, flags: ReturnFlags)
-            } else {
-                returnToMiniport(adapter, nbls)
-            }
-        }
+        returnDown(chain, adapter: adapter, flags: ReturnFlags)
     }
 
     /// `NdisFPauseComplete`: finishes a pause that `FilterPause` pended. It may arrive on

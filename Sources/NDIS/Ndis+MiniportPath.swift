@@ -71,6 +71,18 @@ extension Ndis {
         if !NDIS_TEST_RECEIVE_CANNOT_PEND(flags) { returnToMiniport(adapter, nbls) }
     }
 
+    /// Returns going down: each run of NBLs to the module that indicated it into the layer
+    /// above (the last on its `_indicatedUpBy` stack), or, with none, to the bottom of the stack.
+    func returnDown(_ chain: [NET_BUFFER_LIST], adapter: Adapter, flags: ULONG) {
+        forEachRun(of: chain, by: { $0._indicatedUpBy.popLast() }) { down, nbls in
+            if let down {
+                callFilterReturnNetBufferLists(modules[down], makeChain(nbls)!, flags: flags)
+            } else {
+                returnToMiniport(adapter, nbls)
+            }
+        }
+    }
+
     /// Receives back from the layer above: to the miniport under test, or the NIC model.
     func returnToMiniport(_ adapter: Adapter, _ nbls: [NET_BUFFER_LIST]) {
         guard let b = adapter.block else { adapter.miniport.returned(nbls); return }

@@ -59,17 +59,25 @@ extension Ndis {
         let pend = choices.chance(1, 4, .timing)
         b.open = pend ? .pending : .open
         if pend {
-            let wait = UInt64(delay(0...300))
-            scheduler.spawn(adapters[b.adapter].qualified("NDIS open completion"), role: .pnp) { [unowned(unsafe) self] in
-                self.scheduler.sleep(wait)
-                if self.scheduler.halted { return }
-                self.dep(.binding(b.id))
+            completeLater(b, "NDIS open completion") { [unowned(unsafe) self] in
                 b.open = .open
                 self.callProtocolOpenAdapterCompleteEx(b, .SUCCESS)
             }
         }
         emit(.NdisOpenAdapterEx, .return, status: pend ? .PENDING : .SUCCESS, handle: b.handle, object: i)
         return pend ? .PENDING : .SUCCESS
+    }
+
+    /// A pended open or close: `finish` runs a moment later on an NDIS thread of its own
+    /// (unless the run's verdict is in by then).
+    private func completeLater(_ b: ProtocolBinding, _ name: String, _ finish: @escaping () -> Void) {
+        let wait = UInt64(delay(0...300))
+        scheduler.spawn(adapters[b.adapter].qualified(name), role: .pnp) { [unowned(unsafe) self] in
+            self.scheduler.sleep(wait)
+            if self.scheduler.halted { return }
+            self.dep(.binding(b.id))
+            finish()
+        }
     }
 
     /// `NdisCompleteBindAdapterEx`: finishes a bind that `ProtocolBindAdapterEx` pended.
@@ -100,11 +108,7 @@ extension Ndis {
         b.closeCalled = true
         let pend = choices.chance(1, 4, .timing)
         if pend {
-            let wait = UInt64(delay(0...300))
-            scheduler.spawn(adapters[b.adapter].qualified("NDIS close completion"), role: .pnp) { [unowned(unsafe) self] in
-                self.scheduler.sleep(wait)
-                if self.scheduler.halted { return }
-                self.dep(.binding(b.id))
+            completeLater(b, "NDIS close completion") { [unowned(unsafe) self] in
                 b.closeCompleted = true
                 self.callProtocolCloseAdapterCompleteEx(b)
             }
@@ -174,13 +178,7 @@ extension Ndis {
         guard let b = protocolBinding(i, NdisBindingHandle, .NdisReturnNetBufferLists, nbls: NetBufferLists),
               let chain = driverChain(NetBufferLists, .NdisReturnNetBufferLists, module: -1, freedKind: .protocolReturnOfUnownedNBL) else { return }
         let adapter = adapters[b.adapter]
-        forEachRun(of: chain, by: { $0._indicatedUpBy.popLast() }) { down, nbls in
-            if let down {
-                callFilterReturnNetBufferLists(modules[down], makeChain(nbls)!, flags: ReturnFlags)
-            } else {
-                returnToMiniport(adapter, nbls)
-            }
-        }
+        returnDown(chain, adapter: adapter, flags: ReturnFlags)
         emit(.NdisReturnNetBufferLists, .return, flags: ReturnFlags, handle: NdisBindingHandle, object: i)
     }
 
