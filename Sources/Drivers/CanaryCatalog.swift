@@ -5,7 +5,7 @@ import NDIS
 /// checker: the verifier must catch it, and the report must name its rule. Each entry
 /// names the scenario and the environment knobs that make the flaw show on most seeds.
 public enum CanaryCatalog {
-    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel + oids + protocols + miniports + bytes
+    public static let all: [DriverEntry] = lifecycle + send + receive + pools + pause + liveness + locks + irps + kernel + oids + protocols + miniports + bytes + tdi + [tdiWrongProcess]
 
     static let disable = "adapter-disable-during-send"
     static let rxInject = "rx-inject"

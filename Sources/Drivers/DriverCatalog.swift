@@ -29,6 +29,8 @@ public struct DriverEntry: Sendable {
         case filter(@Sendable (Ndis) -> FilterDriver)
         case `protocol`(@Sendable (Ndis) -> ProtocolDriver)
         case miniport(@Sendable (Ndis) -> MiniportDriver)
+        /// A legacy driver on device stacks (a TDI filter): it runs alone, outside NDIS.
+        case tdi(@Sendable (Ndis) -> TdiDriver)
     }
     public let maker: Maker
 
@@ -53,6 +55,13 @@ public struct DriverEntry: Sendable {
                   maker: .miniport(make))
     }
 
+    /// A legacy TDI driver.
+    public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
+                scenario: String, options: NdisOptions = NdisOptions(), tdi make: @escaping @Sendable (Ndis) -> TdiDriver) {
+        self.init(name: name, kind: kind, summary: summary, expectedKinds: expectedKinds, rule: rule, scenario: scenario, options: options,
+                  maker: .tdi(make))
+    }
+
     public init(name: String, kind: Kind, summary: String, expectedKinds: [String] = [], rule: String? = nil,
                 scenario: String, options: NdisOptions = NdisOptions(), maker: Maker) {
         self.name = name
@@ -70,6 +79,15 @@ public struct DriverEntry: Sendable {
         if case .protocol = maker { return true }
         return false
     }
+
+    /// Whether it is a legacy TDI driver.
+    public var isTdi: Bool {
+        if case .tdi = maker { return true }
+        return false
+    }
+
+    /// Where it sits: "miniport", "filter", "protocol" or "tdi".
+    public var layer: String { isMiniport ? "miniport" : isProtocol ? "protocol" : isTdi ? "tdi" : "filter" }
 
     /// Whether it is a miniport driver.
     public var isMiniport: Bool {
@@ -123,6 +141,13 @@ public enum DriverCatalog {
                     summary: "miniport driver: ring-nic whose MiniportPause, finding nothing outstanding, calls NdisMPauseComplete itself and then returns SUCCESS as well (issue 10's miniport that completes its pause twice)",
                     expectedKinds: ["miniport-pause-complete-unexpected"], rule: "MP-02", scenario: "miniport-reset-during-sends",
                     miniport: { RingNicMiniport(ndis: $0, flaw: .completesPauseInsideHandler) }),
+        DriverEntry(name: "flowwatcher", kind: .bugModel,
+                    summary: "TDI filter: seed 004's FlowWatcher: counts each request's requested length at dispatch for PsGetCurrentProcess, in two critical sections; its clear-all loop skips elements; its unload waits for no request inside it",
+                    expectedKinds: ["usage-report-wrong", "pool-leaked-at-unload", "unloaded-while-in-driver-code", "device-used-after-delete"],
+                    rule: "TDI-05", scenario: "tdi-unload-during-traffic", tdi: { FlowWatcherDriver($0) }),
+        DriverEntry(name: "flowwatcher-fixed", kind: .correct,
+                    summary: "TDI filter: FlowWatcher corrected: counts IoStatus.Information in an IoSetCompletionRoutineEx routine for IoGetRequestorProcessId's process, one critical section per update, a dump that empties the table; no DriverUnload (a filter on a non-PnP stack cannot unload safely)",
+                    scenario: "tdi-steady-traffic", tdi: { FlowWatcherFixedDriver($0) }),
     ]
 
     public static func named(_ name: String) -> DriverEntry? { all.first { $0.name == name } }

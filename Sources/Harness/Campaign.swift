@@ -262,8 +262,9 @@ public struct Campaign {
         }
         if let problem = FilterStack.problem(with: entries) { throw UsageError(problem) }
         // A protocol driver's own scenario drives it, else a miniport's, else the lowest filter's.
-        let sname = scenarioName ?? (entries.first(where: \.isProtocol) ?? entries.first(where: \.isMiniport) ?? entries[0]).scenario
+        let sname = scenarioName ?? (entries.first(where: \.isTdi) ?? entries.first(where: \.isProtocol) ?? entries.first(where: \.isMiniport) ?? entries[0]).scenario
         guard let scenario = catalog.scenario(named: sname) else { throw UsageError("unknown scenario '\(sname.prefix(60))' (see 'ndis-sim list')") }
+        for e in entries { if let problem = scenario.problem(running: e) { throw UsageError(problem) } }
         self.init(stack: entries, scenario: scenario)
     }
 
@@ -275,6 +276,7 @@ public struct Campaign {
         guard let entry = catalog.driver(named: name) else { throw UsageError("unknown driver '\(name.prefix(60))' (see 'ndis-sim list')") }
         let sname = scenarioName ?? entry.scenario
         guard let scenario = catalog.scenario(named: sname) else { throw UsageError("unknown scenario '\(sname.prefix(60))' (see 'ndis-sim list')") }
+        if let problem = scenario.problem(running: entry) { throw UsageError(problem) }
         self.init(entry, scenario: scenario)
     }
 

@@ -78,7 +78,7 @@ public enum CoverageReport {
     }
 
     /// The filter table and calls are shown when a filter is under test (or nothing else is).
-    static func showsFilters(_ c: Coverage) -> Bool { c.coversFilters || otherTables(c).isEmpty }
+    static func showsFilters(_ c: Coverage) -> Bool { c.coversFilters || (otherTables(c).isEmpty && !c.coversTdi) }
 
     public static func text(_ c: Coverage, driver: String, scenario: String, strategy: String, failing: Int) -> String {
         var s = "coverage of \(driver) on \(scenario) (\(strategy)): \(c.seeds) seed(s), \(failing) with a violation\n"

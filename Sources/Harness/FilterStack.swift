@@ -17,6 +17,9 @@ public struct FilterStack {
     /// The miniport driver under test at the bottom, if any.
     public private(set) var miniportName: String?
     public private(set) var makeMiniport: ((Ndis) -> MiniportDriver)?
+    /// A legacy TDI driver under test (it runs alone), if any.
+    public private(set) var tdiName: String?
+    public private(set) var makeTdi: ((Ndis) -> TdiDriver)?
 
     /// One filter: the classic run.
     public init(name: String, make: @escaping (Ndis) -> FilterDriver) {
@@ -40,6 +43,12 @@ public struct FilterStack {
         makeMiniport = make
     }
 
+    /// A legacy TDI driver of the user's (seed 004's world): it runs alone.
+    public init(tdi name: String, make: @escaping (Ndis) -> TdiDriver) {
+        tdiName = name
+        makeTdi = make
+    }
+
     /// Catalogue drivers bottom to top; a name given twice is one driver with two modules.
     /// A protocol driver may come last only (`validate` says so for the command line).
     public init(_ entries: [DriverEntry]) {
@@ -51,6 +60,9 @@ public struct FilterStack {
             case .miniport(let make):
                 miniportName = e.name
                 makeMiniport = make
+            case .tdi(let make):
+                tdiName = e.name
+                makeTdi = make
             case .filter(let make):
                 if let i = names.firstIndex(of: e.name) {
                     layers.append(i)
@@ -66,6 +78,9 @@ public struct FilterStack {
     /// Why these catalogue entries make no stack, if they do not: one protocol driver at most,
     /// on top; one miniport driver at most, at the bottom.
     public static func problem(with entries: [DriverEntry]) -> String? {
+        if let t = entries.first(where: \.isTdi), entries.count > 1 {
+            return "the TDI driver '\(t.name)' runs alone (it sits on \\Device\\Tcp, not in an NDIS stack)"
+        }
         let protocols = entries.indices.filter { entries[$0].isProtocol }
         if protocols.count > 1 { return "a stack has one protocol driver at most (got \(protocols.map { entries[$0].name }.joined(separator: ", ")))" }
         if let p = protocols.first, p != entries.count - 1 { return "the protocol driver '\(entries[p].name)' must come last (the stack is written bottom to top)" }
@@ -77,7 +92,7 @@ public struct FilterStack {
 
     /// How the command line and traces write it: names bottom to top.
     public var description: String {
-        ((miniportName.map { [$0] } ?? []) + layers.map { names[$0] } + (protocolName.map { [$0] } ?? [])).joined(separator: ",")
+        ((miniportName.map { [$0] } ?? []) + layers.map { names[$0] } + (protocolName.map { [$0] } ?? []) + (tdiName.map { [$0] } ?? [])).joined(separator: ",")
     }
 
     /// The stack with `adapters` adapters, each with these layers.

@@ -72,11 +72,12 @@ public final class Runner {
     public func run(_ config: RunConfig, seed: UInt64, replaying: [[UInt32]]? = nil, catalog: Catalog = .standard) throws -> RunResult {
         guard let driver = catalog.driver(named: config.driver) else { throw UsageError("unknown driver '\(config.driver)' (see 'ndis-sim list')") }
         guard let scenario = catalog.scenario(named: config.scenario) else { throw UsageError("unknown scenario '\(config.scenario)' (see 'ndis-sim list')") }
+        if let problem = scenario.problem(running: driver) { throw UsageError(problem) }
         switch driver.maker {
         case .filter(let make):
             return run(make: make, scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps, seed: seed,
                        replaying: replaying, strategy: config.strategy)
-        case .protocol, .miniport:
+        case .protocol, .miniport, .tdi:
             return run(filters: FilterStack([driver]), scenario: scenario, options: config.options ?? driver.options, maxSteps: config.maxSteps,
                        seed: seed, replaying: replaying, strategy: config.strategy)
         }
@@ -113,6 +114,7 @@ public final class Runner {
         for (name, make) in zip(filters.names, filters.makes) { ndis.register(make(ndis), name: name) }
         if let name = filters.protocolName, let make = filters.makeProtocol { ndis.registerProtocol(make(ndis), name: name) }
         if let name = filters.miniportName, let make = filters.makeMiniport { ndis.registerMiniport(make(ndis), name: name) }
+        if let name = filters.tdiName, let make = filters.makeTdi { ndis.registerTdi(make(ndis), name: name) }
         scenario.setUp(ndis)
         let end = scheduler.run()
         verifier.finish(end)

@@ -1,3 +1,4 @@
+import Drivers
 import NDIS
 import Simulation
 
@@ -8,18 +9,33 @@ public struct Scenario: Sendable {
     public let summary: String
     /// Adapters the machine has (each with the run's filter stack).
     public let adapters: Int
+    /// A scenario of seed 004's world (a legacy TDI driver on \Device\Tcp), not of an NDIS stack.
+    public let forTdi: Bool
     let setUp: @Sendable (Ndis) -> Void
 
-    public init(name: String, summary: String, adapters: Int = 1, setUp: @escaping @Sendable (Ndis) -> Void) {
+    public init(name: String, summary: String, adapters: Int = 1, forTdi: Bool = false, setUp: @escaping @Sendable (Ndis) -> Void) {
         self.name = name
         self.summary = summary
         self.adapters = max(1, adapters)
+        self.forTdi = forTdi
         self.setUp = setUp
+    }
+
+    /// Why this scenario cannot drive `driver`, if it cannot: TDI drivers run only in TDI
+    /// scenarios, NDIS drivers only in the others.
+    public func problem(running driver: DriverEntry) -> String? {
+        if forTdi && !driver.isTdi {
+            return "scenario '\(name)' drives a TDI driver (seed 004's world) and '\(driver.name)' is an NDIS \(driver.layer) driver: pick another scenario (see 'ndis-sim list')"
+        }
+        if !forTdi && driver.isTdi {
+            return "'\(driver.name)' is a TDI driver: it runs only in the tdi-* scenarios, not in '\(name)' (see 'ndis-sim list')"
+        }
+        return nil
     }
 
     public static let all: [Scenario] = [adapterDisableDuringSend, rxInject, rxInjectDisable, closeDuringWrite, closeDuringWriteSync,
                                          ioctlDuringDisable, twoAdaptersOneDisabled, oidDuringDisable, protocolIoDuringDisable,
-                                         miniportResetDuringSends, surpriseRemoval]
+                                         miniportResetDuringSends, surpriseRemoval] + tdiScenarios
 
     /// A protocol driver under test (seed 002) with user processes reading and writing
     /// through its device while the adapter is disabled and maybe re-enabled: bind and unbind
@@ -169,6 +185,9 @@ public struct Scenario: Sendable {
     }
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
+
+    /// The scenarios of NDIS stacks (every one but seed 004's TDI world).
+    public static var ndis: [Scenario] { all.filter { !$0.forTdi } }
 
     /// Seed 001: the adapter is disabled in ncpa.cpl while user processes write.
     public static let adapterDisableDuringSend = Scenario(

@@ -73,6 +73,11 @@ public final class FILE_OBJECT {
 /// `IRP_MJ_*`: the requests the I/O manager sends to the driver's control device.
 public enum IRP_MJ: UInt8, Sendable, CustomStringConvertible {
     case CREATE, READ, WRITE, DEVICE_CONTROL, CLEANUP, CLOSE
+    /// A kernel client's request to a transport (TDI): `MinorFunction` says which.
+    case INTERNAL_DEVICE_CONTROL
+
+    /// The highest raw value (`IRP_MJ_MAXIMUM_FUNCTION` of this model).
+    public static let MAXIMUM_FUNCTION = Int(IRP_MJ.INTERNAL_DEVICE_CONTROL.rawValue)
 
     public var description: String {
         switch self {
@@ -82,6 +87,7 @@ public enum IRP_MJ: UInt8, Sendable, CustomStringConvertible {
         case .DEVICE_CONTROL: return "IRP_MJ_DEVICE_CONTROL"
         case .CLEANUP: return "IRP_MJ_CLEANUP"
         case .CLOSE: return "IRP_MJ_CLOSE"
+        case .INTERNAL_DEVICE_CONTROL: return "IRP_MJ_INTERNAL_DEVICE_CONTROL"
         }
     }
 }
@@ -101,9 +107,47 @@ public final class IRP {
     /// `IoStatus`
     @exclusivity(unchecked) public var IoStatus = IO_STATUS_BLOCK()
     public unowned(unsafe) let FileObject: FILE_OBJECT
-    /// `IoCompleteRequest` has been called.
+    /// `IoCompleteRequest` has been called (for an IRP sent down a device stack: its
+    /// completion has reached the issuer).
     public internal(set) var isCompleted = false
     let completed: SimEvent
+    /// An IRP sent down a device stack (`IoCallDriver`): its stack locations, index 0 the
+    /// lowest driver's; empty for the requests the I/O manager sends a control device.
+    @exclusivity(unchecked) var locations: [IO_STACK_LOCATION] = []
+    /// The location of the driver the IRP is at (`CurrentLocation - 1` in WDM terms; the
+    /// count of locations before the first `IoCallDriver`). The next lower driver's is `current - 1`.
+    @exclusivity(unchecked) var current = 0
+    /// `PendingReturned`: set for each completion routine from the location below it.
+    public internal(set) var PendingReturned = false
+    /// `Cancel`: `IoCancelIrp` was called (its process is exiting).
+    public internal(set) var Cancel = false
+    /// The process whose thread issued the IRP (`IoGetRequestorProcessId`).
+    public internal(set) var requestorProcessId: ULONG = 0
+    /// Completion reached a routine that returned STATUS_MORE_PROCESSING_REQUIRED: the driver
+    /// that owns that routine must call IoCompleteRequest again.
+    @exclusivity(unchecked) var stoppedAt: Int?
+    /// IoCompleteRequest calls on it (a second one while it is not stopped is reported).
+    @exclusivity(unchecked) var completionCalls = 0
+    /// Set by `IoCancelIrp`: wakes the transport holding the IRP.
+    @exclusivity(unchecked) var cancelSignal: SimEvent?
+
+    /// An IRP sent down a device stack: `IoGetCurrentIrpStackLocation` gives the top driver
+    /// `major`/`minor`/`parameters` once the issuer calls `IoCallDriver`.
+    init(id: Int, stackSize: Int, major: IRP_MJ, minor: UInt8, parameters: TDI_REQUEST_KERNEL, file: FILE_OBJECT, requestor: ULONG) {
+        self.id = id
+        MajorFunction = major
+        IoControlCode = 0
+        SystemBuffer = []
+        OutputBufferLength = parameters.Length
+        FileObject = file
+        completed = SimEvent(name: "IRP #\(id) (\(tdiRequestName(minor)) of process \(requestor)) completion", id: -1_000_000 - id)
+        requestorProcessId = requestor
+        locations = (0..<max(1, stackSize)).map { _ in IO_STACK_LOCATION(major: major, minor: minor, parameters: parameters, file: file) }
+        current = max(1, stackSize)
+    }
+
+    /// Whether it was sent down a device stack.
+    public var isStackIrp: Bool { !locations.isEmpty }
 
     init(id: Int, major: IRP_MJ, code: ULONG, input: [UInt8], outputLength: Int, file: FILE_OBJECT, eventID: Int) {
         self.id = id

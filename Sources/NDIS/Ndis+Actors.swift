@@ -31,7 +31,7 @@ public struct UserWriterPlan: Sendable {
 /// Starting the actors of a run. Each counts as a workload generator; when the last one
 /// has finished, the safety phase is over and the quiet tail begins (no more faults).
 extension Ndis {
-    private func generator(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) {
+    func generator(_ name: String, role: ThreadRole, _ body: @escaping () -> Void) {
         activeGenerators += 1
         scheduler.spawn(name, role: role) { [unowned(unsafe) self] in
             body()

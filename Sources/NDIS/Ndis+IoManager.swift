@@ -92,6 +92,7 @@ extension Ndis {
         noteCall(file, line, function)
         scheduler.preempt()
         dep(.file(Irp.FileObject.id))
+        if Irp.isStackIrp { return completeStackIrp(Irp) }
         emit(.IoCompleteRequest, .call, status: Irp.IoStatus.Status, object: Irp.FileObject.id, detail: Irp.id)
         guard !Irp.isCompleted else { return }
         Irp.isCompleted = true

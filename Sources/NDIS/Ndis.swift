@@ -94,6 +94,9 @@ public final class Ndis {
     @exclusivity(unchecked) var retreatMdls: [MDL] = []
     /// Every OID request object of the run (originals and clones), by id.
     @exclusivity(unchecked) var oidRequests: [NDIS_OID_REQUEST] = []
+    /// The legacy-driver world of the run (device stacks, the TDI transport, processes with
+    /// ids), made on first use: only TDI runs have one.
+    @exclusivity(unchecked) var tdiWorld: TdiWorld?
 
     /// The first adapter's NIC, TCPIP and PnP manager.
     public var miniport: MiniportEdge { adapters[0].miniport }

@@ -145,6 +145,48 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// An adapter moved through `AdapterStateTable`: `count` the `AdapterStateEvent`, `detail`
     /// the state before, `object` the miniport block.
     case AdapterTransition
+    // Legacy drivers on device stacks and the TDI world (issue 11). `object` carries an IRP's
+    // id (a device's or driver's where said), `detail` a device's id, `flags` a process id.
+    /// A driver's `DriverEntry` (object: the driver's id; status: what it returned).
+    case DriverEntry
+    /// A driver's `DriverUnload` (object: the driver's id); on return the image is gone.
+    case DriverUnload
+    /// object: the new device; detail: its driver.
+    case IoCreateDevice
+    /// object: the device.
+    case IoDeleteDevice
+    /// object: the attaching device; detail: the device it now sits on.
+    case IoAttachDevice
+    /// object: the lower device it detaches from; detail: the device that was attached.
+    case IoDetachDevice
+    /// object: the IRP; detail: the device it is sent to; count: the TDI request.
+    case IoCallDriver
+    /// A driver's dispatch routine (object: the IRP; detail: the device; count: major << 8 | minor).
+    case DriverDispatch
+    /// object: the IRP; detail: the driver setting it; flags: 1 for IoSetCompletionRoutineEx.
+    case IoSetCompletionRoutine
+    /// A driver's completion routine (object: the IRP; detail: its driver; status on return:
+    /// what it returned).
+    case CompletionRoutine
+    /// object: the IRP (its process is exiting).
+    case IoCancelIrp
+    /// A process issues a TDI request (object: the IRP; count: its length; detail: the TDI
+    /// request; flags: the process id).
+    case TdiRequest
+    /// The transport moved bytes for a request (object: the IRP; count: the bytes; detail: the
+    /// TDI request; flags: the process id): the truth an accounting oracle compares with.
+    case TdiTransfer
+    /// A line of the driver's usage report (flags: the process id; count: bytes sent; detail:
+    /// bytes received, since its previous report).
+    case TdiUsageReport
+    /// Brackets one usage report (call: it begins; return: it ended).
+    case TdiUsageDump
+    /// A process exits (flags: its id): call when it starts (its IRPs are cancelled), return
+    /// when every IRP of it has completed.
+    case ProcessExit
+    /// Driver code touched a device's extension after IoDeleteDevice (object: the device;
+    /// flags: 1 for a write).
+    case DeviceExtensionTouchedAfterDelete
 
     public var description: String {
         switch self {
@@ -273,6 +315,23 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .MiniportCheckForHangEx: return "MiniportCheckForHangEx"
         case .MiniportInterruptDPC: return "MiniportInterruptDPC"
         case .AdapterTransition: return "adapter state"
+        case .DriverEntry: return "DriverEntry"
+        case .DriverUnload: return "DriverUnload"
+        case .IoCreateDevice: return "IoCreateDevice"
+        case .IoDeleteDevice: return "IoDeleteDevice"
+        case .IoAttachDevice: return "IoAttachDevice"
+        case .IoDetachDevice: return "IoDetachDevice"
+        case .IoCallDriver: return "IoCallDriver"
+        case .DriverDispatch: return "DriverDispatch"
+        case .IoSetCompletionRoutine: return "IoSetCompletionRoutine"
+        case .CompletionRoutine: return "CompletionRoutine"
+        case .IoCancelIrp: return "IoCancelIrp"
+        case .TdiRequest: return "TDI request"
+        case .TdiTransfer: return "TDI transfer"
+        case .TdiUsageReport: return "usage report"
+        case .TdiUsageDump: return "usage dump"
+        case .ProcessExit: return "process exit"
+        case .DeviceExtensionTouchedAfterDelete: return "DeviceExtension access"
         }
     }
 
@@ -286,7 +345,8 @@ public enum NdisApi: UInt8, CaseIterable, Sendable, CustomStringConvertible {
              .FilterCancelOidRequest, .FilterNetPnPEvent, .ProtocolBindAdapterEx, .ProtocolUnbindAdapterEx, .ProtocolOpenAdapterCompleteEx,
              .ProtocolCloseAdapterCompleteEx, .ProtocolNetPnPEvent, .ProtocolSendNetBufferListsComplete, .ProtocolReceiveNetBufferLists,
              .ProtocolOidRequestComplete, .ProtocolStatusEx,
-             .MiniportInitializeEx, .MiniportHaltEx, .MiniportPause, .MiniportRestart, .MiniportSendNetBufferLists, .MiniportReturnNetBufferLists, .MiniportCancelSend, .MiniportOidRequest, .MiniportCancelOidRequest, .MiniportDevicePnPEventNotify, .MiniportShutdownEx, .MiniportResetEx, .MiniportCheckForHangEx, .MiniportInterruptDPC:
+             .MiniportInitializeEx, .MiniportHaltEx, .MiniportPause, .MiniportRestart, .MiniportSendNetBufferLists, .MiniportReturnNetBufferLists, .MiniportCancelSend, .MiniportOidRequest, .MiniportCancelOidRequest, .MiniportDevicePnPEventNotify, .MiniportShutdownEx, .MiniportResetEx, .MiniportCheckForHangEx, .MiniportInterruptDPC,
+             .DriverEntry, .DriverUnload, .DriverDispatch, .CompletionRoutine:
             return true
         default:
             return false

@@ -27,6 +27,14 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let OBJECT_NAME_NOT_FOUND = NDIS_STATUS(rawValue: 0xC000_0034)
     /// `STATUS_CANCELLED`
     public static let CANCELLED = NDIS_STATUS(rawValue: 0xC000_0120)
+    /// `STATUS_OBJECT_NAME_COLLISION`: a device of that name exists.
+    public static let OBJECT_NAME_COLLISION = NDIS_STATUS(rawValue: 0xC000_0035)
+    /// `STATUS_MORE_PROCESSING_REQUIRED`: a completion routine keeps the IRP (IoCompleteRequest stops).
+    public static let MORE_PROCESSING_REQUIRED = NDIS_STATUS(rawValue: 0xC000_0016)
+    /// `STATUS_CONNECTION_RESET`: the peer reset the connection; a TDI send or receive fails.
+    public static let CONNECTION_RESET = NDIS_STATUS(rawValue: 0xC000_020D)
+    /// `STATUS_IO_TIMEOUT`: a TDI send timed out with part of its data sent.
+    public static let IO_TIMEOUT = NDIS_STATUS(rawValue: 0xC000_00B5)
 
     public var description: String {
         switch self {
@@ -43,6 +51,9 @@ public struct NDIS_STATUS: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .RESET_IN_PROGRESS: return "NDIS_STATUS_RESET_IN_PROGRESS"
         case .OBJECT_NAME_NOT_FOUND: return "STATUS_OBJECT_NAME_NOT_FOUND"
         case .NOT_ACCEPTED: return "NDIS_STATUS_NOT_ACCEPTED"
+        case .MORE_PROCESSING_REQUIRED: return "STATUS_MORE_PROCESSING_REQUIRED"
+        case .CONNECTION_RESET: return "STATUS_CONNECTION_RESET"
+        case .IO_TIMEOUT: return "STATUS_IO_TIMEOUT"
         default: return "NDIS_STATUS(0x" + String(rawValue, radix: 16, uppercase: true) + ")"
         }
     }

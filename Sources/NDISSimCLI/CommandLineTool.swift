@@ -357,7 +357,7 @@ public struct CommandLineTool {
                     .object([("name", .string(d.name)), ("kind", .string(d.kind.rawValue)), ("summary", .string(d.summary)),
                              ("scenario", .string(d.scenario)), ("rule", d.rule.map { .string($0) } ?? .null),
                              ("expected_kinds", .array(d.expectedKinds.map { .string($0) })),
-                             ("layer", .string(d.isMiniport ? "miniport" : d.isProtocol ? "protocol" : "filter"))])
+                             ("layer", .string(d.layer))])
                 })),
                 ("scenarios", .array(catalog.scenarios.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),
                 ("strategies", .array(Strategy.catalogue.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) })),

@@ -68,7 +68,7 @@ public struct BugCheck: Sendable, Equatable {
                             arguments: [Argument(value: 0xC000_0005, meaning: "STATUS_ACCESS_VIOLATION inside ndis! on the freed filter module")],
                             when: "in ndis!\(api)\(caller), which reads the freed filter module\(seed001)")
         default:
-            return kernelBugCheck(name)
+            return kernelBugCheck(name) ?? tdiBugCheck(name)
         }
     }
 }

@@ -67,6 +67,24 @@ public final class Coverage {
         Window(name: "miniport pause completed on another CPU before MiniportPause returned",
                orders: ["NdisMPauseComplete, then MiniportPause returns PENDING", "MiniportPause returns PENDING, then NdisMPauseComplete"], counts: [0, 0],
                note: "needs a miniport that pends its pause, and a send or receive coming home on another CPU between its decision to pend and its return: rare"),
+        Window(name: "TDI: unload while a request is inside the dispatch routine",
+               orders: ["DriverUnload returned with a request still in the driver's dispatch routine", "DriverUnload returned with none inside"], counts: [0, 0],
+               note: "the first order is a crash (TDI-02): only a driver whose unload cannot keep its dispatch routine empty reaches it; a driver with no DriverUnload reaches neither (flowwatcher-fixed)"),
+        Window(name: "TDI: unload while the driver's completion routine is set on a request below it",
+               orders: ["DriverUnload called with a completion routine set and not yet run", "DriverUnload called with none set"], counts: [0, 0],
+               note: "needs a TDI driver with an unload routine and a scenario that stops it during traffic (tdi-unload-during-traffic)"),
+        Window(name: "TDI: unload while the driver's thread is reporting",
+               orders: ["DriverUnload called during a usage report", "DriverUnload called between reports"], counts: [0, 0],
+               note: "needs a TDI driver with an unload routine and a reporting thread (tdi-unload-during-traffic); rare, a report takes a few steps"),
+        Window(name: "TDI: request cancelled by its process's exit",
+               orders: ["IoCancelIrp of a request with the driver's completion routine set", "IoCancelIrp of a request only passing through the driver"], counts: [0, 0],
+               note: "needs a scenario whose processes are killed with requests pending (tdi-process-exit-with-pending-irps); a driver that sets a routine on every request reaches only the first order"),
+        Window(name: "TDI: usage report while a completion is counting",
+               orders: ["usage report began while a completion routine of the driver was running", "usage report began with none running"], counts: [0, 0],
+               note: "needs a driver that counts in its completion routine; the seed's FlowWatcher counts at dispatch and reaches only the second order"),
+        Window(name: "TDI: completion routine kept the IRP",
+               orders: ["a completion routine returned STATUS_MORE_PROCESSING_REQUIRED and its driver completed the IRP again", "every completion routine let its IRP go on"], counts: [0, 0],
+               note: "only a driver that keeps IRPs (a throttling filter) reaches the first order"),
     ]
 
     func hit(_ window: Int, _ order: Int) { windows[window].counts[order] += 1 }
@@ -80,12 +98,14 @@ public final class Coverage {
     /// and a miniport under test (an adapter moved through the adapter table).
     public var coversFilters: Bool { transitions.contains { $0.contains { $0 > 0 } } }
     public var coversMiniports: Bool { adapterTransitions.contains { $0.contains { $0 > 0 } } }
+    /// Whether the campaign loaded a TDI driver under test (seed 004's world).
+    @exclusivity(unchecked) public internal(set) var coversTdi = false
 
     /// The windows a campaign's drivers can reach at all: the filter windows with a filter under
     /// test, the miniport windows (named so) with a miniport under test.
     public var relevantWindows: [Window] {
         let filters = coversFilters, miniports = coversMiniports
-        return windows.filter { $0.name.contains("miniport") ? miniports : filters }
+        return windows.filter { $0.name.hasPrefix("TDI:") ? coversTdi : $0.name.contains("miniport") ? miniports : filters }
     }
 
     /// Relevant windows with an order never reached.
@@ -111,6 +131,13 @@ struct CoverageRun {
     var miniportOid: [Bool] = []
     var inMiniportPause: [Bool] = []
     var pauseCompletedInHandler: [Bool] = []
+    /// TDI: requests inside the driver's dispatch routine, its completion routines set and not
+    /// yet run (by IRP), routines running now, whether a report is running, IRPs kept.
+    var tdiInDispatch = 0
+    var tdiRoutineSet: [Int] = []
+    var tdiRoutinesRunning = 0
+    var tdiReporting = false
+    var tdiKept: [Int] = []
 
     mutating func block(_ b: Int) {
         while adapterStates.count <= b {
@@ -139,6 +166,7 @@ extension Verifier {
             return
         }
         if e.api.isMiniportEvent, e.object >= 0 { coverMiniport(e, cov); return }
+        if e.api.rawValue >= NdisApi.DriverEntry.rawValue || (e.api == .IoCompleteRequest && cov.coversTdi) { coverTdi(e, cov); return }
         if e.phase == .call, let state, e.api != .PnPStep { cov.countCall(e.api, in: state) }
         switch (e.api, e.phase) {
         case (.FilterPause, .call):

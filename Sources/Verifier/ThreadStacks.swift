@@ -41,6 +41,11 @@ struct ThreadStacks<Element> {
         entries.contains { predicate($0.element) }
     }
 
+    /// The outermost entry of any thread matching `predicate`, with its thread.
+    func first(where predicate: (Int, Element) -> Bool) -> (thread: Int, element: Element)? {
+        entries.first { predicate($0.thread, $0.element) }
+    }
+
     /// Thread `thread`'s entries, outermost first.
     func elements(of thread: Int) -> [Element] {
         entries.filter { $0.thread == thread }.map(\.element)

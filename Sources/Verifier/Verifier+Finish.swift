@@ -19,6 +19,7 @@ extension Verifier {
         if end != .halted, judge(miniports.finish()) { return }
         // The waiting process is what the user sees; name the IRP, not the event.
         if end != .halted, judge(irps.finish()) { return }
+        if end != .halted, judge(tdi.finish()) { return }
         // A request a filter pended and never completed: what its sender is waiting for.
         if end != .halted, judge(oids.finish()) { return }
         switch end {

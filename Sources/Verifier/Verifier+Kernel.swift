@@ -10,6 +10,8 @@ extension Verifier {
         kernelChecker.objectName = { [unowned(unsafe) ndis] in ndis.kernel.objectName($0) }
         kernelChecker.lockName = { [unowned(unsafe) ndis] in $0 >= 0 && $0 < ndis.objectNames.count ? ndis.objectNames[$0] : "lock \($0)" }
         kernelChecker.note = { [unowned(unsafe) ndis] in ndis.kernel.note($0) }
+        tdi.objectName = { [unowned(unsafe) ndis] in ndis.kernel.objectName($0) }
+        tdi.driverName = { [unowned(unsafe) ndis] in ndis.driverObjectName($0) }
     }
 
     @inline(__always)

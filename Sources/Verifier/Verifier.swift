@@ -32,6 +32,12 @@ public final class Verifier: NdisObserver {
     @exclusivity(unchecked) var miniports = MiniportChecker()
     /// IRQL, deferred work, locks held on return, pool lifetime, driver faults (Verifier+Kernel.swift).
     let kernelChecker = KernelChecker()
+    /// Legacy drivers on device stacks (TDI-01..04) and the accounting oracle (TDI-05): only
+    /// runs with a TDI driver feed them.
+    @exclusivity(unchecked) var tdi = TdiChecker()
+    @exclusivity(unchecked) var accounting = AccountingOracle()
+    /// Set at the first DriverEntry: from then on kernel events are shown to `tdi` too.
+    @exclusivity(unchecked) var hasTdi = false
     /// `ApiTraits.table`, held here so an event's lookup is one load.
     let apiTraits = ApiTraits.table
 
@@ -156,7 +162,11 @@ public final class Verifier: NdisObserver {
         case .NdisAcquireSpinLock, .NdisReleaseSpinLock, .NdisWaitEvent:
             judge(locks.observe(e))
         case .IRP_MJ_DEVICE_CONTROL, .IRP_MJ_READ, .IRP_MJ_CLOSE, .IoCompleteRequest, .FileObjectTouchedAfterClose:
-            judge(irps.observe(e))
+            if judge(irps.observe(e)) { break }
+            if e.api == .IoCompleteRequest && hasTdi {
+                if judge(tdi.observe(e)) { break }
+                judge(accounting.observe(e))
+            }
         case .NdisSetEvent, .NdisResetEvent, .IRP_MJ_CREATE, .IRP_MJ_WRITE, .IRP_MJ_CLEANUP, .StateTransition, .PnPStep:
             break
         case .KeInitializeTimer, .KeSetTimerEx, .KeCancelTimer, .KeFreeTimer, .TimerCallback, .KeInitializeDpc, .KeInsertQueueDpc,
@@ -167,7 +177,16 @@ public final class Verifier: NdisObserver {
              .NdisSetTimerObject, .NdisCancelTimerObject, .NdisFreeTimerObject, .NdisAllocateIoWorkItem, .NdisQueueIoWorkItem,
              .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
             break
+        case .DriverEntry where !hasTdi:
+            hasTdi = true
+            judge(tdi.observe(e))
+        case .DriverEntry, .DriverUnload, .IoCreateDevice, .IoDeleteDevice, .IoAttachDevice, .IoDetachDevice, .IoCallDriver, .DriverDispatch,
+             .IoSetCompletionRoutine, .CompletionRoutine, .IoCancelIrp, .TdiRequest, .ProcessExit, .DeviceExtensionTouchedAfterDelete:
+            judge(tdi.observe(e))
+        case .TdiTransfer, .TdiUsageReport, .TdiUsageDump:
+            judge(accounting.observe(e))
         }
+        if hasTdi && traits.kernelOp != nil && !stopping { judge(tdi.observe(e)) }
         if !stopping { checkKernel(e, traits) }
     }
 
@@ -384,6 +403,7 @@ public final class Verifier: NdisObserver {
             break
         }
         s += e.phase == .call ? "\(e.api)(" : "\(e.api) returned ("
+        if let args = tdiArguments(e) { return s + args.joined(separator: ", ") + ")" }
         var args: [String] = []
         if e.handle != .NULL { args.append("\(e.handle)") }
         if e.idCount > 0 { args.append("NBLs " + e.ids.map { "#\($0)" }.joined(separator: ",")) }

@@ -181,7 +181,7 @@ extension ViolationKind {
         waitAtRaisedIrql, pauseNeverCompleted, pnpOperationHung, nblLeak, passThroughNBLLost,
         waiterNeverSignalled, lockDeadlock, stepBudgetExhausted, livelock,
         irpCompletedTwice, irpReturnedWithoutCompletion, irpNeverCompleted, fileObjectUsedAfterClose,
-    ] + kernel + oid + protocolDriver + miniportDriver + bytes
+    ] + kernel + oid + protocolDriver + miniportDriver + bytes + tdi
 
     public static func named(_ name: String) -> ViolationKind? { all.first { $0.name == name } }
 }

@@ -20,7 +20,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Catalog.standard.scenarios.map(\.name))
+    @Test(arguments: Scenario.ndis.map(\.name))
     func failingSeedsOfTheBugModelsUnwindEveryThread(_ scenario: String) throws {
         for driver in ["npcap-2016", "npcap-2016-first-fix", "npcap-rx-inject-2016"] {
             let c = try Campaign(driver: driver, scenario: scenario)

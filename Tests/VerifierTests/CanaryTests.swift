@@ -23,6 +23,7 @@ import NDISSim
         "PROT-01", "PROT-02", "PROT-03", "PROT-04", "PROT-05", "PROT-06", "PROT-07", "PROT-08", "PROT-09", "PROT-10", "PROT-11", "PROT-12",
         "MP-01", "MP-03", "MP-04", "MP-05", "MP-06", "MP-07", "MP-08", "MP-09", "MP-10", "MP-11", "MP-12", "MP-13",
         "NB-01", "NB-02", "NB-03",
+        "TDI-01", "TDI-02", "TDI-03", "TDI-04", "TDI-05", "TDI-06",
     ]
 
     static func config(_ entry: DriverEntry, driver: String? = nil, scenario: String? = nil) -> RunConfig {
@@ -74,7 +75,7 @@ import NDISSim
 
     // MARK: The reference stays clean, with the canaries' knobs too
 
-    @Test(arguments: Scenario.all.map(\.name))
+    @Test(arguments: Scenario.ndis.map(\.name))
     func referenceRunsCleanWithDefaultOptions(_ scenario: String) throws {
         try expectReferenceClean(scenario: scenario, options: NdisOptions(), label: "default options")
     }
@@ -93,7 +94,7 @@ import NDISSim
     @Test(arguments: canariesWithOptions)
     func referenceRunsCleanWithCanaryOptions(_ name: String) throws {
         let entry = try #require(DriverCatalog.named(name))
-        for scenario in Scenario.all.map(\.name) {
+        for scenario in Scenario.ndis.map(\.name) {
             try expectReferenceClean(scenario: scenario, options: entry.options, label: "the options of \(name)")
         }
     }

@@ -112,7 +112,7 @@ import NDISSim
 /// system thread and pool memory runs clean: no kernel check fires, and the periodic timer
 /// never keeps a run from ending.
 @Suite struct KernelReferenceDriverTests {
-    @Test(arguments: Scenario.all.map(\.name))
+    @Test(arguments: Scenario.ndis.map(\.name))
     func referenceWithKernelObjectsRunsClean(_ scenario: String) throws {
         let s = try #require(Scenario.named(scenario))
         let runner = Runner()

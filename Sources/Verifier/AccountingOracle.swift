@@ -1,0 +1,94 @@
+import NDIS
+
+/// TDI-05: the numbers a traffic-accounting driver reports, per process, against the bytes
+/// the transport really moved for that process (`TdiTransfer`, the request's
+/// `IoStatus.Information`). A driver samples once a second, so a transfer whose completion
+/// overlaps a report may land in it or in the next; nothing else may. At the end of each
+/// report, for each process and direction, what the reports add up to must lie between the
+/// bytes of transfers whose completion had finished before the report began and the bytes of
+/// those whose completion had begun by its end.
+///
+/// Its own state only, from the events: the report brackets (`TdiUsageDump`), its lines
+/// (`TdiUsageReport`), transfers and their completions. Processes in the order first seen.
+public struct AccountingOracle {
+    private struct Totals { var sent = 0, received = 0 }
+
+    private var processes: [ULONG] = []
+    private var begun: [Totals] = []
+    private var finished: [Totals] = []
+    private var reported: [Totals] = []
+    /// At the current report's start: `finished` then; and what its lines add up to so far.
+    private var floor: [Totals] = []
+    private var thisReport: [Totals] = []
+    private var reportOpen = false
+    private var reports = 0
+    /// Transfers begun and not finished, by IRP: (process index, sent?, bytes).
+    private var inFlight: [(irp: Int, process: Int, send: Bool, bytes: Int)] = []
+
+    public init() {}
+
+    public mutating func observe(_ e: NdisEvent) -> Finding? {
+        switch (e.api, e.phase) {
+        case (.TdiTransfer, .call):
+            let p = index(e.flags)
+            let send = tdiIsSend(UInt8(truncatingIfNeeded: e.detail))
+            if send { begun[p].sent += e.count } else { begun[p].received += e.count }
+            inFlight.append((e.object, p, send, e.count))
+        case (.IoCompleteRequest, .return):
+            guard e.status != .MORE_PROCESSING_REQUIRED, let i = inFlight.firstIndex(where: { $0.irp == e.detail }) else { return nil }
+            let x = inFlight.remove(at: i)
+            if x.send { finished[x.process].sent += x.bytes } else { finished[x.process].received += x.bytes }
+        case (.TdiUsageDump, .call):
+            open()
+        case (.TdiUsageReport, .call):
+            // A line outside a report's brackets is a report of its own.
+            let alone = !reportOpen
+            if alone { open() }
+            let p = index(e.flags)
+            thisReport[p].sent += e.count
+            thisReport[p].received += e.detail
+            if alone { return close(e) }
+        case (.TdiUsageDump, .return):
+            guard reportOpen else { return nil }
+            return close(e)
+        default:
+            break
+        }
+        return nil
+    }
+
+    private mutating func open() {
+        reportOpen = true
+        floor = finished
+        thisReport = Array(repeating: Totals(), count: processes.count)
+    }
+
+    private mutating func close(_ e: NdisEvent) -> Finding? {
+        reportOpen = false
+        reports += 1
+        for p in processes.indices {
+            if p < thisReport.count {
+                reported[p].sent += thisReport[p].sent
+                reported[p].received += thisReport[p].received
+            }
+            let low = p < floor.count ? floor[p] : Totals()
+            for (what, got, lo, hi) in [("sent", reported[p].sent, low.sent, begun[p].sent), ("received", reported[p].received, low.received, begun[p].received)]
+            where got < lo || got > hi {
+                let bound = got > hi ? "more than the \(hi) the transport had begun to move for it by the report's end"
+                    : "less than the \(lo) the transport had finished moving for it before the report began"
+                return Finding(kind: .usageReportWrong,
+                               message: "after report #\(reports), the driver's reports add up to \(got) bytes \(what) by process \(processes[p]): \(bound)",
+                               call: "usage report #\(reports) (process \(processes[p]))", thread: e.thread)
+            }
+        }
+        return nil
+    }
+
+    private mutating func index(_ pid: ULONG) -> Int {
+        if let i = processes.firstIndex(of: pid) { return i }
+        processes.append(pid)
+        begun.append(Totals()); finished.append(Totals()); reported.append(Totals())
+        floor.append(Totals()); thisReport.append(Totals())
+        return processes.count - 1
+    }
+}
