@@ -44,6 +44,8 @@ open class FlowWatcherFixedDriver: TdiDriver {
 
     public func DriverEntry(_ DriverObject: DRIVER_OBJECT, _ RegistryPath: String) -> NTSTATUS {
         DriverObject.setAllMajorFunctions { [unowned(unsafe) self] in self.Dispatch($0, $1) }
+        // It cannot be unloaded: at shutdown it stops its thread.
+        DriverObject.MajorFunction[Int(IRP_MJ.SHUTDOWN.rawValue)] = { [unowned(unsafe) self] in self.Shutdown($0, $1) }
         TableLock = ndis.NdisAllocateSpinLock("FlowWatcher.TableLock")
         let k = ndis.kernel
         Table = FlowWatcherDriver.NetworkUsageTable(k)
@@ -60,6 +62,7 @@ open class FlowWatcherFixedDriver: TdiDriver {
             state.AttachedDevice = lower
             attached.append(device)
         }
+        if let first = attached.first { _ = ndis.IoRegisterShutdownNotification(first) }
         let event = k.KeInitializeEvent("FlowWatcher.SleepingEvent")
         SleepingEvent = event
         Worker = k.PsCreateSystemThread("FlowWatcher dumper", { [unowned(unsafe) self] _ in
@@ -68,6 +71,14 @@ open class FlowWatcherFixedDriver: TdiDriver {
                 self.Dump()
             }
         })
+        return .SUCCESS
+    }
+
+    /// IRP_MJ_SHUTDOWN: the system is going down; the last report, and the thread stops.
+    func Shutdown(_ DeviceObject: DEVICE_OBJECT, _ Irp: IRP) -> NTSTATUS {
+        StopDumper()
+        Irp.IoStatus.Status = .SUCCESS
+        ndis.IoCompleteRequest(Irp, 0)
         return .SUCCESS
     }
 

@@ -57,7 +57,9 @@ public struct Bench {
     /// The drivers the strategy table covers: the bug models, and the canaries whose bugs
     /// need the most luck (the rarest under random scheduling).
     public static let depthTargets = ["npcap-2016", "npcap-2016-first-fix", "npcap-rx-inject-2016",
-                                      "canary-st-08", "canary-snd-07", "canary-rcv-06", "canary-pq-02"]
+                                      "canary-st-08", "canary-snd-07", "canary-rcv-06", "canary-pq-02",
+                                      // Seed 004's unload race: a CPU asleep in the dispatch routine when the unload returns.
+                                      "canary-tdi-02"]
     public static let strategies: [Strategy] = [.random, .pct(depth: 2), .pct(depth: 3), .swarm]
 
     /// Measures `driver` (default the reference) on its scenario; `executable`, if given, is

@@ -235,6 +235,16 @@ public struct Campaign {
         registered = false
     }
 
+    /// A campaign over any legacy TDI driver model (seed 004's world: run it on a `tdi-*` scenario).
+    public init(name: String, scenario: Scenario, options: NdisOptions = NdisOptions(), tdi make: @escaping (Ndis) -> TdiDriver) {
+        driverName = name
+        self.scenario = scenario
+        self.options = options
+        driverOptions = options
+        filters = FilterStack(tdi: name, make: make)
+        registered = false
+    }
+
     /// A campaign over a driver entry (as registered in a catalogue), on `scenario` or its own.
     public init(_ entry: DriverEntry, scenario: Scenario) {
         self.init(stack: [entry], scenario: scenario)

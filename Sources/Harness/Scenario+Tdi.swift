@@ -17,7 +17,7 @@ extension Scenario {
         forTdi: true
     ) { ndis in
         startTdiProcesses(ndis, killed: false)
-        ndis.startTdiService([.load, .waitForProcesses, .sleep(1_100_000), .unload])
+        ndis.startTdiService([.load, .waitForProcesses, .sleep(1_100_000), .unload, .shutdown])
     }
 
     /// The service is stopped at a moment the seed picks, while processes are still sending
@@ -34,7 +34,7 @@ extension Scenario {
         let when: TdiServiceOperation = c.chance(1, 2, .workload)
             ? .sleep(UInt64(c.between(0...2_500, .workload)) * 1_000 + UInt64(c.between(0...999, .workload)))
             : .waitForRequests(c.between(1...40, .workload))
-        ndis.startTdiService([.load, when, .unload])
+        ndis.startTdiService([.load, when, .unload, .waitForProcesses, .shutdown])
     }
 
     /// Processes killed while their receives are pending: the I/O manager cancels them and the
@@ -45,7 +45,7 @@ extension Scenario {
         forTdi: true
     ) { ndis in
         startTdiProcesses(ndis, killed: true)
-        ndis.startTdiService([.load, .waitForProcesses, .sleep(1_100_000), .unload])
+        ndis.startTdiService([.load, .waitForProcesses, .sleep(1_100_000), .unload, .shutdown])
     }
 
     /// Two to four processes, each on one transport, sending and receiving; `killed`: each is

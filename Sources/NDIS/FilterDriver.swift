@@ -75,9 +75,11 @@ public enum IRP_MJ: UInt8, Sendable, CustomStringConvertible {
     case CREATE, READ, WRITE, DEVICE_CONTROL, CLEANUP, CLOSE
     /// A kernel client's request to a transport (TDI): `MinorFunction` says which.
     case INTERNAL_DEVICE_CONTROL
+    /// The system is shutting down (sent to devices registered with `IoRegisterShutdownNotification`).
+    case SHUTDOWN
 
     /// The highest raw value (`IRP_MJ_MAXIMUM_FUNCTION` of this model).
-    public static let MAXIMUM_FUNCTION = Int(IRP_MJ.INTERNAL_DEVICE_CONTROL.rawValue)
+    public static let MAXIMUM_FUNCTION = Int(IRP_MJ.SHUTDOWN.rawValue)
 
     public var description: String {
         switch self {
@@ -88,6 +90,7 @@ public enum IRP_MJ: UInt8, Sendable, CustomStringConvertible {
         case .CLEANUP: return "IRP_MJ_CLEANUP"
         case .CLOSE: return "IRP_MJ_CLOSE"
         case .INTERNAL_DEVICE_CONTROL: return "IRP_MJ_INTERNAL_DEVICE_CONTROL"
+        case .SHUTDOWN: return "IRP_MJ_SHUTDOWN"
         }
     }
 }

@@ -168,7 +168,8 @@ extension Ndis {
     /// `IoCallDriver`: passes `Irp` to `DeviceObject`'s driver in the next stack location.
     public func IoCallDriver(_ DeviceObject: DEVICE_OBJECT, _ Irp: IRP, file: StaticString = #fileID, line: UInt = #line,
                              function: StaticString = #function) -> NTSTATUS {
-        noteCall(file, line, function)
+        // AFD's own call (a process issuing a request) is not the driver's source.
+        if scheduler.currentInDriver { noteCall(file, line, function) }
         scheduler.preempt()
         let minor = Irp.locations[max(0, min(Irp.current - 1, Irp.locations.count - 1))].MinorFunction
         emit(.IoCallDriver, .call, count: Int(minor), object: Irp.id, detail: DeviceObject.id)
@@ -188,7 +189,8 @@ extension Ndis {
         let code = Int(location.MajorFunction.rawValue) << 8 | Int(location.MinorFunction)
         guard driver !== tdi.drivers.first else { return transportDispatch(device, irp, location) }
         emit(.DriverDispatch, .call, count: code, object: irp.id, detail: device.id)
-        if scheduler.halted { return .CANCELLED }
+        // The verdict was this call: the driver's code does not run. (Unwinding, it runs unjudged.)
+        if scheduler.halted && !scheduler.unwinding { return .CANCELLED }
         let routine = driver.MajorFunction[Int(location.MajorFunction.rawValue)]
         let status = inDriver("\(location.MajorFunction) dispatch", irql: scheduler.current?.irql ?? 0) {
             routine?(device, irp) ?? .INVALID_DEVICE_REQUEST
@@ -221,7 +223,7 @@ extension Ndis {
                 let device = i + 1 < irp.locations.count ? irp.locations[i + 1].DeviceObject : nil
                 irp.current = i + 1
                 emit(.CompletionRoutine, .call, flags: location.completionHoldsImage ? 1 : 0, object: irp.id, detail: driver?.id ?? -1)
-                if scheduler.halted { return }
+                if scheduler.halted && !scheduler.unwinding { return }
                 let result = inDriver("IoCompletion routine", irql: scheduler.current?.irql ?? 0) { routine(device, irp, location.Context) }
                 if location.completionHoldsImage, let driver {
                     driver.imageReferences -= 1

@@ -1,7 +1,8 @@
 import Simulation
 
 /// A process using the network through TDI (through AFD, as Winsock does): it opens an
-/// endpoint on a transport device, connects, and sends and receives on two threads. AFD
+/// endpoint on a transport device, connects (TCP), sends and receives on two threads, and
+/// disconnects and closes. AFD
 /// issues each request from the process's thread, or now and then from one of its system
 /// worker threads, so a driver below it sees the requester's process only through
 /// `IoGetRequestorProcessId`. It exits when its work is done, or is killed part way
@@ -41,6 +42,9 @@ public enum TdiServiceOperation: Sendable, Equatable {
     case unload
     /// Waits until every TDI process has exited.
     case waitForProcesses
+    /// The system shuts down: IRP_MJ_SHUTDOWN to each device registered for it (a driver with
+    /// no unload routine stops its threads there).
+    case shutdown
     /// Waits until processes have issued this many requests (the last is on its way into the
     /// stack): puts the next step right beside a request, where unload races are.
     case waitForRequests(Int)
@@ -75,13 +79,15 @@ extension Ndis {
         makeTransport()
         generator("service control", role: .pnp) { [unowned(unsafe) self] in
             for op in script {
-                if self.scheduler.halted { return }
+                // After a verdict only what lets the driver's threads end still runs (unjudged).
+                if self.scheduler.halted && op != .unload && op != .shutdown { continue }
                 switch op {
                 case .load: self.loadTdiDriver()
                 case .unload: self.unloadTdiDriver()
+                case .shutdown: self.shutDown()
                 case .waitForProcesses: _ = self.tdi.processesDone.wait(self.scheduler, timeout: nil)
                 case .waitForRequests(let n):
-                    while self.tdi.requestsIssued < n && !self.tdi.processesDone.isSignaled {
+                    while self.tdi.requestsIssued < n && !self.tdi.processesDone.isSignaled && !self.scheduler.halted {
                         self.tdi.requestIssued.reset(self.scheduler)
                         _ = self.tdi.requestIssued.wait(self.scheduler, timeout: nil)
                     }
@@ -113,6 +119,26 @@ extension Ndis {
         tdi.driverReady.set(scheduler)
     }
 
+    /// `IoRegisterShutdownNotification`: `DeviceObject` gets IRP_MJ_SHUTDOWN when the system shuts down.
+    public func IoRegisterShutdownNotification(_ DeviceObject: DEVICE_OBJECT) -> NTSTATUS {
+        scheduler.preempt()
+        tdi.shutdownDevices.append(DeviceObject)
+        return .SUCCESS
+    }
+
+    private func shutDown() {
+        for device in tdi.shutdownDevices where !device.isDeleted {
+            let file = FILE_OBJECT(id: nextFileID, adapterName: "shutdown", sendToReceivePath: false, synchronous: false, device: -1)
+            nextFileID += 1
+            tdi.files.append(file)
+            let irp = IRP(id: nextIrpID, stackSize: 1, major: .SHUTDOWN, minor: 0, parameters: TDI_REQUEST_KERNEL(), file: file, requestor: SYSTEM_PROCESS_ID)
+            nextIrpID += 1
+            emit(.TdiRequest, .call, flags: SYSTEM_PROCESS_ID, object: irp.id, detail: Int(IRP_MJ.SHUTDOWN.rawValue) << 8)
+            _ = IoCallDriver(device, irp)
+            if !irp.isCompleted && !scheduler.halted { _ = irp.completed.wait(scheduler, timeout: nil) }
+        }
+    }
+
     private func unloadTdiDriver() {
         guard tdi.driverLoaded, let object = tdi.driverObject, let unload = object.DriverUnload else { return }
         scheduler.preempt()
@@ -138,7 +164,9 @@ extension Ndis {
             file.ndis = self
             self.tdi.files.append(file)
             if self.tdiRequest(process, file, major: .CREATE, minor: 0, length: 0, onThread: me).Status == .SUCCESS {
-                if plan.device == TCP_DEVICE_NAME { _ = self.tdiRequest(process, file, major: .INTERNAL_DEVICE_CONTROL, minor: TDI_CONNECT, length: 0, onThread: me) }
+                if plan.device == TCP_DEVICE_NAME {
+                    process.connected = self.tdiRequest(process, file, major: .INTERNAL_DEVICE_CONTROL, minor: TDI_CONNECT, length: 0, onThread: me).Status == .SUCCESS
+                }
                 self.runTdiThreads(process, file)
             }
             self.exitTdiProcess(process, file, onThread: me)
@@ -231,6 +259,9 @@ extension Ndis {
             process.irpDone.reset(scheduler)
             _ = process.irpDone.wait(scheduler, timeout: nil)
         }
+        if process.plan.device == TCP_DEVICE_NAME && process.connected {
+            _ = tdiRequest(process, file, major: .INTERNAL_DEVICE_CONTROL, minor: TDI_DISCONNECT, length: 0, onThread: me)
+        }
         _ = tdiRequest(process, file, major: .CLEANUP, minor: 0, length: 0, onThread: me)
         _ = tdiRequest(process, file, major: .CLOSE, minor: 0, length: 0, onThread: me)
         emit(.ProcessExit, .return, flags: process.plan.processId)
@@ -267,6 +298,7 @@ final class TdiProcess {
     let plan: TdiProcessPlan
     @exclusivity(unchecked) var pending: [IRP] = []
     @exclusivity(unchecked) var exiting = false
+    @exclusivity(unchecked) var connected = false
     let irpDone: SimEvent
 
     init(plan: TdiProcessPlan) {

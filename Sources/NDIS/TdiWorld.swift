@@ -26,6 +26,8 @@ final class TdiWorld {
     @exclusivity(unchecked) var driverName = "driver"
     /// Set once its `DriverEntry` succeeded; cleared when `DriverUnload` is called.
     @exclusivity(unchecked) var driverLoaded = false
+    /// Devices registered with `IoRegisterShutdownNotification`, in registration order.
+    @exclusivity(unchecked) var shutdownDevices: [DEVICE_OBJECT] = []
     /// Every endpoint's file object (IRPs refer to theirs unretained; kept until the run's end).
     @exclusivity(unchecked) var files: [FILE_OBJECT] = []
     /// The transport model's devices (`\Device\Tcp`, `\Device\Udp`, `\Device\RawIp`).

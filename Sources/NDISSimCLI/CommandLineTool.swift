@@ -70,7 +70,7 @@ public struct CommandLineTool {
       ring-nic comes first, below them in the NIC's place); the default scenario is the
       protocol driver's own, else the miniport's, else the lowest filter's; the environment
       options are the lowest driver's own, and reports name each module's driver, layer and
-      adapter.
+      adapter. A TDI driver (seed 004's flowwatcher) runs alone, on the tdi-* scenarios only.
       Prints one line per failing seed (its first violation), the full report of the
       first failure, and a summary.
       --seed N          one seed

@@ -66,22 +66,29 @@ public struct AccountingOracle {
     private mutating func close(_ e: NdisEvent) -> Finding? {
         reportOpen = false
         reports += 1
+        for p in processes.indices where p < thisReport.count {
+            reported[p].sent += thisReport[p].sent
+            reported[p].received += thisReport[p].received
+        }
         for p in processes.indices {
-            if p < thisReport.count {
-                reported[p].sent += thisReport[p].sent
-                reported[p].received += thisReport[p].received
-            }
             let low = p < floor.count ? floor[p] : Totals()
             for (what, got, lo, hi) in [("sent", reported[p].sent, low.sent, begun[p].sent), ("received", reported[p].received, low.received, begun[p].received)]
             where got < lo || got > hi {
                 let bound = got > hi ? "more than the \(hi) the transport had begun to move for it by the report's end"
                     : "less than the \(lo) the transport had finished moving for it before the report began"
                 return Finding(kind: .usageReportWrong,
-                               message: "after report #\(reports), the driver's reports add up to \(got) bytes \(what) by process \(processes[p]): \(bound)",
+                               message: "after report #\(reports), the driver's reports add up to \(got) bytes \(what) by process \(processes[p]): \(bound) (reported/moved so far: \(table()))",
                                call: "usage report #\(reports) (process \(processes[p]))", thread: e.thread)
             }
         }
         return nil
+    }
+
+    /// Every process's totals so far: what the reports say against what the transport moved.
+    private func table() -> String {
+        processes.indices.map { p in
+            "process \(processes[p]) sent \(reported[p].sent)/\(begun[p].sent), received \(reported[p].received)/\(begun[p].received)"
+        }.joined(separator: "; ")
     }
 
     private mutating func index(_ pid: ULONG) -> Int {

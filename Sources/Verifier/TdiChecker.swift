@@ -90,7 +90,8 @@ public struct TdiChecker {
         case (.DriverDispatch, .call):
             let d = driver(ofDevice: e.detail)
             frames.push(Frame(api: .DriverDispatch, driver: d, object: e.object), on: t)
-            if gone(d) {
+            // Sent through a deleted device: reported at the IoCallDriver already.
+            if gone(d) && !(e.detail < deletedDevice.count && deletedDevice[e.detail]) {
                 return Finding(kind: .unloadedWhileInDriverCode, message: "the I/O manager called the dispatch routine of \(driverName(d)) for IRP #\(e.object) through \(device(e.detail)), but the driver's image is gone: its device was left in the stack",
                                call: "IoCallDriver(\(device(e.detail)), IRP #\(e.object))", thread: e.thread)
             }
