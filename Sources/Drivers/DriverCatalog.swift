@@ -143,7 +143,7 @@ public enum DriverCatalog {
                     miniport: { RingNicMiniport(ndis: $0, flaw: .completesPauseInsideHandler) }),
         DriverEntry(name: "flowwatcher", kind: .bugModel,
                     summary: "TDI filter: seed 004's FlowWatcher: counts each request's requested length at dispatch for PsGetCurrentProcess, in two critical sections; its clear-all loop skips elements; its unload waits for no request inside it",
-                    expectedKinds: ["usage-report-wrong", "pool-leaked-at-unload", "unloaded-while-in-driver-code", "device-used-after-delete"],
+                    expectedKinds: ["usage-report-wrong", "usage-charged-to-wrong-process", "pool-leaked-at-unload", "unloaded-while-in-driver-code", "device-used-after-delete"],
                     rule: "TDI-05", scenario: "tdi-unload-during-traffic", tdi: { FlowWatcherDriver($0) }),
         DriverEntry(name: "flowwatcher-fixed", kind: .correct,
                     summary: "TDI filter: FlowWatcher corrected: counts IoStatus.Information in an IoSetCompletionRoutineEx routine for IoGetRequestorProcessId's process, one critical section per update, a dump that empties the table; no DriverUnload (a filter on a non-PnP stack cannot unload safely)",

@@ -100,6 +100,10 @@ public final class Runner {
                     maxSteps: UInt64 = RunConfig.defaultMaxSteps, seed: UInt64, replaying: [[UInt32]]? = nil, timeline: Bool = false,
                     strategy: Strategy = .random, recordDecisions: Bool = false, coverage: Coverage? = nil, reportDetail: Bool = true,
                     configure: ((Scheduler) -> Void)? = nil) -> RunResult {
+        // The command line refuses this with exit 2 (Scenario.problem(running:)); in code it is a programming error.
+        precondition((filters.tdiName != nil) == scenario.forTdi,
+                     filters.tdiName != nil ? "the TDI driver '\(filters.tdiName!)' runs only on a tdi-* scenario, not on '\(scenario.name)'"
+                                            : "scenario '\(scenario.name)' drives a TDI driver: give it one (Campaign(name:scenario:tdi:), FilterStack(tdi:make:))")
         let choices = replaying.map { ChoiceSource(replaying: $0) } ?? ChoiceSource(seed: seed)
         let scheduler = Scheduler(choices: choices, pool: stacks, maxSteps: maxSteps, policy: strategy.perSeed.policy)
         scheduler.recordsDecisions = recordDecisions

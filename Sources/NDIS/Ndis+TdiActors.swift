@@ -68,6 +68,13 @@ extension Ndis {
         return w.drivers[id].DriverName
     }
 
+    /// The TDI driver under test and its state, for reports: "flowwatcher (TDI driver): loaded".
+    public var tdiDriverState: String? {
+        guard let w = tdiWorld, w.driver != nil else { return nil }
+        let state = w.driverObject == nil ? "not loaded" : w.driverObject!.isUnloaded ? "unloaded" : w.driverLoaded ? "loaded" : "DriverUnload running"
+        return "\(w.driverName) (TDI driver): \(state)"
+    }
+
     /// The name of device object `id` (for reports).
     public func deviceObjectName(_ id: Int) -> String {
         guard let w = tdiWorld, id >= 0 && id < w.devices.count else { return "device #\(id)" }
@@ -278,6 +285,7 @@ extension Ndis {
     public func DbgPrintUsageBegin() {
         scheduler.preempt()
         emit(.TdiUsageDump, .call)
+        tdi.reportBegan.set(scheduler)
     }
 
     /// One line of the driver's usage report: bytes a process sent and received since the
@@ -289,6 +297,7 @@ extension Ndis {
     /// The report is over.
     public func DbgPrintUsageEnd() {
         emit(.TdiUsageDump, .return)
+        tdi.reportBegan.reset(scheduler)
         scheduler.preempt()
     }
 }

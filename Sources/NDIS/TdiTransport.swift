@@ -39,9 +39,16 @@ extension Ndis {
         let delay = UInt64(tdiIsSend(minor) ? c.between(50...5_000, .timing) : c.between(100...200_000, .timing))
         // The CPU that completes it was running some process: System's, or any client's.
         let context = c.chance(1, 2, .timing) ? SYSTEM_PROCESS_ID : irp.requestorProcessId
+        // One in eight completes right as the driver's next report begins (or within 1.1 s if
+        // none does): where a report that drops or double-counts a concurrent update shows.
+        let besideReport = c.chance(1, 8, .timing)
         scheduler.spawn("tcpip completing IRP #\(irp.id)", role: .dpc) { [unowned(unsafe) self] in
             self.tdi.setProcess(context, ofThread: self.scheduler.currentID)
-            _ = signal.wait(self.scheduler, timeout: delay)
+            if besideReport {
+                _ = self.tdi.reportBegan.wait(self.scheduler, timeout: 1_100_000)
+            } else {
+                _ = signal.wait(self.scheduler, timeout: delay)
+            }
             self.scheduler.current?.irql = DISPATCH_LEVEL
             self.finishTransfer(irp, minor, length: location.Parameters.Length)
         }

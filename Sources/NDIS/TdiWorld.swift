@@ -38,6 +38,8 @@ final class TdiWorld {
     let driverReady: SimEvent
     let processesDone: SimEvent
     @exclusivity(unchecked) var processesRunning = 0
+    /// Set while the driver prints a usage report.
+    let reportBegan = SimEvent(name: "a usage report begins", id: -3_000_004)
     /// Requests processes have issued so far, and an event set at each.
     @exclusivity(unchecked) var requestsIssued = 0
     let requestIssued: SimEvent

@@ -79,9 +79,9 @@ public final class Coverage {
         Window(name: "TDI: request cancelled by its process's exit",
                orders: ["IoCancelIrp of a request with the driver's completion routine set", "IoCancelIrp of a request only passing through the driver"], counts: [0, 0],
                note: "needs a scenario whose processes are killed with requests pending (tdi-process-exit-with-pending-irps); a driver that sets a routine on every request reaches only the first order"),
-        Window(name: "TDI: usage report while a completion is counting",
-               orders: ["usage report began while a completion routine of the driver was running", "usage report began with none running"], counts: [0, 0],
-               note: "needs a driver that counts in its completion routine; the seed's FlowWatcher counts at dispatch and reaches only the second order"),
+        Window(name: "TDI: completion counting while a usage report runs",
+               orders: ["a completion routine of the driver ran while a usage report was in progress", "a completion routine of the driver ran between reports"], counts: [0, 0],
+               note: "needs a driver that counts in its completion routine and a transfer completing just as a report begins (the transport puts one in eight there); the seed's FlowWatcher counts at dispatch and reaches only the second order"),
         Window(name: "TDI: completion routine kept the IRP",
                orders: ["a completion routine returned STATUS_MORE_PROCESSING_REQUIRED and its driver completed the IRP again", "every completion routine let its IRP go on"], counts: [0, 0],
                note: "only a driver that keeps IRPs (a throttling filter) reaches the first order"),
@@ -132,10 +132,9 @@ struct CoverageRun {
     var inMiniportPause: [Bool] = []
     var pauseCompletedInHandler: [Bool] = []
     /// TDI: requests inside the driver's dispatch routine, its completion routines set and not
-    /// yet run (by IRP), routines running now, whether a report is running, IRPs kept.
+    /// yet run (by IRP), whether a report is running, IRPs kept.
     var tdiInDispatch = 0
     var tdiRoutineSet: [Int] = []
-    var tdiRoutinesRunning = 0
     var tdiReporting = false
     var tdiKept: [Int] = []
 

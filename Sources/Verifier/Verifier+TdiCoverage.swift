@@ -14,9 +14,8 @@ extension Verifier {
             covRun.tdiRoutineSet.append(e.object)
         case (.CompletionRoutine, .call):
             covRun.tdiRoutineSet.removeAll { $0 == e.object }
-            covRun.tdiRoutinesRunning += 1
+            cov.hit(18, covRun.tdiReporting ? 0 : 1)
         case (.CompletionRoutine, .return):
-            covRun.tdiRoutinesRunning -= 1
             if e.status == .MORE_PROCESSING_REQUIRED { covRun.tdiKept.append(e.object) }
         case (.IoCompleteRequest, .return):
             if covRun.tdiKept.contains(e.detail) && e.status != .MORE_PROCESSING_REQUIRED {
@@ -35,7 +34,6 @@ extension Verifier {
             cov.hit(17, covRun.tdiRoutineSet.contains(e.object) ? 0 : 1)
         case (.TdiUsageDump, .call):
             covRun.tdiReporting = true
-            cov.hit(18, covRun.tdiRoutinesRunning > 0 ? 0 : 1)
         case (.TdiUsageDump, .return):
             covRun.tdiReporting = false
         default:

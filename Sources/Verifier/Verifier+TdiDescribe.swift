@@ -3,6 +3,18 @@ import NDIS
 /// How timelines and reports print the legacy-driver events (see `NdisApi`'s TDI cases for
 /// what each field carries).
 extension Verifier {
+    /// An IRP's status as WDM names it (NTSTATUS and NDIS_STATUS share their values).
+    private func nt(_ s: NDIS_STATUS) -> String {
+        switch s {
+        case .SUCCESS: return "STATUS_SUCCESS"
+        case .PENDING: return "STATUS_PENDING"
+        case .UNSUCCESSFUL: return "STATUS_UNSUCCESSFUL"
+        case .INVALID_DEVICE_REQUEST: return "STATUS_INVALID_DEVICE_REQUEST"
+        case .RESOURCES: return "STATUS_INSUFFICIENT_RESOURCES"
+        default: return "\(s)"
+        }
+    }
+
     func tdiArguments(_ e: RecentEvent) -> [String]? {
         let device = { (id: Int) in id >= 0 ? self.ndis.deviceObjectName(id) : "none" }
         let request = { (code: Int) -> String in
@@ -11,7 +23,7 @@ extension Verifier {
         }
         switch e.api {
         case .DriverEntry, .DriverUnload:
-            return [ndis.driverObjectName(e.object)] + (e.phase == .return && e.api == .DriverEntry ? ["\(e.status)"] : [])
+            return [ndis.driverObjectName(e.object)] + (e.phase == .return && e.api == .DriverEntry ? [nt(e.status)] : [])
         case .IoCreateDevice, .IoDeleteDevice:
             return [device(e.object)]
         case .IoAttachDevice:
@@ -19,15 +31,15 @@ extension Verifier {
         case .IoDetachDevice:
             return [device(e.object), "was under \(device(e.detail))"]
         case .IoCallDriver:
-            return ["\(device(e.detail))", "IRP #\(e.object)"] + (e.phase == .return ? ["\(e.status)"] : [])
+            return ["\(device(e.detail))", "IRP #\(e.object)"] + (e.phase == .return ? [nt(e.status)] : [])
         case .DriverDispatch:
-            return ["IRP #\(e.object) \(request(e.count))", device(e.detail)] + (e.phase == .return ? ["\(e.status)"] : [])
+            return ["IRP #\(e.object) \(request(e.count))", device(e.detail)] + (e.phase == .return ? [nt(e.status)] : [])
         case .IoSetCompletionRoutine:
             return ["IRP #\(e.object)", e.flags == 1 ? "Ex" : "not Ex"]
         case .CompletionRoutine:
-            return ["IRP #\(e.object)", "of \(ndis.driverObjectName(e.detail))"] + (e.phase == .return ? ["\(e.status)"] : [])
+            return ["IRP #\(e.object)", "of \(ndis.driverObjectName(e.detail))"] + (e.phase == .return ? [nt(e.status)] : [])
         case .IoCompleteRequest where e.detail >= 0:
-            return ["IRP #\(e.detail)", "\(e.status)", "Information \(e.count)"]
+            return ["IRP #\(e.detail)", nt(e.status), "Information \(e.count)"]
         case .IoCancelIrp:
             return ["IRP #\(e.object)"]
         case .TdiRequest:

@@ -177,11 +177,15 @@ public final class Verifier: NdisObserver {
              .NdisSetTimerObject, .NdisCancelTimerObject, .NdisFreeTimerObject, .NdisAllocateIoWorkItem, .NdisQueueIoWorkItem,
              .NdisFreeIoWorkItem, .NdisAllocateMemoryWithTagPriority, .NdisFreeMemory:
             break
-        case .DriverEntry where !hasTdi:
+        case .DriverEntry, .TdiRequest:
+            // The first event of seed 004's world: from now on kernel events and IRP completions are the TDI checker's too.
             hasTdi = true
             judge(tdi.observe(e))
-        case .DriverEntry, .DriverUnload, .IoCreateDevice, .IoDeleteDevice, .IoAttachDevice, .IoDetachDevice, .IoCallDriver, .DriverDispatch,
-             .IoSetCompletionRoutine, .CompletionRoutine, .IoCancelIrp, .TdiRequest, .ProcessExit, .DeviceExtensionTouchedAfterDelete:
+        case .DriverDispatch:
+            if judge(tdi.observe(e)) { break }
+            judge(accounting.observe(e))
+        case .DriverUnload, .IoCreateDevice, .IoDeleteDevice, .IoAttachDevice, .IoDetachDevice, .IoCallDriver,
+             .IoSetCompletionRoutine, .CompletionRoutine, .IoCancelIrp, .ProcessExit, .DeviceExtensionTouchedAfterDelete:
             judge(tdi.observe(e))
         case .TdiTransfer, .TdiUsageReport, .TdiUsageDump:
             judge(accounting.observe(e))
@@ -293,7 +297,8 @@ public final class Verifier: NdisObserver {
             nbls = Array(facts.ledger.ids { $0.origin == .filter }.suffix(4))
         }
         let t = blamed ?? ndis.scheduler.current
-        let thread = t.map { "\($0.name)" + ($0.activity.isEmpty ? "" : " in \($0.activity)") } ?? "NDIS"
+        // "system thread X in system thread X" says it once.
+        let thread = t.map { "\($0.name)" + ($0.activity.isEmpty || $0.activity == $0.name ? "" : " in \($0.activity)") } ?? "NDIS"
         var moduleState: String
         if let m = facts.lifecycle[module] {
             moduleState = moduleName(module) + ": \(m.state)" + (m.detachReturned ? " (FilterDetach returned)" : "")
@@ -305,6 +310,8 @@ public final class Verifier: NdisObserver {
         // The layers under test below and above the filters, as their checkers saw them.
         let others = miniports.states + protocols.states
         if !others.isEmpty { moduleState = (moduleState == "no module" ? "" : moduleState + "; ") + others.joined(separator: ", ") }
+        // Seed 004's world has no NDIS module: say which driver, and whether its image is loaded.
+        if hasTdi && moduleState == "no module", let state = ndis.tdiDriverState { moduleState = state }
         var v = Violation(kind: kind, rules: rules, step: ndis.scheduler.steps, time: ndis.scheduler.now,
                           message: message, call: call, thread: thread, moduleState: moduleState,
                           nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),

@@ -28,12 +28,15 @@ extension ViolationKind {
     public static let poolLeakedAtUnload = ViolationKind("pool-leaked-at-unload", ["TDI-04"], .liveness, .crash,
         "a driver's image was unloaded while pool it allocated was never freed (each leaked allocation named by tag)",
         bugCheck: "0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION, P1 0x62 (unloading without freeing pool allocations), with Driver Verifier's pool tracking; a silent leak without it")
-    public static let usageReportWrong = ViolationKind("usage-report-wrong", ["TDI-05", "TDI-06"], .safety, .contract,
+    public static let usageReportWrong = ViolationKind("usage-report-wrong", ["TDI-05"], .safety, .contract,
         "a traffic-accounting driver's report disagrees with what the transport moved for a process: more than had begun to cross, or less than had finished crossing before the report began (the tolerance its once-a-second sampling allows is exactly the transfers in flight across the report)")
+
+    public static let usageChargedToWrongProcess = ViolationKind("usage-charged-to-wrong-process", ["TDI-06"], .safety, .contract,
+        "a traffic-accounting driver's reports add up right over all processes, but charge one process with bytes another moved (the process of whatever thread ran the code, not the requester's: IoGetRequestorProcessId at dispatch is)")
 
     /// The legacy-driver kinds, in catalogue order.
     public static let tdi: [ViolationKind] = [completionRoutineAfterUnload, unloadedWhileInDriverCode, deviceUsedAfterDelete,
-                                             poolLeakedAtUnload, usageReportWrong]
+                                             poolLeakedAtUnload, usageReportWrong, usageChargedToWrongProcess]
 }
 
 extension BugCheck {

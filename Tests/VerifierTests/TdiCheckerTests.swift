@@ -95,7 +95,8 @@ import Simulation
         s.event(api, phase, module: -1, count: count, flags: flags, status: status, object: object, detail: detail)
     }
 
-    func transfer(_ o: inout AccountingOracle, irp: Int, bytes: Int, pid: ULONG, receive: Bool = true, finish: Bool = true) {
+    func transfer(_ o: inout AccountingOracle, irp: Int, bytes: Int, pid: ULONG, receive: Bool = true, finish: Bool = true, throughDriver: Bool = true) {
+        if throughDriver { #expect(o.observe(e(.DriverDispatch, object: irp, detail: 3)) == nil) }
         #expect(o.observe(e(.TdiTransfer, count: bytes, flags: pid, object: irp, detail: Int(receive ? TDI_RECEIVE : TDI_SEND))) == nil)
         if finish { #expect(o.observe(e(.IoCompleteRequest, .return, object: 1, detail: irp)) == nil) }
     }
@@ -123,11 +124,21 @@ import Simulation
         #expect(f?.message.contains("8192 bytes received by process 1588") == true, "\(f?.message ?? "")")
     }
 
-    @Test func bytesChargedToAnotherProcessAreWrongForBoth() {
+    @Test func bytesChargedToAnotherProcessNameTheProcessCharged() {
         var o = AccountingOracle()
         transfer(&o, irp: 1, bytes: 1460, pid: 1588)
         let f = report(&o, [(SYSTEM_PROCESS_ID, 0, 1460)])
-        #expect(f?.kind == .usageReportWrong)
+        #expect(f?.kind == .usageChargedToWrongProcess)
+        #expect(f?.message.contains("process 4 is charged 1460 bytes received where the transport moved 0") == true, "\(f?.message ?? "")")
+        #expect(f?.message.contains("bytes of process 1588") == true)
+    }
+
+    @Test func trafficThatDidNotPassThroughTheDriverIsNotItsToReport() {
+        var o = AccountingOracle()
+        transfer(&o, irp: 1, bytes: 1460, pid: 1588, throughDriver: false)  // before it attached, or after it detached
+        #expect(report(&o, []) == nil)
+        transfer(&o, irp: 2, bytes: 100, pid: 1588)
+        #expect(report(&o, [(1588, 0, 100)]) == nil)
     }
 
     @Test func aProcessLeftOutOfTheReportIsWrong() {

@@ -25,7 +25,7 @@ extension CanaryCatalog {
 
     /// TDI-06: receives charged to whoever completes them.
     static let tdiWrongProcess = tdiCanary("TDI-06", "TDI filter: corrected FlowWatcher that charges a receive to PsGetCurrentProcessId() in its completion routine (an arbitrary thread) instead of the requester",
-                                           ["usage-report-wrong"], scenario: tdiSteady) { CanaryTDI06WrongProcess($0) }
+                                           ["usage-charged-to-wrong-process"], scenario: tdiSteady) { CanaryTDI06WrongProcess($0) }
 }
 
 /// The corrected FlowWatcher with an unload routine: stops its thread, detaches and deletes its
