@@ -18,7 +18,12 @@ let package = Package(
         .target(name: "Kernel", dependencies: ["Simulation"]),
         .target(name: "NDIS", dependencies: ["Simulation", "Kernel"]),
         .target(name: "Verifier", dependencies: ["NDIS", "Simulation"]),
-        .target(name: "Drivers", dependencies: ["NDIS"]),
+        // The project's ndis.h for C drivers, the project's own C drivers, and the bridge
+        // that runs C drivers as drivers under test (issue 12).
+        .target(name: "CNdis"),
+        .target(name: "CDriverSources", dependencies: ["CNdis"]),
+        .target(name: "CDrivers", dependencies: ["NDIS", "CNdis", "CDriverSources"]),
+        .target(name: "Drivers", dependencies: ["NDIS", "CDrivers", "CDriverSources"]),
         .target(name: "Harness", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers"]),
         // One import for users: re-exports the layers above.
         .target(name: "NDISSim", dependencies: ["Simulation", "Kernel", "NDIS", "Verifier", "Drivers", "Harness"]),

@@ -97,7 +97,7 @@ public struct DriverEntry: Sendable {
 }
 
 public enum DriverCatalog {
-    public static var all: [DriverEntry] { primary + CanaryCatalog.all }
+    public static var all: [DriverEntry] { primary + CanaryCatalog.all + CDriverCatalog.all }
 
     public static let primary: [DriverEntry] = [
         DriverEntry(name: "reference", kind: .correct,

@@ -1,0 +1,146 @@
+/*
+ * c-passthru: a correct NDIS 6 pass-through filter in C, the C reference for ndis-sim's
+ * bridge. Each module keeps its state under its own spin lock: sends from above are forwarded
+ * while Running and completed with NDIS_STATUS_PAUSED otherwise; receives from below are passed
+ * up while Running and returned otherwise (a receive with RESOURCES is simply not indicated).
+ * Completions and returns go back the way they came. It originates nothing, so its pause has
+ * nothing to wait for.
+ *
+ * The canary variants (CANARY_ST04, CANARY_ST05) are this file built with one flaw each.
+ */
+#include "cdrivers.h"
+
+#if defined(CANARY_ST04)
+#define DriverEntry CCanaryST04_DriverEntry
+#define FILTER_PREFIX(name) CanaryST04_##name
+#elif defined(CANARY_ST05)
+#define DriverEntry CCanaryST05_DriverEntry
+#define FILTER_PREFIX(name) CanaryST05_##name
+#else
+#define DriverEntry CPassthru_DriverEntry
+#define FILTER_PREFIX(name) Passthru_##name
+#endif
+
+#define FILTER_TAG 0x73736150 /* 'Pass' */
+
+typedef enum _FILTER_STATE { FilterPaused, FilterRunning, FilterPausing } FILTER_STATE;
+
+typedef struct _FILTER_CONTEXT {
+    NDIS_HANDLE FilterHandle;
+    NDIS_SPIN_LOCK Lock;
+    FILTER_STATE State;
+} FILTER_CONTEXT, *PFILTER_CONTEXT;
+
+static NDIS_HANDLE FILTER_PREFIX(FilterDriverHandle);
+
+static NDIS_STATUS FILTER_PREFIX(Attach)(NDIS_HANDLE NdisFilterHandle, NDIS_HANDLE FilterDriverContext,
+                                         PNDIS_FILTER_ATTACH_PARAMETERS AttachParameters) {
+    UNREFERENCED_PARAMETER(FilterDriverContext);
+    UNREFERENCED_PARAMETER(AttachParameters);
+    PFILTER_CONTEXT Context = NdisAllocateMemoryWithTagPriority(NdisFilterHandle, sizeof(FILTER_CONTEXT), FILTER_TAG, NormalPoolPriority);
+    if (Context == NULL) {
+        return NDIS_STATUS_RESOURCES;
+    }
+    NdisZeroMemory(Context, sizeof(FILTER_CONTEXT));
+    Context->FilterHandle = NdisFilterHandle;
+    Context->State = FilterPaused;
+    NdisAllocateSpinLock(&Context->Lock);
+    NDIS_FILTER_ATTRIBUTES Attributes = { 0 };
+    NDIS_STATUS Status = NdisFSetAttributes(NdisFilterHandle, Context, &Attributes);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        NdisFreeSpinLock(&Context->Lock);
+        NdisFreeMemory(Context, 0, 0);
+    }
+    return Status;
+}
+
+static VOID FILTER_PREFIX(Detach)(NDIS_HANDLE FilterModuleContext) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisFreeSpinLock(&Context->Lock);
+    NdisFreeMemory(Context, 0, 0);
+}
+
+static NDIS_STATUS FILTER_PREFIX(Restart)(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER_RESTART_PARAMETERS RestartParameters) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    UNREFERENCED_PARAMETER(RestartParameters);
+    NdisAcquireSpinLock(&Context->Lock);
+    Context->State = FilterRunning;
+    NdisReleaseSpinLock(&Context->Lock);
+#if defined(CANARY_ST05)
+    NdisFRestartComplete(Context->FilterHandle, NDIS_STATUS_SUCCESS); /* the flaw: completed, and then SUCCESS too */
+#endif
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS FILTER_PREFIX(Pause)(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER_PAUSE_PARAMETERS PauseParameters) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    UNREFERENCED_PARAMETER(PauseParameters);
+    NdisAcquireSpinLock(&Context->Lock);
+    Context->State = FilterPausing;
+    Context->State = FilterPaused;
+    NdisReleaseSpinLock(&Context->Lock);
+#if defined(CANARY_ST04)
+    NdisFPauseComplete(Context->FilterHandle); /* the flaw: completed, and then SUCCESS too */
+#endif
+    return NDIS_STATUS_SUCCESS;
+}
+
+static VOID FILTER_PREFIX(SendNetBufferLists)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists,
+                                              NDIS_PORT_NUMBER PortNumber, ULONG SendFlags) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisAcquireSpinLock(&Context->Lock);
+    FILTER_STATE State = Context->State;
+    NdisReleaseSpinLock(&Context->Lock);
+    if (State == FilterRunning) {
+        NdisFSendNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, SendFlags);
+        return;
+    }
+    for (PNET_BUFFER_LIST Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_PAUSED;
+    }
+    NdisFSendNetBufferListsComplete(Context->FilterHandle, NetBufferLists,
+                                    NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
+}
+
+static VOID FILTER_PREFIX(SendNetBufferListsComplete)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, ULONG SendCompleteFlags) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisFSendNetBufferListsComplete(Context->FilterHandle, NetBufferLists, SendCompleteFlags);
+}
+
+static VOID FILTER_PREFIX(ReceiveNetBufferLists)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
+                                                 ULONG NumberOfNetBufferLists, ULONG ReceiveFlags) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisAcquireSpinLock(&Context->Lock);
+    FILTER_STATE State = Context->State;
+    NdisReleaseSpinLock(&Context->Lock);
+    if (State == FilterRunning) {
+        NdisFIndicateReceiveNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, NumberOfNetBufferLists, ReceiveFlags);
+        return;
+    }
+    if (!NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {
+        NdisFReturnNetBufferLists(Context->FilterHandle, NetBufferLists,
+                                  (ReceiveFlags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL) ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0);
+    }
+}
+
+static VOID FILTER_PREFIX(ReturnNetBufferLists)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisFReturnNetBufferLists(Context->FilterHandle, NetBufferLists, ReturnFlags);
+}
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    UNREFERENCED_PARAMETER(RegistryPath);
+    NDIS_FILTER_DRIVER_CHARACTERISTICS Chars;
+    NdisZeroMemory(&Chars, sizeof(Chars));
+    Chars.MajorNdisVersion = 6;
+    Chars.MinorNdisVersion = 30;
+    Chars.AttachHandler = FILTER_PREFIX(Attach);
+    Chars.DetachHandler = FILTER_PREFIX(Detach);
+    Chars.RestartHandler = FILTER_PREFIX(Restart);
+    Chars.PauseHandler = FILTER_PREFIX(Pause);
+    Chars.SendNetBufferListsHandler = FILTER_PREFIX(SendNetBufferLists);
+    Chars.SendNetBufferListsCompleteHandler = FILTER_PREFIX(SendNetBufferListsComplete);
+    Chars.ReceiveNetBufferListsHandler = FILTER_PREFIX(ReceiveNetBufferLists);
+    Chars.ReturnNetBufferListsHandler = FILTER_PREFIX(ReturnNetBufferLists);
+    return (NTSTATUS)NdisFRegisterFilterDriver(DriverObject, NULL, &Chars, &FILTER_PREFIX(FilterDriverHandle));
+}

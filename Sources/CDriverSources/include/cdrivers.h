@@ -1,0 +1,15 @@
+/* The project's own C drivers (Sources/CDriverSources): each one's DriverEntry, renamed so
+ * several can link into one binary (Scripts/c-driver.sh does the same for a user's driver). */
+#ifndef NDIS_SIM_CDRIVERS_H
+#define NDIS_SIM_CDRIVERS_H
+#include "ndis.h"
+
+/* A correct pass-through filter: forwards in Running, completes sends with NDIS_STATUS_PAUSED
+ * and returns receives otherwise, under one lock with its state. */
+NTSTATUS CPassthru_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+/* The pass-through whose FilterPause calls NdisFPauseComplete and then returns SUCCESS (ST-04's twin). */
+NTSTATUS CCanaryST04_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+/* The pass-through whose FilterRestart calls NdisFRestartComplete and then returns SUCCESS (ST-05's twin). */
+NTSTATUS CCanaryST05_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+
+#endif

@@ -1,0 +1,131 @@
+import CNdis
+import NDIS
+
+/// The NDIS functions a C driver imports, each a thunk into the same models a Swift driver
+/// calls (so each is the same preemption point, with the verifier's taps before and after).
+/// Handles, NBL chains, spin locks and memory are translated by the run's `CWorld`. A call the
+/// model cannot even take (a NULL chain, a struct NDIS never gave out) is the driver's crash:
+/// reported as a NULL dereference inside NDIS, as Windows would fault there.
+
+private func world() -> CWorld {
+    guard let w = CWorld.current else { preconditionFailure("a C driver called NDIS outside a run") }
+    return w
+}
+
+/// The model's chain for one C hands over, or the crash it causes.
+private func chain(_ w: CWorld, _ c: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?, _ api: String) -> NDIS.NET_BUFFER_LIST? {
+    let (nbls, bad) = w.fromC(c)
+    if let bad { _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): NetBufferLists is \(bad)") }
+    return nbls
+}
+
+@_cdecl("NdisFRegisterFilterDriver")
+func c_NdisFRegisterFilterDriver(_ DriverObject: UnsafeMutablePointer<CNdis.DRIVER_OBJECT>?, _ FilterDriverContext: UnsafeMutableRawPointer?,
+                                 _ Characteristics: UnsafeMutablePointer<CNdis.NDIS_FILTER_DRIVER_CHARACTERISTICS>?,
+                                 _ NdisFilterDriverHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
+    guard let driver = world().registering, let Characteristics else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
+    driver.characteristics = Characteristics.pointee
+    driver.registered = true
+    NdisFilterDriverHandle?.pointee = UnsafeMutableRawPointer(bitPattern: 0x5200_0000_0001)
+    return NDIS.NDIS_STATUS.SUCCESS.rawValue
+}
+
+@_cdecl("NdisFDeregisterFilterDriver")
+func c_NdisFDeregisterFilterDriver(_ NdisFilterDriverHandle: UnsafeMutableRawPointer?) {}
+
+@_cdecl("NdisFSetAttributes")
+func c_NdisFSetAttributes(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ FilterModuleContext: UnsafeMutableRawPointer?,
+                          _ FilterAttributes: UnsafeMutableRawPointer?) -> UInt32 {
+    let w = world()
+    guard let FilterModuleContext else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFSetAttributes: FilterModuleContext")
+        return NDIS.NDIS_STATUS.FAILURE.rawValue
+    }
+    return w.ndis.NdisFSetAttributes(CWorld.handle(NdisFilterHandle), w.context(FilterModuleContext)).rawValue
+}
+
+@_cdecl("NdisFSendNetBufferLists")
+func c_NdisFSendNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ NetBufferLists: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?,
+                               _ PortNumber: UInt32, _ SendFlags: UInt32) {
+    let w = world()
+    guard let nbls = chain(w, NetBufferLists, "NdisFSendNetBufferLists") else { return }
+    w.ndis.NdisFSendNetBufferLists(CWorld.handle(NdisFilterHandle), nbls, PortNumber, SendFlags)
+}
+
+@_cdecl("NdisFSendNetBufferListsComplete")
+func c_NdisFSendNetBufferListsComplete(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ NetBufferLists: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?,
+                                       _ SendCompleteFlags: UInt32) {
+    let w = world()
+    guard let nbls = chain(w, NetBufferLists, "NdisFSendNetBufferListsComplete") else { return }
+    w.ndis.NdisFSendNetBufferListsComplete(CWorld.handle(NdisFilterHandle), nbls, SendCompleteFlags)
+}
+
+@_cdecl("NdisFIndicateReceiveNetBufferLists")
+func c_NdisFIndicateReceiveNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ NetBufferLists: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?,
+                                          _ PortNumber: UInt32, _ NumberOfNetBufferLists: UInt32, _ ReceiveFlags: UInt32) {
+    let w = world()
+    guard let nbls = chain(w, NetBufferLists, "NdisFIndicateReceiveNetBufferLists") else { return }
+    w.ndis.NdisFIndicateReceiveNetBufferLists(CWorld.handle(NdisFilterHandle), nbls, PortNumber, NumberOfNetBufferLists, ReceiveFlags)
+}
+
+@_cdecl("NdisFReturnNetBufferLists")
+func c_NdisFReturnNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ NetBufferLists: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?,
+                                 _ ReturnFlags: UInt32) {
+    let w = world()
+    guard let nbls = chain(w, NetBufferLists, "NdisFReturnNetBufferLists") else { return }
+    w.ndis.NdisFReturnNetBufferLists(CWorld.handle(NdisFilterHandle), nbls, ReturnFlags)
+}
+
+@_cdecl("NdisFPauseComplete")
+func c_NdisFPauseComplete(_ NdisFilterHandle: UnsafeMutableRawPointer?) {
+    world().ndis.NdisFPauseComplete(CWorld.handle(NdisFilterHandle))
+}
+
+@_cdecl("NdisFRestartComplete")
+func c_NdisFRestartComplete(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ Status: UInt32) {
+    world().ndis.NdisFRestartComplete(CWorld.handle(NdisFilterHandle), NDIS.NDIS_STATUS(rawValue: Status))
+}
+
+@_cdecl("NdisAllocateSpinLock")
+func c_NdisAllocateSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    let w = world()
+    guard let SpinLock else { _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAllocateSpinLock: SpinLock"); return }
+    SpinLock.pointee.SimulatorLock = w.addLock(w.ndis.NdisAllocateSpinLock("C spin lock #\(w.lockCount + 1)"))
+}
+
+@_cdecl("NdisFreeSpinLock")
+func c_NdisFreeSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {}
+
+@_cdecl("NdisAcquireSpinLock")
+func c_NdisAcquireSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    let w = world()
+    guard let lock = w.lock(SpinLock?.pointee.SimulatorLock) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAcquireSpinLock: a lock NdisAllocateSpinLock never set up")
+        return
+    }
+    w.ndis.NdisAcquireSpinLock(lock)
+}
+
+@_cdecl("NdisReleaseSpinLock")
+func c_NdisReleaseSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    let w = world()
+    guard let lock = w.lock(SpinLock?.pointee.SimulatorLock) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisReleaseSpinLock: a lock NdisAllocateSpinLock never set up")
+        return
+    }
+    w.ndis.NdisReleaseSpinLock(lock)
+}
+
+@_cdecl("NdisAllocateMemoryWithTagPriority")
+func c_NdisAllocateMemoryWithTagPriority(_ NdisHandle: UnsafeMutableRawPointer?, _ Length: UInt32, _ Tag: UInt32, _ Priority: UInt32) -> UnsafeMutableRawPointer? {
+    world().allocate(Int(Length), tag: Tag)
+}
+
+@_cdecl("NdisFreeMemory")
+func c_NdisFreeMemory(_ VirtualAddress: UnsafeMutableRawPointer?, _ Length: UInt32, _ MemoryFlags: UInt32) {
+    let w = world()
+    guard let VirtualAddress, w.free(VirtualAddress) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFreeMemory: memory NDIS did not allocate, or freed already")
+        return
+    }
+}

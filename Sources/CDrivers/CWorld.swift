@@ -1,0 +1,176 @@
+import CNdis
+import NDIS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func cFree(_ p: UnsafeMutableRawPointer) { free(p) }
+
+/// The C side of one run: what the bridge keeps so C drivers see NDIS as C structs and
+/// pointers, and the models see C drivers' calls as their own. One per run (per `Ndis`),
+/// reached from the C thunks through a per-OS-thread pointer: a run executes whole on one OS
+/// thread, every simulated thread of it included, so that pointer is the run's.
+///
+/// NBLs: each NBL a C driver is handed has a C `NET_BUFFER_LIST` shadow (allocated once per NBL,
+/// freed with the world). Before a chain goes to C its shadows are filled from the model's NBLs;
+/// when C hands a chain back, the model's NBLs are written from the shadows, field by field and
+/// only where C changed them, through the model's checked setters: a C driver's write is judged
+/// where it is made visible, with its owner at that moment.
+final class CWorld {
+    unowned(unsafe) let ndis: Ndis
+    /// The same, weakly: a later run's Ndis may live at this one's address.
+    private weak var owner: Ndis?
+    /// Shadows by NBL id.
+    private var shadows: [Int: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>] = [:]
+    /// The model's NBLs by id, for the way back.
+    private var nblsByID: [Int: NDIS.NET_BUFFER_LIST] = [:]
+    /// Spin locks C drivers allocated, by index + 1 (what `NDIS_SPIN_LOCK.SimulatorLock` holds).
+    private var locks: [NDIS.NDIS_SPIN_LOCK] = []
+    /// Module contexts C drivers registered, by their address (the model wants an object).
+    private var contexts: [UnsafeMutableRawPointer: CModuleContext] = [:]
+    /// Memory C drivers allocated and have not freed, by address, with its size and tag.
+    private(set) var allocations: [UnsafeMutableRawPointer: (size: Int, tag: UInt32)] = [:]
+    /// The driver whose DriverEntry runs now (NdisFRegisterFilterDriver registers it).
+    var registering: CFilterDriver?
+
+    init(ndis: Ndis) {
+        self.ndis = ndis
+        owner = ndis
+    }
+
+    deinit {
+        for (_, p) in shadows { p.deallocate() }
+        for (p, _) in allocations { cFree(p) }
+    }
+
+    // MARK: The run's world
+
+    /// The world of the run on this OS thread, made for `ndis` if it is not yet.
+    static func of(_ ndis: Ndis) -> CWorld {
+        if let raw = csim_current_world() {
+            let w = Unmanaged<CWorld>.fromOpaque(raw).takeUnretainedValue()
+            if w.owner === ndis { return w }
+            Unmanaged<CWorld>.fromOpaque(raw).release()
+        }
+        let w = CWorld(ndis: ndis)
+        csim_set_current_world(Unmanaged.passRetained(w).toOpaque())
+        return w
+    }
+
+    /// The world the C thunks run in.
+    static var current: CWorld? {
+        csim_current_world().map { Unmanaged<CWorld>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    // MARK: Handles
+
+    /// NDIS handles as C sees them: opaque, never dereferenceable, one value per handle.
+    static func cHandle(_ h: NDIS.NDIS_HANDLE) -> UnsafeMutableRawPointer? {
+        guard h.kind != .none else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: 0x5100_0000_0000 | UInt(h.kind.rawValue) << 32 | UInt(UInt32(bitPattern: h.id)))
+    }
+
+    static func handle(_ p: UnsafeMutableRawPointer?) -> NDIS.NDIS_HANDLE {
+        guard let p else { return .NULL }
+        let bits = UInt(bitPattern: p)
+        guard bits & ~UInt(0xFF_FFFF_FFFF) == 0x5100_0000_0000, let kind = NDIS.NDIS_HANDLE.Kind(rawValue: UInt8((bits >> 32) & 0xFF)) else {
+            // A pointer NDIS never gave out: a handle no module has.
+            return NDIS.NDIS_HANDLE(kind: .filterModule, id: Int32.max)
+        }
+        return NDIS.NDIS_HANDLE(kind: kind, id: Int32(bitPattern: UInt32(truncatingIfNeeded: bits)))
+    }
+
+    // MARK: NBLs
+
+    /// The model's chain as C structs (nil for none).
+    func toC(_ chain: NDIS.NET_BUFFER_LIST?) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? {
+        var first: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?
+        var previous: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?
+        var n = chain
+        var walked = 0
+        while let nbl = n, walked <= nblsByID.count + 1_000_000 {
+            let s = shadow(nbl)
+            s.pointee.Status = nbl._statusForVerifier.rawValue
+            s.pointee.SourceHandle = Self.cHandle(nbl._sourceHandleForVerifier)
+            s.pointee.Next = nil
+            if let p = previous { p.pointee.Next = s } else { first = s }
+            previous = s
+            n = nbl._nextForVerifier
+            walked += 1
+        }
+        return first
+    }
+
+    /// The model's NBLs for a chain C hands back, written from their shadows where C changed them.
+    /// Nil for a NULL chain or one with a struct NDIS never gave out (`bad` says which).
+    func fromC(_ chain: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?) -> (nbls: NDIS.NET_BUFFER_LIST?, bad: String?) {
+        guard let chain else { return (nil, "NULL") }
+        var result: [NDIS.NET_BUFFER_LIST] = []
+        var c: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? = chain
+        while let s = c, result.count <= shadows.count {
+            guard let nbl = nblsByID[Int(s.pointee.SimulatorId)], shadows[nbl.id] == s else { return (nil, "a NET_BUFFER_LIST NDIS never gave out") }
+            let status = NDIS.NDIS_STATUS(rawValue: s.pointee.Status)
+            if nbl._statusForVerifier != status { nbl.Status = status }
+            let source = Self.handle(s.pointee.SourceHandle)
+            if nbl._sourceHandleForVerifier != source { nbl.SourceHandle = source }
+            result.append(nbl)
+            c = s.pointee.Next
+        }
+        for (a, b) in zip(result, result.dropFirst()) where a._nextForVerifier !== b { a.Next = b }
+        if let last = result.last, last._nextForVerifier != nil { last.Next = nil }
+        return (result.first, nil)
+    }
+
+    private func shadow(_ nbl: NDIS.NET_BUFFER_LIST) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST> {
+        if let s = shadows[nbl.id] { return s }
+        let s = UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>.allocate(capacity: 1)
+        s.initialize(to: CNdis.NET_BUFFER_LIST())
+        s.pointee.SimulatorId = Int(nbl.id)
+        shadows[nbl.id] = s
+        nblsByID[nbl.id] = nbl
+        return s
+    }
+
+    // MARK: Contexts, locks, memory
+
+    func context(_ p: UnsafeMutableRawPointer) -> CModuleContext {
+        if let c = contexts[p] { return c }
+        let c = CModuleContext(p)
+        contexts[p] = c
+        return c
+    }
+
+    /// Spin locks allocated so far.
+    var lockCount: Int { locks.count }
+
+    func addLock(_ lock: NDIS.NDIS_SPIN_LOCK) -> UnsafeMutableRawPointer? {
+        locks.append(lock)
+        return UnsafeMutableRawPointer(bitPattern: locks.count)
+    }
+
+    func lock(_ p: UnsafeMutableRawPointer?) -> NDIS.NDIS_SPIN_LOCK? {
+        let i = Int(bitPattern: p) - 1
+        return i >= 0 && i < locks.count ? locks[i] : nil
+    }
+
+    func allocate(_ size: Int, tag: UInt32) -> UnsafeMutableRawPointer? {
+        guard let p = calloc(1, max(1, size)) else { return nil }
+        allocations[p] = (size, tag)
+        return p
+    }
+
+    /// False for memory C never allocated here (or freed already).
+    func free(_ p: UnsafeMutableRawPointer) -> Bool {
+        guard allocations.removeValue(forKey: p) != nil else { return false }
+        cFree(p)
+        return true
+    }
+}
+
+/// A C driver's module context, as the model's `FilterModuleContext` object.
+final class CModuleContext {
+    let pointer: UnsafeMutableRawPointer
+    init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+}
