@@ -33,6 +33,14 @@ typedef struct _FILTER_CONTEXT {
 
 static NDIS_HANDLE FILTER_PREFIX(FilterDriverHandle);
 
+/* The module's state, read under its lock. */
+static FILTER_STATE FILTER_PREFIX(State)(PFILTER_CONTEXT Context) {
+    NdisAcquireSpinLock(&Context->Lock);
+    FILTER_STATE State = Context->State;
+    NdisReleaseSpinLock(&Context->Lock);
+    return State;
+}
+
 static NDIS_STATUS FILTER_PREFIX(Attach)(NDIS_HANDLE NdisFilterHandle, NDIS_HANDLE FilterDriverContext,
                                          PNDIS_FILTER_ATTACH_PARAMETERS AttachParameters) {
     UNREFERENCED_PARAMETER(FilterDriverContext);
@@ -88,10 +96,7 @@ static NDIS_STATUS FILTER_PREFIX(Pause)(NDIS_HANDLE FilterModuleContext, PNDIS_F
 static VOID FILTER_PREFIX(SendNetBufferLists)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists,
                                               NDIS_PORT_NUMBER PortNumber, ULONG SendFlags) {
     PFILTER_CONTEXT Context = FilterModuleContext;
-    NdisAcquireSpinLock(&Context->Lock);
-    FILTER_STATE State = Context->State;
-    NdisReleaseSpinLock(&Context->Lock);
-    if (State == FilterRunning) {
+    if (FILTER_PREFIX(State)(Context) == FilterRunning) {
         NdisFSendNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, SendFlags);
         return;
     }
@@ -110,10 +115,7 @@ static VOID FILTER_PREFIX(SendNetBufferListsComplete)(NDIS_HANDLE FilterModuleCo
 static VOID FILTER_PREFIX(ReceiveNetBufferLists)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
                                                  ULONG NumberOfNetBufferLists, ULONG ReceiveFlags) {
     PFILTER_CONTEXT Context = FilterModuleContext;
-    NdisAcquireSpinLock(&Context->Lock);
-    FILTER_STATE State = Context->State;
-    NdisReleaseSpinLock(&Context->Lock);
-    if (State == FilterRunning) {
+    if (FILTER_PREFIX(State)(Context) == FilterRunning) {
         NdisFIndicateReceiveNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, NumberOfNetBufferLists, ReceiveFlags);
         return;
     }

@@ -96,24 +96,24 @@ func c_NdisAllocateSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOC
 @_cdecl("NdisFreeSpinLock")
 func c_NdisFreeSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {}
 
-@_cdecl("NdisAcquireSpinLock")
-func c_NdisAcquireSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+/// The model's lock behind a C `NDIS_SPIN_LOCK`, or the crash of using one never set up.
+private func onLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ api: String, _ body: (Ndis, NDIS.NDIS_SPIN_LOCK) -> Void) {
     let w = world()
     guard let lock = w.lock(SpinLock?.pointee.SimulatorLock) else {
-        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAcquireSpinLock: a lock NdisAllocateSpinLock never set up")
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): a lock NdisAllocateSpinLock never set up")
         return
     }
-    w.ndis.NdisAcquireSpinLock(lock)
+    body(w.ndis, lock)
+}
+
+@_cdecl("NdisAcquireSpinLock")
+func c_NdisAcquireSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    onLock(SpinLock, "NdisAcquireSpinLock") { $0.NdisAcquireSpinLock($1) }
 }
 
 @_cdecl("NdisReleaseSpinLock")
 func c_NdisReleaseSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
-    let w = world()
-    guard let lock = w.lock(SpinLock?.pointee.SimulatorLock) else {
-        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisReleaseSpinLock: a lock NdisAllocateSpinLock never set up")
-        return
-    }
-    w.ndis.NdisReleaseSpinLock(lock)
+    onLock(SpinLock, "NdisReleaseSpinLock") { $0.NdisReleaseSpinLock($1) }
 }
 
 @_cdecl("NdisAllocateMemoryWithTagPriority")

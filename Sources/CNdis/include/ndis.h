@@ -1,7 +1,7 @@
 /*
  * ndis.h for ndis-sim: the part of the NDIS 6 driver interface the project's C drivers use,
- * written from Microsoft's documentation (learn.microsoft.com/windows-hardware/drivers/ddi/ndis,
- * .../network/*) for a user-mode build on Linux. Types have Windows' sizes (LLP64: LONG and ULONG
+ * written from Microsoft's documentation (learn.microsoft.com/windows-hardware/drivers/ddi/ndis and
+ * the network pages) for a user-mode build on Linux. Types have Windows' sizes (LLP64: LONG and ULONG
  * are 32-bit); SAL annotations expand to nothing. Every function below is implemented by the
  * simulator (Sources/CDrivers), which runs the driver on its scheduler under its verifier.
  *
