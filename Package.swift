@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CDriverSources", dependencies: ["CNdis"]),
         .target(name: "CDrivers", dependencies: ["NDIS", "CNdis", "CDriverSources"]),
         .target(name: "Drivers", dependencies: ["NDIS", "CDrivers", "CDriverSources"]),
-        .target(name: "Harness", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers"]),
+        .target(name: "Harness", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers", "CDrivers"]),
         // One import for users: re-exports the layers above.
         .target(name: "NDISSim", dependencies: ["Simulation", "Kernel", "NDIS", "Verifier", "Drivers", "Harness"]),
         // Argument parsing, output and exit codes; the library below returns values.

@@ -16,6 +16,9 @@
 #elif defined(CANARY_ST05)
 #define DriverEntry CCanaryST05_DriverEntry
 #define FILTER_PREFIX(name) CanaryST05_##name
+#elif defined(CSIM_STANDALONE)
+/* Built alone (Scripts/c-driver.sh -D CSIM_STANDALONE): the entry point keeps its name. */
+#define FILTER_PREFIX(name) Passthru_##name
 #else
 #define DriverEntry CPassthru_DriverEntry
 #define FILTER_PREFIX(name) Passthru_##name
@@ -89,6 +92,9 @@ static NDIS_STATUS FILTER_PREFIX(Pause)(NDIS_HANDLE FilterModuleContext, PNDIS_F
     NdisReleaseSpinLock(&Context->Lock);
 #if defined(CANARY_ST04)
     NdisFPauseComplete(Context->FilterHandle); /* the flaw: completed, and then SUCCESS too */
+#elif defined(CANARY_ST04_WHEN)
+    /* A test's variant: the same flaw, only when its condition (on the driver's globals) holds. */
+    if (CANARY_ST04_WHEN) NdisFPauseComplete(Context->FilterHandle);
 #endif
     return NDIS_STATUS_SUCCESS;
 }
@@ -132,6 +138,9 @@ static VOID FILTER_PREFIX(ReturnNetBufferLists)(NDIS_HANDLE FilterModuleContext,
 
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
     UNREFERENCED_PARAMETER(RegistryPath);
+#if defined(CSIM_ON_LOAD)
+    CSIM_ON_LOAD; /* a test's hook: counts loads in the driver's globals */
+#endif
     NDIS_FILTER_DRIVER_CHARACTERISTICS Chars;
     NdisZeroMemory(&Chars, sizeof(Chars));
     Chars.MajorNdisVersion = 6;

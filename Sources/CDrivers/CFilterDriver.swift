@@ -16,6 +16,8 @@ public final class CFilterDriver: FilterDriver {
     var registered = false
     public private(set) var driverEntryStatus: Int32 = 0
     private var driverObject = CNdis.DRIVER_OBJECT()
+    /// The library the driver was loaded from, kept loaded as long as the driver runs.
+    var library: CLibrary?
 
     /// Runs `entry` (the driver's DriverEntry) now.
     public init(ndis: Ndis, entry: Entry) {

@@ -35,7 +35,7 @@ func c_NdisFDeregisterFilterDriver(_ NdisFilterDriverHandle: UnsafeMutableRawPoi
 
 @_cdecl("NdisFSetAttributes")
 func c_NdisFSetAttributes(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ FilterModuleContext: UnsafeMutableRawPointer?,
-                          _ FilterAttributes: UnsafeMutableRawPointer?) -> UInt32 {
+                          _ FilterAttributes: UnsafeMutablePointer<CNdis.NDIS_FILTER_ATTRIBUTES>?) -> UInt32 {
     let w = world()
     guard let FilterModuleContext else {
         _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFSetAttributes: FilterModuleContext")
@@ -129,3 +129,25 @@ func c_NdisFreeMemory(_ VirtualAddress: UnsafeMutableRawPointer?, _ Length: UInt
         return
     }
 }
+
+/// The thunks as the import table a driver library binds (built here, beside them: a C
+/// function pointer to a @_cdecl function taken in another file would define its symbol twice).
+let cImports: CSIM_NDIS_IMPORTS = {
+    var t = CSIM_NDIS_IMPORTS()
+    t.NdisFRegisterFilterDriver = c_NdisFRegisterFilterDriver
+    t.NdisFDeregisterFilterDriver = c_NdisFDeregisterFilterDriver
+    t.NdisFSetAttributes = c_NdisFSetAttributes
+    t.NdisFSendNetBufferLists = c_NdisFSendNetBufferLists
+    t.NdisFSendNetBufferListsComplete = c_NdisFSendNetBufferListsComplete
+    t.NdisFIndicateReceiveNetBufferLists = c_NdisFIndicateReceiveNetBufferLists
+    t.NdisFReturnNetBufferLists = c_NdisFReturnNetBufferLists
+    t.NdisFPauseComplete = c_NdisFPauseComplete
+    t.NdisFRestartComplete = c_NdisFRestartComplete
+    t.NdisAllocateSpinLock = c_NdisAllocateSpinLock
+    t.NdisFreeSpinLock = c_NdisFreeSpinLock
+    t.NdisAcquireSpinLock = c_NdisAcquireSpinLock
+    t.NdisReleaseSpinLock = c_NdisReleaseSpinLock
+    t.NdisAllocateMemoryWithTagPriority = c_NdisAllocateMemoryWithTagPriority
+    t.NdisFreeMemory = c_NdisFreeMemory
+    return t
+}()

@@ -1,3 +1,4 @@
+import CDrivers
 import Drivers
 import NDIS
 
@@ -34,6 +35,23 @@ public struct Catalog: Sendable {
         return c
     }
 
-    public func driver(named name: String) -> DriverEntry? { drivers.first { $0.name == name } }
+    /// A driver by name; a name ending in ".so" is a C driver library built by Scripts/c-driver.sh
+    /// (loaded afresh for each run), if it loads.
+    public func driver(named name: String) -> DriverEntry? {
+        if let d = drivers.first(where: { $0.name == name }) { return d }
+        guard name.hasSuffix(".so"), (try? CFilterDriver.checkLibrary(name)) != nil else { return nil }
+        return DriverEntry(name: name, kind: .correct, summary: "C filter driver library \(name) (Scripts/c-driver.sh)",
+                           scenario: "adapter-disable-during-send") { ndis in
+            do { return try CFilterDriver(ndis: ndis, library: name) } catch {
+                preconditionFailure("the C driver '\(name)' loaded before the campaign and no longer does: \(error)")
+            }
+        }
+    }
+
+    /// Why a driver name names nothing that runs: a C driver library that does not load says why.
+    public func problem(withDriver name: String) -> String? {
+        guard drivers.first(where: { $0.name == name }) == nil, name.hasSuffix(".so") else { return nil }
+        do { try CFilterDriver.checkLibrary(name); return nil } catch { return "\(error)" }
+    }
     public func scenario(named name: String) -> Scenario? { scenarios.first { $0.name == name } }
 }

@@ -336,6 +336,9 @@ public struct CommandLineTool {
 
     /// Unknown driver and scenario names, refused with the closest known name.
     func checkNames(drivers: [String], stack: [String], scenario: String?) throws {
+        for d in drivers + stack where !d.isEmpty {
+            if let problem = catalog.problem(withDriver: d) { throw UsageError(problem) }
+        }
         for d in drivers where !d.isEmpty && catalog.driver(named: d) == nil {
             throw UsageError("unknown driver '\(d.prefix(60))'\(Suggest.hint(d, catalog.drivers.map(\.name))) (see 'ndis-sim list')")
         }

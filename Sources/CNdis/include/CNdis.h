@@ -1,0 +1,3 @@
+/* The module's umbrella: what the bridge imports. */
+#include "ndis.h"
+#include "ndis_imports.h"

@@ -1,0 +1,57 @@
+import Foundation
+import NDISSim
+import Testing
+
+/// A C driver's own sources, built by Scripts/c-driver.sh into a library and run by name, as a
+/// user does: the same verdicts and digest as the same source linked in, its globals fresh for
+/// every run, bad inputs refused with one line and exit 2.
+@Suite struct CDriverLibraryTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let script = repo.appendingPathComponent("Scripts/c-driver.sh")
+
+    /// Builds `sources` with the script into a fresh directory; the library's path.
+    static func build(_ sources: [URL], defines: [String] = []) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ndis-sim-c-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for s in sources { try FileManager.default.copyItem(at: s, to: dir.appendingPathComponent(s.lastPathComponent)) }
+        let out = dir.appendingPathComponent("driver.so").path
+        let r = try CLI.run(URL(fileURLWithPath: "/bin/bash"), [script.path] + defines.flatMap { ["-D", $0] } + ["-o", out, dir.path])
+        #expect(r.status == 0, "c-driver.sh failed: \(r.stderr)")
+        return out
+    }
+
+    static let passthru = repo.appendingPathComponent("Sources/CDriverSources/c_passthru.c")
+    static let header = repo.appendingPathComponent("Sources/CDriverSources/include/cdrivers.h")
+
+    @Test func aDriverBuiltFromItsSourcesRunsAsTheSameSourceLinkedIn() throws {
+        let lib = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE"])
+        let a = try Campaign(driver: lib).run(seeds: 1...150)
+        let b = try Campaign(driver: "c-passthru").run(seeds: 1...150)
+        #expect(a.failureCount == 0, "\(a.summary)")
+        #expect(a.digest == b.digest, "the library and the linked-in source run the same schedules")
+    }
+
+    @Test func eachRunLoadsTheDriverAfreshSoItsGlobalsStartOver() throws {
+        // A driver that misbehaves from its second load on, if its globals survived a run.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ndis-sim-c-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let source = dir.appendingPathComponent("counting.c")
+        try """
+        static int Loads;
+        #define CSIM_ON_LOAD (++Loads)
+        #define CANARY_ST04_WHEN (Loads > 1)
+        #include "\(Self.passthru.path)"
+        """.write(to: source, atomically: true, encoding: .utf8)
+        let lib = try Self.build([source, Self.header], defines: ["CSIM_STANDALONE"])
+        let r = try Campaign(driver: lib).run(seeds: 1...30)
+        #expect(r.failureCount == 0, "a global carried over from an earlier run: \(r.summary)")
+    }
+
+    @Test func aLibraryThatIsNotADriverIsRefusedWithOneLine() throws {
+        let r = try CLI.run(["run", "--driver", "/nonexistent/driver.so"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot load the C driver") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        let usage = try CLI.run(URL(fileURLWithPath: "/bin/bash"), [Self.script.path, "-o", "x.dylib", "/tmp"])
+        #expect(usage.status == 2 && usage.stderr.contains("must end in .so"), "\(usage.stderr)")
+    }
+}
