@@ -22,7 +22,13 @@ final class CLibrary {
     private static let loaded = LoadedPaths()
 
     /// Loads `path`; a library that is missing or not built by c-driver.sh is a usage error.
-    init(path: String) throws {
+    init(path given: String) throws {
+        // One file, however it is spelled: dlopen would map two spellings to one image.
+        guard let resolved = realpath(given, nil) else {
+            throw CLibraryError("cannot load the C driver '\(given)': no such file")
+        }
+        let path = String(cString: resolved)
+        free(resolved)
         copy = Self.loaded.claim(path) ? nil : try Self.privateCopy(of: path)
         guard let h = dlopen(copy ?? path, RTLD_NOW | RTLD_LOCAL) else {
             Self.release(path, copy)

@@ -118,6 +118,8 @@ final class CWorld {
             result.append(nbl)
             c = s.pointee.Next
         }
+        // Longer than every NBL the driver was ever given: the chain loops back on itself.
+        if c != nil { return (nil, "a chain that loops back on itself") }
         for (a, b) in zip(result, result.dropFirst()) where a._nextForVerifier !== b { a.Next = b }
         if let last = result.last, last._nextForVerifier != nil { last.Next = nil }
         return (result.first, nil)

@@ -131,6 +131,8 @@ public final class IRP {
     @exclusivity(unchecked) var stoppedAt: Int?
     /// IoCompleteRequest calls on it (a second one while it is not stopped is reported).
     @exclusivity(unchecked) var completionCalls = 0
+    /// The driver whose dispatch routine has the IRP now (who sets a completion routine).
+    @exclusivity(unchecked) weak var dispatching: DRIVER_OBJECT?
     /// Set by `IoCancelIrp`: wakes the transport holding the IRP.
     @exclusivity(unchecked) var cancelSignal: SimEvent?
 

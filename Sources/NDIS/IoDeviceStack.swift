@@ -22,8 +22,6 @@ public final class DRIVER_OBJECT {
     public internal(set) var DeviceObjects: [DEVICE_OBJECT] = []
     /// `DriverUnload` returned: the image is unmapped.
     public internal(set) var isUnloaded = false
-    /// Completion routines set with `IoSetCompletionRoutineEx` not yet run: each keeps the image.
-    @exclusivity(unchecked) var imageReferences = 0
 
     init(id: Int, name: String) {
         self.id = id

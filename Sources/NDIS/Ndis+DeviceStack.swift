@@ -105,7 +105,8 @@ extension Ndis {
     /// `IoSkipCurrentIrpStackLocation`: the next driver gets this driver's location, and the
     /// completion routine the driver above set in it.
     public func IoSkipCurrentIrpStackLocation(_ Irp: IRP) {
-        Irp.current += 1
+        // Skipping twice would point past the IRP's locations; the model keeps it in range.
+        Irp.current = min(Irp.current + 1, Irp.locations.count)
     }
 
     /// `IoCopyCurrentIrpStackLocationToNext`: the next driver gets a copy of this driver's
@@ -122,7 +123,7 @@ extension Ndis {
     /// runs may use this one (ddi/wdm/nf-wdm-iosetcompletionroutine).
     public func IoSetCompletionRoutine(_ Irp: IRP, _ routine: @escaping IO_COMPLETION_ROUTINE, _ Context: AnyObject?,
                                        InvokeOnSuccess: Bool = true, InvokeOnError: Bool = true, InvokeOnCancel: Bool = true) {
-        setCompletion(Irp, routine, Context, InvokeOnSuccess, InvokeOnError, InvokeOnCancel, holdsImage: false)
+        setCompletion(Irp, routine, Context, InvokeOnSuccess, InvokeOnError, InvokeOnCancel, by: Irp.dispatching ?? tdi.driverObject, holdsImage: false)
     }
 
     /// `IoSetCompletionRoutineEx`: as `IoSetCompletionRoutine`, and the driver's image stays
@@ -130,23 +131,20 @@ extension Ndis {
     @discardableResult
     public func IoSetCompletionRoutineEx(_ DeviceObject: DEVICE_OBJECT, _ Irp: IRP, _ routine: @escaping IO_COMPLETION_ROUTINE, _ Context: AnyObject?,
                                          InvokeOnSuccess: Bool = true, InvokeOnError: Bool = true, InvokeOnCancel: Bool = true) -> NTSTATUS {
-        setCompletion(Irp, routine, Context, InvokeOnSuccess, InvokeOnError, InvokeOnCancel, holdsImage: true)
+        setCompletion(Irp, routine, Context, InvokeOnSuccess, InvokeOnError, InvokeOnCancel, by: DeviceObject.DriverObject, holdsImage: true)
         return .SUCCESS
     }
 
     private func setCompletion(_ Irp: IRP, _ routine: @escaping IO_COMPLETION_ROUTINE, _ Context: AnyObject?, _ onSuccess: Bool,
-                               _ onError: Bool, _ onCancel: Bool, holdsImage: Bool) {
+                               _ onError: Bool, _ onCancel: Bool, by driver: DRIVER_OBJECT?, holdsImage: Bool) {
         scheduler.preempt()
         guard Irp.current >= 1 && Irp.current <= Irp.locations.count else { return }
-        let driver = Irp.locations[min(Irp.current, Irp.locations.count - 1)].DeviceObject?.DriverObject ?? tdi.driverObject
         let next = Irp.locations[Irp.current - 1]
-        if next.completionHoldsImage, let held = next.completionDriver { held.imageReferences -= 1 }
         next.CompletionRoutine = routine
         next.Context = Context
         next.invokeOnSuccess = onSuccess; next.invokeOnError = onError; next.invokeOnCancel = onCancel
         next.completionDriver = driver
         next.completionHoldsImage = holdsImage
-        if holdsImage { driver?.imageReferences += 1 }
         emit(.IoSetCompletionRoutine, .call, flags: holdsImage ? 1 : 0, object: Irp.id, detail: driver?.id ?? -1)
     }
 
@@ -173,9 +171,12 @@ extension Ndis {
         scheduler.preempt()
         let minor = Irp.locations[max(0, min(Irp.current - 1, Irp.locations.count - 1))].MinorFunction
         emit(.IoCallDriver, .call, count: Int(minor), object: Irp.id, detail: DeviceObject.id)
-        // NO_MORE_IRP_STACK_LOCATIONS: the checker has reported it; the IRP goes no further.
-        guard Irp.current >= 1 else { return .INVALID_DEVICE_REQUEST }
+        // NO_MORE_IRP_STACK_LOCATIONS: the IRP goes no further.
+        guard Irp.current >= 1 && Irp.current - 1 < Irp.locations.count else { return .INVALID_DEVICE_REQUEST }
         Irp.current -= 1
+        // Sent again after a completion routine kept it: a new completion, from the bottom.
+        Irp.stoppedAt = nil
+        Irp.completionCalls = 0
         let location = Irp.locations[Irp.current]
         location.DeviceObject = DeviceObject
         let status = dispatch(DeviceObject, Irp, location)
@@ -192,9 +193,12 @@ extension Ndis {
         // The verdict was this call: the driver's code does not run. (Unwinding, it runs unjudged.)
         if scheduler.halted && !scheduler.unwinding { return .CANCELLED }
         let routine = driver.MajorFunction[Int(location.MajorFunction.rawValue)]
+        let outer = irp.dispatching
+        irp.dispatching = driver
         let status = inDriver("\(location.MajorFunction) dispatch", irql: scheduler.current?.irql ?? 0) {
             routine?(device, irp) ?? .INVALID_DEVICE_REQUEST
         }
+        irp.dispatching = outer
         emit(.DriverDispatch, .return, count: code, status: status, object: irp.id, detail: device.id)
         return status
     }
@@ -225,19 +229,18 @@ extension Ndis {
                 emit(.CompletionRoutine, .call, flags: location.completionHoldsImage ? 1 : 0, object: irp.id, detail: driver?.id ?? -1)
                 if scheduler.halted && !scheduler.unwinding { return }
                 let result = inDriver("IoCompletion routine", irql: scheduler.current?.irql ?? 0) { routine(device, irp, location.Context) }
-                if location.completionHoldsImage, let driver {
-                    driver.imageReferences -= 1
-                    location.completionHoldsImage = false
-                }
-                emit(.CompletionRoutine, .return, flags: location.completionHoldsImage ? 1 : 0, status: result, object: irp.id, detail: driver?.id ?? -1)
+                emit(.CompletionRoutine, .return, status: result, object: irp.id, detail: driver?.id ?? -1)
+                location.clearCompletion()
                 if result == .MORE_PROCESSING_REQUIRED {
                     irp.stoppedAt = i
                     emit(.IoCompleteRequest, .return, status: result, object: irp.FileObject.id, detail: irp.id)
                     return
                 }
-            } else if location.pendingReturned, i + 1 < irp.locations.count {
-                // No routine: the I/O manager carries the pending mark up itself.
-                irp.locations[i + 1].pendingReturned = true
+            } else {
+                // Not called (none set, or not for this outcome): the I/O manager clears the
+                // location and carries the pending mark up itself.
+                location.clearCompletion()
+                if location.pendingReturned, i + 1 < irp.locations.count { irp.locations[i + 1].pendingReturned = true }
             }
             i += 1
         }
@@ -246,9 +249,11 @@ extension Ndis {
         irp.completed.set(scheduler)
     }
 
+    /// Windows' rule: on success if asked, on an error (NT_SUCCESS false: warnings too) if
+    /// asked, and on a cancelled IRP if asked, whichever holds.
     private func invokes(_ location: IO_STACK_LOCATION, _ status: NTSTATUS, cancelled: Bool) -> Bool {
-        if status == .CANCELLED { return location.invokeOnCancel }
-        return status.rawValue & 0xC000_0000 == 0xC000_0000 ? location.invokeOnError : location.invokeOnSuccess
+        let ok = Int32(bitPattern: status.rawValue) >= 0
+        return (ok && location.invokeOnSuccess) || (!ok && location.invokeOnError) || (cancelled && location.invokeOnCancel)
     }
 
     /// `IoCancelIrp`: marks `Irp` cancelled; the transport holding it completes it soon.

@@ -285,7 +285,9 @@ extension Ndis {
     public func DbgPrintUsageBegin() {
         scheduler.preempt()
         emit(.TdiUsageDump, .call)
-        tdi.reportBegan.set(scheduler)
+        let waiters = tdi.reportWaiters
+        tdi.reportWaiters.removeAll()
+        for w in waiters { w.set(scheduler) }
     }
 
     /// One line of the driver's usage report: bytes a process sent and received since the
@@ -297,7 +299,6 @@ extension Ndis {
     /// The report is over.
     public func DbgPrintUsageEnd() {
         emit(.TdiUsageDump, .return)
-        tdi.reportBegan.reset(scheduler)
         scheduler.preempt()
     }
 }

@@ -45,7 +45,9 @@ extension Ndis {
         scheduler.spawn("tcpip completing IRP #\(irp.id)", role: .dpc) { [unowned(unsafe) self] in
             self.tdi.setProcess(context, ofThread: self.scheduler.currentID)
             if besideReport {
-                _ = self.tdi.reportBegan.wait(self.scheduler, timeout: 1_100_000)
+                // Woken by the next report's start or by a cancel, whichever comes first.
+                self.tdi.reportWaiters.append(signal)
+                _ = signal.wait(self.scheduler, timeout: 1_100_000)
             } else {
                 _ = signal.wait(self.scheduler, timeout: delay)
             }

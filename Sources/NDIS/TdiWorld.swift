@@ -38,8 +38,9 @@ final class TdiWorld {
     let driverReady: SimEvent
     let processesDone: SimEvent
     @exclusivity(unchecked) var processesRunning = 0
-    /// Set while the driver prints a usage report.
-    let reportBegan = SimEvent(name: "a usage report begins", id: -3_000_004)
+    /// Completions waiting for the next report to begin (each on its IRP's own event, which a
+    /// cancel sets too), in the order they started waiting.
+    @exclusivity(unchecked) var reportWaiters: [SimEvent] = []
     /// Requests processes have issued so far, and an event set at each.
     @exclusivity(unchecked) var requestsIssued = 0
     let requestIssued: SimEvent

@@ -44,6 +44,9 @@ public struct TdiChecker {
     /// DriverUnload returned (or DriverEntry failed): the image goes once nothing holds it.
     private var unloadReturned: [Bool] = []
     private var exHeld: [Int] = []
+    /// Per IRP, the drivers whose Ex routine on it has not run yet (released when it runs, or
+    /// when the IRP's completion ends without calling it).
+    private var exOnIrp: [Int: [Int]] = [:]
     private var objects: [Object?] = []
     private var irps: [Irp?] = []
     private var frames = ThreadStacks<Frame>()
@@ -99,7 +102,11 @@ public struct TdiChecker {
             _ = frames.removeLast(of: t) { $0.api == .DriverDispatch && $0.object == e.object }
             if e.status == .PENDING, let i = irp(e.object), irps[i]!.pendedIn < 0 { irps[i]!.pendedIn = driver(ofDevice: e.detail) }
         case (.IoSetCompletionRoutine, .call):
-            if e.flags == 1, e.detail >= 0 { grow(e.detail); exHeld[e.detail] += 1 }
+            if e.flags == 1, e.detail >= 0 {
+                grow(e.detail)
+                exHeld[e.detail] += 1
+                exOnIrp[e.object, default: []].append(e.detail)
+            }
         case (.CompletionRoutine, .call):
             let d = e.detail
             frames.push(Frame(api: .CompletionRoutine, driver: d, object: e.object, ex: e.flags == 1), on: t)
@@ -112,9 +119,10 @@ public struct TdiChecker {
             let frame = frames.removeLast(of: t) { $0.api == .CompletionRoutine && $0.object == e.object }
             if e.status == .MORE_PROCESSING_REQUIRED, let i = irp(e.object) { irps[i]!.stopped = true; irps[i]!.pendedIn = e.detail }
             // The routine ran: the reference IoSetCompletionRoutineEx took is released.
-            if frame?.ex == true, e.detail >= 0, e.detail < exHeld.count, exHeld[e.detail] > 0 {
-                exHeld[e.detail] -= 1
-                if exHeld[e.detail] == 0 && unloadReturned[e.detail] && !imageGone[e.detail] { return imageMayGo(e.detail, thread: e.thread) }
+            if frame?.ex == true, e.detail >= 0, var held = exOnIrp[e.object], let i = held.firstIndex(of: e.detail) {
+                held.remove(at: i)
+                exOnIrp[e.object] = held.isEmpty ? nil : held
+                if let f = releaseEx(e.detail, thread: e.thread) { return f }
             }
         case (.TdiRequest, .call):
             while irps.count <= e.object { irps.append(nil) }
@@ -131,7 +139,13 @@ public struct TdiChecker {
             irps[i] = r
         case (.IoCompleteRequest, .return):
             guard let i = irp(e.detail) else { return nil }
-            if e.status == .MORE_PROCESSING_REQUIRED { irps[i]!.stopped = true } else { irps[i]!.finished = true; irps[i]!.walking = false }
+            if e.status == .MORE_PROCESSING_REQUIRED { irps[i]!.stopped = true; return nil }
+            irps[i]!.finished = true
+            irps[i]!.walking = false
+            // Ex routines on it that were not called (not for this outcome) let go of their image now.
+            for d in exOnIrp.removeValue(forKey: i) ?? [] {
+                if let f = releaseEx(d, thread: e.thread) { return f }
+            }
         default:
             if let op = e.api.kernelOp { return kernelEvent(op, e, t) }
         }
@@ -242,6 +256,13 @@ public struct TdiChecker {
             return Finding(kind: .poolLeakedAtUnload, message: "\(driverName(d))'s image was unloaded with \(leaked.count) pool allocation\(leaked.count == 1 ? "" : "s") never freed: \(shown)",
                            call: "DriverUnload returned", thread: thread)
         }
+        return nil
+    }
+
+    private mutating func releaseEx(_ d: Int, thread: Int) -> Finding? {
+        guard d >= 0 && d < exHeld.count && exHeld[d] > 0 else { return nil }
+        exHeld[d] -= 1
+        if exHeld[d] == 0 && unloadReturned[d] && !imageGone[d] { return imageMayGo(d, thread: thread) }
         return nil
     }
 

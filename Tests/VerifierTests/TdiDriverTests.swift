@@ -57,6 +57,15 @@ import NDISSim
         }
     }
 
+    @Test func aDriverThatSkipsItsStackLocationTwiceIsDataNotACrash() throws {
+        let scenario = try #require(Scenario.named("tdi-steady-traffic"))
+        let runner = Runner()
+        for seed: UInt64 in 1...10 {
+            // Reaching the end of each run is the point: the model keeps the IRP in range.
+            _ = runner.run(filters: FilterStack(tdi: "double-skip", make: { DoubleSkipFilter($0) }), scenario: scenario, seed: seed)
+        }
+    }
+
     @Test func tdiScenariosAndNdisDriversRefuseEachOther() throws {
         #expect(throws: UsageError.self) { try Campaign(driver: "reference", scenario: "tdi-steady-traffic") }
         #expect(throws: UsageError.self) { try Campaign(driver: "flowwatcher", scenario: "rx-inject") }
@@ -91,6 +100,28 @@ final class ThrottlingFilter: TdiDriver {
                 }, nil)
                 return .MORE_PROCESSING_REQUIRED
             }, nil)
+            return self.ndis.IoCallDriver(lower, irp)
+        }
+        for name in [TCP_DEVICE_NAME, UDP_DEVICE_NAME, RAWIP_DEVICE_NAME] {
+            let state = Attach()
+            guard case (.SUCCESS, let device?) = ndis.IoCreateDevice(DriverObject, DeviceExtension: state) else { return .FAILURE }
+            state.lower = ndis.IoAttachDevice(device, name).attached
+        }
+        return .SUCCESS
+    }
+}
+
+/// Skips its stack location twice before passing each request down (a bad driver).
+final class DoubleSkipFilter: TdiDriver {
+    unowned(unsafe) let ndis: Ndis
+    final class Attach { var lower: DEVICE_OBJECT? }
+    init(_ ndis: Ndis) { self.ndis = ndis }
+
+    func DriverEntry(_ DriverObject: DRIVER_OBJECT, _ RegistryPath: String) -> NTSTATUS {
+        DriverObject.setAllMajorFunctions { [unowned(unsafe) self] device, irp in
+            guard let lower = (device.DeviceExtension as? Attach)?.lower else { return .INVALID_DEVICE_REQUEST }
+            self.ndis.IoSkipCurrentIrpStackLocation(irp)
+            self.ndis.IoSkipCurrentIrpStackLocation(irp)
             return self.ndis.IoCallDriver(lower, irp)
         }
         for name in [TCP_DEVICE_NAME, UDP_DEVICE_NAME, RAWIP_DEVICE_NAME] {
