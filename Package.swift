@@ -22,7 +22,7 @@ let package = Package(
         // that runs C drivers as drivers under test (issue 12).
         .target(name: "CNdis"),
         .target(name: "CDriverSources", dependencies: ["CNdis"]),
-        .target(name: "CDrivers", dependencies: ["NDIS", "CNdis", "CDriverSources"]),
+        .target(name: "CDrivers", dependencies: ["Simulation", "NDIS", "CNdis", "CDriverSources"]),
         .target(name: "Drivers", dependencies: ["NDIS", "CDrivers", "CDriverSources"]),
         .target(name: "Harness", dependencies: ["Simulation", "NDIS", "Verifier", "Drivers", "CDrivers"]),
         // One import for users: re-exports the layers above.

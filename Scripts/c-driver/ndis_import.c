@@ -3,6 +3,7 @@
  * imports, as a call into the simulator through the table it binds when it loads the library
  * (Sources/CNdis/include/ndis_imports.h). Plus the pieces of ndis.h that are plain C.
  */
+#define CSIM_NO_CALL_SITES 1
 #include "ndis_imports.h"
 #include <string.h>
 
@@ -25,6 +26,8 @@ VOID NdisAcquireSpinLock(PNDIS_SPIN_LOCK a) { Imports.NdisAcquireSpinLock(a); }
 VOID NdisReleaseSpinLock(PNDIS_SPIN_LOCK a) { Imports.NdisReleaseSpinLock(a); }
 PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE a, ULONG b, ULONG c, ULONG d) { return Imports.NdisAllocateMemoryWithTagPriority(a, b, c, d); }
 VOID NdisFreeMemory(PVOID a, ULONG b, ULONG c) { Imports.NdisFreeMemory(a, b, c); }
+
+void csim_note_site(const char *File, int Line, const char *Function) { Imports.csim_note_site(File, Line, Function); }
 
 ULONG DbgPrint(const char *Format, ...) { (void)Format; return 0; }
 VOID NdisZeroMemory(PVOID Destination, ULONG Length) { memset(Destination, 0, Length); }

@@ -6,7 +6,7 @@
  * Completions and returns go back the way they came. It originates nothing, so its pause has
  * nothing to wait for.
  *
- * The canary variants (CANARY_ST04, CANARY_ST05) are this file built with one flaw each.
+ * The canary variants (CANARY_ST04, CANARY_ST05, CANARY_SND06) are this file built with one flaw each.
  */
 #include "cdrivers.h"
 
@@ -16,6 +16,9 @@
 #elif defined(CANARY_ST05)
 #define DriverEntry CCanaryST05_DriverEntry
 #define FILTER_PREFIX(name) CanaryST05_##name
+#elif defined(CANARY_SND06)
+#define DriverEntry CCanarySND06_DriverEntry
+#define FILTER_PREFIX(name) CanarySND06_##name
 #elif defined(CSIM_STANDALONE)
 /* Built alone (Scripts/c-driver.sh -D CSIM_STANDALONE): the entry point keeps its name. */
 #define FILTER_PREFIX(name) Passthru_##name
@@ -104,6 +107,9 @@ static VOID FILTER_PREFIX(SendNetBufferLists)(NDIS_HANDLE FilterModuleContext, P
     PFILTER_CONTEXT Context = FilterModuleContext;
     if (FILTER_PREFIX(State)(Context) == FilterRunning) {
         NdisFSendNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, SendFlags);
+#if defined(CANARY_SND06)
+        NdisFSendNetBufferListsComplete(Context->FilterHandle, NetBufferLists, 0); /* the flaw: completed up while below still has them */
+#endif
         return;
     }
     for (PNET_BUFFER_LIST Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {

@@ -7,8 +7,11 @@ import NDIS
 /// model cannot even take (a NULL chain, a struct NDIS never gave out) is the driver's crash:
 /// reported as a NULL dereference inside NDIS, as Windows would fault there.
 
+/// The run's world, with the C call site of the call now entering noted for this simulated
+/// thread (before the model's first preemption point lets another thread note its own).
 private func world() -> CWorld {
     guard let w = CWorld.current else { preconditionFailure("a C driver called NDIS outside a run") }
+    w.noteSite()
     return w
 }
 
@@ -149,5 +152,6 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisReleaseSpinLock = c_NdisReleaseSpinLock
     t.NdisAllocateMemoryWithTagPriority = c_NdisAllocateMemoryWithTagPriority
     t.NdisFreeMemory = c_NdisFreeMemory
+    t.csim_note_site = csim_note_site
     return t
 }()

@@ -1,5 +1,6 @@
 import CNdis
 import NDIS
+import Simulation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,9 +16,11 @@ private func cFree(_ p: UnsafeMutableRawPointer) { free(p) }
 ///
 /// NBLs: each NBL a C driver is handed has a C `NET_BUFFER_LIST` shadow (allocated once per NBL,
 /// freed with the world). Before a chain goes to C its shadows are filled from the model's NBLs;
-/// when C hands a chain back, the model's NBLs are written from the shadows, field by field and
-/// only where C changed them, through the model's checked setters: a C driver's write is judged
-/// where it is made visible, with its owner at that moment.
+/// when C hands a chain back, the model's NBLs are written from the shadows only where the C
+/// code changed a field since the bridge filled it (the struct keeps the bridge's values), through
+/// the model's checked setters: a C driver's write is judged where it is made visible, with its
+/// owner at that moment. Where C changed nothing the model's NBL stands as NDIS last left it, as
+/// shared NBL memory would.
 final class CWorld {
     unowned(unsafe) let ndis: Ndis
     /// The same, weakly: a later run's Ndis may live at this one's address.
@@ -32,6 +35,8 @@ final class CWorld {
     private var contexts: [UnsafeMutableRawPointer: CModuleContext] = [:]
     /// Memory C drivers allocated and have not freed, by address, with its size and tag.
     private(set) var allocations: [UnsafeMutableRawPointer: (size: Int, tag: UInt32)] = [:]
+    /// Per simulated thread, the C file, line and function of its last call into NDIS.
+    private var sites: [Int: String] = [:]
     /// The driver whose DriverEntry runs now (NdisFRegisterFilterDriver registers it).
     var registering: CFilterDriver?
 
@@ -56,12 +61,31 @@ final class CWorld {
         }
         let w = CWorld(ndis: ndis)
         csim_set_current_world(Unmanaged.passRetained(w).toOpaque())
+        ndis.foreignCallSite = { [unowned(unsafe) w] thread, site in w.site(thread, modelSite: site) }
         return w
     }
 
     /// The world the C thunks run in.
     static var current: CWorld? {
         csim_current_world().map { Unmanaged<CWorld>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    // MARK: Call sites
+
+    /// Notes the call site the C code just recorded (csim_note_site) as this thread's.
+    func noteSite() {
+        let s = csim_last_site()
+        let thread = ndis.scheduler.currentID
+        guard let file = s.File else { sites[thread] = nil; return }
+        let path = String(cString: file)
+        let short = path.split(separator: "/").last.map(String.init) ?? path
+        sites[thread] = "\(short):\(s.Line) in \(s.Function.map { String(cString: $0) } ?? "?")"
+    }
+
+    /// Thread `thread`'s C call site, if its last call into the model came through a thunk.
+    func site(_ thread: Int, modelSite: CallSite?) -> String? {
+        guard let modelSite, "\(modelSite.file)".hasSuffix("CThunks.swift") else { return nil }
+        return sites[thread]
     }
 
     // MARK: Handles
@@ -93,9 +117,17 @@ final class CWorld {
         while let nbl = n, walked <= nblsByID.count + 1_000_000 {
             let s = shadow(nbl)
             s.pointee.Status = nbl._statusForVerifier.rawValue
+            s.pointee.SimulatorStatus = s.pointee.Status
             s.pointee.SourceHandle = Self.cHandle(nbl._sourceHandleForVerifier)
+            s.pointee.SimulatorSourceHandle = s.pointee.SourceHandle
             s.pointee.Next = nil
-            if let p = previous { p.pointee.Next = s } else { first = s }
+            s.pointee.SimulatorNext = nil
+            if let p = previous {
+                p.pointee.Next = s
+                p.pointee.SimulatorNext = s
+            } else {
+                first = s
+            }
             previous = s
             n = nbl._nextForVerifier
             walked += 1
@@ -108,20 +140,29 @@ final class CWorld {
     func fromC(_ chain: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?) -> (nbls: NDIS.NET_BUFFER_LIST?, bad: String?) {
         guard let chain else { return (nil, "NULL") }
         var result: [NDIS.NET_BUFFER_LIST] = []
+        var relinked = false
         var c: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? = chain
         while let s = c, result.count <= shadows.count {
             guard let nbl = nblsByID[Int(s.pointee.SimulatorId)], shadows[nbl.id] == s else { return (nil, "a NET_BUFFER_LIST NDIS never gave out") }
-            let status = NDIS.NDIS_STATUS(rawValue: s.pointee.Status)
-            if nbl._statusForVerifier != status { nbl.Status = status }
-            let source = Self.handle(s.pointee.SourceHandle)
-            if nbl._sourceHandleForVerifier != source { nbl.SourceHandle = source }
+            if s.pointee.Status != s.pointee.SimulatorStatus {
+                nbl.Status = NDIS.NDIS_STATUS(rawValue: s.pointee.Status)
+                s.pointee.SimulatorStatus = s.pointee.Status
+            }
+            if s.pointee.SourceHandle != s.pointee.SimulatorSourceHandle {
+                nbl.SourceHandle = Self.handle(s.pointee.SourceHandle)
+                s.pointee.SimulatorSourceHandle = s.pointee.SourceHandle
+            }
+            if s.pointee.Next != s.pointee.SimulatorNext { relinked = true }
             result.append(nbl)
             c = s.pointee.Next
         }
         // Longer than every NBL the driver was ever given: the chain loops back on itself.
         if c != nil { return (nil, "a chain that loops back on itself") }
+        guard relinked else { return (result.first, nil) }
+        // The driver split or re-chained the list: the model's links become the driver's.
         for (a, b) in zip(result, result.dropFirst()) where a._nextForVerifier !== b { a.Next = b }
         if let last = result.last, last._nextForVerifier != nil { last.Next = nil }
+        for s in result.compactMap({ shadows[$0.id] }) { s.pointee.SimulatorNext = s.pointee.Next }
         return (result.first, nil)
     }
 

@@ -1,5 +1,6 @@
 /* The parts of ndis.h that live in C: DbgPrint (output is not part of a run's verdict, so
  * it goes nowhere), NdisZeroMemory, and the world of the simulation running on this OS thread. */
+#define CSIM_NO_CALL_SITES 1
 #include "ndis.h"
 #include <string.h>
 
@@ -15,4 +16,20 @@ VOID NdisZeroMemory(PVOID Destination, ULONG Length) {
 static _Thread_local void *current_world;
 
 void *csim_current_world(void) { return current_world; }
+
+/* The last call site noted on this OS thread: the bridge reads it as the call enters it,
+ * before any other simulated thread can run. */
+static _Thread_local CSIM_SITE last_site;
+
+void csim_note_site(const char *File, int Line, const char *Function) {
+    last_site.File = File;
+    last_site.Line = Line;
+    last_site.Function = Function;
+}
+
+CSIM_SITE csim_last_site(void) {
+    CSIM_SITE s = last_site;
+    last_site.File = NULL;
+    return s;
+}
 void csim_set_current_world(void *world) { current_world = world; }

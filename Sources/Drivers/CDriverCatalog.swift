@@ -16,5 +16,8 @@ public enum CDriverCatalog {
         DriverEntry(name: "c-canary-st-05", kind: .canary,
                     summary: "C twin of canary-st-05: c_passthru.c whose FilterRestart calls NdisFRestartComplete and then returns SUCCESS",
                     expectedKinds: ["restart-complete-unexpected"], rule: "ST-05", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanaryST05_DriverEntry) },
+        DriverEntry(name: "c-canary-snd-06", kind: .canary,
+                    summary: "C twin of canary-snd-06: c_passthru.c whose FilterSendNetBufferLists completes each send upward right after forwarding it",
+                    expectedKinds: ["send-complete-of-unowned-nbl"], rule: "SND-06", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanarySND06_DriverEntry) },
     ]
 }

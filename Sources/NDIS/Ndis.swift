@@ -94,6 +94,9 @@ public final class Ndis {
     @exclusivity(unchecked) var retreatMdls: [MDL] = []
     /// Every OID request object of the run (originals and clones), by id.
     @exclusivity(unchecked) var oidRequests: [NDIS_OID_REQUEST] = []
+    /// Where in a foreign driver's source (C) thread `id` made its last call, if a bridge knows:
+    /// reports prefer it to the bridge's own Swift line.
+    @exclusivity(unchecked) public var foreignCallSite: ((Int, CallSite?) -> String?)?
     /// The legacy-driver world of the run (device stacks, the TDI transport, processes with
     /// ids), made on first use: only TDI runs have one.
     @exclusivity(unchecked) var tdiWorld: TdiWorld?

@@ -273,7 +273,7 @@ public final class Verifier: NdisObserver {
         if keepGoing {
             // One entry per distinct bug: a checker that sees the same fault at every call reports it once.
             let text = call()
-            let source = (blamed ?? ndis.scheduler.current)?.callSite?.description ?? ""
+            let source = sourceLine(blamed ?? ndis.scheduler.current)
             let callName = text.prefix { $0 != "(" }
             guard violations.count < Self.violationsKept,
                   !violations.contains(where: { $0.kind.name == kind.name && $0.source == source && $0.call.prefix { $0 != "(" } == callName })
@@ -316,7 +316,7 @@ public final class Verifier: NdisObserver {
                           message: message, call: call, thread: thread, moduleState: moduleState,
                           nblHistories: nbls.prefix(6).map(history), lastEvents: formatRecent(),
                           threads: formatThreads(), clues: clues)
-        v.source = t?.callSite?.description ?? ""
+        v.source = sourceLine(t)
         return v
     }
 
@@ -436,6 +436,13 @@ public final class Verifier: NdisObserver {
     }
 
     func objectName(_ id: Int) -> String { Self.objectName(id, ndis) }
+
+    /// The source line a report blames: the driver's, even when it is C behind a bridge.
+    func sourceLine(_ t: SimThread?) -> String {
+        guard let t else { return "" }
+        if let foreign = ndis.foreignCallSite?(t.id, t.callSite) { return foreign }
+        return t.callSite?.description ?? ""
+    }
 
     /// A lock's or event's name, as the driver gave it.
     static func objectName(_ id: Int, _ ndis: Ndis) -> String {

@@ -23,6 +23,13 @@ import NDISSim
         #expect(kinds.isSubset(of: Set(twin.expectedKinds)), "\(name) caught as \(kinds.sorted()), its twin \(twin.name) as \(twin.expectedKinds)")
     }
 
+    @Test func aCDriversViolationNamesItsCFileAndLine() throws {
+        let r = try Campaign(driver: "c-canary-snd-06").run(seeds: 1...20)
+        let v = try #require(r.failures.first?.violation)
+        #expect(v.kind == .sendCompleteOfUnownedNBL)
+        #expect(v.source.hasPrefix("c_passthru.c:") && v.source.hasSuffix("in CanarySND06_SendNetBufferLists"), "source: \(v.source)")
+    }
+
     @Test func cFiltersAroundASwiftFilterRunCleanAndTheSameSeedGivesTheSameDigest() throws {
         let c = try Campaign(stack: ["c-passthru", "reference", "c-passthru"], scenario: "adapter-disable-during-send")
         let a = c.run(seeds: 1...60), b = c.run(seeds: 1...60)

@@ -88,8 +88,12 @@ typedef struct _NET_BUFFER_LIST {
     NDIS_HANDLE SourceHandle;
     NDIS_STATUS Status;
     ULONG Flags;
-    /* The simulator's own: which NBL this is. A driver never touches it. */
+    /* The simulator's own: which NBL this is, and what it last wrote into the fields above
+     * (so it can tell the driver's writes from its own). A driver never touches these. */
     LONG_PTR SimulatorId;
+    struct _NET_BUFFER_LIST *SimulatorNext;
+    NDIS_HANDLE SimulatorSourceHandle;
+    NDIS_STATUS SimulatorStatus;
 } NET_BUFFER_LIST, *PNET_BUFFER_LIST;
 
 #define NET_BUFFER_LIST_NEXT_NBL(_NBL)   ((_NBL)->Next)
@@ -181,6 +185,29 @@ ULONG DbgPrint(const char *Format, ...);
 /* The simulator's per-thread world (set by the bridge; drivers never call these). */
 void *csim_current_world(void);
 void csim_set_current_world(void *world);
+
+/*
+ * Call sites: each NDIS call a driver makes first notes its file, line and function, so a
+ * report names the C line that broke a rule. (The import shim and the simulator's own C
+ * define CSIM_NO_CALL_SITES: they define these functions, not call them.)
+ */
+void csim_note_site(const char *File, int Line, const char *Function);
+typedef struct _CSIM_SITE { const char *File; int Line; const char *Function; } CSIM_SITE;
+CSIM_SITE csim_last_site(void);
+#ifndef CSIM_NO_CALL_SITES
+#define CSIM_AT(call) (csim_note_site(__FILE__, __LINE__, __func__), call)
+#define NdisFSetAttributes(...) CSIM_AT(NdisFSetAttributes(__VA_ARGS__))
+#define NdisFSendNetBufferLists(...) CSIM_AT(NdisFSendNetBufferLists(__VA_ARGS__))
+#define NdisFSendNetBufferListsComplete(...) CSIM_AT(NdisFSendNetBufferListsComplete(__VA_ARGS__))
+#define NdisFIndicateReceiveNetBufferLists(...) CSIM_AT(NdisFIndicateReceiveNetBufferLists(__VA_ARGS__))
+#define NdisFReturnNetBufferLists(...) CSIM_AT(NdisFReturnNetBufferLists(__VA_ARGS__))
+#define NdisFPauseComplete(...) CSIM_AT(NdisFPauseComplete(__VA_ARGS__))
+#define NdisFRestartComplete(...) CSIM_AT(NdisFRestartComplete(__VA_ARGS__))
+#define NdisAcquireSpinLock(...) CSIM_AT(NdisAcquireSpinLock(__VA_ARGS__))
+#define NdisReleaseSpinLock(...) CSIM_AT(NdisReleaseSpinLock(__VA_ARGS__))
+#define NdisAllocateMemoryWithTagPriority(...) CSIM_AT(NdisAllocateMemoryWithTagPriority(__VA_ARGS__))
+#define NdisFreeMemory(...) CSIM_AT(NdisFreeMemory(__VA_ARGS__))
+#endif
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,7 @@ typedef struct _CSIM_NDIS_IMPORTS {
     VOID (*NdisReleaseSpinLock)(PNDIS_SPIN_LOCK);
     PVOID (*NdisAllocateMemoryWithTagPriority)(NDIS_HANDLE, ULONG, ULONG, ULONG);
     VOID (*NdisFreeMemory)(PVOID, ULONG, ULONG);
+    void (*csim_note_site)(const char *, int, const char *);
 } CSIM_NDIS_IMPORTS;
 
 /* Exported by the driver library: the simulator calls it with the table after loading it. */
