@@ -29,5 +29,12 @@ VOID NdisFreeMemory(PVOID a, ULONG b, ULONG c) { Imports.NdisFreeMemory(a, b, c)
 
 void csim_note_site(const char *File, int Line, const char *Function) { Imports.csim_note_site(File, Line, Function); }
 
+VOID NdisInitializeEvent(PNDIS_EVENT a) { Imports.NdisInitializeEvent(a); }
+VOID NdisSetEvent(PNDIS_EVENT a) { Imports.NdisSetEvent(a); }
+VOID NdisResetEvent(PNDIS_EVENT a) { Imports.NdisResetEvent(a); }
+BOOLEAN NdisWaitEvent(PNDIS_EVENT a, UINT b) { return Imports.NdisWaitEvent(a, b); }
+VOID csim_NdisAllocateSpinLockNamed(PNDIS_SPIN_LOCK a, const char *b) { Imports.csim_NdisAllocateSpinLockNamed(a, b); }
+VOID csim_NdisInitializeEventNamed(PNDIS_EVENT a, const char *b) { Imports.csim_NdisInitializeEventNamed(a, b); }
+
 ULONG DbgPrint(const char *Format, ...) { (void)Format; return 0; }
 VOID NdisZeroMemory(PVOID Destination, ULONG Length) { memset(Destination, 0, Length); }

@@ -6,7 +6,7 @@
  * Completions and returns go back the way they came. It originates nothing, so its pause has
  * nothing to wait for.
  *
- * The canary variants (CANARY_ST04, CANARY_ST05, CANARY_SND06) are this file built with one flaw each.
+ * The canary variants (CANARY_ST04, CANARY_ST05, CANARY_ST07, CANARY_SND06) are this file built with one flaw each.
  */
 #include "cdrivers.h"
 
@@ -16,6 +16,9 @@
 #elif defined(CANARY_ST05)
 #define DriverEntry CCanaryST05_DriverEntry
 #define FILTER_PREFIX(name) CanaryST05_##name
+#elif defined(CANARY_ST07)
+#define DriverEntry CCanaryST07_DriverEntry
+#define FILTER_PREFIX(name) CanaryST07_##name
 #elif defined(CANARY_SND06)
 #define DriverEntry CCanarySND06_DriverEntry
 #define FILTER_PREFIX(name) CanarySND06_##name
@@ -70,6 +73,11 @@ static NDIS_STATUS FILTER_PREFIX(Attach)(NDIS_HANDLE NdisFilterHandle, NDIS_HAND
 
 static VOID FILTER_PREFIX(Detach)(NDIS_HANDLE FilterModuleContext) {
     PFILTER_CONTEXT Context = FilterModuleContext;
+#if defined(CANARY_ST07)
+    NDIS_EVENT IoDrained;
+    NdisInitializeEvent(&IoDrained);
+    NdisWaitEvent(&IoDrained, 0); /* the flaw: waits for an edge that already passed (nobody sets it now) */
+#endif
     NdisFreeSpinLock(&Context->Lock);
     NdisFreeMemory(Context, 0, 0);
 }

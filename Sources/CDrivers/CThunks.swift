@@ -91,9 +91,58 @@ func c_NdisFRestartComplete(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ Stat
 
 @_cdecl("NdisAllocateSpinLock")
 func c_NdisAllocateSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    c_NdisAllocateSpinLockNamed(SpinLock, nil)
+}
+
+/// A C expression as a name: "&Context->Lock" reads "Context->Lock".
+private func objectName(_ name: UnsafePointer<CChar>?, _ fallback: String) -> String {
+    guard let name else { return fallback }
+    let s = String(cString: name)
+    return s.hasPrefix("&") ? String(s.dropFirst()) : s
+}
+
+@_cdecl("csim_NdisAllocateSpinLockNamed")
+func c_NdisAllocateSpinLockNamed(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ Name: UnsafePointer<CChar>?) {
     let w = world()
     guard let SpinLock else { _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAllocateSpinLock: SpinLock"); return }
-    SpinLock.pointee.SimulatorLock = w.addLock(w.ndis.NdisAllocateSpinLock("C spin lock #\(w.lockCount + 1)"))
+    SpinLock.pointee.SimulatorLock = w.addLock(w.ndis.NdisAllocateSpinLock(objectName(Name, "C spin lock #\(w.lockCount + 1)")))
+}
+
+@_cdecl("NdisInitializeEvent")
+func c_NdisInitializeEvent(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?) {
+    c_NdisInitializeEventNamed(Event, nil)
+}
+
+@_cdecl("csim_NdisInitializeEventNamed")
+func c_NdisInitializeEventNamed(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?, _ Name: UnsafePointer<CChar>?) {
+    let w = world()
+    guard let Event else { _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisInitializeEvent: Event"); return }
+    Event.pointee.SimulatorEvent = w.addEvent(w.ndis.NdisInitializeEvent(objectName(Name, "C event #\(w.eventCount + 1)")))
+}
+
+/// The model's event behind a C `NDIS_EVENT`, or the crash of using one never initialised.
+private func onEvent<T>(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?, _ api: String, _ otherwise: T, _ body: (Ndis, NDIS.NDIS_EVENT) -> T) -> T {
+    let w = world()
+    guard let event = w.event(Event?.pointee.SimulatorEvent) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): an event NdisInitializeEvent never set up")
+        return otherwise
+    }
+    return body(w.ndis, event)
+}
+
+@_cdecl("NdisSetEvent")
+func c_NdisSetEvent(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?) {
+    onEvent(Event, "NdisSetEvent", ()) { $0.NdisSetEvent($1) }
+}
+
+@_cdecl("NdisResetEvent")
+func c_NdisResetEvent(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?) {
+    onEvent(Event, "NdisResetEvent", ()) { $0.NdisResetEvent($1) }
+}
+
+@_cdecl("NdisWaitEvent")
+func c_NdisWaitEvent(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?, _ MsToWait: UInt32) -> UInt8 {
+    onEvent(Event, "NdisWaitEvent", 0) { $0.NdisWaitEvent($1, MsToWait) ? 1 : 0 }
 }
 
 @_cdecl("NdisFreeSpinLock")
@@ -153,5 +202,11 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisAllocateMemoryWithTagPriority = c_NdisAllocateMemoryWithTagPriority
     t.NdisFreeMemory = c_NdisFreeMemory
     t.csim_note_site = csim_note_site
+    t.NdisInitializeEvent = c_NdisInitializeEvent
+    t.NdisSetEvent = c_NdisSetEvent
+    t.NdisResetEvent = c_NdisResetEvent
+    t.NdisWaitEvent = c_NdisWaitEvent
+    t.csim_NdisAllocateSpinLockNamed = c_NdisAllocateSpinLockNamed
+    t.csim_NdisInitializeEventNamed = c_NdisInitializeEventNamed
     return t
 }()

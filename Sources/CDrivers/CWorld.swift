@@ -185,6 +185,20 @@ final class CWorld {
         return c
     }
 
+    /// Events C drivers initialised, by index + 1 (what `NDIS_EVENT.SimulatorEvent` holds).
+    private var events: [NDIS.NDIS_EVENT] = []
+    var eventCount: Int { events.count }
+
+    func addEvent(_ event: NDIS.NDIS_EVENT) -> UnsafeMutableRawPointer? {
+        events.append(event)
+        return UnsafeMutableRawPointer(bitPattern: events.count)
+    }
+
+    func event(_ p: UnsafeMutableRawPointer?) -> NDIS.NDIS_EVENT? {
+        let i = Int(bitPattern: p) - 1
+        return i >= 0 && i < events.count ? events[i] : nil
+    }
+
     /// Spin locks allocated so far.
     var lockCount: Int { locks.count }
 

@@ -11,6 +11,8 @@ NTSTATUS CPassthru_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Regi
 NTSTATUS CCanaryST04_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 /* The pass-through whose FilterRestart calls NdisFRestartComplete and then returns SUCCESS (ST-05's twin). */
 NTSTATUS CCanaryST05_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+/* The pass-through whose FilterDetach waits forever on an event nobody sets (ST-07's twin). */
+NTSTATUS CCanaryST07_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 /* The pass-through that completes each send upward right after forwarding it (SND-06's twin). */
 NTSTATUS CCanarySND06_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 

@@ -106,6 +106,12 @@ typedef struct _NDIS_SPIN_LOCK {
     KIRQL OldIrql;
 } NDIS_SPIN_LOCK, *PNDIS_SPIN_LOCK;
 
+/* Events: the simulator's, named by the handle it stores here. */
+typedef struct _NDIS_EVENT {
+    PVOID SimulatorEvent;
+} NDIS_EVENT, *PNDIS_EVENT;
+typedef unsigned int UINT;
+
 /* Driver and registration. */
 typedef struct _UNICODE_STRING {
     USHORT Length;
@@ -174,6 +180,13 @@ VOID NdisAllocateSpinLock(PNDIS_SPIN_LOCK SpinLock);
 VOID NdisFreeSpinLock(PNDIS_SPIN_LOCK SpinLock);
 VOID NdisAcquireSpinLock(PNDIS_SPIN_LOCK SpinLock);
 VOID NdisReleaseSpinLock(PNDIS_SPIN_LOCK SpinLock);
+VOID NdisInitializeEvent(PNDIS_EVENT Event);
+VOID NdisSetEvent(PNDIS_EVENT Event);
+VOID NdisResetEvent(PNDIS_EVENT Event);
+BOOLEAN NdisWaitEvent(PNDIS_EVENT Event, UINT MsToWait);
+/* As above, naming the object after the driver's expression for it (what reports show). */
+VOID csim_NdisAllocateSpinLockNamed(PNDIS_SPIN_LOCK SpinLock, const char *Name);
+VOID csim_NdisInitializeEventNamed(PNDIS_EVENT Event, const char *Name);
 PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE NdisHandle, ULONG Length, ULONG Tag, ULONG Priority);
 VOID NdisFreeMemory(PVOID VirtualAddress, ULONG Length, ULONG MemoryFlags);
 VOID NdisZeroMemory(PVOID Destination, ULONG Length);
@@ -203,6 +216,11 @@ CSIM_SITE csim_last_site(void);
 #define NdisFReturnNetBufferLists(...) CSIM_AT(NdisFReturnNetBufferLists(__VA_ARGS__))
 #define NdisFPauseComplete(...) CSIM_AT(NdisFPauseComplete(__VA_ARGS__))
 #define NdisFRestartComplete(...) CSIM_AT(NdisFRestartComplete(__VA_ARGS__))
+#define NdisAllocateSpinLock(Lock) CSIM_AT(csim_NdisAllocateSpinLockNamed((Lock), #Lock))
+#define NdisInitializeEvent(Event) CSIM_AT(csim_NdisInitializeEventNamed((Event), #Event))
+#define NdisSetEvent(...) CSIM_AT(NdisSetEvent(__VA_ARGS__))
+#define NdisResetEvent(...) CSIM_AT(NdisResetEvent(__VA_ARGS__))
+#define NdisWaitEvent(...) CSIM_AT(NdisWaitEvent(__VA_ARGS__))
 #define NdisAcquireSpinLock(...) CSIM_AT(NdisAcquireSpinLock(__VA_ARGS__))
 #define NdisReleaseSpinLock(...) CSIM_AT(NdisReleaseSpinLock(__VA_ARGS__))
 #define NdisAllocateMemoryWithTagPriority(...) CSIM_AT(NdisAllocateMemoryWithTagPriority(__VA_ARGS__))

@@ -25,6 +25,12 @@ typedef struct _CSIM_NDIS_IMPORTS {
     PVOID (*NdisAllocateMemoryWithTagPriority)(NDIS_HANDLE, ULONG, ULONG, ULONG);
     VOID (*NdisFreeMemory)(PVOID, ULONG, ULONG);
     void (*csim_note_site)(const char *, int, const char *);
+    VOID (*NdisInitializeEvent)(PNDIS_EVENT);
+    VOID (*NdisSetEvent)(PNDIS_EVENT);
+    VOID (*NdisResetEvent)(PNDIS_EVENT);
+    BOOLEAN (*NdisWaitEvent)(PNDIS_EVENT, UINT);
+    VOID (*csim_NdisAllocateSpinLockNamed)(PNDIS_SPIN_LOCK, const char *);
+    VOID (*csim_NdisInitializeEventNamed)(PNDIS_EVENT, const char *);
 } CSIM_NDIS_IMPORTS;
 
 /* Exported by the driver library: the simulator calls it with the table after loading it. */
