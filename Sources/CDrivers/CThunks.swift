@@ -105,7 +105,7 @@ private func objectName(_ name: UnsafePointer<CChar>?, _ fallback: String) -> St
 func c_NdisAllocateSpinLockNamed(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ Name: UnsafePointer<CChar>?) {
     let w = world()
     guard let SpinLock else { _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAllocateSpinLock: SpinLock"); return }
-    SpinLock.pointee.SimulatorLock = w.addLock(w.ndis.NdisAllocateSpinLock(objectName(Name, "C spin lock #\(w.lockCount + 1)")))
+    SpinLock.pointee.SimulatorLock = w.locks.add(w.ndis.NdisAllocateSpinLock(objectName(Name, "C spin lock #\(w.locks.count + 1)")))
 }
 
 @_cdecl("NdisInitializeEvent")
@@ -117,13 +117,13 @@ func c_NdisInitializeEvent(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?) {
 func c_NdisInitializeEventNamed(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?, _ Name: UnsafePointer<CChar>?) {
     let w = world()
     guard let Event else { _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisInitializeEvent: Event"); return }
-    Event.pointee.SimulatorEvent = w.addEvent(w.ndis.NdisInitializeEvent(objectName(Name, "C event #\(w.eventCount + 1)")))
+    Event.pointee.SimulatorEvent = w.events.add(w.ndis.NdisInitializeEvent(objectName(Name, "C event #\(w.events.count + 1)")))
 }
 
 /// The model's event behind a C `NDIS_EVENT`, or the crash of using one never initialised.
 private func onEvent<T>(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?, _ api: String, _ otherwise: T, _ body: (Ndis, NDIS.NDIS_EVENT) -> T) -> T {
     let w = world()
-    guard let event = w.event(Event?.pointee.SimulatorEvent) else {
+    guard let event = w.events[Event?.pointee.SimulatorEvent] else {
         _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): an event NdisInitializeEvent never set up")
         return otherwise
     }
@@ -151,7 +151,7 @@ func c_NdisFreeSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?)
 /// The model's lock behind a C `NDIS_SPIN_LOCK`, or the crash of using one never set up.
 private func onLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ api: String, _ body: (Ndis, NDIS.NDIS_SPIN_LOCK) -> Void) {
     let w = world()
-    guard let lock = w.lock(SpinLock?.pointee.SimulatorLock) else {
+    guard let lock = w.locks[SpinLock?.pointee.SimulatorLock] else {
         _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): a lock NdisAllocateSpinLock never set up")
         return
     }

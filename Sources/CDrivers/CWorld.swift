@@ -29,8 +29,6 @@ final class CWorld {
     private var shadows: [Int: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>] = [:]
     /// The model's NBLs by id, for the way back.
     private var nblsByID: [Int: NDIS.NET_BUFFER_LIST] = [:]
-    /// Spin locks C drivers allocated, by index + 1 (what `NDIS_SPIN_LOCK.SimulatorLock` holds).
-    private var locks: [NDIS.NDIS_SPIN_LOCK] = []
     /// Module contexts C drivers registered, by their address (the model wants an object).
     private var contexts: [UnsafeMutableRawPointer: CModuleContext] = [:]
     /// Memory C drivers allocated and have not freed, by address, with its size and tag.
@@ -185,32 +183,10 @@ final class CWorld {
         return c
     }
 
-    /// Events C drivers initialised, by index + 1 (what `NDIS_EVENT.SimulatorEvent` holds).
-    private var events: [NDIS.NDIS_EVENT] = []
-    var eventCount: Int { events.count }
-
-    func addEvent(_ event: NDIS.NDIS_EVENT) -> UnsafeMutableRawPointer? {
-        events.append(event)
-        return UnsafeMutableRawPointer(bitPattern: events.count)
-    }
-
-    func event(_ p: UnsafeMutableRawPointer?) -> NDIS.NDIS_EVENT? {
-        let i = Int(bitPattern: p) - 1
-        return i >= 0 && i < events.count ? events[i] : nil
-    }
-
-    /// Spin locks allocated so far.
-    var lockCount: Int { locks.count }
-
-    func addLock(_ lock: NDIS.NDIS_SPIN_LOCK) -> UnsafeMutableRawPointer? {
-        locks.append(lock)
-        return UnsafeMutableRawPointer(bitPattern: locks.count)
-    }
-
-    func lock(_ p: UnsafeMutableRawPointer?) -> NDIS.NDIS_SPIN_LOCK? {
-        let i = Int(bitPattern: p) - 1
-        return i >= 0 && i < locks.count ? locks[i] : nil
-    }
+    /// Events C drivers initialised (what `NDIS_EVENT.SimulatorEvent` holds).
+    let events = CObjectTable<NDIS.NDIS_EVENT>()
+    /// Spin locks C drivers allocated (what `NDIS_SPIN_LOCK.SimulatorLock` holds).
+    let locks = CObjectTable<NDIS.NDIS_SPIN_LOCK>()
 
     func allocate(_ size: Int, tag: UInt32) -> UnsafeMutableRawPointer? {
         guard let p = calloc(1, max(1, size)) else { return nil }
@@ -223,6 +199,23 @@ final class CWorld {
         guard allocations.removeValue(forKey: p) != nil else { return false }
         cFree(p)
         return true
+    }
+}
+
+/// Model objects a C struct names by a value NDIS stores in it (index + 1, never a pointer the
+/// driver could dereference; 0 is "never set up").
+final class CObjectTable<T> {
+    private var objects: [T] = []
+    var count: Int { objects.count }
+
+    func add(_ object: T) -> UnsafeMutableRawPointer? {
+        objects.append(object)
+        return UnsafeMutableRawPointer(bitPattern: objects.count)
+    }
+
+    subscript(_ p: UnsafeMutableRawPointer?) -> T? {
+        let i = Int(bitPattern: p) - 1
+        return i >= 0 && i < objects.count ? objects[i] : nil
     }
 }
 
