@@ -227,21 +227,20 @@ public struct Campaign {
     /// A campaign over any driver model, known to no catalogue: its failures replay through
     /// `replay(seed:)` on this value.
     public init(name: String, scenario: Scenario, options: NdisOptions = NdisOptions(), driver make: @escaping (Ndis) -> FilterDriver) {
-        driverName = name
-        self.scenario = scenario
-        self.options = options
-        driverOptions = options
-        filters = FilterStack(name: name, make: make)
-        registered = false
+        self.init(name: name, scenario: scenario, options: options, unregistered: FilterStack(name: name, make: make))
     }
 
     /// A campaign over any legacy TDI driver model (seed 004's world: run it on a `tdi-*` scenario).
     public init(name: String, scenario: Scenario, options: NdisOptions = NdisOptions(), tdi make: @escaping (Ndis) -> TdiDriver) {
+        self.init(name: name, scenario: scenario, options: options, unregistered: FilterStack(tdi: name, make: make))
+    }
+
+    private init(name: String, scenario: Scenario, options: NdisOptions, unregistered filters: FilterStack) {
         driverName = name
         self.scenario = scenario
         self.options = options
         driverOptions = options
-        filters = FilterStack(tdi: name, make: make)
+        self.filters = filters
         registered = false
     }
 

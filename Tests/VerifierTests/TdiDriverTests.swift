@@ -79,7 +79,6 @@ import NDISSim
 final class ThrottlingFilter: TdiDriver {
     unowned(unsafe) let ndis: Ndis
     let forgets: Bool
-    final class Attach { var lower: DEVICE_OBJECT? }
 
     init(_ ndis: Ndis, forgets: Bool) {
         self.ndis = ndis
@@ -102,19 +101,13 @@ final class ThrottlingFilter: TdiDriver {
             }, nil)
             return self.ndis.IoCallDriver(lower, irp)
         }
-        for name in [TCP_DEVICE_NAME, UDP_DEVICE_NAME, RAWIP_DEVICE_NAME] {
-            let state = Attach()
-            guard case (.SUCCESS, let device?) = ndis.IoCreateDevice(DriverObject, DeviceExtension: state) else { return .FAILURE }
-            state.lower = ndis.IoAttachDevice(device, name).attached
-        }
-        return .SUCCESS
+        return attachAboveTransports(ndis, DriverObject)
     }
 }
 
 /// Skips its stack location twice before passing each request down (a bad driver).
 final class DoubleSkipFilter: TdiDriver {
     unowned(unsafe) let ndis: Ndis
-    final class Attach { var lower: DEVICE_OBJECT? }
     init(_ ndis: Ndis) { self.ndis = ndis }
 
     func DriverEntry(_ DriverObject: DRIVER_OBJECT, _ RegistryPath: String) -> NTSTATUS {
@@ -124,11 +117,19 @@ final class DoubleSkipFilter: TdiDriver {
             self.ndis.IoSkipCurrentIrpStackLocation(irp)
             return self.ndis.IoCallDriver(lower, irp)
         }
-        for name in [TCP_DEVICE_NAME, UDP_DEVICE_NAME, RAWIP_DEVICE_NAME] {
-            let state = Attach()
-            guard case (.SUCCESS, let device?) = ndis.IoCreateDevice(DriverObject, DeviceExtension: state) else { return .FAILURE }
-            state.lower = ndis.IoAttachDevice(device, name).attached
-        }
-        return .SUCCESS
+        return attachAboveTransports(ndis, DriverObject)
     }
+}
+
+/// A test filter's device extension: the device it passes requests to.
+final class Attach { var lower: DEVICE_OBJECT? }
+
+/// Creates a device per transport and attaches each above it (what every test filter here does).
+func attachAboveTransports(_ ndis: Ndis, _ DriverObject: DRIVER_OBJECT) -> NTSTATUS {
+    for name in [TCP_DEVICE_NAME, UDP_DEVICE_NAME, RAWIP_DEVICE_NAME] {
+        let state = Attach()
+        guard case (.SUCCESS, let device?) = ndis.IoCreateDevice(DriverObject, DeviceExtension: state) else { return .FAILURE }
+        state.lower = ndis.IoAttachDevice(device, name).attached
+    }
+    return .SUCCESS
 }
