@@ -40,7 +40,7 @@ typedef struct _FILTER_CONTEXT {
     FILTER_STATE State;
 } FILTER_CONTEXT, *PFILTER_CONTEXT;
 
-static NDIS_HANDLE FILTER_PREFIX(FilterDriverHandle);
+CSIM_DRIVER_GLOBAL NDIS_HANDLE FILTER_PREFIX(FilterDriverHandle);
 
 /* The module's state, read under its lock. */
 static FILTER_STATE FILTER_PREFIX(State)(PFILTER_CONTEXT Context) {

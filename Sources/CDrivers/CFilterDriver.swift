@@ -15,7 +15,10 @@ public final class CFilterDriver: FilterDriver {
     var characteristics = CNdis.NDIS_FILTER_DRIVER_CHARACTERISTICS()
     var registered = false
     public private(set) var driverEntryStatus: Int32 = 0
-    private var driverObject = CNdis.DRIVER_OBJECT()
+    /// The driver's DRIVER_OBJECT (C may keep the pointer: it lives as long as the driver).
+    let driverObject: UnsafeMutablePointer<CNdis.DRIVER_OBJECT>
+    /// Its control device, once `NdisRegisterDeviceEx` made one.
+    var device: CDevice?
     /// The library the driver was loaded from, kept loaded as long as the driver runs.
     var library: CLibrary?
 
@@ -23,15 +26,33 @@ public final class CFilterDriver: FilterDriver {
     public init(ndis: Ndis, entry: Entry) {
         self.ndis = ndis
         world = CWorld.of(ndis)
+        driverObject = .allocate(capacity: 1)
+        driverObject.initialize(to: CNdis.DRIVER_OBJECT())
+        world.drivers.append(self)
         world.registering = self
-        driverEntryStatus = withUnsafeMutablePointer(to: &driverObject) { entry($0, nil) }
+        driverEntryStatus = entry(driverObject, nil)
         world.registering = nil
+    }
+
+    deinit {
+        driverObject.deallocate()
+    }
+
+    /// The handle `NdisFRegisterFilterDriver` gives this driver.
+    var handle: UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: 0x5200_0000_0000 + UInt(world.drivers.firstIndex { $0 === self }.map { $0 + 1 } ?? 0))
     }
 
     public func FilterAttach(_ NdisFilterHandle: NDIS.NDIS_HANDLE, _ AttachParameters: NDIS.NDIS_FILTER_ATTACH_PARAMETERS) -> NDIS.NDIS_STATUS {
         guard registered, let attach = characteristics.AttachHandler else { return .FAILURE }
-        var params = CNdis.NDIS_FILTER_ATTACH_PARAMETERS(MtuSize: ULONG(AttachParameters.MtuSize), PortNumber: 0)
-        return NDIS.NDIS_STATUS(rawValue: attach(CWorld.cHandle(NdisFilterHandle), nil, &params))
+        var name = world.unicodeString(AttachParameters.BaseMiniportName)
+        var params = CNdis.NDIS_FILTER_ATTACH_PARAMETERS()
+        params.MtuSize = ULONG(AttachParameters.MtuSize)
+        return withUnsafeMutablePointer(to: &name) { name in
+            params.BaseMiniportName = name
+            params.BaseMiniportInstanceName = name
+            return NDIS.NDIS_STATUS(rawValue: attach(CWorld.cHandle(NdisFilterHandle), nil, &params))
+        }
     }
 
     public func FilterDetach(_ FilterModuleContext: AnyObject) {

@@ -29,7 +29,7 @@ func c_NdisFRegisterFilterDriver(_ DriverObject: UnsafeMutablePointer<CNdis.DRIV
     guard let driver = world().registering, let Characteristics else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
     driver.characteristics = Characteristics.pointee
     driver.registered = true
-    NdisFilterDriverHandle?.pointee = UnsafeMutableRawPointer(bitPattern: 0x5200_0000_0001)
+    NdisFilterDriverHandle?.pointee = driver.handle
     return NDIS.NDIS_STATUS.SUCCESS.rawValue
 }
 
@@ -182,6 +182,169 @@ func c_NdisFreeMemory(_ VirtualAddress: UnsafeMutableRawPointer?, _ Length: UInt
     }
 }
 
+/// The model's NBL for one C struct a driver hands NDIS, or the crash it causes.
+private func single(_ w: CWorld, _ c: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?, _ api: String) -> NDIS.NET_BUFFER_LIST? {
+    guard let nbl = w.nbl(c) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): \(c == nil ? "NULL" : "a NET_BUFFER_LIST NDIS never gave out")")
+        return nil
+    }
+    return nbl
+}
+
+/// A pool tag as Windows shows it: its four bytes in memory order ('RefP').
+private func tagName(_ tag: UInt32) -> String {
+    String(decoding: withUnsafeBytes(of: tag.littleEndian) { Array($0) }.map { $0 >= 0x20 && $0 < 0x7F ? $0 : 0x3F }, as: UTF8.self)
+}
+
+@_cdecl("NdisAllocateNetBufferListPool")
+func c_NdisAllocateNetBufferListPool(_ NdisHandle: UnsafeMutableRawPointer?,
+                                     _ Parameters: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST_POOL_PARAMETERS>?) -> UnsafeMutableRawPointer? {
+    let w = world()
+    guard let Parameters else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAllocateNetBufferListPool: Parameters is NULL")
+        return nil
+    }
+    let size = Int(Parameters.pointee.ContextSize)
+    let pool = w.ndis.NdisAllocateNetBufferListPool(CWorld.handle(NdisHandle), NET_BUFFER_LIST_POOL_PARAMETERS(ContextSize: size, PoolTag: tagName(Parameters.pointee.PoolTag)))
+    w.notePool(pool, contextSize: size)
+    return CWorld.cHandle(pool)
+}
+
+@_cdecl("NdisFreeNetBufferListPool")
+func c_NdisFreeNetBufferListPool(_ PoolHandle: UnsafeMutableRawPointer?) {
+    world().ndis.NdisFreeNetBufferListPool(CWorld.handle(PoolHandle))
+}
+
+@_cdecl("NdisAllocateNetBufferAndNetBufferList")
+func c_NdisAllocateNetBufferAndNetBufferList(_ PoolHandle: UnsafeMutableRawPointer?, _ ContextSize: UInt16, _ ContextBackFill: UInt16,
+                                             _ MdlChain: UnsafeMutablePointer<CNdis.MDL>?, _ DataOffset: UInt32, _ DataLength: Int) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? {
+    let w = world()
+    let pool = CWorld.handle(PoolHandle)
+    guard let nbl = w.ndis.NdisAllocateNetBufferAndNetBufferList(pool, Int(ContextSize), Int(ContextBackFill), w.modelMdl(MdlChain), Int(DataOffset), DataLength) else { return nil }
+    let s = w.toC(nbl)!
+    _ = w.contextData(s, pool: pool)
+    return s
+}
+
+@_cdecl("NdisFreeNetBufferList")
+func c_NdisFreeNetBufferList(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?) {
+    let w = world()
+    guard let nbl = single(w, NetBufferList, "NdisFreeNetBufferList") else { return }
+    w.ndis.NdisFreeNetBufferList(nbl)
+}
+
+/// A field of an NBL, for the accessor macros: the touch is judged against the NBL's owner now.
+@_cdecl("csim_NblField")
+func c_NblField(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?, _ Field: UInt32) -> UnsafeMutableRawPointer? {
+    let w = world()
+    guard let s = NetBufferList, let nbl = single(w, NetBufferList, "NET_BUFFER_LIST field") else {
+        // The crash is reported; give the driver somewhere harmless to read.
+        return w.buffer([], capacity: 64)
+    }
+    _ = nbl.Status
+    switch Field {
+    case UInt32(CSIM_NBL_NEXT): return UnsafeMutableRawPointer(&s.pointee.Next)
+    case UInt32(CSIM_NBL_STATUS): return UnsafeMutableRawPointer(&s.pointee.Status)
+    case UInt32(CSIM_NBL_SOURCE_HANDLE): return UnsafeMutableRawPointer(&s.pointee.SourceHandle)
+    default: return UnsafeMutableRawPointer(w.contextData(s))
+    }
+}
+
+@_cdecl("NdisAllocateMdl")
+func c_NdisAllocateMdl(_ NdisHandle: UnsafeMutableRawPointer?, _ VirtualAddress: UnsafeMutableRawPointer?, _ Length: UInt32) -> UnsafeMutablePointer<CNdis.MDL>? {
+    let w = world()
+    guard let p = w.allocate(MemoryLayout<CNdis.MDL>.size, tag: 0x206C_644D) else { return nil } // 'Mdl '
+    let m = p.assumingMemoryBound(to: CNdis.MDL.self)
+    m.pointee.MappedSystemVa = VirtualAddress
+    m.pointee.StartVa = VirtualAddress
+    m.pointee.ByteCount = Length
+    return m
+}
+
+@_cdecl("NdisFreeMdl")
+func c_NdisFreeMdl(_ Mdl: UnsafeMutablePointer<CNdis.MDL>?) {
+    let w = world()
+    w.ndis.NdisFreeMdl(nil)
+    guard let Mdl, w.free(UnsafeMutableRawPointer(Mdl)) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFreeMdl: an MDL NdisAllocateMdl did not give out, or freed already")
+        return
+    }
+}
+
+@_cdecl("NdisRegisterDeviceEx")
+func c_NdisRegisterDeviceEx(_ NdisObjectHandle: UnsafeMutableRawPointer?, _ Attributes: UnsafeMutablePointer<CNdis.NDIS_DEVICE_OBJECT_ATTRIBUTES>?,
+                            _ pDeviceObject: UnsafeMutablePointer<UnsafeMutablePointer<CNdis.DEVICE_OBJECT>?>?,
+                            _ NdisDeviceHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
+    let w = world()
+    w.ndis.KeMemoryBarrier()
+    guard let driver = w.drivers.first(where: { $0.handle == NdisObjectHandle }), let Attributes else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
+    guard driver.device == nil else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
+    var table = [CNdis.PDRIVER_DISPATCH?](repeating: nil, count: Int(IRP_MJ_MAXIMUM_FUNCTION) + 1)
+    if let functions = Attributes.pointee.MajorFunctions {
+        for i in table.indices { table[i] = functions[i] }
+    }
+    let object = w.buffer([], capacity: MemoryLayout<CNdis.DEVICE_OBJECT>.size).assumingMemoryBound(to: CNdis.DEVICE_OBJECT.self)
+    object.pointee.DriverObject = driver.driverObject
+    object.pointee.StackSize = 1
+    object.pointee.DeviceExtension = w.buffer([], capacity: Int(Attributes.pointee.ExtensionSize))
+    driver.driverObject.pointee.DeviceObject = object
+    driver.device = CDevice(object: object, dispatch: table)
+    pDeviceObject?.pointee = object
+    NdisDeviceHandle?.pointee = UnsafeMutableRawPointer(bitPattern: 0x5300_0000_0000 + UInt(bitPattern: driver.handle))
+    return NDIS.NDIS_STATUS.SUCCESS.rawValue
+}
+
+@_cdecl("NdisDeregisterDeviceEx")
+func c_NdisDeregisterDeviceEx(_ NdisDeviceHandle: UnsafeMutableRawPointer?) {
+    let w = world()
+    w.ndis.KeMemoryBarrier()
+    let driverHandle = UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: NdisDeviceHandle) &- 0x5300_0000_0000)
+    w.drivers.first { $0.handle == driverHandle }?.device?.deregistered = true
+}
+
+@_cdecl("NdisGetDeviceReservedExtension")
+func c_NdisGetDeviceReservedExtension(_ DeviceObject: UnsafeMutablePointer<CNdis.DEVICE_OBJECT>?) -> UnsafeMutableRawPointer? {
+    DeviceObject?.pointee.DeviceExtension
+}
+
+@_cdecl("IoCompleteRequest")
+func c_IoCompleteRequest(_ Irp: UnsafeMutablePointer<CNdis.IRP>?, _ PriorityBoost: CChar) {
+    world().complete(Irp)
+}
+
+@_cdecl("NdisMSleep")
+func c_NdisMSleep(_ MicrosecondsToSleep: UInt32) {
+    world().ndis.NdisMSleep(MicrosecondsToSleep)
+}
+
+/// An interlocked operation on C memory: a preemption point, then the operation, atomically.
+private func interlocked(_ p: UnsafeMutablePointer<Int32>?, _ api: String, _ op: (inout Int32) -> Int32) -> Int32 {
+    let w = world()
+    w.ndis.KeMemoryBarrier()
+    guard let p else { _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): NULL"); return 0 }
+    return op(&p.pointee)
+}
+
+@_cdecl("InterlockedIncrement")
+func c_InterlockedIncrement(_ Addend: UnsafeMutablePointer<Int32>?) -> Int32 {
+    interlocked(Addend, "InterlockedIncrement") { $0 &+= 1; return $0 }
+}
+
+@_cdecl("InterlockedDecrement")
+func c_InterlockedDecrement(_ Addend: UnsafeMutablePointer<Int32>?) -> Int32 {
+    interlocked(Addend, "InterlockedDecrement") { $0 &-= 1; return $0 }
+}
+
+@_cdecl("InterlockedExchange")
+func c_InterlockedExchange(_ Target: UnsafeMutablePointer<Int32>?, _ Value: Int32) -> Int32 {
+    interlocked(Target, "InterlockedExchange") { v in defer { v = Value }; return v }
+}
+
+@_cdecl("InterlockedCompareExchange")
+func c_InterlockedCompareExchange(_ Destination: UnsafeMutablePointer<Int32>?, _ Exchange: Int32, _ Comparand: Int32) -> Int32 {
+    interlocked(Destination, "InterlockedCompareExchange") { v in defer { if v == Comparand { v = Exchange } }; return v }
+}
+
 /// The thunks as the import table a driver library binds (built here, beside them: a C
 /// function pointer to a @_cdecl function taken in another file would define its symbol twice).
 let cImports: CSIM_NDIS_IMPORTS = {
@@ -208,5 +371,21 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisWaitEvent = c_NdisWaitEvent
     t.csim_NdisAllocateSpinLockNamed = c_NdisAllocateSpinLockNamed
     t.csim_NdisInitializeEventNamed = c_NdisInitializeEventNamed
+    t.NdisAllocateNetBufferListPool = c_NdisAllocateNetBufferListPool
+    t.NdisFreeNetBufferListPool = c_NdisFreeNetBufferListPool
+    t.NdisAllocateNetBufferAndNetBufferList = c_NdisAllocateNetBufferAndNetBufferList
+    t.NdisFreeNetBufferList = c_NdisFreeNetBufferList
+    t.NdisAllocateMdl = c_NdisAllocateMdl
+    t.NdisFreeMdl = c_NdisFreeMdl
+    t.NdisRegisterDeviceEx = c_NdisRegisterDeviceEx
+    t.NdisDeregisterDeviceEx = c_NdisDeregisterDeviceEx
+    t.NdisGetDeviceReservedExtension = c_NdisGetDeviceReservedExtension
+    t.NdisMSleep = c_NdisMSleep
+    t.IoCompleteRequest = c_IoCompleteRequest
+    t.InterlockedIncrement = c_InterlockedIncrement
+    t.InterlockedDecrement = c_InterlockedDecrement
+    t.InterlockedExchange = c_InterlockedExchange
+    t.InterlockedCompareExchange = c_InterlockedCompareExchange
+    t.csim_NblField = c_NblField
     return t
 }()

@@ -37,6 +37,19 @@ final class CWorld {
     private var sites: [Int: String] = [:]
     /// The driver whose DriverEntry runs now (NdisFRegisterFilterDriver registers it).
     var registering: CFilterDriver?
+    /// The C drivers of the run, in registration order: `NdisFRegisterFilterDriver`'s handle
+    /// names one by its place here.
+    var drivers: [CFilterDriver] = []
+    /// IRPs sent to C drivers (their memory stays until the run ends, as a quarantine would keep it).
+    var irps: [UnsafeMutableRawPointer: CIrpRecord] = [:]
+    var irpMemory: [(UnsafeMutablePointer<CNdis.IRP>, UnsafeMutablePointer<CNdis.IO_STACK_LOCATION>)] = []
+    /// C `FILE_OBJECT`s by the model's handle id.
+    var files: [Int: UnsafeMutablePointer<CNdis.FILE_OBJECT>] = [:]
+    /// Buffers the I/O manager and NDIS made for C (names, IRP buffers), freed with the world.
+    private var buffers: [UnsafeMutableRawPointer] = []
+    private var names: [String: CNdis.UNICODE_STRING] = [:]
+    /// Context-area sizes of the pools C drivers allocated, by pool handle id.
+    private var poolContextSizes: [Int32: Int] = [:]
 
     init(ndis: Ndis) {
         self.ndis = ndis
@@ -44,7 +57,16 @@ final class CWorld {
     }
 
     deinit {
-        for (_, p) in shadows { p.deallocate() }
+        for (_, p) in shadows {
+            p.pointee.SimulatorContextData.map { cFree($0) }
+            p.deallocate()
+        }
+        for (irp, location) in irpMemory {
+            irp.deallocate()
+            location.deallocate()
+        }
+        for (_, f) in files { f.deallocate() }
+        for b in buffers { cFree(b) }
         for (p, _) in allocations { cFree(p) }
     }
 
@@ -164,6 +186,28 @@ final class CWorld {
         return (result.first, nil)
     }
 
+    /// The model's NBL behind one C struct (no fields written back), or nil for a pointer that
+    /// is not an NBL NDIS gave out.
+    func nbl(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?) -> NDIS.NET_BUFFER_LIST? {
+        guard let s, let nbl = nblsByID[Int(s.pointee.SimulatorId)], shadows[nbl.id] == s else { return nil }
+        return nbl
+    }
+
+    /// One NBL's allocator context area (its pool's ContextSize, at least 16 bytes; zeroes for
+    /// an NBL of another allocator, whose area is not this driver's to read).
+    func contextData(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, pool: NDIS.NDIS_HANDLE? = nil) -> UnsafeMutablePointer<UInt8> {
+        if let d = s.pointee.SimulatorContextData { return d }
+        let size = max(16, pool.flatMap { poolContextSizes[$0.id] } ?? 0)
+        let d = calloc(1, size)!.assumingMemoryBound(to: UInt8.self)
+        s.pointee.SimulatorContextData = d
+        return d
+    }
+
+    /// Notes a pool's context-area size, so its NBLs get an area that large.
+    func notePool(_ handle: NDIS.NDIS_HANDLE, contextSize: Int) {
+        poolContextSizes[handle.id] = contextSize
+    }
+
     private func shadow(_ nbl: NDIS.NET_BUFFER_LIST) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST> {
         if let s = shadows[nbl.id] { return s }
         let s = UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>.allocate(capacity: 1)
@@ -187,6 +231,50 @@ final class CWorld {
     let events = CObjectTable<NDIS.NDIS_EVENT>()
     /// Spin locks C drivers allocated (what `NDIS_SPIN_LOCK.SimulatorLock` holds).
     let locks = CObjectTable<NDIS.NDIS_SPIN_LOCK>()
+
+    /// `bytes` in memory C may read and write (`capacity` bytes, at least one), freed with the world.
+    func buffer(_ bytes: [UInt8], capacity: Int) -> UnsafeMutableRawPointer {
+        let p = calloc(1, max(1, capacity, bytes.count))!
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { p.copyMemory(from: base, byteCount: bytes.count) } }
+        buffers.append(p)
+        return p
+    }
+
+    /// A C MDL over `length` bytes at `address`, freed with the world.
+    func mdl(_ address: UnsafeMutableRawPointer?, _ length: Int) -> UnsafeMutablePointer<CNdis.MDL> {
+        let m = buffer([], capacity: MemoryLayout<CNdis.MDL>.size).assumingMemoryBound(to: CNdis.MDL.self)
+        m.pointee.MappedSystemVa = address
+        m.pointee.StartVa = address
+        m.pointee.ByteCount = ULONG(length)
+        return m
+    }
+
+    /// The bytes of a C MDL chain, as the model's MDLs (nil for none).
+    func modelMdl(_ chain: UnsafeMutablePointer<CNdis.MDL>?) -> NDIS.MDL? {
+        var parts: [[UInt8]] = []
+        var m = chain
+        while let c = m, parts.count < 4096 {
+            let n = Int(c.pointee.ByteCount)
+            if let va = c.pointee.MappedSystemVa, n > 0 {
+                parts.append(Array(UnsafeRawBufferPointer(start: va, count: n)))
+            } else {
+                parts.append([])
+            }
+            m = c.pointee.Next
+        }
+        return parts.reversed().reduce(nil as NDIS.MDL?) { next, bytes in NDIS.MDL(bytes, next: next) }
+    }
+
+    /// A name as a counted UTF-16 string (one buffer per name, kept for the run).
+    func unicodeString(_ name: String) -> CNdis.UNICODE_STRING {
+        if let u = names[name] { return u }
+        let units = Array(name.utf16)
+        let p = buffer([], capacity: (units.count + 1) * 2).assumingMemoryBound(to: UInt16.self)
+        for (i, u) in units.enumerated() { p[i] = u }
+        let u = CNdis.UNICODE_STRING(Length: USHORT(units.count * 2), MaximumLength: USHORT(units.count * 2 + 2), Buffer: p)
+        names[name] = u
+        return u
+    }
 
     func allocate(_ size: Int, tag: UInt32) -> UnsafeMutableRawPointer? {
         guard let p = calloc(1, max(1, size)) else { return nil }

@@ -13,6 +13,10 @@ VOID NdisZeroMemory(PVOID Destination, ULONG Length) {
     memset(Destination, 0, Length);
 }
 
+VOID NdisMoveMemory(PVOID Destination, const void *Source, ULONG Length) {
+    memmove(Destination, Source, Length);
+}
+
 static _Thread_local void *current_world;
 
 void *csim_current_world(void) { return current_world; }

@@ -5,9 +5,9 @@ import NDISSim
 /// verifier as the Swift models. The C pass-through is clean; each C canary is caught with its
 /// Swift twin's violation name.
 @Suite struct CDriverTests {
-    @Test(arguments: Scenario.ndis.map(\.name))
-    func cPassthruRunsCleanOnEveryNdisScenario(_ scenario: String) throws {
-        let r = try Campaign(driver: "c-passthru", scenario: scenario).run(seeds: 1...120)
+    @Test(arguments: ["c-passthru", "c-reference"], Scenario.ndis.map(\.name))
+    func correctCDriverRunsCleanOnEveryNdisScenario(_ driver: String, _ scenario: String) throws {
+        let r = try Campaign(driver: driver, scenario: scenario).run(seeds: 1...120)
         #expect(r.failureCount == 0, "\(r.failures.first.map { "seed \($0.seed): \($0.violation.kind.name) \($0.violation.message)" } ?? "")")
         #expect(r.events > 5_000, "traffic went through the C driver")
     }
@@ -21,6 +21,21 @@ import NDISSim
         let kinds = Set(r.failures.map(\.violation.kind.name))
         #expect(!kinds.isEmpty, "\(name) ran clean")
         #expect(kinds.isSubset(of: Set(twin.expectedKinds)), "\(name) caught as \(kinds.sorted()), its twin \(twin.name) as \(twin.expectedKinds)")
+    }
+
+    @Test func theCReferencesWritesGoOutFromItsOwnPoolAndComeHome() throws {
+        let c = try Campaign(driver: "c-reference", scenario: "adapter-disable-during-send")
+        let coverage = Coverage()
+        let r = c.run(seeds: 1...20, coverage: coverage)
+        #expect(r.failureCount == 0, "\(r.summary)")
+        // The report's row for a call: its counts in each state, summed.
+        let text = CoverageReport.text(coverage, driver: "c-reference", scenario: c.scenario.name, strategy: "random", failing: 0)
+        func calls(_ api: String) -> Int {
+            text.split(separator: "\n").first { $0.split(separator: " ").first == Substring(api) }
+                .map { $0.split(separator: " ").dropFirst().compactMap { Int($0) }.reduce(0, +) } ?? 0
+        }
+        #expect(calls("NdisAllocateNetBufferAndNetBufferList") > 50, "the control device's writes originate NBLs")
+        #expect(calls("NdisFreeNetBufferList") > 50, "and free them when they come home")
     }
 
     @Test func aCDriversViolationNamesItsCFileAndLine() throws {

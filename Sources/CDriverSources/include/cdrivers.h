@@ -4,9 +4,18 @@
 #define NDIS_SIM_CDRIVERS_H
 #include "ndis.h"
 
+/* A global of a C driver linked into ndis-sim (not loaded from a library, which gets fresh
+ * globals each run): one copy per OS thread, and a run executes whole on one OS thread, so runs
+ * side by side do not share it. DriverEntry must set every one: a thread's next run finds the
+ * values its last run left. */
+#define CSIM_DRIVER_GLOBAL static _Thread_local
+
 /* A correct pass-through filter: forwards in Running, completes sends with NDIS_STATUS_PAUSED
  * and returns receives otherwise, under one lock with its state. */
 NTSTATUS CPassthru_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+/* A correct filter that passes traffic through and originates frames for user processes (its
+ * control device's writes), draining them on pause: the C twin of the Swift reference filter. */
+NTSTATUS CReference_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 /* The pass-through whose FilterPause calls NdisFPauseComplete and then returns SUCCESS (ST-04's twin). */
 NTSTATUS CCanaryST04_DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 /* The pass-through whose FilterRestart calls NdisFRestartComplete and then returns SUCCESS (ST-05's twin). */

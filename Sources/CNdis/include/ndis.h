@@ -29,6 +29,14 @@ extern "C" {
 #define _IRQL_requires_(x)
 #define _IRQL_requires_max_(x)
 #define _Use_decl_annotations_
+#define _Inout_opt_
+#define _Out_opt_
+#define _In_reads_bytes_(s)
+#define _Out_writes_bytes_(s)
+#define _Dispatch_type_(t)
+#define _Function_class_(f)
+#define _Must_inspect_result_
+#define _When_(c, a)
 #define NTAPI
 #define FASTCALL
 #define UNREFERENCED_PARAMETER(P) ((void)(P))
@@ -50,6 +58,13 @@ typedef LONG NTSTATUS;
 typedef PVOID NDIS_HANDLE, *PNDIS_HANDLE;
 typedef ULONG NDIS_PORT_NUMBER;
 typedef UCHAR KIRQL;
+typedef char CCHAR;
+typedef short SHORT, CSHORT;
+typedef size_t SIZE_T;
+typedef union _LARGE_INTEGER {
+    struct { ULONG LowPart; LONG HighPart; };
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
 #define TRUE 1
 #define FALSE 0
 #ifndef NULL
@@ -60,6 +75,13 @@ typedef UCHAR KIRQL;
 #define STATUS_SUCCESS                  ((NTSTATUS)0x00000000L)
 #define STATUS_UNSUCCESSFUL             ((NTSTATUS)0xC0000001L)
 #define STATUS_INSUFFICIENT_RESOURCES   ((NTSTATUS)0xC000009AL)
+#define STATUS_PENDING                  ((NTSTATUS)0x00000103L)
+#define STATUS_CANCELLED                ((NTSTATUS)0xC0000120L)
+#define STATUS_INVALID_DEVICE_REQUEST   ((NTSTATUS)0xC0000010L)
+#define STATUS_INVALID_PARAMETER        ((NTSTATUS)0xC000000DL)
+#define STATUS_BUFFER_TOO_SMALL         ((NTSTATUS)0xC0000023L)
+#define STATUS_DEVICE_NOT_READY         ((NTSTATUS)0xC00000A3L)
+#define STATUS_OBJECT_NAME_NOT_FOUND    ((NTSTATUS)0xC0000034L)
 #define NDIS_STATUS_SUCCESS             ((NDIS_STATUS)0x00000000L)
 #define NDIS_STATUS_PENDING             ((NDIS_STATUS)0x00000103L)
 #define NDIS_STATUS_FAILURE             ((NDIS_STATUS)0xC0000001L)
@@ -78,27 +100,77 @@ typedef UCHAR KIRQL;
 #define NDIS_TEST_RECEIVE_CANNOT_PEND(Flags)             (((Flags) & NDIS_RECEIVE_FLAGS_RESOURCES) != 0)
 #define NDIS_TEST_RETURN_AT_DISPATCH_LEVEL(Flags)        (((Flags) & NDIS_RETURN_FLAGS_DISPATCH_LEVEL) != 0)
 
+/* Memory descriptor lists: a buffer's virtual address and length (NdisAllocateMdl). */
+typedef struct _MDL {
+    struct _MDL *Next;
+    CSHORT Size;
+    CSHORT MdlFlags;
+    PVOID MappedSystemVa;
+    PVOID StartVa;
+    ULONG ByteCount;
+    ULONG ByteOffset;
+} MDL, *PMDL;
+#define NDIS_MDL_LINKAGE(_Mdl)                      ((_Mdl)->Next)
+#define MmGetMdlByteCount(_Mdl)                     ((_Mdl)->ByteCount)
+#define MmGetSystemAddressForMdlSafe(_Mdl, _Prio)   ((_Mdl)->MappedSystemVa)
+#define NdisQueryMdl(_Mdl, _VA, _Len, _Prio)        do { *(_VA) = (_Mdl)->MappedSystemVa; *(_Len) = (_Mdl)->ByteCount; } while (0)
+
 /*
  * NET_BUFFER_LIST: a C struct the simulator keeps in step with its own NBL. NDIS fills the
  * fields before it hands a chain to the driver and reads them back when the driver hands it
  * on, so writes to Next, Status and SourceHandle are seen (and judged) where they happen.
+ * The accessor macros go through the simulator, which judges each touch against who owns
+ * the NBL at that moment (a read of NET_BUFFER_LIST_STATUS after NdisFSendNetBufferLists is
+ * caught at its line); a plain field access is not seen until the NBL is handed on.
  */
 typedef struct _NET_BUFFER_LIST {
     struct _NET_BUFFER_LIST *Next;
     NDIS_HANDLE SourceHandle;
     NDIS_STATUS Status;
     ULONG Flags;
-    /* The simulator's own: which NBL this is, and what it last wrote into the fields above
-     * (so it can tell the driver's writes from its own). A driver never touches these. */
+    /* The simulator's own: which NBL this is, what it last wrote into the fields above (so it
+     * can tell the driver's writes from its own), and the allocator's context area. A driver
+     * never touches these. */
     LONG_PTR SimulatorId;
     struct _NET_BUFFER_LIST *SimulatorNext;
     NDIS_HANDLE SimulatorSourceHandle;
     NDIS_STATUS SimulatorStatus;
+    PUCHAR SimulatorContextData;
 } NET_BUFFER_LIST, *PNET_BUFFER_LIST;
 
-#define NET_BUFFER_LIST_NEXT_NBL(_NBL)   ((_NBL)->Next)
-#define NET_BUFFER_LIST_STATUS(_NBL)     ((_NBL)->Status)
-#define NDIS_SET_NET_BUFFER_LIST_SOURCE_HANDLE(_NBL, _H) ((_NBL)->SourceHandle = (_H))
+/* Which field csim_NblField gives. */
+#define CSIM_NBL_NEXT 0
+#define CSIM_NBL_STATUS 1
+#define CSIM_NBL_SOURCE_HANDLE 2
+#define CSIM_NBL_CONTEXT_DATA 3
+PVOID csim_NblField(PNET_BUFFER_LIST NetBufferList, ULONG Field);
+#define NET_BUFFER_LIST_NEXT_NBL(_NBL)   (*(PNET_BUFFER_LIST *)csim_NblField((_NBL), CSIM_NBL_NEXT))
+#define NET_BUFFER_LIST_STATUS(_NBL)     (*(NDIS_STATUS *)csim_NblField((_NBL), CSIM_NBL_STATUS))
+#define NDIS_SET_NET_BUFFER_LIST_SOURCE_HANDLE(_NBL, _H) (*(NDIS_HANDLE *)csim_NblField((_NBL), CSIM_NBL_SOURCE_HANDLE) = (_H))
+/* The allocator's context area (ContextSize bytes of the pool's NBLs). */
+#define NET_BUFFER_LIST_CONTEXT_DATA_START(_NBL) ((PUCHAR)csim_NblField((_NBL), CSIM_NBL_CONTEXT_DATA))
+
+/* Generic object header (NDIS_OBJECT_HEADER). */
+typedef struct _NDIS_OBJECT_HEADER {
+    UCHAR Type;
+    UCHAR Revision;
+    USHORT Size;
+} NDIS_OBJECT_HEADER, *PNDIS_OBJECT_HEADER;
+#define NDIS_OBJECT_TYPE_DEFAULT 0x80
+#define NDIS_OBJECT_TYPE_DEVICE_OBJECT_ATTRIBUTES 0x85
+
+/* NBL pools. */
+typedef struct _NET_BUFFER_LIST_POOL_PARAMETERS {
+    NDIS_OBJECT_HEADER Header;
+    UCHAR ProtocolId;
+    BOOLEAN fAllocateNetBuffer;
+    USHORT ContextSize;
+    ULONG PoolTag;
+    ULONG DataSize;
+} NET_BUFFER_LIST_POOL_PARAMETERS, *PNET_BUFFER_LIST_POOL_PARAMETERS;
+#define NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1 1
+#define NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1 sizeof(NET_BUFFER_LIST_POOL_PARAMETERS)
+#define NDIS_PROTOCOL_ID_DEFAULT 0x00
 
 /* Spin locks: the simulator's, named by the handle it stores here. */
 typedef struct _NDIS_SPIN_LOCK {
@@ -112,18 +184,214 @@ typedef struct _NDIS_EVENT {
 } NDIS_EVENT, *PNDIS_EVENT;
 typedef unsigned int UINT;
 
-/* Driver and registration. */
+/* Doubly linked lists (LIST_ENTRY), as ntdef.h and wdm.h define them. Plain memory. */
+typedef struct _LIST_ENTRY {
+    struct _LIST_ENTRY *Flink;
+    struct _LIST_ENTRY *Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
+#define CONTAINING_RECORD(address, type, field) ((type *)((PCHAR)(address) - offsetof(type, field)))
+static inline VOID InitializeListHead(PLIST_ENTRY ListHead) { ListHead->Flink = ListHead->Blink = ListHead; }
+static inline BOOLEAN IsListEmpty(const LIST_ENTRY *ListHead) { return ListHead->Flink == ListHead; }
+static inline BOOLEAN RemoveEntryList(PLIST_ENTRY Entry) {
+    PLIST_ENTRY Flink = Entry->Flink, Blink = Entry->Blink;
+    Blink->Flink = Flink;
+    Flink->Blink = Blink;
+    return Flink == Blink;
+}
+static inline PLIST_ENTRY RemoveHeadList(PLIST_ENTRY ListHead) {
+    PLIST_ENTRY Entry = ListHead->Flink;
+    RemoveEntryList(Entry);
+    return Entry;
+}
+static inline VOID InsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry) {
+    PLIST_ENTRY Blink = ListHead->Blink;
+    Entry->Flink = ListHead;
+    Entry->Blink = Blink;
+    Blink->Flink = Entry;
+    ListHead->Blink = Entry;
+}
+static inline VOID InsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY Entry) {
+    PLIST_ENTRY Flink = ListHead->Flink;
+    Entry->Flink = Flink;
+    Entry->Blink = ListHead;
+    Flink->Blink = Entry;
+    ListHead->Flink = Entry;
+}
+
+/* Strings. */
 typedef struct _UNICODE_STRING {
     USHORT Length;
     USHORT MaximumLength;
     PWCHAR Buffer;
-} UNICODE_STRING, *PUNICODE_STRING;
+} UNICODE_STRING, *PUNICODE_STRING, NDIS_STRING, *PNDIS_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
+/* Whether two counted strings are equal (NdisEqualString; case-insensitive for ASCII). */
+static inline BOOLEAN NdisEqualString(PCUNICODE_STRING String1, PCUNICODE_STRING String2, BOOLEAN CaseInsensitive) {
+    if (String1->Length != String2->Length) return FALSE;
+    for (USHORT i = 0; i < String1->Length / sizeof(WCHAR); i++) {
+        WCHAR a = String1->Buffer[i], b = String2->Buffer[i];
+        if (CaseInsensitive) {
+            if (a >= 'a' && a <= 'z') a -= 'a' - 'A';
+            if (b >= 'a' && b <= 'z') b -= 'a' - 'A';
+        }
+        if (a != b) return FALSE;
+    }
+    return TRUE;
+}
+#define RtlEqualUnicodeString NdisEqualString
+
+/*
+ * The I/O manager's objects, as far as a driver's control device needs them: a driver gets
+ * IRPs in the dispatch routines NdisRegisterDeviceEx was given, with one stack location.
+ * IRP_MJ_WRITE: the simulator's user processes send one frame, which the I/O manager has copied
+ * into SystemBuffer (MdlAddress describes the same bytes), and put the number of times to send it
+ * in Parameters.Write.Key (npcap's Nwrites, which a real client sets first with an IOCTL).
+ */
+#define IRP_MJ_CREATE                   0x00
+#define IRP_MJ_CLOSE                    0x02
+#define IRP_MJ_READ                     0x03
+#define IRP_MJ_WRITE                    0x04
+#define IRP_MJ_DEVICE_CONTROL           0x0e
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL  0x0f
+#define IRP_MJ_SHUTDOWN                 0x10
+#define IRP_MJ_CLEANUP                  0x12
+#define IRP_MJ_MAXIMUM_FUNCTION         0x1b
+#define IO_NO_INCREMENT                 0
+#define SL_PENDING_RETURNED             0x01
+
+struct _DEVICE_OBJECT;
+struct _DRIVER_OBJECT;
+struct _IRP;
+typedef NTSTATUS (DRIVER_DISPATCH)(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp);
+typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
+typedef VOID (DRIVER_UNLOAD)(struct _DRIVER_OBJECT *DriverObject);
+typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
 
 typedef struct _DRIVER_OBJECT {
+    CSHORT Type;
+    CSHORT Size;
+    struct _DEVICE_OBJECT *DeviceObject;
+    ULONG Flags;
+    PDRIVER_UNLOAD DriverUnload;
+    PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
     PVOID SimulatorDriver;
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
+typedef struct _DEVICE_OBJECT {
+    CSHORT Type;
+    USHORT Size;
+    LONG ReferenceCount;
+    struct _DRIVER_OBJECT *DriverObject;
+    struct _DEVICE_OBJECT *NextDevice;
+    struct _DEVICE_OBJECT *AttachedDevice;
+    ULONG Flags;
+    PVOID DeviceExtension;
+    CCHAR StackSize;
+    PVOID SimulatorDevice;
+} DEVICE_OBJECT, *PDEVICE_OBJECT;
+
+typedef struct _FILE_OBJECT {
+    CSHORT Type;
+    CSHORT Size;
+    PDEVICE_OBJECT DeviceObject;
+    PVOID FsContext;
+    PVOID FsContext2;
+    ULONG Flags;
+    /* The adapter the user opened, as NDIS names it to filters (BaseMiniportName). */
+    UNICODE_STRING FileName;
+    LONG_PTR SimulatorFile;
+} FILE_OBJECT, *PFILE_OBJECT;
+
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information;
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+
+typedef struct _IO_STACK_LOCATION {
+    UCHAR MajorFunction;
+    UCHAR MinorFunction;
+    UCHAR Flags;
+    UCHAR Control;
+    union {
+        struct { PVOID SecurityContext; ULONG Options; USHORT FileAttributes; USHORT ShareAccess; ULONG EaLength; } Create;
+        struct { ULONG Length; ULONG Key; LARGE_INTEGER ByteOffset; } Read;
+        struct { ULONG Length; ULONG Key; LARGE_INTEGER ByteOffset; } Write;
+        struct { ULONG OutputBufferLength; ULONG InputBufferLength; ULONG IoControlCode; PVOID Type3InputBuffer; } DeviceIoControl;
+        struct { PVOID Argument1; PVOID Argument2; PVOID Argument3; PVOID Argument4; } Others;
+    } Parameters;
+    PDEVICE_OBJECT DeviceObject;
+    PFILE_OBJECT FileObject;
+} IO_STACK_LOCATION, *PIO_STACK_LOCATION;
+
+typedef struct _IRP {
+    CSHORT Type;
+    USHORT Size;
+    PMDL MdlAddress;
+    ULONG Flags;
+    union {
+        struct _IRP *MasterIrp;
+        LONG IrpCount;
+        PVOID SystemBuffer;
+    } AssociatedIrp;
+    IO_STATUS_BLOCK IoStatus;
+    CHAR RequestorMode;
+    BOOLEAN PendingReturned;
+    BOOLEAN Cancel;
+    KIRQL CancelIrql;
+    PVOID UserBuffer;
+    union {
+        struct {
+            PVOID DriverContext[4];
+            LIST_ENTRY ListEntry;
+            PIO_STACK_LOCATION CurrentStackLocation;
+            PFILE_OBJECT OriginalFileObject;
+        } Overlay;
+    } Tail;
+    LONG_PTR SimulatorIrp;
+} IRP, *PIRP;
+
+#define IoGetCurrentIrpStackLocation(_Irp) ((_Irp)->Tail.Overlay.CurrentStackLocation)
+#define IoMarkIrpPending(_Irp) (IoGetCurrentIrpStackLocation(_Irp)->Control |= SL_PENDING_RETURNED)
+VOID IoCompleteRequest(PIRP Irp, CHAR PriorityBoost);
+
+/* Device-control codes (devioctl.h). */
+#define CTL_CODE(DeviceType, Function, Method, Access) (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define METHOD_BUFFERED     0
+#define METHOD_IN_DIRECT    1
+#define METHOD_OUT_DIRECT   2
+#define METHOD_NEITHER      3
+#define FILE_ANY_ACCESS     0
+#define FILE_READ_ACCESS    1
+#define FILE_WRITE_ACCESS   2
+#define FILE_DEVICE_NETWORK 0x00000012
+/* The stock scenarios' codes: a handle's frame counters (8 bytes) at once; a request pended until
+ * the next frame arrives (an inverted call); and, sent right after IRP_MJ_CREATE on a handle
+ * whose writes are to be injected into the receive path rather than sent (npcap's SendToRx),
+ * a request with no buffers. */
+#define IOCTL_NDISSIM_GET_STATS             CTL_CODE(FILE_DEVICE_NETWORK, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_NDISSIM_WAIT_FOR_RECEIVE      CTL_CODE(FILE_DEVICE_NETWORK, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_NDISSIM_SEND_TO_RECEIVE_PATH  CTL_CODE(FILE_DEVICE_NETWORK, 0x802, METHOD_BUFFERED, FILE_ANY_ACCESS)
+
+/* A control device through NDIS (NdisRegisterDeviceEx). */
+typedef struct _NDIS_DEVICE_OBJECT_ATTRIBUTES {
+    NDIS_OBJECT_HEADER Header;
+    PNDIS_STRING DeviceName;
+    PNDIS_STRING SymbolicName;
+    PDRIVER_DISPATCH *MajorFunctions;
+    ULONG ExtensionSize;
+    PCUNICODE_STRING DefaultSDDLString;
+    const void *DeviceClassGuid;
+} NDIS_DEVICE_OBJECT_ATTRIBUTES, *PNDIS_DEVICE_OBJECT_ATTRIBUTES;
+#define NDIS_DEVICE_OBJECT_ATTRIBUTES_REVISION_1 1
+#define NDIS_SIZEOF_DEVICE_OBJECT_ATTRIBUTES_REVISION_1 sizeof(NDIS_DEVICE_OBJECT_ATTRIBUTES)
+
 typedef struct _NDIS_FILTER_ATTACH_PARAMETERS {
+    NDIS_OBJECT_HEADER Header;
+    PNDIS_STRING BaseMiniportName;
+    PNDIS_STRING BaseMiniportInstanceName;
     ULONG MtuSize;
     NDIS_PORT_NUMBER PortNumber;
 } NDIS_FILTER_ATTACH_PARAMETERS, *PNDIS_FILTER_ATTACH_PARAMETERS;
@@ -187,9 +455,27 @@ BOOLEAN NdisWaitEvent(PNDIS_EVENT Event, UINT MsToWait);
 /* As above, naming the object after the driver's expression for it (what reports show). */
 VOID csim_NdisAllocateSpinLockNamed(PNDIS_SPIN_LOCK SpinLock, const char *Name);
 VOID csim_NdisInitializeEventNamed(PNDIS_EVENT Event, const char *Name);
+NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_LIST_POOL_PARAMETERS Parameters);
+VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle);
+PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize, USHORT ContextBackFill,
+                                                       PMDL MdlChain, ULONG DataOffset, SIZE_T DataLength);
+VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
+PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length);
+VOID NdisFreeMdl(PMDL Mdl);
+NDIS_STATUS NdisRegisterDeviceEx(NDIS_HANDLE NdisObjectHandle, PNDIS_DEVICE_OBJECT_ATTRIBUTES DeviceObjectAttributes,
+                                 PDEVICE_OBJECT *pDeviceObject, PNDIS_HANDLE NdisDeviceHandle);
+VOID NdisDeregisterDeviceEx(NDIS_HANDLE NdisDeviceHandle);
+PVOID NdisGetDeviceReservedExtension(PDEVICE_OBJECT DeviceObject);
+VOID NdisMSleep(ULONG MicrosecondsToSleep);
+/* Interlocked operations: atomic, each a point where another CPU may run first. */
+LONG InterlockedIncrement(LONG volatile *Addend);
+LONG InterlockedDecrement(LONG volatile *Addend);
+LONG InterlockedExchange(LONG volatile *Target, LONG Value);
+LONG InterlockedCompareExchange(LONG volatile *Destination, LONG Exchange, LONG Comparand);
 PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE NdisHandle, ULONG Length, ULONG Tag, ULONG Priority);
 VOID NdisFreeMemory(PVOID VirtualAddress, ULONG Length, ULONG MemoryFlags);
 VOID NdisZeroMemory(PVOID Destination, ULONG Length);
+VOID NdisMoveMemory(PVOID Destination, const void *Source, ULONG Length);
 #define NormalPoolPriority 16
 ULONG DbgPrint(const char *Format, ...);
 #define KdPrint(_x_) DbgPrint _x_
@@ -225,6 +511,21 @@ CSIM_SITE csim_last_site(void);
 #define NdisReleaseSpinLock(...) CSIM_AT(NdisReleaseSpinLock(__VA_ARGS__))
 #define NdisAllocateMemoryWithTagPriority(...) CSIM_AT(NdisAllocateMemoryWithTagPriority(__VA_ARGS__))
 #define NdisFreeMemory(...) CSIM_AT(NdisFreeMemory(__VA_ARGS__))
+#define NdisAllocateNetBufferListPool(...) CSIM_AT(NdisAllocateNetBufferListPool(__VA_ARGS__))
+#define NdisFreeNetBufferListPool(...) CSIM_AT(NdisFreeNetBufferListPool(__VA_ARGS__))
+#define NdisAllocateNetBufferAndNetBufferList(...) CSIM_AT(NdisAllocateNetBufferAndNetBufferList(__VA_ARGS__))
+#define NdisFreeNetBufferList(...) CSIM_AT(NdisFreeNetBufferList(__VA_ARGS__))
+#define NdisAllocateMdl(...) CSIM_AT(NdisAllocateMdl(__VA_ARGS__))
+#define NdisFreeMdl(...) CSIM_AT(NdisFreeMdl(__VA_ARGS__))
+#define NdisRegisterDeviceEx(...) CSIM_AT(NdisRegisterDeviceEx(__VA_ARGS__))
+#define NdisDeregisterDeviceEx(...) CSIM_AT(NdisDeregisterDeviceEx(__VA_ARGS__))
+#define NdisMSleep(...) CSIM_AT(NdisMSleep(__VA_ARGS__))
+#define IoCompleteRequest(...) CSIM_AT(IoCompleteRequest(__VA_ARGS__))
+#define InterlockedIncrement(...) CSIM_AT(InterlockedIncrement(__VA_ARGS__))
+#define InterlockedDecrement(...) CSIM_AT(InterlockedDecrement(__VA_ARGS__))
+#define InterlockedExchange(...) CSIM_AT(InterlockedExchange(__VA_ARGS__))
+#define InterlockedCompareExchange(...) CSIM_AT(InterlockedCompareExchange(__VA_ARGS__))
+#define csim_NblField(...) CSIM_AT(csim_NblField(__VA_ARGS__))
 #endif
 
 #ifdef __cplusplus

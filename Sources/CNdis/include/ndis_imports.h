@@ -3,35 +3,60 @@
  * library's import shim (Scripts/c-driver/ndis_import.c) defines each ndis.h function as a call
  * through this table, which the simulator fills (csim_bind) each time it loads the library.
  * The project's own C drivers link to the functions directly and do not use it.
+ *
+ * CSIM_NDIS_IMPORT_LIST is the one list of those functions: X(return type, name, parameters,
+ * arguments) for each. The table's fields and the shim's definitions are made from it; the
+ * simulator fills the table in Sources/CDrivers/CThunks.swift (cImports).
  */
 #ifndef NDIS_SIM_NDIS_IMPORTS_H
 #define NDIS_SIM_NDIS_IMPORTS_H
 #include "ndis.h"
 
+#define CSIM_NDIS_IMPORT_LIST(X) \
+    X(NDIS_STATUS, NdisFRegisterFilterDriver, (PDRIVER_OBJECT a, NDIS_HANDLE b, PNDIS_FILTER_DRIVER_CHARACTERISTICS c, PNDIS_HANDLE d), (a, b, c, d)) \
+    X(VOID, NdisFDeregisterFilterDriver, (NDIS_HANDLE a), (a)) \
+    X(NDIS_STATUS, NdisFSetAttributes, (NDIS_HANDLE a, NDIS_HANDLE b, PNDIS_FILTER_ATTRIBUTES c), (a, b, c)) \
+    X(VOID, NdisFSendNetBufferLists, (NDIS_HANDLE a, PNET_BUFFER_LIST b, NDIS_PORT_NUMBER c, ULONG d), (a, b, c, d)) \
+    X(VOID, NdisFSendNetBufferListsComplete, (NDIS_HANDLE a, PNET_BUFFER_LIST b, ULONG c), (a, b, c)) \
+    X(VOID, NdisFIndicateReceiveNetBufferLists, (NDIS_HANDLE a, PNET_BUFFER_LIST b, NDIS_PORT_NUMBER c, ULONG d, ULONG e), (a, b, c, d, e)) \
+    X(VOID, NdisFReturnNetBufferLists, (NDIS_HANDLE a, PNET_BUFFER_LIST b, ULONG c), (a, b, c)) \
+    X(VOID, NdisFPauseComplete, (NDIS_HANDLE a), (a)) \
+    X(VOID, NdisFRestartComplete, (NDIS_HANDLE a, NDIS_STATUS b), (a, b)) \
+    X(VOID, NdisAllocateSpinLock, (PNDIS_SPIN_LOCK a), (a)) \
+    X(VOID, NdisFreeSpinLock, (PNDIS_SPIN_LOCK a), (a)) \
+    X(VOID, NdisAcquireSpinLock, (PNDIS_SPIN_LOCK a), (a)) \
+    X(VOID, NdisReleaseSpinLock, (PNDIS_SPIN_LOCK a), (a)) \
+    X(PVOID, NdisAllocateMemoryWithTagPriority, (NDIS_HANDLE a, ULONG b, ULONG c, ULONG d), (a, b, c, d)) \
+    X(VOID, NdisFreeMemory, (PVOID a, ULONG b, ULONG c), (a, b, c)) \
+    X(void, csim_note_site, (const char *a, int b, const char *c), (a, b, c)) \
+    X(VOID, NdisInitializeEvent, (PNDIS_EVENT a), (a)) \
+    X(VOID, NdisSetEvent, (PNDIS_EVENT a), (a)) \
+    X(VOID, NdisResetEvent, (PNDIS_EVENT a), (a)) \
+    X(BOOLEAN, NdisWaitEvent, (PNDIS_EVENT a, UINT b), (a, b)) \
+    X(VOID, csim_NdisAllocateSpinLockNamed, (PNDIS_SPIN_LOCK a, const char *b), (a, b)) \
+    X(VOID, csim_NdisInitializeEventNamed, (PNDIS_EVENT a, const char *b), (a, b)) \
+    X(NDIS_HANDLE, NdisAllocateNetBufferListPool, (NDIS_HANDLE a, PNET_BUFFER_LIST_POOL_PARAMETERS b), (a, b)) \
+    X(VOID, NdisFreeNetBufferListPool, (NDIS_HANDLE a), (a)) \
+    X(PNET_BUFFER_LIST, NdisAllocateNetBufferAndNetBufferList, (NDIS_HANDLE a, USHORT b, USHORT c, PMDL d, ULONG e, SIZE_T f), (a, b, c, d, e, f)) \
+    X(VOID, NdisFreeNetBufferList, (PNET_BUFFER_LIST a), (a)) \
+    X(PMDL, NdisAllocateMdl, (NDIS_HANDLE a, PVOID b, UINT c), (a, b, c)) \
+    X(VOID, NdisFreeMdl, (PMDL a), (a)) \
+    X(NDIS_STATUS, NdisRegisterDeviceEx, (NDIS_HANDLE a, PNDIS_DEVICE_OBJECT_ATTRIBUTES b, PDEVICE_OBJECT *c, PNDIS_HANDLE d), (a, b, c, d)) \
+    X(VOID, NdisDeregisterDeviceEx, (NDIS_HANDLE a), (a)) \
+    X(PVOID, NdisGetDeviceReservedExtension, (PDEVICE_OBJECT a), (a)) \
+    X(VOID, NdisMSleep, (ULONG a), (a)) \
+    X(VOID, IoCompleteRequest, (PIRP a, CHAR b), (a, b)) \
+    X(LONG, InterlockedIncrement, (LONG volatile *a), (a)) \
+    X(LONG, InterlockedDecrement, (LONG volatile *a), (a)) \
+    X(LONG, InterlockedExchange, (LONG volatile *a, LONG b), (a, b)) \
+    X(LONG, InterlockedCompareExchange, (LONG volatile *a, LONG b, LONG c), (a, b, c)) \
+    X(PVOID, csim_NblField, (PNET_BUFFER_LIST a, ULONG b), (a, b))
+
+#define CSIM_IMPORT_FIELD(Ret, Name, Params, Args) Ret (*Name) Params;
 typedef struct _CSIM_NDIS_IMPORTS {
-    NDIS_STATUS (*NdisFRegisterFilterDriver)(PDRIVER_OBJECT, NDIS_HANDLE, PNDIS_FILTER_DRIVER_CHARACTERISTICS, PNDIS_HANDLE);
-    VOID (*NdisFDeregisterFilterDriver)(NDIS_HANDLE);
-    NDIS_STATUS (*NdisFSetAttributes)(NDIS_HANDLE, NDIS_HANDLE, PNDIS_FILTER_ATTRIBUTES);
-    VOID (*NdisFSendNetBufferLists)(NDIS_HANDLE, PNET_BUFFER_LIST, NDIS_PORT_NUMBER, ULONG);
-    VOID (*NdisFSendNetBufferListsComplete)(NDIS_HANDLE, PNET_BUFFER_LIST, ULONG);
-    VOID (*NdisFIndicateReceiveNetBufferLists)(NDIS_HANDLE, PNET_BUFFER_LIST, NDIS_PORT_NUMBER, ULONG, ULONG);
-    VOID (*NdisFReturnNetBufferLists)(NDIS_HANDLE, PNET_BUFFER_LIST, ULONG);
-    VOID (*NdisFPauseComplete)(NDIS_HANDLE);
-    VOID (*NdisFRestartComplete)(NDIS_HANDLE, NDIS_STATUS);
-    VOID (*NdisAllocateSpinLock)(PNDIS_SPIN_LOCK);
-    VOID (*NdisFreeSpinLock)(PNDIS_SPIN_LOCK);
-    VOID (*NdisAcquireSpinLock)(PNDIS_SPIN_LOCK);
-    VOID (*NdisReleaseSpinLock)(PNDIS_SPIN_LOCK);
-    PVOID (*NdisAllocateMemoryWithTagPriority)(NDIS_HANDLE, ULONG, ULONG, ULONG);
-    VOID (*NdisFreeMemory)(PVOID, ULONG, ULONG);
-    void (*csim_note_site)(const char *, int, const char *);
-    VOID (*NdisInitializeEvent)(PNDIS_EVENT);
-    VOID (*NdisSetEvent)(PNDIS_EVENT);
-    VOID (*NdisResetEvent)(PNDIS_EVENT);
-    BOOLEAN (*NdisWaitEvent)(PNDIS_EVENT, UINT);
-    VOID (*csim_NdisAllocateSpinLockNamed)(PNDIS_SPIN_LOCK, const char *);
-    VOID (*csim_NdisInitializeEventNamed)(PNDIS_EVENT, const char *);
+    CSIM_NDIS_IMPORT_LIST(CSIM_IMPORT_FIELD)
 } CSIM_NDIS_IMPORTS;
+#undef CSIM_IMPORT_FIELD
 
 /* Exported by the driver library: the simulator calls it with the table after loading it. */
 typedef void (*CSIM_BIND)(const CSIM_NDIS_IMPORTS *Imports);
