@@ -91,6 +91,11 @@ CSIM_DRIVER_GLOBAL LIST_ENTRY ModuleList;
 CSIM_DRIVER_GLOBAL NDIS_SPIN_LOCK WaitLock;
 CSIM_DRIVER_GLOBAL LIST_ENTRY PendingWaits;
 CSIM_DRIVER_GLOBAL LONG volatile WaitCount;
+#if defined(CANARY_ST08)
+CSIM_DRIVER_GLOBAL NDIS_HANDLE CachedFilterHandle;
+#elif defined(CANARY_SND03) || defined(CANARY_RCV04)
+CSIM_DRIVER_GLOBAL NDIS_STATUS LastStatus;
+#endif
 
 /* ---- Small helpers ---- */
 
@@ -173,7 +178,7 @@ static BOOLEAN RefAdapterAttached(PCUNICODE_STRING Adapter) {
 
 /* Drops one reference on a write; the last one wakes the writer. */
 static VOID RefReleaseWrite(PREF_WRITE Write) {
-    if (InterlockedDecrement(&Write->Pending) == 0) NdisSetEvent(&Write->Done);
+    if (Write != NULL && InterlockedDecrement(&Write->Pending) == 0) NdisSetEvent(&Write->Done);
 }
 
 /* One NBL for a write, from the module's pool, over a copy of the frame, stamped as ours:
@@ -193,7 +198,11 @@ static PNET_BUFFER_LIST RefAllocateNbl(PREF_MODULE Module, PREF_WRITE Write, con
         NdisFreeMemory(Data, 0, 0);
         return NULL;
     }
+#if defined(CANARY_RCV03)
+    if (Path == REF_SEND_PATH) Nbl->SourceHandle = Module->FilterHandle; /* the flaw: injected NBLs carry none */
+#else
     Nbl->SourceHandle = Module->FilterHandle;
+#endif
     PREF_NBL_CONTEXT Context = (PREF_NBL_CONTEXT)NET_BUFFER_LIST_CONTEXT_DATA_START(Nbl);
     Context->Tag = REF_OWN_TAG;
     Context->Path = Path;
@@ -216,11 +225,22 @@ static VOID RefCompleteOriginated(PREF_MODULE Module, PNET_BUFFER_LIST Nbl) {
     PREF_WRITE Write = Context->Write;
     PMDL Mdl = Context->Mdl;
     PVOID Data = Context->Data;
+#if defined(CANARY_LIVE01)
+    UNREFERENCED_PARAMETER(Mdl);
+    UNREFERENCED_PARAMETER(Data); /* the flaw: the NBL (and its MDL and data) is never freed */
+#else
     NdisFreeNetBufferList(Nbl);
     NdisFreeMdl(Mdl);
     NdisFreeMemory(Data, 0, 0);
+#endif
+#if defined(CANARY_LIVE05)
+    UNREFERENCED_PARAMETER(Write); /* the flaw: the write it belongs to is never released */
+#else
     RefReleaseWrite(Write);
+#endif
+#if !defined(CANARY_PQ04)
     RefDereferenceIO(Module, 1);
+#endif /* PQ-04's flaw: without it the in-flight count never drops back */
 }
 
 /* Walks a completion or return chain NBL by NBL: completes each of ours, and gives back the
@@ -269,6 +289,9 @@ static NDIS_STATUS RefAttach(NDIS_HANDLE NdisFilterHandle, NDIS_HANDLE FilterDri
         NdisFreeMemory(Module, 0, 0);
         return NDIS_STATUS_RESOURCES;
     }
+#if defined(CANARY_ST02)
+    if (AttachParameters->MtuSize > 1400) return NDIS_STATUS_FAILURE; /* the flaw: refuses the adapter without freeing the pool */
+#endif
     NdisAllocateSpinLock(&Module->Lock);
     NDIS_FILTER_ATTRIBUTES Attributes;
     NdisZeroMemory(&Attributes, sizeof(Attributes));
@@ -295,7 +318,9 @@ static VOID RefDetach(NDIS_HANDLE FilterModuleContext) {
     NdisAcquireSpinLock(&Module->Lock);
     Module->State = RefDetached;
     NdisReleaseSpinLock(&Module->Lock);
+#if !defined(CANARY_POOL02)
     NdisFreeNetBufferListPool(Module->PoolHandle);
+#endif /* POOL-02's flaw: without it every detach leaks the module's pool */
     NdisFreeSpinLock(&Module->Lock);
     NdisFreeMemory(Module->AdapterName.Buffer, 0, 0);
     NdisFreeMemory(Module, 0, 0);
@@ -304,11 +329,41 @@ static VOID RefDetach(NDIS_HANDLE FilterModuleContext) {
 static NDIS_STATUS RefRestart(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER_RESTART_PARAMETERS RestartParameters) {
     PREF_MODULE Module = FilterModuleContext;
     UNREFERENCED_PARAMETER(RestartParameters);
+#if defined(CANARY_SND01)
+    /* The flaw: a gratuitous ARP sent while the module is still Restarting. */
+    static const UCHAR GratuitousArp[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x40, 0x95, 0x49, 0x03, 0x5F, 0x08, 0x06 };
+    PNET_BUFFER_LIST Arp = RefAllocateNbl(Module, NULL, GratuitousArp, sizeof(GratuitousArp), REF_SEND_PATH);
+    if (Arp != NULL) {
+        NdisAcquireSpinLock(&Module->Lock);
+        Module->OutstandingIO++;
+        NdisReleaseSpinLock(&Module->Lock);
+        NdisFSendNetBufferLists(Module->FilterHandle, Arp, 0, 0);
+    }
+#elif defined(CANARY_RCV01)
+    /* The flaw: a greeting indicated up while the module is still Restarting. */
+    static const UCHAR Greeting[60] = { 0x47, 0x47, 0x47, 0x47 };
+    PNET_BUFFER_LIST Hello = RefAllocateNbl(Module, NULL, Greeting, sizeof(Greeting), REF_RECEIVE_PATH);
+    if (Hello != NULL) {
+        NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Hello, 0, 1, NDIS_RECEIVE_FLAGS_RESOURCES);
+        PREF_NBL_CONTEXT Context = (PREF_NBL_CONTEXT)NET_BUFFER_LIST_CONTEXT_DATA_START(Hello);
+        PMDL Mdl = Context->Mdl;
+        PVOID Data = Context->Data;
+        NdisFreeNetBufferList(Hello);
+        NdisFreeMdl(Mdl);
+        NdisFreeMemory(Data, 0, 0);
+    }
+#endif
     NdisAcquireSpinLock(&Module->Lock);
+#if defined(CANARY_LIVE03)
+    Module->PausePending = FALSE;
+    NdisReleaseSpinLock(&Module->Lock);
+    return NDIS_STATUS_PENDING; /* the flaw: no NdisFRestartComplete will follow */
+#else
     Module->State = RefRunning;
     Module->PausePending = FALSE;
     NdisReleaseSpinLock(&Module->Lock);
     return NDIS_STATUS_SUCCESS;
+#endif
 }
 
 static NDIS_STATUS RefPause(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER_PAUSE_PARAMETERS PauseParameters) {
@@ -316,14 +371,29 @@ static NDIS_STATUS RefPause(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER_PAUSE_
     UNREFERENCED_PARAMETER(PauseParameters);
     NDIS_STATUS Status;
     NdisAcquireSpinLock(&Module->Lock);
+#if defined(CANARY_ST03)
+    BOOLEAN Busy = Module->OutstandingIO > 0;
+    if (!Busy) Module->State = RefPaused;
+    Status = Busy ? NDIS_STATUS_FAILURE : NDIS_STATUS_SUCCESS; /* the flaw: FAILURE instead of PENDING */
+#elif defined(CANARY_PQ01)
+    Module->State = RefPaused; /* the flaw: OutstandingIO is not consulted */
+    Status = NDIS_STATUS_SUCCESS;
+#elif defined(CANARY_PQ03)
+    Module->State = RefPausing;
+    Module->PausePending = TRUE; /* the flaw: even with nothing in flight */
+    Status = NDIS_STATUS_PENDING;
+#else
     if (Module->OutstandingIO > 0) {
         Module->State = RefPausing;
         Module->PausePending = TRUE;
         Status = NDIS_STATUS_PENDING;
     } else {
+#if !defined(CANARY_ST06)
         Module->State = RefPaused;
+#endif /* ST-06's flaw: without it the driver still believes it runs */
         Status = NDIS_STATUS_SUCCESS;
     }
+#endif
     NdisReleaseSpinLock(&Module->Lock);
     return Status;
 }
@@ -338,20 +408,47 @@ static LONG RefChainLength(PNET_BUFFER_LIST Chain) {
 
 static VOID RefSendNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber, ULONG SendFlags) {
     PREF_MODULE Module = FilterModuleContext;
+#if defined(CANARY_SND04)
+    for (PNET_BUFFER_LIST Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        Nbl->SourceHandle = Module->FilterHandle; /* the flaw: a pass-through NBL keeps the sender's handle */
+    }
+#endif
     if (!RefReferenceIO(Module, RefChainLength(NetBufferLists))) {
         /* Not Running: complete at once with NDIS_STATUS_PAUSED (SND-07). */
+#if !defined(CANARY_SND07)
         for (PNET_BUFFER_LIST Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
             NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_PAUSED;
         }
+#endif /* SND-07's flaw: without it TCPIP is told the frames went out */
         NdisFSendNetBufferListsComplete(Module->FilterHandle, NetBufferLists,
                                         NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
         return;
     }
     NdisFSendNetBufferLists(Module->FilterHandle, NetBufferLists, PortNumber, SendFlags);
+#if defined(CANARY_SND06)
+    /* The flaw: completed upward while NDIS below still owns them. */
+    NdisFSendNetBufferListsComplete(Module->FilterHandle, NetBufferLists,
+                                    NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
+#endif
 }
 
 static VOID RefSendNetBufferListsComplete(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, ULONG SendCompleteFlags) {
     PREF_MODULE Module = FilterModuleContext;
+#if defined(CANARY_SND05)
+    /* The flaw: the head decides for the whole chain. */
+    if (RefIsOwnNbl(Module, NetBufferLists, REF_SEND_PATH)) {
+        for (PNET_BUFFER_LIST Nbl = NetBufferLists, Next; Nbl != NULL; Nbl = Next) {
+            Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+            NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+            RefCompleteOriginated(Module, Nbl);
+        }
+    } else {
+        LONG Length = RefChainLength(NetBufferLists);
+        NdisFSendNetBufferListsComplete(Module->FilterHandle, NetBufferLists, SendCompleteFlags);
+        RefDereferenceIO(Module, Length);
+    }
+    return;
+#endif
     /* The chain may mix our NBLs with pass-through ones, in any order (SND-05). */
     LONG Count;
     PNET_BUFFER_LIST PassThrough = RefCompleteOwnNbls(Module, NetBufferLists, REF_SEND_PATH, &Count);
@@ -370,6 +467,29 @@ static VOID RefReceiveNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFE
     PREF_MODULE Module = FilterModuleContext;
     LONG Count = (LONG)NumberOfNetBufferLists;
     if (WaitCount > 0) RefCompleteWaits(NULL, STATUS_SUCCESS);
+#if defined(CANARY_LIVE06)
+    if (!NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) return; /* the flaw: dropped without NdisFReturnNetBufferLists */
+#elif defined(CANARY_PQ05)
+    Count = 1; /* the flaw: one reference per chain, while returns drop one per NBL */
+#elif defined(CANARY_RCV08)
+    if (NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {
+        if (!RefReferenceIO(Module, Count)) return;
+        for (PNET_BUFFER_LIST Nbl = NetBufferLists, Next; Nbl != NULL; Nbl = Next) {
+            Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+            NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL; /* the flaw: never linked back */
+            NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Nbl, PortNumber, 1, ReceiveFlags);
+        }
+        RefDereferenceIO(Module, Count);
+        return;
+    }
+#elif defined(CANARY_NBL01)
+    if (!NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags) && RefReferenceIO(Module, Count)) {
+        /* The flaw: receive NBLs put on the send path. */
+        NdisFSendNetBufferLists(Module->FilterHandle, NetBufferLists, PortNumber,
+                                (ReceiveFlags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL) ? NDIS_SEND_FLAGS_DISPATCH_LEVEL : 0);
+        return;
+    }
+#endif
     if (!RefReferenceIO(Module, Count)) {
         /* Not Running: give them straight back. With RESOURCES, returning is the return. */
         if (!NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {
@@ -378,15 +498,41 @@ static VOID RefReceiveNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFE
         }
         return;
     }
+#if defined(CANARY_RCV02)
+    NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, NetBufferLists, PortNumber, 1, ReceiveFlags); /* the flaw: 1, whatever the chain holds */
+#else
     NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, NetBufferLists, PortNumber, NumberOfNetBufferLists, ReceiveFlags);
+#endif
     if (NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {
         /* Back when the indication returned: nothing to wait for. */
         RefDereferenceIO(Module, Count);
     }
+#if defined(CANARY_RCV07)
+    else {
+        /* The flaw: given back to the NIC while TCPIP still holds them. */
+        NdisFReturnNetBufferLists(Module->FilterHandle, NetBufferLists,
+                                  (ReceiveFlags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL) ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0);
+    }
+#endif
 }
 
 static VOID RefReturnNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags) {
     PREF_MODULE Module = FilterModuleContext;
+#if defined(CANARY_RCV06)
+    /* The flaw: the head decides for the whole chain. */
+    if (RefIsOwnNbl(Module, NetBufferLists, REF_RECEIVE_PATH)) {
+        for (PNET_BUFFER_LIST Nbl = NetBufferLists, Next; Nbl != NULL; Nbl = Next) {
+            Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+            NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+            RefCompleteOriginated(Module, Nbl);
+        }
+    } else {
+        LONG Length = RefChainLength(NetBufferLists);
+        NdisFReturnNetBufferLists(Module->FilterHandle, NetBufferLists, ReturnFlags);
+        RefDereferenceIO(Module, Length);
+    }
+    return;
+#endif
     /* Per NBL: ours are freed, the rest go back down (RCV-06). */
     LONG Count;
     PNET_BUFFER_LIST PassThrough = RefCompleteOwnNbls(Module, NetBufferLists, REF_RECEIVE_PATH, &Count);
@@ -413,6 +559,53 @@ static NTSTATUS RefDispatchCreate(PDEVICE_OBJECT Device, PIRP Irp) {
     return RefCompleteIrp(Irp, STATUS_SUCCESS, 0);
 }
 
+#if defined(CANARY_PQ02)
+/* PQ-02's write: checks that the module runs once, then sends the frames one at a time, each
+ * waited for, taking an in-flight reference for each without looking at the state again (npcap's
+ * NPF_Write checked once per IRP). A pause between two frames finds nothing in flight and
+ * completes; the writer goes on sending on a Paused module. */
+static NTSTATUS RefWriteCheckingOnce(PREF_OPEN Open, PREF_WRITE Write, const UCHAR *Frame, ULONG Length, ULONG Repeat, ULONG64 Path) {
+    NTSTATUS Status;
+    PREF_MODULE First = RefReferenceModule(&Open->AdapterName, &Status); /* the check... */
+    if (First == NULL) return Status;
+    RefDereferenceIO(First, 1);
+    for (ULONG i = 0; i < Repeat; i++) {
+        PREF_MODULE Module = NULL;
+        NdisAcquireSpinLock(&ModuleListLock);
+        for (PLIST_ENTRY Entry = ModuleList.Flink; Entry != &ModuleList; Entry = Entry->Flink) {
+            PREF_MODULE Candidate = CONTAINING_RECORD(Entry, REF_MODULE, Link);
+            if (NdisEqualString(&Candidate->AdapterName, &Open->AdapterName, TRUE)) {
+                NdisAcquireSpinLock(&Candidate->Lock);
+                Candidate->OutstandingIO++; /* ...and, later, the act, on the strength of the old check */
+                NdisReleaseSpinLock(&Candidate->Lock);
+                Module = Candidate;
+                break;
+            }
+        }
+        NdisReleaseSpinLock(&ModuleListLock);
+        if (Module == NULL) return STATUS_INVALID_DEVICE_REQUEST;
+        PNET_BUFFER_LIST Nbl = RefAllocateNbl(Module, Write, Frame, Length, Path);
+        if (Nbl == NULL) {
+            RefDereferenceIO(Module, 1);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        /* One frame at a time: wait for this one before the next. */
+        NdisResetEvent(&Write->Done);
+        InterlockedIncrement(&Write->Pending);
+        if (Path == REF_RECEIVE_PATH) {
+            NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Nbl, 0, 1, 0);
+        } else {
+            NdisFSendNetBufferLists(Module->FilterHandle, Nbl, 0, 0);
+        }
+        RefReleaseWrite(Write);
+        NdisWaitEvent(&Write->Done, 0);
+        Write->Pending = 1;
+        InterlockedIncrement(&Open->FramesWritten);
+    }
+    return STATUS_SUCCESS;
+}
+#endif
+
 static NTSTATUS RefDispatchWrite(PDEVICE_OBJECT Device, PIRP Irp) {
     UNREFERENCED_PARAMETER(Device);
     PIO_STACK_LOCATION IrpSp = IoGetCurrentIrpStackLocation(Irp);
@@ -427,28 +620,57 @@ static NTSTATUS RefDispatchWrite(PDEVICE_OBJECT Device, PIRP Irp) {
     Write->Pending = 1;
     NdisInitializeEvent(&Write->Done);
     NTSTATUS Status = STATUS_SUCCESS;
+#if defined(CANARY_PQ02)
+    Status = RefWriteCheckingOnce(Open, Write, Frame, Length, Repeat, Path); /* the flaw is in there */
+#else
     ULONG Sent = 0;
+#if defined(CANARY_SND02)
+    PNET_BUFFER_LIST Reused = NULL;
+#endif
     while (Sent < Repeat) {
         /* Look the module up each time: the adapter may have gone since the handle was opened;
          * the state check and the in-flight count in one step (PQ-02). */
         PREF_MODULE Module = RefReferenceModule(&Open->AdapterName, &Status);
         if (Module == NULL) break;
+#if defined(CANARY_SND02)
+        PNET_BUFFER_LIST Nbl = Reused != NULL ? Reused : RefAllocateNbl(Module, Write, Frame, Length, Path); /* the flaw: "reused" while in flight */
+        Reused = Nbl;
+#else
         PNET_BUFFER_LIST Nbl = RefAllocateNbl(Module, Write, Frame, Length, Path);
+#endif
         if (Nbl == NULL) {
             RefDereferenceIO(Module, 1);
             NdisMSleep(1000);
             continue;
         }
         InterlockedIncrement(&Write->Pending);
+        NDIS_HANDLE Handle = Module->FilterHandle;
+#if defined(CANARY_ST08)
+        if (CachedFilterHandle != NULL) Handle = CachedFilterHandle; /* the flaw: the first module's handle, forever */
+        CachedFilterHandle = Handle;
+#endif
         /* Hand it over holding its in-flight reference: it comes home through RefCompleteOriginated. */
         if (Path == REF_RECEIVE_PATH) {
-            NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Nbl, 0, 1, 0);
+#if defined(CANARY_RCV05)
+            NdisFIndicateReceiveNetBufferLists(Handle, Nbl, 0, 1, NDIS_RECEIVE_FLAGS_RESOURCES); /* the flaw: it is ours again here, and nobody completes it */
+#else
+            NdisFIndicateReceiveNetBufferLists(Handle, Nbl, 0, 1, 0);
+#endif
+#if defined(CANARY_RCV04)
+            LastStatus = NET_BUFFER_LIST_STATUS(Nbl); /* the flaw: TCPIP owns it now */
+#endif
         } else {
-            NdisFSendNetBufferLists(Module->FilterHandle, Nbl, 0, 0);
+            NdisFSendNetBufferLists(Handle, Nbl, 0, 0);
+#if defined(CANARY_SND03)
+            LastStatus = NET_BUFFER_LIST_STATUS(Nbl); /* the flaw: NDIS owns it now */
+#elif defined(CANARY_NBL03)
+            NdisFreeNetBufferList(Nbl); /* the flaw: NDIS owns it now */
+#endif
         }
         Sent++;
         InterlockedIncrement(&Open->FramesWritten);
     }
+#endif
     /* Drop the writer's own reference; wait for the rest. */
     RefReleaseWrite(Write);
     NdisWaitEvent(&Write->Done, 0);
@@ -518,6 +740,21 @@ static NTSTATUS RefDispatchCleanup(PDEVICE_OBJECT Device, PIRP Irp) {
     PREF_OPEN Open = FileObject->FsContext;
     /* Every IRP this handle still has pended goes back, cancelled; one still on its way in sees
      * that the cleanup began. */
+#if defined(CANARY_POOL01)
+    if (Open != NULL) {
+        NDIS_HANDLE Pool = NULL;
+        NdisAcquireSpinLock(&ModuleListLock);
+        for (PLIST_ENTRY Entry = ModuleList.Flink; Entry != &ModuleList; Entry = Entry->Flink) {
+            PREF_MODULE Module = CONTAINING_RECORD(Entry, REF_MODULE, Link);
+            if (NdisEqualString(&Module->AdapterName, &Open->AdapterName, TRUE)) {
+                Pool = Module->PoolHandle;
+                break;
+            }
+        }
+        NdisReleaseSpinLock(&ModuleListLock);
+        if (Pool != NULL) NdisFreeNetBufferListPool(Pool); /* the flaw: the adapter's pool, freed with a handle */
+    }
+#endif
     if (Open != NULL) {
         NdisAcquireSpinLock(&WaitLock);
         InterlockedExchange(&Open->CleanupBegan, 1);
@@ -538,6 +775,21 @@ static NTSTATUS RefDispatchClose(PDEVICE_OBJECT Device, PIRP Irp) {
         NdisFreeMemory(Open, 0, 0);
     }
     return RefCompleteIrp(Irp, STATUS_SUCCESS, 0);
+}
+
+/* ---- What the driver believes, for ndis-sim's verifier (ST-06, PQ-05) ---- */
+
+static LONG RefBelievedState(NDIS_HANDLE FilterModuleContext) {
+    switch (((PREF_MODULE)FilterModuleContext)->State) {
+    case RefPaused: return CsimFilterPaused;
+    case RefRunning: return CsimFilterRunning;
+    case RefPausing: return CsimFilterPausing;
+    default: return CsimFilterDetached;
+    }
+}
+
+static LONG RefPauseCounter(NDIS_HANDLE FilterModuleContext) {
+    return ((PREF_MODULE)FilterModuleContext)->OutstandingIO;
 }
 
 static NTSTATUS RefRegisterDevice(void) {
@@ -563,6 +815,11 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
     DeviceHandle = NULL;
     DeviceObject = NULL;
     WaitCount = 0;
+#if defined(CANARY_ST08)
+    CachedFilterHandle = NULL;
+#elif defined(CANARY_SND03) || defined(CANARY_RCV04)
+    LastStatus = NDIS_STATUS_SUCCESS;
+#endif
     InitializeListHead(&ModuleList);
     InitializeListHead(&PendingWaits);
     NdisAllocateSpinLock(&ModuleListLock);
@@ -581,6 +838,10 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
     Chars.ReturnNetBufferListsHandler = RefReturnNetBufferLists;
     NDIS_STATUS Status = NdisFRegisterFilterDriver(DriverObject, NULL, &Chars, &FilterDriverHandle);
     if (Status != NDIS_STATUS_SUCCESS) return (NTSTATUS)Status;
+#if defined(NDIS_SIM)
+    static CSIM_FILTER_INTROSPECTION Introspection = { RefBelievedState, RefPauseCounter };
+    csim_NdisFSetIntrospection(FilterDriverHandle, &Introspection);
+#endif
     NTSTATUS DeviceStatus = RefRegisterDevice();
     if (!NT_SUCCESS(DeviceStatus)) {
         NdisFDeregisterFilterDriver(FilterDriverHandle);

@@ -19,6 +19,8 @@ public final class CFilterDriver: FilterDriver {
     let driverObject: UnsafeMutablePointer<CNdis.DRIVER_OBJECT>
     /// Its control device, once `NdisRegisterDeviceEx` made one.
     var device: CDevice?
+    /// What it told the verifier it keeps of a module (`csim_NdisFSetIntrospection`), if anything.
+    var introspection: CSIM_FILTER_INTROSPECTION?
     /// The library the driver was loaded from, kept loaded as long as the driver runs.
     var library: CLibrary?
 
@@ -91,5 +93,19 @@ public final class CFilterDriver: FilterDriver {
 
     private func pointer(_ context: AnyObject) -> UnsafeMutableRawPointer? {
         (context as? CModuleContext)?.pointer
+    }
+}
+
+/// A C driver's beliefs about a module, when it registered them (ST-06, PQ-05); nil otherwise.
+extension CFilterDriver: FilterDriverIntrospection {
+    public func believedState(_ FilterModuleContext: AnyObject) -> FilterState? {
+        guard let f = introspection?.BelievedState, let context = (FilterModuleContext as? CModuleContext)?.pointer else { return nil }
+        let value = f(context)
+        return value >= 0 && value <= Int32(UInt8.max) ? FilterState(rawValue: UInt8(value)) : nil
+    }
+
+    public func pauseCounter(_ FilterModuleContext: AnyObject) -> Int? {
+        guard let f = introspection?.PauseCounter, let context = (FilterModuleContext as? CModuleContext)?.pointer else { return nil }
+        return Int(f(context))
     }
 }

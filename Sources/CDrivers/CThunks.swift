@@ -242,10 +242,11 @@ func c_NblField(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?, _
         return w.buffer([], capacity: 64)
     }
     _ = nbl.Status
+    let base = UnsafeMutableRawPointer(s)
     switch Field {
-    case UInt32(CSIM_NBL_NEXT): return UnsafeMutableRawPointer(&s.pointee.Next)
-    case UInt32(CSIM_NBL_STATUS): return UnsafeMutableRawPointer(&s.pointee.Status)
-    case UInt32(CSIM_NBL_SOURCE_HANDLE): return UnsafeMutableRawPointer(&s.pointee.SourceHandle)
+    case UInt32(CSIM_NBL_NEXT): return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.Next)!
+    case UInt32(CSIM_NBL_STATUS): return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.Status)!
+    case UInt32(CSIM_NBL_SOURCE_HANDLE): return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.SourceHandle)!
     default: return UnsafeMutableRawPointer(w.contextData(s))
     }
 }
@@ -345,6 +346,12 @@ func c_InterlockedCompareExchange(_ Destination: UnsafeMutablePointer<Int32>?, _
     interlocked(Destination, "InterlockedCompareExchange") { v in defer { if v == Comparand { v = Exchange } }; return v }
 }
 
+@_cdecl("csim_NdisFSetIntrospection")
+func c_NdisFSetIntrospection(_ NdisFilterDriverHandle: UnsafeMutableRawPointer?, _ Introspection: UnsafeMutablePointer<CSIM_FILTER_INTROSPECTION>?) {
+    let w = world()
+    w.drivers.first { $0.handle == NdisFilterDriverHandle }?.introspection = Introspection?.pointee
+}
+
 /// The thunks as the import table a driver library binds (built here, beside them: a C
 /// function pointer to a @_cdecl function taken in another file would define its symbol twice).
 let cImports: CSIM_NDIS_IMPORTS = {
@@ -387,5 +394,6 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.InterlockedExchange = c_InterlockedExchange
     t.InterlockedCompareExchange = c_InterlockedCompareExchange
     t.csim_NblField = c_NblField
+    t.csim_NdisFSetIntrospection = c_NdisFSetIntrospection
     return t
 }()

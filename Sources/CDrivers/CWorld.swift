@@ -33,6 +33,8 @@ final class CWorld {
     private var contexts: [UnsafeMutableRawPointer: CModuleContext] = [:]
     /// Memory C drivers allocated and have not freed, by address, with its size and tag.
     private(set) var allocations: [UnsafeMutableRawPointer: (size: Int, tag: UInt32)] = [:]
+    /// Memory C drivers freed during the run (see `free`), released with the world.
+    private var quarantine: [(pointer: UnsafeMutableRawPointer, size: Int, tag: UInt32)] = []
     /// Per simulated thread, the C file, line and function of its last call into NDIS.
     private var sites: [Int: String] = [:]
     /// The driver whose DriverEntry runs now (NdisFRegisterFilterDriver registers it).
@@ -68,6 +70,7 @@ final class CWorld {
         for (_, f) in files { f.deallocate() }
         for b in buffers { cFree(b) }
         for (p, _) in allocations { cFree(p) }
+        for block in quarantine { cFree(block.pointer) }
     }
 
     // MARK: The run's world
@@ -193,11 +196,12 @@ final class CWorld {
         return nbl
     }
 
-    /// One NBL's allocator context area (its pool's ContextSize, at least 16 bytes; zeroes for
-    /// an NBL of another allocator, whose area is not this driver's to read).
+    /// One NBL's allocator context area: its pool's ContextSize, and at least 256 zeroed bytes, so
+    /// a driver that reads its own record out of another allocator's NBL (a flaw the verifier
+    /// reports where it leads) reads zeroes, as the Swift models do, rather than the heap's bookkeeping.
     func contextData(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, pool: NDIS.NDIS_HANDLE? = nil) -> UnsafeMutablePointer<UInt8> {
         if let d = s.pointee.SimulatorContextData { return d }
-        let size = max(16, pool.flatMap { poolContextSizes[$0.id] } ?? 0)
+        let size = max(256, pool.flatMap { poolContextSizes[$0.id] } ?? 0)
         let d = calloc(1, size)!.assumingMemoryBound(to: UInt8.self)
         s.pointee.SimulatorContextData = d
         return d
@@ -283,9 +287,12 @@ final class CWorld {
     }
 
     /// False for memory C never allocated here (or freed already).
+    /// The memory stays in a quarantine until the run ends, its contents as the driver left them:
+    /// a driver that uses it after freeing it (the flaw a report names) then corrupts nothing
+    /// of the simulator's, and the address is not handed out again within the run.
     func free(_ p: UnsafeMutableRawPointer) -> Bool {
-        guard allocations.removeValue(forKey: p) != nil else { return false }
-        cFree(p)
+        guard let block = allocations.removeValue(forKey: p) else { return false }
+        quarantine.append((p, block.size, block.tag))
         return true
     }
 }

@@ -25,5 +25,48 @@ public enum CDriverCatalog {
         DriverEntry(name: "c-canary-snd-06", kind: .canary,
                     summary: "C twin of canary-snd-06: c_passthru.c whose FilterSendNetBufferLists completes each send upward right after forwarding it",
                     expectedKinds: ["send-complete-of-unowned-nbl"], rule: "SND-06", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanarySND06_DriverEntry) },
-    ]
+    ] + referenceTwins
+
+    /// The foundation canaries' C twins built from c_reference.c (rule, flaw, entry point): each is
+    /// run as its Swift twin is (scenario, options) and must be caught with its twin's violations.
+    static let referenceTwins: [DriverEntry] = ([
+        ("ST-02", "FilterAttach refuses the adapter after allocating its pool, and does not free it", CCanaryST02_DriverEntry),
+        ("ST-03", "FilterPause returns NDIS_STATUS_FAILURE while I/O is in flight", CCanaryST03_DriverEntry),
+        ("ST-06", "FilterPause returns SUCCESS without setting its own state to Paused", CCanaryST06_DriverEntry),
+        ("ST-08", "the write path caches the first filter handle and sends on it after a disable/enable", CCanaryST08_DriverEntry),
+        ("SND-01", "FilterRestart sends a gratuitous ARP before the restart has completed", CCanarySND01_DriverEntry),
+        ("SND-02", "the writer resends one NBL per repetition while it is still in flight", CCanarySND02_DriverEntry),
+        ("SND-03", "the writer reads NET_BUFFER_LIST_STATUS right after NdisFSendNetBufferLists", CCanarySND03_DriverEntry),
+        ("SND-04", "FilterSendNetBufferLists stamps its own handle into forwarded NBLs' SourceHandle", CCanarySND04_DriverEntry),
+        ("SND-05", "FilterSendNetBufferListsComplete decides for the whole chain by its head NBL", CCanarySND05_DriverEntry),
+        ("SND-07", "sends refused while not Running are completed without NDIS_STATUS_PAUSED", CCanarySND07_DriverEntry),
+        ("RCV-01", "FilterRestart indicates a frame up before the restart has completed", CCanaryRCV01_DriverEntry),
+        ("RCV-02", "receives are passed up with NumberOfNetBufferLists = 1 whatever the chain holds", CCanaryRCV02_DriverEntry),
+        ("RCV-03", "injected receive NBLs carry no SourceHandle", CCanaryRCV03_DriverEntry),
+        ("RCV-04", "the writer reads an injected NBL's status after indicating it, before it is returned", CCanaryRCV04_DriverEntry),
+        ("RCV-05", "injects with NDIS_RECEIVE_FLAGS_RESOURCES and waits for a return that never comes", CCanaryRCV05_DriverEntry),
+        ("RCV-06", "FilterReturnNetBufferLists decides for the whole chain by its head NBL", CCanaryRCV06_DriverEntry),
+        ("RCV-07", "receives are returned to the NIC right after being passed up", CCanaryRCV07_DriverEntry),
+        ("RCV-08", "RESOURCES receives are indicated one by one and the lent chain is not relinked", CCanaryRCV08_DriverEntry),
+        ("NBL-01", "receive NBLs from the NIC are sent back down (a reflector)", CCanaryNBL01_DriverEntry),
+        ("NBL-03", "the writer frees each NBL as soon as NdisFSendNetBufferLists returns", CCanaryNBL03_DriverEntry),
+        ("POOL-01", "closing a user handle frees the adapter's NBL pool", CCanaryPOOL01_DriverEntry),
+        ("POOL-02", "FilterDetach does not free the module's NBL pool", CCanaryPOOL02_DriverEntry),
+        ("PQ-01", "FilterPause returns SUCCESS without waiting for NBLs in flight", CCanaryPQ01_DriverEntry),
+        ("PQ-02", "a write checks the module state once, then takes a reference per frame without re-checking", CCanaryPQ02_DriverEntry),
+        ("PQ-03", "FilterPause always returns PENDING, even with nothing in flight", CCanaryPQ03_DriverEntry),
+        ("PQ-04", "the originated-NBL completion route does not drop its in-flight reference", CCanaryPQ04_DriverEntry),
+        ("PQ-05", "receives take one in-flight reference per chain; returns drop one per NBL", CCanaryPQ05_DriverEntry),
+        ("LIVE-01", "originated NBLs that come home are never freed", CCanaryLIVE01_DriverEntry),
+        ("LIVE-03", "FilterRestart returns PENDING and never calls NdisFRestartComplete", CCanaryLIVE03_DriverEntry),
+        ("LIVE-05", "the completion of an originated NBL never releases its write", CCanaryLIVE05_DriverEntry),
+        ("LIVE-06", "unwanted receives are dropped without NdisFReturnNetBufferLists", CCanaryLIVE06_DriverEntry),
+    ] as [(String, String, CFilterDriver.Entry)]).map { rule, flaw, entry in
+        let twin = CanaryCatalog.all.first { $0.rule == rule }!
+        return DriverEntry(name: "c-canary-" + rule.lowercased(), kind: .canary,
+                           summary: "C twin of \(twin.name): c_reference.c where \(flaw)",
+                           expectedKinds: twin.expectedKinds, rule: rule, scenario: twin.scenario, options: twin.options) {
+            CFilterDriver(ndis: $0, entry: entry)
+        }
+    }
 }

@@ -77,7 +77,7 @@ public enum CanaryCatalog {
         canary("SND-01", "FilterRestart sends a gratuitous ARP before the restart has completed",
                ["send-while-not-running"], scenario: disable) { CanarySND01SendsWhileRestarting(ndis: $0) },
         canary("SND-02", "the writer resends one NBL per repetition while it is still in flight",
-               ["send-of-unowned-nbl"], scenario: disable) { CanarySND02ResendsInFlightNBL(ndis: $0) },
+               ["send-of-unowned-nbl", "indicate-of-unowned-nbl"], scenario: disable) { CanarySND02ResendsInFlightNBL(ndis: $0) },
         canary("SND-03", "the writer reads NET_BUFFER_LIST_STATUS right after NdisFSendNetBufferLists",
                ["nbl-touched-while-not-owned"], scenario: disable,
                // No inline completions: the read then always happens while NDIS owns the
@@ -125,7 +125,7 @@ public enum CanaryCatalog {
         canary("NBL-03", "the writer frees each NBL as soon as NdisFSendNetBufferLists returns",
                ["free-of-unowned-nbl"], scenario: disable) { CanaryNBL03FreesWhileInFlight(ndis: $0) },
         canary("POOL-01", "closing a user handle frees the adapter's NBL pool",
-               ["pool-freed-with-nbls-outstanding", "pool-used-after-free"], scenario: disable) { CanaryPOOL01FreesPoolOnClose(ndis: $0) },
+               ["pool-freed-with-nbls-outstanding", "pool-used-after-free", "pool-freed-while-pausing"], scenario: disable) { CanaryPOOL01FreesPoolOnClose(ndis: $0) },
         canary("POOL-02", "FilterDetach does not free the module's NBL pool",
                ["pool-leaked-at-detach"], scenario: disable) { CanaryPOOL02DetachLeaksPool(ndis: $0) },
     ]

@@ -26,6 +26,7 @@ enum SeedGuard {
         timeoutSeconds = seconds
         guard !watchdogStarted else { return }
         commandHead[0] = 0; commandTail[0] = 0
+        _ = digits // made now, not first in a signal handler
         // The handler runs on a stack of its own: a stack overflow in driver code leaves
         // none on the one that overflowed, and the seed must still be named.
         let altSize = 1 << 16
@@ -116,12 +117,14 @@ enum SeedGuard {
         _ = Foundation.write(2, text.utf8Start, text.utf8CodeUnitCount)
     }
 
+    /// Digits are formatted into a buffer allocated once: no generic code, which in a debug build
+    /// may take the Swift runtime's metadata lock, held by the code that just crashed (a
+    /// corrupted heap aborts inside malloc, under it).
+    nonisolated(unsafe) private static let digits = UnsafeMutablePointer<UInt8>.allocate(capacity: 24)
+
     private static func writeNumber(_ n: UInt64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes on the stack, no allocation
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var v = n, i = buffer.count
-            repeat { i -= 1; buffer[i] = UInt8(48 + v % 10); v /= 10 } while v > 0 && i > 0
-            _ = Foundation.write(2, buffer.baseAddress! + i, buffer.count - i)
-        }
+        var v = n, i = 24
+        repeat { i -= 1; digits[i] = UInt8(truncatingIfNeeded: 48 &+ v % 10); v /= 10 } while v > 0 && i > 0
+        _ = Foundation.write(2, digits + i, 24 - i)
     }
 }

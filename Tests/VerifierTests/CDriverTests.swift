@@ -45,6 +45,13 @@ import NDISSim
         #expect(v.source.hasPrefix("c_passthru.c:") && v.source.hasSuffix("in CanarySND06_SendNetBufferLists"), "source: \(v.source)")
     }
 
+    @Test func aCDriverSendingAfterDetachIsReportedAtItsCLine() throws {
+        let r = try Campaign(driver: "c-canary-st-08").run(seeds: 1...40)
+        let v = try #require(r.failures.first?.violation)
+        #expect(v.kind == .callAfterDetach)
+        #expect(v.source.hasPrefix("c_reference.c:") && v.source.hasSuffix("in RefDispatchWrite"), "source: \(v.source)")
+    }
+
     @Test func cFiltersAroundASwiftFilterRunCleanAndTheSameSeedGivesTheSameDigest() throws {
         let c = try Campaign(stack: ["c-passthru", "reference", "c-passthru"], scenario: "adapter-disable-during-send")
         let a = c.run(seeds: 1...60), b = c.run(seeds: 1...60)

@@ -10,6 +10,10 @@
  */
 #ifndef NDIS_SIM_NDIS_H
 #define NDIS_SIM_NDIS_H
+/* Defined for every build against this header: a driver's ndis-sim-only code goes under it. */
+#ifndef NDIS_SIM
+#define NDIS_SIM 1
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -432,6 +436,22 @@ typedef struct _NDIS_FILTER_ATTRIBUTES {
     ULONG Flags;
 } NDIS_FILTER_ATTRIBUTES, *PNDIS_FILTER_ATTRIBUTES;
 
+/*
+ * ndis-sim only (a driver built for Windows leaves this out, e.g. under #ifdef NDIS_SIM): what the
+ * driver believes of a module, so the verifier can hold the belief against NDIS's truth (ST-06:
+ * its state once a pause or restart completed; PQ-05: the in-flight count its pause decides on).
+ * Leave a pointer NULL for what the driver does not keep (BelievedState may also return -1).
+ * Registered once, after NdisFRegisterFilterDriver.
+ */
+typedef enum _CSIM_FILTER_STATE {
+    CsimFilterDetached, CsimFilterAttaching, CsimFilterPaused, CsimFilterRestarting, CsimFilterRunning, CsimFilterPausing
+} CSIM_FILTER_STATE;
+typedef struct _CSIM_FILTER_INTROSPECTION {
+    LONG (*BelievedState)(NDIS_HANDLE FilterModuleContext);
+    LONG (*PauseCounter)(NDIS_HANDLE FilterModuleContext);
+} CSIM_FILTER_INTROSPECTION, *PCSIM_FILTER_INTROSPECTION;
+VOID csim_NdisFSetIntrospection(NDIS_HANDLE NdisFilterDriverHandle, PCSIM_FILTER_INTROSPECTION Introspection);
+
 /* NDIS calls the simulator implements. */
 NDIS_STATUS NdisFRegisterFilterDriver(PDRIVER_OBJECT DriverObject, NDIS_HANDLE FilterDriverContext,
                                       PNDIS_FILTER_DRIVER_CHARACTERISTICS FilterDriverCharacteristics, PNDIS_HANDLE NdisFilterDriverHandle);
@@ -526,6 +546,7 @@ CSIM_SITE csim_last_site(void);
 #define InterlockedExchange(...) CSIM_AT(InterlockedExchange(__VA_ARGS__))
 #define InterlockedCompareExchange(...) CSIM_AT(InterlockedCompareExchange(__VA_ARGS__))
 #define csim_NblField(...) CSIM_AT(csim_NblField(__VA_ARGS__))
+#define csim_NdisFSetIntrospection(...) CSIM_AT(csim_NdisFSetIntrospection(__VA_ARGS__))
 #endif
 
 #ifdef __cplusplus

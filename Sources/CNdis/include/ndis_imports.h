@@ -50,7 +50,8 @@
     X(LONG, InterlockedDecrement, (LONG volatile *a), (a)) \
     X(LONG, InterlockedExchange, (LONG volatile *a, LONG b), (a, b)) \
     X(LONG, InterlockedCompareExchange, (LONG volatile *a, LONG b, LONG c), (a, b, c)) \
-    X(PVOID, csim_NblField, (PNET_BUFFER_LIST a, ULONG b), (a, b))
+    X(PVOID, csim_NblField, (PNET_BUFFER_LIST a, ULONG b), (a, b)) \
+    X(VOID, csim_NdisFSetIntrospection, (NDIS_HANDLE a, PCSIM_FILTER_INTROSPECTION b), (a, b))
 
 #define CSIM_IMPORT_FIELD(Ret, Name, Params, Args) Ret (*Name) Params;
 typedef struct _CSIM_NDIS_IMPORTS {
