@@ -50,6 +50,10 @@ final class CWorld {
     private var names: [String: CNdis.UNICODE_STRING] = [:]
     /// Context-area sizes of the pools C drivers allocated, by pool handle id.
     private var poolContextSizes: [Int32: Int] = [:]
+    /// OID requests as C structs.
+    let oids = COidRequests()
+    /// Configuration handles NdisOpenConfigurationEx gave out, by number; true while open.
+    var configurations: [Bool] = []
 
     init(ndis: Ndis) {
         self.ndis = ndis
