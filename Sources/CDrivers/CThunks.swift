@@ -481,7 +481,8 @@ func c_NdisFNetPnPEvent(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ Notifica
     return w.ndis.NdisFNetPnPEvent(CWorld.handle(NdisFilterHandle), NDIS.NET_PNP_EVENT_NOTIFICATION(NetEvent: code)).rawValue
 }
 
-/// Passed down to nobody: the model's miniports take no device PnP events (and it raises none).
+/// Passed down to nobody: the model delivers device PnP events (a surprise removal) to the miniport
+/// itself, not down through the filters, so no filter has one to pass on yet.
 @_cdecl("NdisFDevicePnPEventNotify")
 func c_NdisFDevicePnPEventNotify(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ NetDevicePnPEvent: UnsafeMutablePointer<CNdis.NET_DEVICE_PNP_EVENT>?) {
     world().ndis.KeMemoryBarrier()

@@ -708,7 +708,7 @@ typedef struct _NET_PNP_EVENT_NOTIFICATION {
     ULONG Flags;
 } NET_PNP_EVENT_NOTIFICATION, *PNET_PNP_EVENT_NOTIFICATION;
 
-/* Device PnP events: they travel down the stack (NdisFDevicePnPEventNotify). The simulator raises none. */
+/* Device PnP events: they travel down the stack (NdisFDevicePnPEventNotify); the simulator sends them to the miniport only. */
 typedef enum _NDIS_DEVICE_PNP_EVENT {
     NdisDevicePnPEventQueryRemoved, NdisDevicePnPEventRemoved, NdisDevicePnPEventSurpriseRemoved,
     NdisDevicePnPEventQueryStopped, NdisDevicePnPEventStopped, NdisDevicePnPEventPowerProfileChanged,
@@ -784,9 +784,9 @@ typedef FILTER_CANCEL_DIRECT_OID_REQUEST *FILTER_CANCEL_DIRECT_OID_REQUEST_HANDL
  * What NdisFRegisterFilterDriver records. A NULL handler is passed through by NDIS: a filter
  * without OidRequestHandler, StatusHandler or NetPnPEventHandler is bypassed for those. NDIS
  * calls SetOptionsHandler inside NdisFRegisterFilterDriver (after it filled in the driver's
- * handle), and SetFilterModuleOptionsHandler before each FilterRestart. The simulator raises no
- * device PnP events, no send cancellations and no direct OID requests, so those handlers are
- * recorded and never called.
+ * handle), and SetFilterModuleOptionsHandler before each FilterRestart. The simulator sends no
+ * device PnP events through filters, no send cancellations and no direct OID requests, so those
+ * handlers are recorded and never called.
  */
 typedef struct _NDIS_FILTER_DRIVER_CHARACTERISTICS {
     NDIS_OBJECT_HEADER Header;
@@ -892,8 +892,8 @@ VOID NdisFOidRequestComplete(NDIS_HANDLE NdisFilterHandle, PNDIS_OID_REQUEST Oid
 VOID NdisFCancelOidRequest(NDIS_HANDLE NdisFilterHandle, PVOID RequestId);
 VOID NdisFIndicateStatus(NDIS_HANDLE NdisFilterHandle, PNDIS_STATUS_INDICATION StatusIndication);
 NDIS_STATUS NdisFNetPnPEvent(NDIS_HANDLE NdisFilterHandle, PNET_PNP_EVENT_NOTIFICATION NetPnPEventNotification);
-/* Accepted and passed on to nothing: the simulator's miniports take no device PnP events, and no
- * NBL in the simulator carries a cancel ID. */
+/* Accepted and passed on to nothing: the simulator delivers device PnP events to the miniport
+ * itself (FilterDevicePnPEventNotify is never called), and no NBL in it carries a cancel ID. */
 VOID NdisFDevicePnPEventNotify(NDIS_HANDLE NdisFilterHandle, PNET_DEVICE_PNP_EVENT NetDevicePnPEvent);
 VOID NdisFCancelSendNetBufferLists(NDIS_HANDLE NdisFilterHandle, PVOID CancelId);
 /* Not supported yet: each returns NDIS_STATUS_NOT_SUPPORTED (README, "what a user must stub"). */
