@@ -535,6 +535,23 @@ func c_NdisCloseConfiguration(_ ConfigurationHandle: UnsafeMutableRawPointer?) {
     w.configurations[i] = false
 }
 
+// MARK: Checked builds
+
+/// `DbgBreakPoint`: no kernel debugger is attached, so the breakpoint is the driver's crash,
+/// reported as a failed assertion at the C line.
+@_cdecl("DbgBreakPoint")
+func c_DbgBreakPoint() {
+    let w = world()
+    w.ndis.ASSERT(false, "DbgBreakPoint() with no kernel debugger attached", at: w.currentSite)
+}
+
+/// A checked build's `ASSERT` that failed, with the condition's text.
+@_cdecl("csim_AssertFailed")
+func c_AssertFailed(_ Expression: UnsafePointer<CChar>?) {
+    let w = world()
+    w.ndis.ASSERT(false, Expression.map { String(cString: $0) } ?? "?", at: w.currentSite)
+}
+
 /// The thunks as the import table a driver library binds (built here, beside them: a C
 /// function pointer to a @_cdecl function taken in another file would define its symbol twice).
 let cImports: CSIM_NDIS_IMPORTS = {
@@ -594,5 +611,7 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisSetOptionalHandlers = c_NdisSetOptionalHandlers
     t.NdisOpenConfigurationEx = c_NdisOpenConfigurationEx
     t.NdisCloseConfiguration = c_NdisCloseConfiguration
+    t.DbgBreakPoint = c_DbgBreakPoint
+    t.csim_AssertFailed = c_AssertFailed
     return t
 }()

@@ -106,6 +106,9 @@ final class CWorld {
         sites[thread] = "\(short):\(s.Line) in \(s.Function.map { String(cString: $0) } ?? "?")"
     }
 
+    /// The C call site of the call now entering the bridge ("c_passthru.c:80 in Passthru_Attach").
+    var currentSite: String { sites[ndis.scheduler.currentID] ?? "an unknown C line" }
+
     /// Thread `thread`'s C call site, if its last call into the model came through a thunk.
     func site(_ thread: Int, modelSite: CallSite?) -> String? {
         guard let modelSite, "\(modelSite.file)".hasSuffix("CThunks.swift") else { return nil }

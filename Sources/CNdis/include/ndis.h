@@ -917,7 +917,17 @@ VOID NdisMoveMemory(PVOID Destination, const void *Source, ULONG Length);
 #define HighPoolPriority 32
 ULONG DbgPrint(const char *Format, ...);
 #define KdPrint(_x_) DbgPrint _x_
+/* A breakpoint with no kernel debugger attached: the simulator reports it as a failed assertion
+ * (on Windows an unhandled breakpoint exception). */
+VOID DbgBreakPoint(void);
+/* ASSERT is active in a checked build (DBG=1), as the WDK's: a false condition is reported with
+ * its text and line; otherwise nothing. */
+VOID csim_AssertFailed(const char *Expression);
+#if DBG
+#define ASSERT(_e) ((_e) ? (void)0 : csim_AssertFailed(#_e))
+#else
 #define ASSERT(_e) ((void)0)
+#endif
 
 /* The simulator's per-thread world (set by the bridge; drivers never call these). */
 void *csim_current_world(void);
@@ -958,6 +968,8 @@ CSIM_SITE csim_last_site(void);
 #define NdisRegisterDeviceEx(...) CSIM_AT(NdisRegisterDeviceEx(__VA_ARGS__))
 #define NdisDeregisterDeviceEx(...) CSIM_AT(NdisDeregisterDeviceEx(__VA_ARGS__))
 #define NdisMSleep(...) CSIM_AT(NdisMSleep(__VA_ARGS__))
+#define DbgBreakPoint() CSIM_AT(DbgBreakPoint())
+#define csim_AssertFailed(...) CSIM_AT(csim_AssertFailed(__VA_ARGS__))
 #define NdisFDeregisterFilterDriver(...) CSIM_AT(NdisFDeregisterFilterDriver(__VA_ARGS__))
 #define NdisDprAcquireSpinLock(Lock) CSIM_AT(csim_NdisDprAcquireSpinLockNamed((Lock), #Lock))
 #define NdisDprReleaseSpinLock(...) CSIM_AT(NdisDprReleaseSpinLock(__VA_ARGS__))

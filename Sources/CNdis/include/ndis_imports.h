@@ -67,7 +67,9 @@
     X(NDIS_STATUS, NdisFRestartFilter, (NDIS_HANDLE a), (a)) \
     X(NDIS_STATUS, NdisSetOptionalHandlers, (NDIS_HANDLE a, PNDIS_DRIVER_OPTIONAL_HANDLERS b), (a, b)) \
     X(NDIS_STATUS, NdisOpenConfigurationEx, (PNDIS_CONFIGURATION_OBJECT a, PNDIS_HANDLE b), (a, b)) \
-    X(VOID, NdisCloseConfiguration, (NDIS_HANDLE a), (a))
+    X(VOID, NdisCloseConfiguration, (NDIS_HANDLE a), (a)) \
+    X(VOID, DbgBreakPoint, (void), ()) \
+    X(VOID, csim_AssertFailed, (const char *a), (a))
 
 #define CSIM_IMPORT_FIELD(Ret, Name, Params, Args) Ret (*Name) Params;
 typedef struct _CSIM_NDIS_IMPORTS {
