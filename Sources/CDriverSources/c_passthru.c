@@ -4,7 +4,12 @@
  * while Running and completed with NDIS_STATUS_PAUSED otherwise; receives from below are passed
  * up while Running and returned otherwise (a receive with RESOURCES is simply not indicated).
  * Completions and returns go back the way they came. It originates nothing, so its pause has
- * nothing to wait for.
+ * nothing to wait for. OID requests are forwarded as the WDK filter sample forwards them: a clone
+ * goes down (the original kept in the clone's SourceReserved, the clone remembered under the lock
+ * for a cancel), and when it comes back its results are copied to the original, the clone freed
+ * and the original completed; a request the layer below answers at once is completed the same way
+ * and PENDING returned. A cancel is passed down for the clone out. Status indications and network
+ * PnP events are passed up unchanged.
  *
  * The canary variants (CANARY_ST04, CANARY_ST05, CANARY_ST07, CANARY_SND06) are this file built with one flaw each.
  */
@@ -38,7 +43,11 @@ typedef struct _FILTER_CONTEXT {
     NDIS_HANDLE FilterHandle;
     NDIS_SPIN_LOCK Lock;
     FILTER_STATE State;
+    PNDIS_OID_REQUEST PendingOidRequest; /* the clone out below, under Lock */
 } FILTER_CONTEXT, *PFILTER_CONTEXT;
+
+/* The original request a clone stands for, in the clone's SourceReserved. */
+#define ORIGINAL_REQUEST(_Clone) (*(PNDIS_OID_REQUEST *)(_Clone)->SourceReserved)
 
 CSIM_DRIVER_GLOBAL NDIS_HANDLE FILTER_PREFIX(FilterDriverHandle);
 
@@ -150,6 +159,74 @@ static VOID FILTER_PREFIX(ReturnNetBufferLists)(NDIS_HANDLE FilterModuleContext,
     NdisFReturnNetBufferLists(Context->FilterHandle, NetBufferLists, ReturnFlags);
 }
 
+static VOID FILTER_PREFIX(OidRequestComplete)(NDIS_HANDLE FilterModuleContext, PNDIS_OID_REQUEST Request, NDIS_STATUS Status) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    PNDIS_OID_REQUEST Original = ORIGINAL_REQUEST(Request);
+    NdisAcquireSpinLock(&Context->Lock);
+    if (Context->PendingOidRequest == Request) {
+        Context->PendingOidRequest = NULL;
+    }
+    NdisReleaseSpinLock(&Context->Lock);
+    switch (Request->RequestType) {
+    case NdisRequestMethod:
+        Original->DATA.METHOD_INFORMATION.OutputBufferLength = Request->DATA.METHOD_INFORMATION.OutputBufferLength;
+        Original->DATA.METHOD_INFORMATION.BytesRead = Request->DATA.METHOD_INFORMATION.BytesRead;
+        Original->DATA.METHOD_INFORMATION.BytesNeeded = Request->DATA.METHOD_INFORMATION.BytesNeeded;
+        Original->DATA.METHOD_INFORMATION.BytesWritten = Request->DATA.METHOD_INFORMATION.BytesWritten;
+        break;
+    case NdisRequestSetInformation:
+        Original->DATA.SET_INFORMATION.BytesRead = Request->DATA.SET_INFORMATION.BytesRead;
+        Original->DATA.SET_INFORMATION.BytesNeeded = Request->DATA.SET_INFORMATION.BytesNeeded;
+        break;
+    default:
+        Original->DATA.QUERY_INFORMATION.BytesWritten = Request->DATA.QUERY_INFORMATION.BytesWritten;
+        Original->DATA.QUERY_INFORMATION.BytesNeeded = Request->DATA.QUERY_INFORMATION.BytesNeeded;
+        break;
+    }
+    ORIGINAL_REQUEST(Request) = NULL;
+    NdisFreeCloneOidRequest(Context->FilterHandle, Request);
+    NdisFOidRequestComplete(Context->FilterHandle, Original, Status);
+}
+
+static NDIS_STATUS FILTER_PREFIX(OidRequest)(NDIS_HANDLE FilterModuleContext, PNDIS_OID_REQUEST Request) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    PNDIS_OID_REQUEST Clone = NULL;
+    NDIS_STATUS Status = NdisAllocateCloneOidRequest(Context->FilterHandle, Request, FILTER_TAG, &Clone);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        return Status;
+    }
+    ORIGINAL_REQUEST(Clone) = Request;
+    Clone->RequestId = Request->RequestId;
+    NdisAcquireSpinLock(&Context->Lock);
+    Context->PendingOidRequest = Clone;
+    NdisReleaseSpinLock(&Context->Lock);
+    Status = NdisFOidRequest(Context->FilterHandle, Clone);
+    if (Status != NDIS_STATUS_PENDING) {
+        FILTER_PREFIX(OidRequestComplete)(Context, Clone, Status);
+    }
+    return NDIS_STATUS_PENDING;
+}
+
+static VOID FILTER_PREFIX(CancelOidRequest)(NDIS_HANDLE FilterModuleContext, PVOID RequestId) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisAcquireSpinLock(&Context->Lock);
+    BOOLEAN Forward = Context->PendingOidRequest != NULL && Context->PendingOidRequest->RequestId == RequestId;
+    NdisReleaseSpinLock(&Context->Lock);
+    if (Forward) {
+        NdisFCancelOidRequest(Context->FilterHandle, RequestId);
+    }
+}
+
+static VOID FILTER_PREFIX(Status)(NDIS_HANDLE FilterModuleContext, PNDIS_STATUS_INDICATION StatusIndication) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    NdisFIndicateStatus(Context->FilterHandle, StatusIndication);
+}
+
+static NDIS_STATUS FILTER_PREFIX(NetPnPEvent)(NDIS_HANDLE FilterModuleContext, PNET_PNP_EVENT_NOTIFICATION NetPnPEventNotification) {
+    PFILTER_CONTEXT Context = FilterModuleContext;
+    return NdisFNetPnPEvent(Context->FilterHandle, NetPnPEventNotification);
+}
+
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
     UNREFERENCED_PARAMETER(RegistryPath);
 #if defined(CSIM_ON_LOAD)
@@ -167,5 +244,10 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
     Chars.SendNetBufferListsCompleteHandler = FILTER_PREFIX(SendNetBufferListsComplete);
     Chars.ReceiveNetBufferListsHandler = FILTER_PREFIX(ReceiveNetBufferLists);
     Chars.ReturnNetBufferListsHandler = FILTER_PREFIX(ReturnNetBufferLists);
+    Chars.OidRequestHandler = FILTER_PREFIX(OidRequest);
+    Chars.OidRequestCompleteHandler = FILTER_PREFIX(OidRequestComplete);
+    Chars.CancelOidRequestHandler = FILTER_PREFIX(CancelOidRequest);
+    Chars.StatusHandler = FILTER_PREFIX(Status);
+    Chars.NetPnPEventHandler = FILTER_PREFIX(NetPnPEvent);
     return (NTSTATUS)NdisFRegisterFilterDriver(DriverObject, NULL, &Chars, &FILTER_PREFIX(FilterDriverHandle));
 }

@@ -14,6 +14,8 @@ public final class CFilterDriver: FilterDriver {
     /// What `NdisFRegisterFilterDriver` was given, and the status DriverEntry returned.
     var characteristics = CNdis.NDIS_FILTER_DRIVER_CHARACTERISTICS()
     var registered = false
+    /// The FilterDriverContext the driver registered with (NDIS passes it to FilterAttach).
+    var driverContext: UnsafeMutableRawPointer?
     public private(set) var driverEntryStatus: Int32 = 0
     /// The driver's DRIVER_OBJECT (C may keep the pointer: it lives as long as the driver).
     let driverObject: UnsafeMutablePointer<CNdis.DRIVER_OBJECT>
@@ -45,15 +47,37 @@ public final class CFilterDriver: FilterDriver {
         UnsafeMutableRawPointer(bitPattern: 0x5200_0000_0000 + UInt(world.drivers.firstIndex { $0 === self }.map { $0 + 1 } ?? 0))
     }
 
+    /// `FilterAttach` with the parameters NDIS fills: the adapter's name (as both its name and
+    /// its instance name), a module name unique to this module, the media type, the MTU; the
+    /// names live until the run ends (the driver should copy them, as the WDK sample does).
     public func FilterAttach(_ NdisFilterHandle: NDIS.NDIS_HANDLE, _ AttachParameters: NDIS.NDIS_FILTER_ATTACH_PARAMETERS) -> NDIS.NDIS_STATUS {
         guard registered, let attach = characteristics.AttachHandler else { return .FAILURE }
-        var name = world.unicodeString(AttachParameters.BaseMiniportName)
+        let names = world.buffer([], capacity: 2 * MemoryLayout<CNdis.UNICODE_STRING>.stride).assumingMemoryBound(to: CNdis.UNICODE_STRING.self)
+        names[0] = world.unicodeString(AttachParameters.BaseMiniportName)
+        names[1] = world.unicodeString("\(AttachParameters.BaseMiniportName)-{filter}-\(String(NdisFilterHandle.id, radix: 16))")
         var params = CNdis.NDIS_FILTER_ATTACH_PARAMETERS()
+        params.Header.Type = UInt8(NDIS_OBJECT_TYPE_FILTER_ATTACH_PARAMETERS)
+        params.Header.Revision = 1
+        params.Header.Size = USHORT(MemoryLayout<CNdis.NDIS_FILTER_ATTACH_PARAMETERS>.size)
+        params.IfIndex = ULONG(bitPattern: NdisFilterHandle.id)
+        params.BaseMiniportName = names
+        params.BaseMiniportInstanceName = names
+        params.FilterModuleGuidName = names + 1
+        params.MiniportMediaType = Self.medium(AttachParameters.MiniportMediaType)
+        params.MediaConnectState = MediaConnectStateConnected
         params.MtuSize = ULONG(AttachParameters.MtuSize)
-        return withUnsafeMutablePointer(to: &name) { name in
-            params.BaseMiniportName = name
-            params.BaseMiniportInstanceName = name
-            return NDIS.NDIS_STATUS(rawValue: attach(CWorld.cHandle(NdisFilterHandle), nil, &params))
+        return NDIS.NDIS_STATUS(rawValue: attach(CWorld.cHandle(NdisFilterHandle), driverContext, &params))
+    }
+
+    /// An `NDIS_MEDIUM` as the model names it ("NdisMedium802_3").
+    static func medium(_ name: String) -> CNdis.NDIS_MEDIUM {
+        switch name {
+        case "NdisMediumWan": return NdisMediumWan
+        case "NdisMediumWirelessWan": return NdisMediumWirelessWan
+        case "NdisMediumNative802_11": return NdisMediumNative802_11
+        case "NdisMediumIP": return NdisMediumIP
+        case "NdisMediumLoopback": return NdisMediumLoopback
+        default: return NdisMedium802_3
         }
     }
 
@@ -61,15 +85,29 @@ public final class CFilterDriver: FilterDriver {
         characteristics.DetachHandler?(pointer(FilterModuleContext))
     }
 
+    /// `FilterSetModuleOptions` (if registered), then `FilterRestart`: NDIS calls the first
+    /// before each restart; a failure there fails the restart. The restart parameters carry no
+    /// restart attributes (NULL, which the documentation allows).
     public func FilterRestart(_ FilterModuleContext: AnyObject, _ RestartParameters: NDIS.NDIS_FILTER_RESTART_PARAMETERS) -> NDIS.NDIS_STATUS {
+        if let options = characteristics.SetFilterModuleOptionsHandler {
+            let status = NDIS.NDIS_STATUS(rawValue: options(pointer(FilterModuleContext)))
+            if status != .SUCCESS { return status }
+        }
         guard let restart = characteristics.RestartHandler else { return .SUCCESS }
         var params = CNdis.NDIS_FILTER_RESTART_PARAMETERS()
+        params.Header.Type = UInt8(NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS)
+        params.Header.Revision = 1
+        params.Header.Size = USHORT(MemoryLayout<CNdis.NDIS_FILTER_RESTART_PARAMETERS>.size)
+        params.MiniportMediaType = NdisMedium802_3
         return NDIS.NDIS_STATUS(rawValue: restart(pointer(FilterModuleContext), &params))
     }
 
     public func FilterPause(_ FilterModuleContext: AnyObject, _ PauseParameters: NDIS.NDIS_FILTER_PAUSE_PARAMETERS) -> NDIS.NDIS_STATUS {
         guard let pause = characteristics.PauseHandler else { return .SUCCESS }
         var params = CNdis.NDIS_FILTER_PAUSE_PARAMETERS()
+        params.Header.Type = UInt8(NDIS_OBJECT_TYPE_FILTER_PAUSE_PARAMETERS)
+        params.Header.Revision = 1
+        params.Header.Size = USHORT(MemoryLayout<CNdis.NDIS_FILTER_PAUSE_PARAMETERS>.size)
         return NDIS.NDIS_STATUS(rawValue: pause(pointer(FilterModuleContext), &params))
     }
 
@@ -91,7 +129,7 @@ public final class CFilterDriver: FilterDriver {
         characteristics.ReturnNetBufferListsHandler?(pointer(FilterModuleContext), world.toC(NetBufferLists), ReturnFlags)
     }
 
-    private func pointer(_ context: AnyObject) -> UnsafeMutableRawPointer? {
+    func pointer(_ context: AnyObject) -> UnsafeMutableRawPointer? {
         (context as? CModuleContext)?.pointer
     }
 }

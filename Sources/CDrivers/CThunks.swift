@@ -28,13 +28,33 @@ func c_NdisFRegisterFilterDriver(_ DriverObject: UnsafeMutablePointer<CNdis.DRIV
                                  _ NdisFilterDriverHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
     guard let driver = world().registering, let Characteristics else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
     driver.characteristics = Characteristics.pointee
+    driver.driverContext = FilterDriverContext
     driver.registered = true
     NdisFilterDriverHandle?.pointee = driver.handle
+    // FilterSetOptions runs inside the registration, after the handle is filled in; its failure
+    // fails the registration.
+    if let setOptions = driver.characteristics.SetOptionsHandler {
+        let status = setOptions(driver.handle, FilterDriverContext)
+        if status != NDIS.NDIS_STATUS.SUCCESS.rawValue {
+            driver.registered = false
+            return status
+        }
+    }
     return NDIS.NDIS_STATUS.SUCCESS.rawValue
 }
 
+/// The driver is no longer registered: NDIS attaches it to no further adapter. (Modules still
+/// attached are not detached for it: the model cannot yet run a deregistration's detaches.)
 @_cdecl("NdisFDeregisterFilterDriver")
-func c_NdisFDeregisterFilterDriver(_ NdisFilterDriverHandle: UnsafeMutableRawPointer?) {}
+func c_NdisFDeregisterFilterDriver(_ NdisFilterDriverHandle: UnsafeMutableRawPointer?) {
+    let w = world()
+    w.ndis.KeMemoryBarrier()
+    guard let driver = w.drivers.first(where: { $0.handle == NdisFilterDriverHandle }), driver.registered else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFDeregisterFilterDriver: a handle NdisFRegisterFilterDriver did not give, or deregistered already")
+        return
+    }
+    driver.registered = false
+}
 
 @_cdecl("NdisFSetAttributes")
 func c_NdisFSetAttributes(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ FilterModuleContext: UnsafeMutableRawPointer?,
@@ -148,9 +168,16 @@ func c_NdisWaitEvent(_ Event: UnsafeMutablePointer<CNdis.NDIS_EVENT>?, _ MsToWai
 @_cdecl("NdisFreeSpinLock")
 func c_NdisFreeSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {}
 
-/// The model's lock behind a C `NDIS_SPIN_LOCK`, or the crash of using one never set up.
-private func onLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ api: String, _ body: (Ndis, NDIS.NDIS_SPIN_LOCK) -> Void) {
+/// The model's lock behind a C `NDIS_SPIN_LOCK`, or the crash of using one that is not a lock.
+/// A zeroed one is a released lock, as a zeroed KSPIN_LOCK is on Windows (the WDK filter sample
+/// never calls NdisAllocateSpinLock on its module lock): it becomes one of the model's at its first
+/// use, named after the driver's expression for it when the call gives it (`name`).
+private func onLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ api: String, name: UnsafePointer<CChar>? = nil,
+                    _ body: (Ndis, NDIS.NDIS_SPIN_LOCK) -> Void) {
     let w = world()
+    if let SpinLock, SpinLock.pointee.SimulatorLock == nil {
+        SpinLock.pointee.SimulatorLock = w.locks.add(w.ndis.NdisAllocateSpinLock(objectName(name, "C spin lock #\(w.locks.count + 1) (zeroed, not allocated)")))
+    }
     guard let lock = w.locks[SpinLock?.pointee.SimulatorLock] else {
         _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): a lock NdisAllocateSpinLock never set up")
         return
@@ -160,12 +187,32 @@ private func onLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ a
 
 @_cdecl("NdisAcquireSpinLock")
 func c_NdisAcquireSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
-    onLock(SpinLock, "NdisAcquireSpinLock") { $0.NdisAcquireSpinLock($1) }
+    c_NdisAcquireSpinLockNamed(SpinLock, nil)
+}
+
+@_cdecl("csim_NdisAcquireSpinLockNamed")
+func c_NdisAcquireSpinLockNamed(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ Name: UnsafePointer<CChar>?) {
+    onLock(SpinLock, "NdisAcquireSpinLock", name: Name) { $0.NdisAcquireSpinLock($1) }
 }
 
 @_cdecl("NdisReleaseSpinLock")
 func c_NdisReleaseSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
     onLock(SpinLock, "NdisReleaseSpinLock") { $0.NdisReleaseSpinLock($1) }
+}
+
+@_cdecl("NdisDprAcquireSpinLock")
+func c_NdisDprAcquireSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    c_NdisDprAcquireSpinLockNamed(SpinLock, nil)
+}
+
+@_cdecl("csim_NdisDprAcquireSpinLockNamed")
+func c_NdisDprAcquireSpinLockNamed(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?, _ Name: UnsafePointer<CChar>?) {
+    onLock(SpinLock, "NdisDprAcquireSpinLock", name: Name) { $0.NdisDprAcquireSpinLock($1) }
+}
+
+@_cdecl("NdisDprReleaseSpinLock")
+func c_NdisDprReleaseSpinLock(_ SpinLock: UnsafeMutablePointer<CNdis.NDIS_SPIN_LOCK>?) {
+    onLock(SpinLock, "NdisDprReleaseSpinLock") { $0.NdisDprReleaseSpinLock($1) }
 }
 
 @_cdecl("NdisAllocateMemoryWithTagPriority")
@@ -352,6 +399,166 @@ func c_NdisFSetIntrospection(_ NdisFilterDriverHandle: UnsafeMutableRawPointer?,
     w.drivers.first { $0.handle == NdisFilterDriverHandle }?.introspection = Introspection?.pointee
 }
 
+// MARK: OID requests, status indications, PnP events
+
+/// The model's request for one C hands NDIS, or the crash (a NULL request) or refusal (a request
+/// type the model cannot carry: NDIS_STATUS_NOT_SUPPORTED) it causes.
+private func oidRequest(_ w: CWorld, _ p: UnsafeMutablePointer<CNdis.NDIS_OID_REQUEST>?, _ api: String) -> NDIS.NDIS_OID_REQUEST? {
+    guard let p else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): OidRequest is NULL")
+        return nil
+    }
+    return w.oids.model(p).request
+}
+
+@_cdecl("NdisAllocateCloneOidRequest")
+func c_NdisAllocateCloneOidRequest(_ SourceHandle: UnsafeMutableRawPointer?, _ OidRequest: UnsafeMutablePointer<CNdis.NDIS_OID_REQUEST>?,
+                                   _ PoolTag: UInt32, _ CloneOidRequest: UnsafeMutablePointer<UnsafeMutablePointer<CNdis.NDIS_OID_REQUEST>?>?) -> UInt32 {
+    let w = world()
+    guard let CloneOidRequest else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAllocateCloneOidRequest: CloneOidRequest is NULL")
+        return NDIS.NDIS_STATUS.FAILURE.rawValue
+    }
+    CloneOidRequest.pointee = nil
+    guard let original = oidRequest(w, OidRequest, "NdisAllocateCloneOidRequest"), let OidRequest else { return NDIS.NDIS_STATUS.NOT_SUPPORTED.rawValue }
+    guard let clone = w.ndis.NdisAllocateCloneOidRequest(CWorld.handle(SourceHandle), original, PoolTag) else { return NDIS.NDIS_STATUS.RESOURCES.rawValue }
+    CloneOidRequest.pointee = w.oids.clone(OidRequest, as: clone)
+    return NDIS.NDIS_STATUS.SUCCESS.rawValue
+}
+
+@_cdecl("NdisFreeCloneOidRequest")
+func c_NdisFreeCloneOidRequest(_ SourceHandle: UnsafeMutableRawPointer?, _ Request: UnsafeMutablePointer<CNdis.NDIS_OID_REQUEST>?) {
+    let w = world()
+    guard let r = oidRequest(w, Request, "NdisFreeCloneOidRequest") else { return }
+    w.ndis.NdisFreeCloneOidRequest(CWorld.handle(SourceHandle), r)
+}
+
+/// `NdisFOidRequest`: a final status (not PENDING) hands the request back to the driver at once,
+/// with the results the layers below wrote.
+@_cdecl("NdisFOidRequest")
+func c_NdisFOidRequest(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ OidRequest: UnsafeMutablePointer<CNdis.NDIS_OID_REQUEST>?) -> UInt32 {
+    let w = world()
+    guard let r = oidRequest(w, OidRequest, "NdisFOidRequest") else { return NDIS.NDIS_STATUS.NOT_SUPPORTED.rawValue }
+    let status = w.ndis.NdisFOidRequest(CWorld.handle(NdisFilterHandle), r)
+    if status != .PENDING { _ = w.oids.handBack(r, w) }
+    return status.rawValue
+}
+
+@_cdecl("NdisFOidRequestComplete")
+func c_NdisFOidRequestComplete(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ OidRequest: UnsafeMutablePointer<CNdis.NDIS_OID_REQUEST>?, _ Status: UInt32) {
+    let w = world()
+    guard let r = oidRequest(w, OidRequest, "NdisFOidRequestComplete") else { return }
+    w.ndis.NdisFOidRequestComplete(CWorld.handle(NdisFilterHandle), r, NDIS.NDIS_STATUS(rawValue: Status))
+}
+
+@_cdecl("NdisFCancelOidRequest")
+func c_NdisFCancelOidRequest(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ RequestId: UnsafeMutableRawPointer?) {
+    world().ndis.NdisFCancelOidRequest(CWorld.handle(NdisFilterHandle), Int(bitPattern: RequestId))
+}
+
+/// `NdisFIndicateStatus`: a link-state indication's link is up unless its NDIS_LINK_STATE says
+/// the media is disconnected.
+@_cdecl("NdisFIndicateStatus")
+func c_NdisFIndicateStatus(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ StatusIndication: UnsafeMutablePointer<CNdis.NDIS_STATUS_INDICATION>?) {
+    let w = world()
+    guard let s = StatusIndication?.pointee else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFIndicateStatus: StatusIndication is NULL")
+        return
+    }
+    let code = NDIS.NDIS_STATUS(rawValue: s.StatusCode)
+    var linkUp = true
+    if code == NDIS.NDIS_STATUS_LINK_STATE, let buffer = s.StatusBuffer, Int(s.StatusBufferSize) >= MemoryLayout<CNdis.NDIS_LINK_STATE>.size {
+        linkUp = buffer.assumingMemoryBound(to: CNdis.NDIS_LINK_STATE.self).pointee.MediaConnectState != MediaConnectStateDisconnected
+    }
+    w.ndis.NdisFIndicateStatus(CWorld.handle(NdisFilterHandle), NDIS.NDIS_STATUS_INDICATION(SourceHandle: CWorld.handle(s.SourceHandle), StatusCode: code, LinkUp: linkUp))
+}
+
+/// `NdisFNetPnPEvent`: an event code the model does not know is refused with NDIS_STATUS_NOT_SUPPORTED.
+@_cdecl("NdisFNetPnPEvent")
+func c_NdisFNetPnPEvent(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ Notification: UnsafeMutablePointer<CNdis.NET_PNP_EVENT_NOTIFICATION>?) -> UInt32 {
+    let w = world()
+    guard let n = Notification?.pointee else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFNetPnPEvent: NetPnPEventNotification is NULL")
+        return NDIS.NDIS_STATUS.FAILURE.rawValue
+    }
+    guard let code = NDIS.NET_PNP_EVENT_CODE(rawValue: UInt8(truncatingIfNeeded: n.NetPnPEvent.NetEvent.rawValue)) else {
+        w.ndis.KeMemoryBarrier()
+        return NDIS.NDIS_STATUS.NOT_SUPPORTED.rawValue
+    }
+    return w.ndis.NdisFNetPnPEvent(CWorld.handle(NdisFilterHandle), NDIS.NET_PNP_EVENT_NOTIFICATION(NetEvent: code)).rawValue
+}
+
+/// Passed down to nobody: the model delivers device PnP events (a surprise removal) to the miniport
+/// itself, not down through the filters, so no filter has one to pass on yet.
+@_cdecl("NdisFDevicePnPEventNotify")
+func c_NdisFDevicePnPEventNotify(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ NetDevicePnPEvent: UnsafeMutablePointer<CNdis.NET_DEVICE_PNP_EVENT>?) {
+    world().ndis.KeMemoryBarrier()
+}
+
+/// Cancels nothing: no NBL in the model carries a cancel ID.
+@_cdecl("NdisFCancelSendNetBufferLists")
+func c_NdisFCancelSendNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ CancelId: UnsafeMutableRawPointer?) {
+    world().ndis.KeMemoryBarrier()
+}
+
+/// Not supported yet (the model's PnP manager restarts modules on its own schedule only).
+@_cdecl("NdisFRestartFilter")
+func c_NdisFRestartFilter(_ NdisFilterHandle: UnsafeMutableRawPointer?) -> UInt32 {
+    world().ndis.KeMemoryBarrier()
+    return NDIS.NDIS_STATUS.NOT_SUPPORTED.rawValue
+}
+
+/// Not supported yet: a module's data-path handlers are the ones the driver registered.
+@_cdecl("NdisSetOptionalHandlers")
+func c_NdisSetOptionalHandlers(_ NdisHandle: UnsafeMutableRawPointer?, _ OptionalHandlers: UnsafeMutablePointer<CNdis.NDIS_DRIVER_OPTIONAL_HANDLERS>?) -> UInt32 {
+    world().ndis.KeMemoryBarrier()
+    return NDIS.NDIS_STATUS.NOT_SUPPORTED.rawValue
+}
+
+/// An empty configuration (the simulator has no registry): a handle to close once.
+@_cdecl("NdisOpenConfigurationEx")
+func c_NdisOpenConfigurationEx(_ ConfigObject: UnsafeMutablePointer<CNdis.NDIS_CONFIGURATION_OBJECT>?,
+                               _ ConfigurationHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
+    let w = world()
+    w.ndis.KeMemoryBarrier()
+    guard ConfigObject != nil, let ConfigurationHandle else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisOpenConfigurationEx: ConfigObject or ConfigurationHandle is NULL")
+        return NDIS.NDIS_STATUS.FAILURE.rawValue
+    }
+    w.configurations.append(true)
+    ConfigurationHandle.pointee = UnsafeMutableRawPointer(bitPattern: 0x5400_0000_0000 + UInt(w.configurations.count))
+    return NDIS.NDIS_STATUS.SUCCESS.rawValue
+}
+
+@_cdecl("NdisCloseConfiguration")
+func c_NdisCloseConfiguration(_ ConfigurationHandle: UnsafeMutableRawPointer?) {
+    let w = world()
+    w.ndis.KeMemoryBarrier()
+    let i = Int(bitPattern: UInt(bitPattern: ConfigurationHandle) &- 0x5400_0000_0001)
+    guard i >= 0 && i < w.configurations.count && w.configurations[i] else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisCloseConfiguration: a handle NdisOpenConfigurationEx did not give, or closed already")
+        return
+    }
+    w.configurations[i] = false
+}
+
+// MARK: Checked builds
+
+/// `DbgBreakPoint`: no kernel debugger is attached, so the breakpoint is the driver's crash,
+/// reported as a failed assertion at the C line.
+@_cdecl("DbgBreakPoint")
+func c_DbgBreakPoint() {
+    let w = world()
+    w.ndis.ASSERT(false, "DbgBreakPoint() with no kernel debugger attached", at: w.currentSite)
+}
+
+/// A checked build's `ASSERT` that failed, with the condition's text.
+@_cdecl("csim_AssertFailed")
+func c_AssertFailed(_ Expression: UnsafePointer<CChar>?) {
+    let w = world()
+    w.ndis.ASSERT(false, Expression.map { String(cString: $0) } ?? "?", at: w.currentSite)
+}
+
 /// The thunks as the import table a driver library binds (built here, beside them: a C
 /// function pointer to a @_cdecl function taken in another file would define its symbol twice).
 let cImports: CSIM_NDIS_IMPORTS = {
@@ -395,5 +602,24 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.InterlockedCompareExchange = c_InterlockedCompareExchange
     t.csim_NblField = c_NblField
     t.csim_NdisFSetIntrospection = c_NdisFSetIntrospection
+    t.NdisDprAcquireSpinLock = c_NdisDprAcquireSpinLock
+    t.NdisDprReleaseSpinLock = c_NdisDprReleaseSpinLock
+    t.csim_NdisAcquireSpinLockNamed = c_NdisAcquireSpinLockNamed
+    t.csim_NdisDprAcquireSpinLockNamed = c_NdisDprAcquireSpinLockNamed
+    t.NdisAllocateCloneOidRequest = c_NdisAllocateCloneOidRequest
+    t.NdisFreeCloneOidRequest = c_NdisFreeCloneOidRequest
+    t.NdisFOidRequest = c_NdisFOidRequest
+    t.NdisFOidRequestComplete = c_NdisFOidRequestComplete
+    t.NdisFCancelOidRequest = c_NdisFCancelOidRequest
+    t.NdisFIndicateStatus = c_NdisFIndicateStatus
+    t.NdisFNetPnPEvent = c_NdisFNetPnPEvent
+    t.NdisFDevicePnPEventNotify = c_NdisFDevicePnPEventNotify
+    t.NdisFCancelSendNetBufferLists = c_NdisFCancelSendNetBufferLists
+    t.NdisFRestartFilter = c_NdisFRestartFilter
+    t.NdisSetOptionalHandlers = c_NdisSetOptionalHandlers
+    t.NdisOpenConfigurationEx = c_NdisOpenConfigurationEx
+    t.NdisCloseConfiguration = c_NdisCloseConfiguration
+    t.DbgBreakPoint = c_DbgBreakPoint
+    t.csim_AssertFailed = c_AssertFailed
     return t
 }()

@@ -52,6 +52,10 @@ final class CWorld {
     private var names: [String: CNdis.UNICODE_STRING] = [:]
     /// Context-area sizes of the pools C drivers allocated, by pool handle id.
     private var poolContextSizes: [Int32: Int] = [:]
+    /// OID requests as C structs.
+    let oids = COidRequests()
+    /// Configuration handles NdisOpenConfigurationEx gave out, by number; true while open.
+    var configurations: [Bool] = []
 
     init(ndis: Ndis) {
         self.ndis = ndis
@@ -104,6 +108,9 @@ final class CWorld {
         let short = path.split(separator: "/").last.map(String.init) ?? path
         sites[thread] = "\(short):\(s.Line) in \(s.Function.map { String(cString: $0) } ?? "?")"
     }
+
+    /// The C call site of the call now entering the bridge ("c_passthru.c:80 in Passthru_Attach").
+    var currentSite: String { sites[ndis.scheduler.currentID] ?? "an unknown C line" }
 
     /// Thread `thread`'s C call site, if its last call into the model came through a thunk.
     func site(_ thread: Int, modelSite: CallSite?) -> String? {

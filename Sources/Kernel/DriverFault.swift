@@ -9,7 +9,13 @@ extension Kernel {
     /// system. `expression` is what the report prints.
     public func ASSERT(_ condition: @autoclosure () -> Bool, _ expression: String, file: StaticString = #fileID, line: UInt = #line) {
         if condition() { return }
-        emit(.assertionFailed, .call, object: -1, result: noteText("\(expression) (\(file):\(line))"))
+        ASSERT(false, expression, at: "\(file):\(line)")
+    }
+
+    /// The same, with the place as text: a C driver's file and line.
+    public func ASSERT(_ condition: Bool, _ expression: String, at location: String) {
+        if condition { return }
+        emit(.assertionFailed, .call, object: -1, result: noteText("\(expression) (\(location))"))
         stop()
     }
 

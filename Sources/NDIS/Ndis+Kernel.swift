@@ -192,6 +192,13 @@ extension Ndis {
         kernel.ASSERT(condition(), expression, file: file, line: line)
     }
 
+    /// `ASSERT` in a C driver's code, at the C file and line `location` names.
+    public func ASSERT(_ condition: Bool, _ expression: String, at location: String, file: StaticString = #fileID, line: UInt = #line,
+                       function: StaticString = #function) {
+        noteCall(file, line, function)
+        kernel.ASSERT(condition, expression, at: location)
+    }
+
     /// `KeBugCheckEx` from driver code.
     public func KeBugCheckEx(_ BugCheckCode: UInt32, _ P1: UInt64 = 0, _ P2: UInt64 = 0, _ P3: UInt64 = 0, _ P4: UInt64 = 0, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function) -> Never {
         noteCall(file, line, function)

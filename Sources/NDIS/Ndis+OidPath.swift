@@ -113,7 +113,7 @@ extension Ndis {
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
         emit(.FilterCancelOidRequest, .call, module: m.id, handle: m.handle, detail: requestId)
-        guard let ctx = context(m, .FilterCancelOidRequest), let d = driverOf(m) as? FilterOidRequestHandler else { return }
+        guard let ctx = context(m, .FilterCancelOidRequest), let d = oidRequestHandler(m) else { return }
         inDriver("FilterCancelOidRequest", irql: 0) { d.FilterCancelOidRequest(ctx, requestId) }
         emit(.FilterCancelOidRequest, .return, module: m.id, handle: m.handle, detail: requestId)
     }
@@ -140,11 +140,24 @@ extension Ndis {
         r.id = oidRequests.count
     }
 
+    /// The module's driver as an OID request handler, if it registered the handlers (NDIS
+    /// bypasses one that did not).
+    func oidRequestHandler(_ m: FilterModule) -> FilterOidRequestHandler? {
+        guard let d = driverOf(m) as? FilterOidRequestHandler, d.registersOidRequestHandler else { return nil }
+        return d
+    }
+
+    /// The module's driver as a status handler, if it registered one.
+    func statusHandler(_ m: FilterModule) -> FilterStatusHandler? {
+        guard let d = driverOf(m) as? FilterStatusHandler, d.registersStatusHandler else { return nil }
+        return d
+    }
+
     /// A module NDIS sends OID requests to: one that registered the handlers, in a state that
     /// takes them.
     private func takesOids(_ m: FilterModule) -> Bool {
         dep(.module(m.id))
-        guard driverOf(m) is FilterOidRequestHandler else { return false }
+        guard oidRequestHandler(m) != nil else { return false }
         return FilterStateTable.next(m.state, on: .oidRequest) != nil
     }
 
@@ -177,7 +190,7 @@ extension Ndis {
     /// nil) that registered a status handler, else to TCPIP.
     func indicateStatusUp(_ indication: NDIS_STATUS_INDICATION, above module: FilterModule?, adapter: Adapter? = nil) {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return }
-        if let n = adapter.firstModule(above: module, where: { driverOf($0) is FilterStatusHandler && $0.state != .Attaching }) {
+        if let n = adapter.firstModule(above: module, where: { statusHandler($0) != nil && $0.state != .Attaching }) {
             callFilterStatus(n, indication)
             return
         }
@@ -199,7 +212,7 @@ extension Ndis {
         defer { leaveDataPath(m) }
         request.receiver = m.id
         emit(.FilterOidRequest, .call, module: m.id, handle: m.handle, object: request.id, detail: Int(request.Oid))
-        guard let ctx = context(m, .FilterOidRequest), let d = driverOf(m) as? FilterOidRequestHandler else { return .FAILURE }
+        guard let ctx = context(m, .FilterOidRequest), let d = oidRequestHandler(m) else { return .FAILURE }
         let status = inDriver("FilterOidRequest", irql: 0) { d.FilterOidRequest(ctx, request) }
         emit(.FilterOidRequest, .return, module: m.id, status: status, handle: m.handle, object: request.id)
         return status
@@ -210,7 +223,7 @@ extension Ndis {
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
         emit(.FilterOidRequestComplete, .call, module: m.id, status: status, handle: m.handle, object: request.id)
-        guard let ctx = context(m, .FilterOidRequestComplete), let d = driverOf(m) as? FilterOidRequestHandler else { return }
+        guard let ctx = context(m, .FilterOidRequestComplete), let d = oidRequestHandler(m) else { return }
         inDriver("FilterOidRequestComplete", irql: 0) { d.FilterOidRequestComplete(ctx, request, status) }
         emit(.FilterOidRequestComplete, .return, module: m.id, status: status, handle: m.handle, object: request.id)
     }
@@ -220,7 +233,7 @@ extension Ndis {
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
         emit(.FilterStatus, .call, module: m.id, status: indication.StatusCode, handle: m.handle)
-        guard let ctx = context(m, .FilterStatus), let d = driverOf(m) as? FilterStatusHandler else { return }
+        guard let ctx = context(m, .FilterStatus), let d = statusHandler(m) else { return }
         inDriver("FilterStatus", irql: 0) { d.FilterStatus(ctx, indication) }
         emit(.FilterStatus, .return, module: m.id, status: indication.StatusCode, handle: m.handle)
     }

@@ -30,6 +30,12 @@ public struct NET_PNP_EVENT_NOTIFICATION: Sendable {
 public protocol FilterNetPnPEventHandler: FilterDriver {
     /// Handle the event and pass it up with `NdisFNetPnPEvent`, returning what that returned.
     func FilterNetPnPEvent(_ FilterModuleContext: AnyObject, _ NetPnPEvent: NET_PNP_EVENT_NOTIFICATION) -> NDIS_STATUS
+    /// Whether the driver registered a `NetPnPEventHandler` (see `registersOidRequestHandler`).
+    var registersNetPnPEventHandler: Bool { get }
+}
+
+extension FilterNetPnPEventHandler {
+    public var registersNetPnPEventHandler: Bool { true }
 }
 
 extension Ndis {
@@ -50,7 +56,7 @@ extension Ndis {
     /// registered the handler, else to the protocol (TCPIP takes every event it is given).
     func netPnPEventUp(_ event: NET_PNP_EVENT_NOTIFICATION, above module: FilterModule?, adapter: Adapter? = nil) -> NDIS_STATUS {
         guard let adapter = adapter ?? module.map({ adapters[$0.adapter] }) else { return .FAILURE }
-        guard let n = adapter.firstModule(above: module, where: { driverOf($0) is FilterNetPnPEventHandler && $0.state != .Attaching }) else {
+        guard let n = adapter.firstModule(above: module, where: { netPnPEventHandler($0) != nil && $0.state != .Attaching }) else {
             if adapter.protocolDriver != nil {
                 // A protocol under test answers for itself (it may veto a query-remove).
                 return adapter.binding.map { netPnPEventToBinding($0, event.NetEvent) } ?? .SUCCESS
@@ -61,12 +67,18 @@ extension Ndis {
         return callFilterNetPnPEvent(n, event)
     }
 
+    /// The module's driver as a net PnP event handler, if it registered one.
+    func netPnPEventHandler(_ m: FilterModule) -> FilterNetPnPEventHandler? {
+        guard let d = driverOf(m) as? FilterNetPnPEventHandler, d.registersNetPnPEventHandler else { return nil }
+        return d
+    }
+
     func callFilterNetPnPEvent(_ m: FilterModule, _ event: NET_PNP_EVENT_NOTIFICATION) -> NDIS_STATUS {
         dep(.module(m.id))
         m.dataPathCalls += 1
         defer { leaveDataPath(m) }
         emit(.FilterNetPnPEvent, .call, module: m.id, handle: m.handle, detail: Int(event.NetEvent.rawValue))
-        guard let ctx = context(m, .FilterNetPnPEvent), let d = driverOf(m) as? FilterNetPnPEventHandler else { return .FAILURE }
+        guard let ctx = context(m, .FilterNetPnPEvent), let d = netPnPEventHandler(m) else { return .FAILURE }
         let status = inDriver("FilterNetPnPEvent", irql: 0) { d.FilterNetPnPEvent(ctx, event) }
         emit(.FilterNetPnPEvent, .return, module: m.id, status: status, handle: m.handle, detail: Int(event.NetEvent.rawValue))
         return status

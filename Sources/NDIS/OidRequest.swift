@@ -120,10 +120,15 @@ public protocol FilterOidRequestHandler: FilterDriver {
     /// the filter should pass the cancel down (`NdisFCancelOidRequest`) for the clone it sent
     /// for it, as soon as possible. The default does nothing (the request completes normally).
     func FilterCancelOidRequest(_ FilterModuleContext: AnyObject, _ RequestId: Int)
+    /// Whether the driver registered the handlers (a non-NULL `OidRequestHandler`). A driver
+    /// whose handlers are known only at run time (a C driver's characteristics) says so here;
+    /// NDIS bypasses one that says false. The default is true.
+    var registersOidRequestHandler: Bool { get }
 }
 
 extension FilterOidRequestHandler {
     public func FilterCancelOidRequest(_ FilterModuleContext: AnyObject, _ RequestId: Int) {}
+    public var registersOidRequestHandler: Bool { true }
 }
 
 /// The status handler of `NDIS_FILTER_DRIVER_CHARACTERISTICS`: a filter that adopts this
@@ -131,4 +136,10 @@ extension FilterOidRequestHandler {
 /// change or swallow them; one that does not is bypassed.
 public protocol FilterStatusHandler: FilterDriver {
     func FilterStatus(_ FilterModuleContext: AnyObject, _ StatusIndication: NDIS_STATUS_INDICATION)
+    /// Whether the driver registered a `StatusHandler` (see `registersOidRequestHandler`).
+    var registersStatusHandler: Bool { get }
+}
+
+extension FilterStatusHandler {
+    public var registersStatusHandler: Bool { true }
 }

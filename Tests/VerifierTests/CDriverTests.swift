@@ -52,6 +52,40 @@ import NDISSim
         #expect(v.source.hasPrefix("c_reference.c:") && v.source.hasSuffix("in RefDispatchWrite"), "source: \(v.source)")
     }
 
+    /// c_passthru.c registers the OID handlers: every request TCPIP sends reaches its
+    /// FilterOidRequest, goes down as a clone (freed when it is back) and the original is completed
+    /// once; status indications pass through its FilterStatus.
+    @Test func oidRequestsGoThroughTheCFiltersHandlersAsClonesAndCompleteOnce() throws {
+        let c = try Campaign(driver: "c-passthru", scenario: "oid-during-disable")
+        var received = 0, statuses = 0
+        for seed: UInt64 in 1...12 {
+            let r = c.replay(seed: seed, timeline: true)
+            #expect(r.violation == nil, "seed \(seed): \(r.violation.map { "\($0)" } ?? "")")
+            let calls = r.timeline.filter(\.isCall)
+            statuses += calls.filter { $0.api == "FilterStatus" }.count
+            for request in calls where request.api == "FilterOidRequest" {
+                received += 1
+                let completions = calls.filter { $0.api == "NdisFOidRequestComplete" && $0.object == request.object }
+                #expect(completions.count == 1, "seed \(seed): OID #\(request.object) completed \(completions.count) times")
+            }
+            let clones = calls.filter { $0.api == "NdisAllocateCloneOidRequest" }.count
+            let freed = calls.filter { $0.api == "NdisFreeCloneOidRequest" }.count
+            #expect(clones == freed, "seed \(seed): \(clones) clones, \(freed) freed")
+        }
+        #expect(received > 10, "TCPIP's requests reached the C filter")
+        #expect(statuses > 0, "status indications reached the C filter")
+    }
+
+    /// c_reference.c registers no OID or status handlers: NDIS passes both by it.
+    @Test func aCFilterWithoutOidHandlersIsBypassed() throws {
+        let c = try Campaign(driver: "c-reference", scenario: "oid-during-disable")
+        for seed: UInt64 in 1...6 {
+            let r = c.replay(seed: seed, timeline: true)
+            #expect(r.violation == nil)
+            #expect(!r.timeline.contains { $0.api == "FilterOidRequest" || $0.api == "FilterStatus" || $0.api == "NdisAllocateCloneOidRequest" })
+        }
+    }
+
     @Test func cFiltersAroundASwiftFilterRunCleanAndTheSameSeedGivesTheSameDigest() throws {
         let c = try Campaign(stack: ["c-passthru", "reference", "c-passthru"], scenario: "adapter-disable-during-send")
         let a = c.run(seeds: 1...60), b = c.run(seeds: 1...60)

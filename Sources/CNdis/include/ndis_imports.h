@@ -51,7 +51,26 @@
     X(LONG, InterlockedExchange, (LONG volatile *a, LONG b), (a, b)) \
     X(LONG, InterlockedCompareExchange, (LONG volatile *a, LONG b, LONG c), (a, b, c)) \
     X(PVOID, csim_NblField, (PNET_BUFFER_LIST a, ULONG b), (a, b)) \
-    X(VOID, csim_NdisFSetIntrospection, (NDIS_HANDLE a, PCSIM_FILTER_INTROSPECTION b), (a, b))
+    X(VOID, csim_NdisFSetIntrospection, (NDIS_HANDLE a, PCSIM_FILTER_INTROSPECTION b), (a, b)) \
+    X(VOID, NdisDprAcquireSpinLock, (PNDIS_SPIN_LOCK a), (a)) \
+    X(VOID, NdisDprReleaseSpinLock, (PNDIS_SPIN_LOCK a), (a)) \
+    X(VOID, csim_NdisAcquireSpinLockNamed, (PNDIS_SPIN_LOCK a, const char *b), (a, b)) \
+    X(VOID, csim_NdisDprAcquireSpinLockNamed, (PNDIS_SPIN_LOCK a, const char *b), (a, b)) \
+    X(NDIS_STATUS, NdisAllocateCloneOidRequest, (NDIS_HANDLE a, PNDIS_OID_REQUEST b, UINT c, PNDIS_OID_REQUEST *d), (a, b, c, d)) \
+    X(VOID, NdisFreeCloneOidRequest, (NDIS_HANDLE a, PNDIS_OID_REQUEST b), (a, b)) \
+    X(NDIS_STATUS, NdisFOidRequest, (NDIS_HANDLE a, PNDIS_OID_REQUEST b), (a, b)) \
+    X(VOID, NdisFOidRequestComplete, (NDIS_HANDLE a, PNDIS_OID_REQUEST b, NDIS_STATUS c), (a, b, c)) \
+    X(VOID, NdisFCancelOidRequest, (NDIS_HANDLE a, PVOID b), (a, b)) \
+    X(VOID, NdisFIndicateStatus, (NDIS_HANDLE a, PNDIS_STATUS_INDICATION b), (a, b)) \
+    X(NDIS_STATUS, NdisFNetPnPEvent, (NDIS_HANDLE a, PNET_PNP_EVENT_NOTIFICATION b), (a, b)) \
+    X(VOID, NdisFDevicePnPEventNotify, (NDIS_HANDLE a, PNET_DEVICE_PNP_EVENT b), (a, b)) \
+    X(VOID, NdisFCancelSendNetBufferLists, (NDIS_HANDLE a, PVOID b), (a, b)) \
+    X(NDIS_STATUS, NdisFRestartFilter, (NDIS_HANDLE a), (a)) \
+    X(NDIS_STATUS, NdisSetOptionalHandlers, (NDIS_HANDLE a, PNDIS_DRIVER_OPTIONAL_HANDLERS b), (a, b)) \
+    X(NDIS_STATUS, NdisOpenConfigurationEx, (PNDIS_CONFIGURATION_OBJECT a, PNDIS_HANDLE b), (a, b)) \
+    X(VOID, NdisCloseConfiguration, (NDIS_HANDLE a), (a)) \
+    X(VOID, DbgBreakPoint, (void), ()) \
+    X(VOID, csim_AssertFailed, (const char *a), (a))
 
 #define CSIM_IMPORT_FIELD(Ret, Name, Params, Args) Ret (*Name) Params;
 typedef struct _CSIM_NDIS_IMPORTS {
