@@ -32,7 +32,7 @@ public final class CFilterDriver: FilterDriver {
         world = CWorld.of(ndis)
         driverObject = .allocate(capacity: 1)
         driverObject.initialize(to: CNdis.DRIVER_OBJECT())
-        world.drivers.append(self)
+        world.add(self)
         world.registering = self
         driverEntryStatus = entry(driverObject, nil)
         world.registering = nil

@@ -23,8 +23,10 @@ private func cFree(_ p: UnsafeMutableRawPointer) { free(p) }
 /// shared NBL memory would.
 final class CWorld {
     unowned(unsafe) let ndis: Ndis
-    /// The same, weakly: a later run's Ndis may live at this one's address.
-    private weak var owner: Ndis?
+    /// Where that Ndis lives: a later run's Ndis may live at the same address, but only this
+    /// world ever gave an Ndis its `foreignCallSite`. (Not a weak reference: one would move the
+    /// Ndis's reference counts to a side table, and every retain of it would take the slow path.)
+    private let ndisAddress: UnsafeMutableRawPointer
     /// Shadows by NBL id.
     private var shadows: [Int: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>] = [:]
     /// The model's NBLs by id, for the way back.
@@ -35,13 +37,18 @@ final class CWorld {
     private(set) var allocations: [UnsafeMutableRawPointer: (size: Int, tag: UInt32)] = [:]
     /// Memory C drivers freed during the run (see `free`), released with the world.
     private var quarantine: [(pointer: UnsafeMutableRawPointer, size: Int, tag: UInt32)] = []
-    /// Per simulated thread, the C file, line and function of its last call into NDIS.
-    private var sites: [Int: String] = [:]
+    /// Per simulated thread (by id), the C file, line and function of its last call into NDIS.
+    private var sites: [CSIM_SITE] = []
     /// The driver whose DriverEntry runs now (NdisFRegisterFilterDriver registers it).
     var registering: CFilterDriver?
     /// The C drivers of the run, in registration order: `NdisFRegisterFilterDriver`'s handle
     /// names one by its place here.
-    var drivers: [CFilterDriver] = []
+    var drivers: [CFilterDriver] { driverRefs.map(\.driver) }
+    /// Unretained: each driver holds its world, and the world must go with the run.
+    private var driverRefs: [UnretainedDriver] = []
+    private struct UnretainedDriver { unowned(unsafe) let driver: CFilterDriver }
+
+    func add(_ driver: CFilterDriver) { driverRefs.append(UnretainedDriver(driver: driver)) }
     /// IRPs sent to C drivers (their memory stays until the run ends, as a quarantine would keep it).
     var irps: [UnsafeMutableRawPointer: CIrpRecord] = [:]
     var irpMemory: [(UnsafeMutablePointer<CNdis.IRP>, UnsafeMutablePointer<CNdis.IO_STACK_LOCATION>)] = []
@@ -59,7 +66,7 @@ final class CWorld {
 
     init(ndis: Ndis) {
         self.ndis = ndis
-        owner = ndis
+        ndisAddress = Unmanaged.passUnretained(ndis).toOpaque()
     }
 
     deinit {
@@ -83,7 +90,7 @@ final class CWorld {
     static func of(_ ndis: Ndis) -> CWorld {
         if let raw = csim_current_world() {
             let w = Unmanaged<CWorld>.fromOpaque(raw).takeUnretainedValue()
-            if w.owner === ndis { return w }
+            if w.ndisAddress == Unmanaged.passUnretained(ndis).toOpaque() && ndis.foreignCallSite != nil { return w }
             Unmanaged<CWorld>.fromOpaque(raw).release()
         }
         let w = CWorld(ndis: ndis)
@@ -99,23 +106,31 @@ final class CWorld {
 
     // MARK: Call sites
 
-    /// Notes the call site the C code just recorded (csim_note_site) as this thread's.
+    /// Notes the call site the C code just recorded (csim_note_site) as this thread's: kept as the
+    /// C code gave it (string literals of the driver's image), made into text only for a report.
     func noteSite() {
         let s = csim_last_site()
         let thread = ndis.scheduler.currentID
-        guard let file = s.File else { sites[thread] = nil; return }
+        guard thread >= 0 else { return }
+        while sites.count <= thread { sites.append(CSIM_SITE()) }
+        sites[thread] = s
+    }
+
+    /// A noted site as reports show it ("c_passthru.c:80 in Passthru_Attach"), nil for none.
+    private func describe(_ thread: Int) -> String? {
+        guard thread >= 0 && thread < sites.count, let file = sites[thread].File else { return nil }
         let path = String(cString: file)
         let short = path.split(separator: "/").last.map(String.init) ?? path
-        sites[thread] = "\(short):\(s.Line) in \(s.Function.map { String(cString: $0) } ?? "?")"
+        return "\(short):\(sites[thread].Line) in \(sites[thread].Function.map { String(cString: $0) } ?? "?")"
     }
 
     /// The C call site of the call now entering the bridge ("c_passthru.c:80 in Passthru_Attach").
-    var currentSite: String { sites[ndis.scheduler.currentID] ?? "an unknown C line" }
+    var currentSite: String { describe(ndis.scheduler.currentID) ?? "an unknown C line" }
 
     /// Thread `thread`'s C call site, if its last call into the model came through a thunk.
     func site(_ thread: Int, modelSite: CallSite?) -> String? {
         guard let modelSite, "\(modelSite.file)".hasSuffix("CThunks.swift") else { return nil }
-        return sites[thread]
+        return describe(thread)
     }
 
     // MARK: Handles

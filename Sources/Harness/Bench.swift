@@ -27,6 +27,23 @@ public struct Bench {
         public var secondsWithPruning: Double
         public var exhausted: Bool
     }
+    /// A Swift driver and its C twin through the bridge on the same scenario and seeds, measured
+    /// in alternating rounds in one process (so a noisy machine slows both alike).
+    public struct BridgeComparison {
+        public var swiftDriver: String
+        public var cDriver: String
+        public var scenario: String
+        public var seeds: UInt64
+        public var swiftSeconds: Double
+        public var swiftEvents: UInt64
+        public var cSeconds: Double
+        public var cEvents: UInt64
+        public var swiftSeedsPerSecond: Double { Double(seeds) / swiftSeconds }
+        public var cSeedsPerSecond: Double { Double(seeds) / cSeconds }
+        /// How many times slower the C driver runs its seeds.
+        public var slowdown: Double { cSeconds / swiftSeconds }
+    }
+
     /// The configurations `exhaustions` measures.
     public static let exhaustionTargets: [(scenario: String, preemptions: Int)] = [("adapter-disable-during-send", 1), ("rx-inject", 2)]
 
@@ -40,6 +57,8 @@ public struct Bench {
     public var events: UInt64
     public var steps: UInt64
     public var firstViolations: [FirstViolation]
+    /// The Swift reference against the C reference (when the reference is measured).
+    public var bridge: BridgeComparison?
     public var exhaustions: [Exhaustion] = []
     /// Seeds/s of one process, and of one process per core on the same seeds.
     public var singleCoreSeedsPerSecond: Double?
@@ -131,12 +150,38 @@ public struct Bench {
             let per = n / UInt64(cores)
             multi = processSeedsPerSecond(exe, driver: driver, ranges: (0..<UInt64(cores)).map { (1 + $0 * per, ($0 + 1) * per) })
         }
+        var bridge: BridgeComparison?
+        if driver == "reference" {
+            bridge = try compareBridge(swift: "reference", c: "c-reference", scenario: reference.scenario.name, seeds: seeds, runner: runner, catalog: catalog)
+        }
         var b = Bench(build: buildConfiguration, machine: machineDescription(), seeds: seeds, seconds: seconds, events: r.events,
                       steps: r.steps, firstViolations: rows, exhaustions: exhaustions, singleCoreSeedsPerSecond: single,
                       parallelSeedsPerSecond: multi, cores: cores)
         b.driver = reference.driverName
         b.scenario = reference.scenario.name
+        b.bridge = bridge
         return b
+    }
+
+    /// Runs both drivers over the same seeds in four alternating rounds and sums each one's time.
+    static func compareBridge(swift: String, c: String, scenario: String, seeds: UInt64, runner: Runner, catalog: Catalog) throws -> BridgeComparison {
+        var a = try Campaign(driver: swift, scenario: scenario, catalog: catalog), b = try Campaign(driver: c, scenario: scenario, catalog: catalog)
+        a.shrinksFirstFailure = false
+        b.shrinksFirstFailure = false
+        _ = b.run(seeds: 1...50, runner: runner)
+        var result = BridgeComparison(swiftDriver: swift, cDriver: c, scenario: scenario, seeds: 0, swiftSeconds: 0, swiftEvents: 0, cSeconds: 0, cEvents: 0)
+        let round = max(1, seeds / 4)
+        for r in 0..<UInt64(4) {
+            let range = (1 + r * round)...((r + 1) * round)
+            var t = now()
+            result.swiftEvents += a.run(seeds: range, runner: runner).events
+            result.swiftSeconds += now() - t
+            t = now()
+            result.cEvents += b.run(seeds: range, runner: runner).events
+            result.cSeconds += now() - t
+            result.seeds += round
+        }
+        return result
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -190,6 +235,9 @@ public struct Bench {
         if let a = singleCoreSeedsPerSecond, let b = parallelSeedsPerSecond {
             s += "campaign in separate processes: \(fmt0(a)) seeds/s with one, \(fmt0(b)) seeds/s with \(cores) (\(String(format: "%.2f", b / a))x)\n"
         }
+        if let c = bridge {
+            s += "C bridge, side by side (\(c.seeds) seeds of \(c.scenario), alternating rounds): \(c.swiftDriver) \(fmt0(Double(c.swiftEvents) / c.swiftSeconds)) events/s, \(fmt0(c.swiftSeedsPerSecond)) seeds/s; \(c.cDriver) \(fmt0(Double(c.cEvents) / c.cSeconds)) events/s, \(fmt0(c.cSeedsPerSecond)) seeds/s (\(String(format: "%.2f", c.slowdown))x the time per seed)\n"
+        }
         for x in exhaustions {
             s += "exhaustive search, reference on \(x.scenario), smallest configuration, \(x.preemptions) preemption(s): \(x.schedulesWithoutPruning) schedules in \(fmt(x.secondsWithoutPruning)) s without pruning, \(x.schedulesWithPruning) in \(fmt(x.secondsWithPruning)) s with it (\(x.states) distinct states\(x.exhausted ? ", exhausted" : ", NOT exhausted"))\n"
         }
@@ -225,6 +273,11 @@ public struct Bench {
             ("single_process_seeds_per_second", singleCoreSeedsPerSecond.map { .double($0) } ?? .null),
             ("parallel_seeds_per_second", parallelSeedsPerSecond.map { .double($0) } ?? .null),
             ("parallel_processes", .int(Int64(cores))),
+            ("c_bridge", bridge.map { c in
+                .object([("swift_driver", .string(c.swiftDriver)), ("c_driver", .string(c.cDriver)), ("scenario", .string(c.scenario)),
+                         ("seeds", .uint(c.seeds)), ("swift_seconds", .double(c.swiftSeconds)), ("swift_events", .uint(c.swiftEvents)),
+                         ("c_seconds", .double(c.cSeconds)), ("c_events", .uint(c.cEvents)), ("slowdown", .double(c.slowdown))])
+            } ?? .null),
             ("exhaustive_pruning", .array(exhaustions.map { x in
                 .object([("driver", .string("reference")), ("scenario", .string(x.scenario)), ("preemptions", .int(Int64(x.preemptions))),
                          ("schedules_without_pruning", .int(Int64(x.schedulesWithoutPruning))),
