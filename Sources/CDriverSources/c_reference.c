@@ -663,6 +663,8 @@ static NTSTATUS RefDispatchWrite(PDEVICE_OBJECT Device, PIRP Irp) {
             NdisFSendNetBufferLists(Handle, Nbl, 0, 0);
 #if defined(CANARY_SND03)
             LastStatus = NET_BUFFER_LIST_STATUS(Nbl); /* the flaw: NDIS owns it now */
+#elif defined(CANARY_SND03_PLAIN)
+            if (Nbl->Status != NDIS_STATUS_SUCCESS) DbgPrint("send failed\n"); /* a test's variant: the same flaw as a plain field read, which only the AddressSanitizer lane sees */
 #elif defined(CANARY_NBL03)
             NdisFreeNetBufferList(Nbl); /* the flaw: NDIS owns it now */
 #endif

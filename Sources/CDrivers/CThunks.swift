@@ -72,6 +72,7 @@ func c_NdisFSendNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPointer?, _ N
                                _ PortNumber: UInt32, _ SendFlags: UInt32) {
     let w = world()
     guard let nbls = chain(w, NetBufferLists, "NdisFSendNetBufferLists") else { return }
+    w.poisonHandedAway(nbls)
     w.ndis.NdisFSendNetBufferLists(CWorld.handle(NdisFilterHandle), nbls, PortNumber, SendFlags)
 }
 
@@ -80,6 +81,7 @@ func c_NdisFSendNetBufferListsComplete(_ NdisFilterHandle: UnsafeMutableRawPoint
                                        _ SendCompleteFlags: UInt32) {
     let w = world()
     guard let nbls = chain(w, NetBufferLists, "NdisFSendNetBufferListsComplete") else { return }
+    w.poisonHandedAway(nbls)
     w.ndis.NdisFSendNetBufferListsComplete(CWorld.handle(NdisFilterHandle), nbls, SendCompleteFlags)
 }
 
@@ -88,7 +90,10 @@ func c_NdisFIndicateReceiveNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPo
                                           _ PortNumber: UInt32, _ NumberOfNetBufferLists: UInt32, _ ReceiveFlags: UInt32) {
     let w = world()
     guard let nbls = chain(w, NetBufferLists, "NdisFIndicateReceiveNetBufferLists") else { return }
+    w.poisonHandedAway(nbls)
     w.ndis.NdisFIndicateReceiveNetBufferLists(CWorld.handle(NdisFilterHandle), nbls, PortNumber, NumberOfNetBufferLists, ReceiveFlags)
+    // With RESOURCES the chain is the driver's again when the call returns.
+    if ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 { w.unpoisonHandedBack(nbls) }
 }
 
 @_cdecl("NdisFReturnNetBufferLists")
@@ -96,6 +101,7 @@ func c_NdisFReturnNetBufferLists(_ NdisFilterHandle: UnsafeMutableRawPointer?, _
                                  _ ReturnFlags: UInt32) {
     let w = world()
     guard let nbls = chain(w, NetBufferLists, "NdisFReturnNetBufferLists") else { return }
+    w.poisonHandedAway(nbls)
     w.ndis.NdisFReturnNetBufferLists(CWorld.handle(NdisFilterHandle), nbls, ReturnFlags)
 }
 
@@ -278,6 +284,7 @@ func c_NdisFreeNetBufferList(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUF
     let w = world()
     guard let nbl = single(w, NetBufferList, "NdisFreeNetBufferList") else { return }
     w.ndis.NdisFreeNetBufferList(nbl)
+    if let s = w.shadowIfAny(nbl), let poison = AsanLane.poison { poison(UnsafeRawPointer(s), AsanLane.header) }
 }
 
 /// A field of an NBL, for the accessor macros: the touch is judged against the NBL's owner now.

@@ -161,6 +161,7 @@ final class CWorld {
         var walked = 0
         while let nbl = n, walked <= nblsByID.count + 1_000_000 {
             let s = shadow(nbl)
+            unpoisonHandedBack(s)
             s.pointee.Status = nbl._statusForVerifier.rawValue
             s.pointee.SimulatorStatus = s.pointee.Status
             s.pointee.SourceHandle = Self.cHandle(nbl._sourceHandleForVerifier)
@@ -226,6 +227,7 @@ final class CWorld {
         let size = max(256, pool.flatMap { poolContextSizes[$0.id] } ?? 0)
         let d = calloc(1, size)!.assumingMemoryBound(to: UInt8.self)
         s.pointee.SimulatorContextData = d
+        s.pointee.SimulatorContextSize = ULONG(size)
         return d
     }
 
@@ -233,6 +235,9 @@ final class CWorld {
     func notePool(_ handle: NDIS.NDIS_HANDLE, contextSize: Int) {
         poolContextSizes[handle.id] = contextSize
     }
+
+    /// The C struct of an NBL, if C was ever handed it.
+    func shadowIfAny(_ nbl: NDIS.NET_BUFFER_LIST) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? { shadows[nbl.id] }
 
     private func shadow(_ nbl: NDIS.NET_BUFFER_LIST) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST> {
         if let s = shadows[nbl.id] { return s }

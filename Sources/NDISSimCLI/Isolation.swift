@@ -159,10 +159,20 @@ enum Isolation {
         }
     }
 
-    /// The line of a child's stderr that says why it died: Swift's own "Fatal error" line
-    /// first, then the seed guard's, then the last non-empty line.
+    /// The line of a child's stderr that says why it died: an AddressSanitizer report's kind and
+    /// faulting frame (a C driver built with --asan), Swift's own "Fatal error" line, then the seed
+    /// guard's, then the last non-empty line.
     static func reason(fromStderr text: String) -> String? {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let error = lines.first(where: { $0.contains("ERROR: AddressSanitizer: ") }),
+           let kind = error.components(separatedBy: "ERROR: AddressSanitizer: ").last?.components(separatedBy: " on address").first {
+            // "#0 0x7f.. in RefDispatchWrite c_reference.c:667:22": the function and line it stopped at.
+            let frame = lines.first { $0.hasPrefix("#0 ") }.flatMap { line in line.range(of: " in ").map { String(line[$0.upperBound...]) } }
+            // "READ of size 4 at 0x... thread T0": the access, without its address.
+            let access = lines.first { $0.hasPrefix("READ of size") || $0.hasPrefix("WRITE of size") }
+                .map { " (" + $0.split(separator: " ").prefix(4).joined(separator: " ") + ")" } ?? ""
+            return String(("AddressSanitizer: \(kind)\(access)" + (frame.map { " in \($0)" } ?? "")).prefix(240))
+        }
         if let fatal = lines.first(where: { $0.contains("Fatal error") || $0.contains("Precondition failed") || $0.contains("Assertion failed") }) {
             return String(fatal.prefix(240))
         }

@@ -10,18 +10,19 @@ import Testing
     static let script = repo.appendingPathComponent("Scripts/c-driver.sh")
 
     /// Builds `sources` with the script into a fresh directory; the library's path.
-    static func build(_ sources: [URL], defines: [String] = []) throws -> String {
+    static func build(_ sources: [URL], defines: [String] = [], asan: Bool = false) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ndis-sim-c-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for s in sources { try FileManager.default.copyItem(at: s, to: dir.appendingPathComponent(s.lastPathComponent)) }
         let out = dir.appendingPathComponent("driver.so").path
-        let r = try CLI.run(URL(fileURLWithPath: "/bin/bash"), [script.path] + defines.flatMap { ["-D", $0] } + ["-o", out, dir.path])
+        let r = try CLI.run(URL(fileURLWithPath: "/bin/bash"), [script.path] + (asan ? ["--asan"] : []) + defines.flatMap { ["-D", $0] } + ["-o", out, dir.path])
         #expect(r.status == 0, "c-driver.sh failed: \(r.stderr)")
         return out
     }
 
     static let passthru = repo.appendingPathComponent("Sources/CDriverSources/c_passthru.c")
     static let header = repo.appendingPathComponent("Sources/CDriverSources/include/cdrivers.h")
+    static let reference = repo.appendingPathComponent("Sources/CDriverSources/c_reference.c")
 
     @Test func aDriverBuiltFromItsSourcesRunsAsTheSameSourceLinkedIn() throws {
         let lib = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE"])
@@ -45,6 +46,28 @@ import Testing
         let lib = try Self.build([source, Self.header], defines: ["CSIM_STANDALONE"])
         let r = try Campaign(driver: lib).run(seeds: 1...30)
         #expect(r.failureCount == 0, "a global carried over from an earlier run: \(r.summary)")
+    }
+
+    /// The AddressSanitizer lane: an NBL the driver handed NDIS is poisoned until it comes back, so
+    /// a plain field read of it (which the bridge cannot see: no NDIS call, no accessor macro)
+    /// stops at its C line, with the C stack; the correct driver runs clean under the sanitizer.
+    @Test func underAddressSanitizerAPlainReadOfAHandedAwayNBLStopsAtItsLine() throws {
+        let bash = URL(fileURLWithPath: "/bin/bash")
+        let runtime = try CLI.run(bash, [Self.script.path, "--print-asan-runtime"])
+        try #require(runtime.status == 0, "no AddressSanitizer runtime: \(runtime.stderr)")
+        let env = ["LD_PRELOAD": runtime.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1"]
+        let args = ["--scenario", "adapter-disable-during-send", "--option", "inline-completion-percent=0", "--isolate"]
+
+        let flawed = try Self.build([Self.reference, Self.header], defines: ["CSIM_STANDALONE", "CANARY_SND03_PLAIN"], asan: true)
+        let caught = try CLI.run(CLI.binary, ["run", "--driver", flawed, "--seeds", "1..3"] + args, environment: env)
+        // Each seed's child died at the read; the campaign names why, and where.
+        #expect(caught.stdout.contains("3 crashed"), "\(caught.stdout)")
+        #expect(caught.stdout.contains("AddressSanitizer: use-after-poison (READ of size 4) in RefDispatchWrite /"), "\(caught.stdout)")
+        #expect(caught.stdout.contains("/c_reference.c:"), "the faulting C line, in the user's own copy of the source")
+
+        let clean = try Self.build([Self.reference, Self.header], defines: ["CSIM_STANDALONE"], asan: true)
+        let ran = try CLI.run(CLI.binary, ["run", "--driver", clean, "--seeds", "1..20"] + args, environment: env)
+        #expect(ran.status == 0, "\(ran.stdout) \(ran.stderr.prefix(2000))")
     }
 
     @Test func aLibraryThatIsNotADriverIsRefusedWithOneLine() throws {

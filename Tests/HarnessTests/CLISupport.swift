@@ -27,11 +27,12 @@ struct CLI {
     }
 
     /// Runs any executable (a user's own ndis-sim, `swift`), optionally in `directory`.
-    static func run(_ executable: URL, _ args: [String], in directory: URL? = nil) throws -> Result {
+    static func run(_ executable: URL, _ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
         if let directory { p.currentDirectoryURL = directory }
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

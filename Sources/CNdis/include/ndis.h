@@ -179,6 +179,7 @@ typedef struct _NET_BUFFER_LIST {
     NDIS_HANDLE SimulatorSourceHandle;
     NDIS_STATUS SimulatorStatus;
     PUCHAR SimulatorContextData;
+    ULONG SimulatorContextSize;
 } NET_BUFFER_LIST, *PNET_BUFFER_LIST;
 
 /* Which field csim_NblField gives. */

@@ -1,0 +1,60 @@
+import CNdis
+import NDIS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The AddressSanitizer lane (`Scripts/c-driver.sh --asan`, run under the sanitizer's runtime):
+/// the fields of each NBL a C driver hands NDIS are poisoned until NDIS hands it back, so driver
+/// code that touches an NBL it gave away, by a plain field access as much as through a macro,
+/// stops at that line with its C stack. Without the runtime loaded this does nothing.
+enum AsanLane {
+    typealias Region = @convention(c) (UnsafeRawPointer?, Int) -> Void
+
+    /// The runtime's user-poisoning calls, if it is loaded in this process.
+    nonisolated(unsafe) static let poison: Region? = lookup("__asan_poison_memory_region")
+    nonisolated(unsafe) static let unpoison: Region? = lookup("__asan_unpoison_memory_region")
+
+    private static func lookup(_ name: String) -> Region? {
+        // RTLD_DEFAULT: every image loaded so far.
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: Region.self) }
+    }
+
+    /// The driver-visible part of an NBL's C struct (the fields before the simulator's own).
+    static let header = MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.SimulatorId)!
+}
+
+extension CWorld {
+    /// The chain a driver just handed NDIS: its NBLs' fields and context areas poisoned.
+    func poisonHandedAway(_ chain: NDIS.NET_BUFFER_LIST?) {
+        guard let poison = AsanLane.poison else { return }
+        var n = chain
+        while let nbl = n {
+            if let s = shadowIfAny(nbl) { mark(s, poison) }
+            n = nbl._nextForVerifier
+        }
+    }
+
+    /// A chain NDIS hands the driver (or gave back when the call returned): usable again.
+    func unpoisonHandedBack(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>) {
+        guard let unpoison = AsanLane.unpoison else { return }
+        mark(s, unpoison)
+    }
+
+    /// The same for a whole chain (a RESOURCES indication, back when the call returns).
+    func unpoisonHandedBack(_ chain: NDIS.NET_BUFFER_LIST?) {
+        guard AsanLane.unpoison != nil else { return }
+        var n = chain
+        while let nbl = n {
+            if let s = shadowIfAny(nbl) { unpoisonHandedBack(s) }
+            n = nbl._nextForVerifier
+        }
+    }
+
+    private func mark(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, _ region: AsanLane.Region) {
+        region(UnsafeRawPointer(s), AsanLane.header)
+        if let context = s.pointee.SimulatorContextData { region(UnsafeRawPointer(context), Int(s.pointee.SimulatorContextSize)) }
+    }
+}
