@@ -70,6 +70,17 @@ import Testing
         #expect(ran.status == 0, "\(ran.stdout) \(ran.stderr.prefix(2000))")
     }
 
+    /// The same seeds give the same digest in two processes, and the same as in this one.
+    @Test func aCDriversDigestIsTheSameInAnyProcess() throws {
+        let args = ["run", "--driver", "c-reference", "--scenario", "rx-inject-disable", "--seeds", "1..60", "--quiet"]
+        let a = try CLI.run(args), b = try CLI.run(args)
+        let digest = { (r: CLI.Result) in r.stdout.components(separatedBy: "digest ").last?.prefix(16).description ?? "" }
+        #expect(a.status == 0 && !digest(a).isEmpty, "\(a.stdout) \(a.stderr)")
+        #expect(digest(a) == digest(b))
+        let here = try Campaign(driver: "c-reference", scenario: "rx-inject-disable").run(seeds: 1...60)
+        #expect(digest(a) == here.digestHex, "the command line and the library run the same schedules")
+    }
+
     @Test func aLibraryThatIsNotADriverIsRefusedWithOneLine() throws {
         let r = try CLI.run(["run", "--driver", "/nonexistent/driver.so"])
         #expect(r.status == 2)
