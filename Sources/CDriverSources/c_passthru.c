@@ -44,6 +44,7 @@ typedef struct _FILTER_CONTEXT {
     NDIS_SPIN_LOCK Lock;
     FILTER_STATE State;
     PNDIS_OID_REQUEST PendingOidRequest; /* the clone out below, under Lock */
+    LONG ArpFrames; /* received while Running (statistics) */
 } FILTER_CONTEXT, *PFILTER_CONTEXT;
 
 /* The original request a clone stands for, in the clone's SourceReserved. */
@@ -141,10 +142,40 @@ static VOID FILTER_PREFIX(SendNetBufferListsComplete)(NDIS_HANDLE FilterModuleCo
     NdisFSendNetBufferListsComplete(Context->FilterHandle, NetBufferLists, SendCompleteFlags);
 }
 
+/* An inspecting filter's first step: a frame's EtherType, read with NdisGetDataBuffer (in place
+ * when the header lies in one MDL, else copied into Header). A checked build also gathers the
+ * header by walking the MDL chain itself and asserts that the two agree. */
+static USHORT FILTER_PREFIX(EtherType)(PNET_BUFFER NetBuffer) {
+    UCHAR Header[14];
+    PUCHAR Ethernet = NdisGetDataBuffer(NetBuffer, sizeof(Header), Header, 1, 0);
+    if (Ethernet == NULL) return 0;
+#if DBG
+    UCHAR Walked[sizeof(Header)];
+    ULONG Got = 0, Skip = NET_BUFFER_DATA_OFFSET(NetBuffer);
+    for (PMDL Mdl = NET_BUFFER_FIRST_MDL(NetBuffer); Mdl != NULL && Got < sizeof(Walked); Mdl = NDIS_MDL_LINKAGE(Mdl)) {
+        PUCHAR Va;
+        ULONG Length;
+        NdisQueryMdl(Mdl, &Va, &Length, NormalPoolPriority);
+        for (ULONG i = Skip; i < Length && Got < sizeof(Walked); i++) Walked[Got++] = Va[i];
+        Skip = Skip > Length ? Skip - Length : 0;
+    }
+    ASSERT(Got == sizeof(Walked) && Walked[12] == Ethernet[12] && Walked[13] == Ethernet[13]);
+#endif
+#if defined(CSIM_WRITES_RECEIVED_BYTES)
+    /* A test's variant: rewrites a byte of a frame NDIS lent it (read-only to a filter). */
+    PUCHAR First = MmGetSystemAddressForMdlSafe(NET_BUFFER_CURRENT_MDL(NetBuffer), NormalPoolPriority);
+    First[NET_BUFFER_CURRENT_MDL_OFFSET(NetBuffer)] ^= 0xFF;
+#endif
+    return (USHORT)(Ethernet[12] << 8 | Ethernet[13]);
+}
+
 static VOID FILTER_PREFIX(ReceiveNetBufferLists)(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
                                                  ULONG NumberOfNetBufferLists, ULONG ReceiveFlags) {
     PFILTER_CONTEXT Context = FilterModuleContext;
     if (FILTER_PREFIX(State)(Context) == FilterRunning) {
+        for (PNET_BUFFER_LIST Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+            if (FILTER_PREFIX(EtherType)(NET_BUFFER_LIST_FIRST_NB(Nbl)) == 0x0806) Context->ArpFrames++;
+        }
         NdisFIndicateReceiveNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, NumberOfNetBufferLists, ReceiveFlags);
         return;
     }

@@ -273,7 +273,9 @@ func c_NdisAllocateNetBufferAndNetBufferList(_ PoolHandle: UnsafeMutableRawPoint
                                              _ MdlChain: UnsafeMutablePointer<CNdis.MDL>?, _ DataOffset: UInt32, _ DataLength: Int) -> UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? {
     let w = world()
     let pool = CWorld.handle(PoolHandle)
-    guard let nbl = w.ndis.NdisAllocateNetBufferAndNetBufferList(pool, Int(ContextSize), Int(ContextBackFill), w.modelMdl(MdlChain), Int(DataOffset), DataLength) else { return nil }
+    let mdls = w.modelMdl(MdlChain)
+    guard let nbl = w.ndis.NdisAllocateNetBufferAndNetBufferList(pool, Int(ContextSize), Int(ContextBackFill), mdls, Int(DataOffset), DataLength) else { return nil }
+    w.adopt(MdlChain, as: mdls)
     let s = w.toC(nbl)!
     _ = w.contextData(s, pool: pool)
     return s
@@ -285,6 +287,22 @@ func c_NdisFreeNetBufferList(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUF
     guard let nbl = single(w, NetBufferList, "NdisFreeNetBufferList") else { return }
     w.ndis.NdisFreeNetBufferList(nbl)
     if let s = w.shadowIfAny(nbl), let poison = AsanLane.poison { poison(UnsafeRawPointer(s), AsanLane.header) }
+}
+
+@_cdecl("NdisGetDataBuffer")
+func c_NdisGetDataBuffer(_ NetBuffer: UnsafeMutablePointer<CNdis.NET_BUFFER>?, _ BytesNeeded: UInt32, _ Storage: UnsafeMutableRawPointer?,
+                         _ AlignMultiple: UInt32, _ AlignOffset: UInt32) -> UnsafeMutableRawPointer? {
+    let w = world()
+    guard let nb = w.netBuffer(NetBuffer) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisGetDataBuffer: \(NetBuffer == nil ? "NULL" : "a NET_BUFFER NDIS never gave out")")
+        return nil
+    }
+    let storage = Storage.map { _ in NdisStorage(count: Int(BytesNeeded)) }
+    guard let data = w.ndis.NdisGetDataBuffer(nb, Int(BytesNeeded), storage, Int(AlignMultiple), Int(AlignOffset)) else { return nil }
+    if let mdl = data.mdl, let va = w.cMdl(mdl).c.pointee.MappedSystemVa { return va + data.offsetInMdl }
+    guard let Storage else { return nil }
+    Array(data.bytes).withUnsafeBytes { if let base = $0.baseAddress { Storage.copyMemory(from: base, byteCount: data.count) } }
+    return Storage
 }
 
 /// A field of an NBL, for the accessor macros: the touch is judged against the NBL's owner now.
@@ -301,6 +319,9 @@ func c_NblField(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?, _
     case UInt32(CSIM_NBL_NEXT): return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.Next)!
     case UInt32(CSIM_NBL_STATUS): return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.Status)!
     case UInt32(CSIM_NBL_SOURCE_HANDLE): return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.SourceHandle)!
+    case UInt32(CSIM_NBL_FIRST_NB):
+        _ = w.firstNetBuffer(s, nbl)
+        return base + MemoryLayout<CNdis.NET_BUFFER_LIST>.offset(of: \.FirstNetBuffer)!
     default: return UnsafeMutableRawPointer(w.contextData(s))
     }
 }
@@ -596,6 +617,7 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisFreeNetBufferListPool = c_NdisFreeNetBufferListPool
     t.NdisAllocateNetBufferAndNetBufferList = c_NdisAllocateNetBufferAndNetBufferList
     t.NdisFreeNetBufferList = c_NdisFreeNetBufferList
+    t.NdisGetDataBuffer = c_NdisGetDataBuffer
     t.NdisAllocateMdl = c_NdisAllocateMdl
     t.NdisFreeMdl = c_NdisFreeMdl
     t.NdisRegisterDeviceEx = c_NdisRegisterDeviceEx

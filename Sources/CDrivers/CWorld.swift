@@ -57,6 +57,11 @@ final class CWorld {
     /// Buffers the I/O manager and NDIS made for C (names, IRP buffers), freed with the world.
     private var buffers: [UnsafeMutableRawPointer] = []
     private var names: [String: CNdis.UNICODE_STRING] = [:]
+    /// NET_BUFFERs and MDLs shown to C, and the NBLs whose buffers C asked for (CNetBuffers.swift).
+    var cNetBuffers: [ObjectIdentifier: UnsafeMutablePointer<CNdis.NET_BUFFER>] = [:]
+    var netBuffersByAddress: [UnsafeMutableRawPointer: NDIS.NET_BUFFER] = [:]
+    var mdlViews: [ObjectIdentifier: CMdlView] = [:]
+    var materialized: Set<Int> = []
     /// Context-area sizes of the pools C drivers allocated, by pool handle id.
     private var poolContextSizes: [Int32: Int] = [:]
     /// OID requests as C structs.
@@ -162,6 +167,7 @@ final class CWorld {
         while let nbl = n, walked <= nblsByID.count + 1_000_000 {
             let s = shadow(nbl)
             unpoisonHandedBack(s)
+            refreshNetBuffersIfShown(s, nbl)
             s.pointee.Status = nbl._statusForVerifier.rawValue
             s.pointee.SimulatorStatus = s.pointee.Status
             s.pointee.SourceHandle = Self.cHandle(nbl._sourceHandleForVerifier)
@@ -190,6 +196,7 @@ final class CWorld {
         var c: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? = chain
         while let s = c, result.count <= shadows.count {
             guard let nbl = nblsByID[Int(s.pointee.SimulatorId)], shadows[nbl.id] == s else { return (nil, "a NET_BUFFER_LIST NDIS never gave out") }
+            syncBytesIfShown(nbl)
             if s.pointee.Status != s.pointee.SimulatorStatus {
                 nbl.Status = NDIS.NDIS_STATUS(rawValue: s.pointee.Status)
                 s.pointee.SimulatorStatus = s.pointee.Status

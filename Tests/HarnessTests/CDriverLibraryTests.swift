@@ -70,6 +70,25 @@ import Testing
         #expect(ran.status == 0, "\(ran.stdout) \(ran.stderr.prefix(2000))")
     }
 
+    /// NET_BUFFERs and MDLs from C: the frame header NdisGetDataBuffer gives (in place, or copied
+    /// when it spans MDLs) is the one the checked build gathers walking the MDL chain itself, over
+    /// frames split across MDLs at any offsets with unused space before them; a byte the driver
+    /// writes into a frame NDIS lent it reaches the model, which judges it.
+    @Test func aCFilterReadsFrameBytesAcrossMdlsAndItsWritesAreJudged() throws {
+        let checked = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE", "DBG=1"])
+        for scenario in ["rx-inject", "rx-inject-disable"] {
+            let r = try Campaign(driver: checked, scenario: scenario).run(seeds: 1...150)
+            #expect(r.failureCount == 0 && r.warningSeeds == 0, "\(r.summary)")
+        }
+        let writer = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE", "CSIM_WRITES_RECEIVED_BYTES"])
+        var campaign = try Campaign(driver: writer, scenario: "rx-inject")
+        campaign.options.strict = true
+        let r = campaign.run(seeds: 1...10)
+        let v = try #require(r.failures.first?.violation)
+        #expect(v.kind.name == "wrote-pass-through-bytes")
+        #expect(v.source.hasPrefix("c_passthru.c:") && v.source.hasSuffix("in Passthru_ReceiveNetBufferLists"), "seen where the frame is handed on: \(v.source)")
+    }
+
     /// The same seeds give the same digest in two processes, and the same as in this one.
     @Test func aCDriversDigestIsTheSameInAnyProcess() throws {
         let args = ["run", "--driver", "c-reference", "--scenario", "rx-inject-disable", "--seeds", "1..60", "--quiet"]

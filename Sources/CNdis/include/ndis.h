@@ -159,6 +159,28 @@ typedef struct _MDL {
 #define NdisQueryMdl(_Mdl, _VA, _Len, _Prio)        do { *(_VA) = (_Mdl)->MappedSystemVa; *(_Len) = (_Mdl)->ByteCount; } while (0)
 
 /*
+ * NET_BUFFER: one frame over an MDL chain. NDIS makes them (and C MDLs over copies of the frame's
+ * bytes) when the driver first asks for an NBL's NET_BUFFER_LIST_FIRST_NB, and keeps them in step
+ * while the driver owns the NBL; bytes the driver writes through MappedSystemVa (or a pointer
+ * NdisGetDataBuffer gave it) are seen, and judged, when it hands the NBL on or asks again.
+ */
+typedef struct _NET_BUFFER {
+    struct _NET_BUFFER *Next;
+    PMDL CurrentMdl;
+    ULONG CurrentMdlOffset;
+    ULONG DataLength;
+    ULONG DataOffset;
+    PMDL MdlChain;
+    LONG_PTR SimulatorId;
+} NET_BUFFER, *PNET_BUFFER;
+#define NET_BUFFER_NEXT_NB(_NB)             ((_NB)->Next)
+#define NET_BUFFER_FIRST_MDL(_NB)           ((_NB)->MdlChain)
+#define NET_BUFFER_DATA_LENGTH(_NB)         ((_NB)->DataLength)
+#define NET_BUFFER_DATA_OFFSET(_NB)         ((_NB)->DataOffset)
+#define NET_BUFFER_CURRENT_MDL(_NB)         ((_NB)->CurrentMdl)
+#define NET_BUFFER_CURRENT_MDL_OFFSET(_NB)  ((_NB)->CurrentMdlOffset)
+
+/*
  * NET_BUFFER_LIST: a C struct the simulator keeps in step with its own NBL. NDIS fills the
  * fields before it hands a chain to the driver and reads them back when the driver hands it
  * on, so writes to Next, Status and SourceHandle are seen (and judged) where they happen.
@@ -168,6 +190,7 @@ typedef struct _MDL {
  */
 typedef struct _NET_BUFFER_LIST {
     struct _NET_BUFFER_LIST *Next;
+    PNET_BUFFER FirstNetBuffer;
     NDIS_HANDLE SourceHandle;
     NDIS_STATUS Status;
     ULONG Flags;
@@ -187,10 +210,12 @@ typedef struct _NET_BUFFER_LIST {
 #define CSIM_NBL_STATUS 1
 #define CSIM_NBL_SOURCE_HANDLE 2
 #define CSIM_NBL_CONTEXT_DATA 3
+#define CSIM_NBL_FIRST_NB 4
 PVOID csim_NblField(PNET_BUFFER_LIST NetBufferList, ULONG Field);
 #define NET_BUFFER_LIST_NEXT_NBL(_NBL)   (*(PNET_BUFFER_LIST *)csim_NblField((_NBL), CSIM_NBL_NEXT))
 #define NET_BUFFER_LIST_STATUS(_NBL)     (*(NDIS_STATUS *)csim_NblField((_NBL), CSIM_NBL_STATUS))
 #define NDIS_SET_NET_BUFFER_LIST_SOURCE_HANDLE(_NBL, _H) (*(NDIS_HANDLE *)csim_NblField((_NBL), CSIM_NBL_SOURCE_HANDLE) = (_H))
+#define NET_BUFFER_LIST_FIRST_NB(_NBL)   (*(PNET_BUFFER *)csim_NblField((_NBL), CSIM_NBL_FIRST_NB))
 /* The allocator's context area (ContextSize bytes of the pool's NBLs). */
 #define NET_BUFFER_LIST_CONTEXT_DATA_START(_NBL) ((PUCHAR)csim_NblField((_NBL), CSIM_NBL_CONTEXT_DATA))
 
@@ -898,6 +923,9 @@ VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle);
 PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize, USHORT ContextBackFill,
                                                        PMDL MdlChain, ULONG DataOffset, SIZE_T DataLength);
 VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
+/* BytesNeeded bytes from the start of the NET_BUFFER's used data: in place if they lie in one MDL
+ * (and satisfy the alignment), else copied into Storage if given, else NULL. */
+PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple, UINT AlignOffset);
 PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length);
 VOID NdisFreeMdl(PMDL Mdl);
 NDIS_STATUS NdisRegisterDeviceEx(NDIS_HANDLE NdisObjectHandle, PNDIS_DEVICE_OBJECT_ATTRIBUTES DeviceObjectAttributes,
@@ -984,6 +1012,7 @@ CSIM_SITE csim_last_site(void);
 #define NdisFreeNetBufferListPool(...) CSIM_AT(NdisFreeNetBufferListPool(__VA_ARGS__))
 #define NdisAllocateNetBufferAndNetBufferList(...) CSIM_AT(NdisAllocateNetBufferAndNetBufferList(__VA_ARGS__))
 #define NdisFreeNetBufferList(...) CSIM_AT(NdisFreeNetBufferList(__VA_ARGS__))
+#define NdisGetDataBuffer(...) CSIM_AT(NdisGetDataBuffer(__VA_ARGS__))
 #define NdisAllocateMdl(...) CSIM_AT(NdisAllocateMdl(__VA_ARGS__))
 #define NdisFreeMdl(...) CSIM_AT(NdisFreeMdl(__VA_ARGS__))
 #define NdisRegisterDeviceEx(...) CSIM_AT(NdisRegisterDeviceEx(__VA_ARGS__))

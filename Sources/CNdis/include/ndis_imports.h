@@ -39,6 +39,7 @@
     X(VOID, NdisFreeNetBufferListPool, (NDIS_HANDLE a), (a)) \
     X(PNET_BUFFER_LIST, NdisAllocateNetBufferAndNetBufferList, (NDIS_HANDLE a, USHORT b, USHORT c, PMDL d, ULONG e, SIZE_T f), (a, b, c, d, e, f)) \
     X(VOID, NdisFreeNetBufferList, (PNET_BUFFER_LIST a), (a)) \
+    X(PVOID, NdisGetDataBuffer, (PNET_BUFFER a, ULONG b, PVOID c, UINT d, UINT e), (a, b, c, d, e)) \
     X(PMDL, NdisAllocateMdl, (NDIS_HANDLE a, PVOID b, UINT c), (a, b, c)) \
     X(VOID, NdisFreeMdl, (PMDL a), (a)) \
     X(NDIS_STATUS, NdisRegisterDeviceEx, (NDIS_HANDLE a, PNDIS_DEVICE_OBJECT_ATTRIBUTES b, PDEVICE_OBJECT *c, PNDIS_HANDLE d), (a, b, c, d)) \
