@@ -10,6 +10,8 @@
 static CSIM_NDIS_IMPORTS Imports;
 
 __attribute__((visibility("default"))) void csim_bind(const CSIM_NDIS_IMPORTS *Table) { Imports = *Table; }
+/* The import list this library was built with: the simulator binds it only if it is its own. */
+__attribute__((visibility("default"))) const char csim_import_names[] = CSIM_NDIS_IMPORT_LIST(CSIM_IMPORT_NAME);
 
 #pragma clang diagnostic ignored "-Wpedantic"
 #define CSIM_IMPORT_DEFINE(Ret, Name, Params, Args) Ret Name Params { return Imports.Name Args; }

@@ -151,6 +151,7 @@ static PREF_MODULE RefReferenceModule(PCUNICODE_STRING Adapter, NTSTATUS *Status
         if (NdisEqualString(&Module->AdapterName, Adapter, TRUE)) {
             if (RefReferenceIO(Module, 1)) {
                 Found = Module;
+                *Status = STATUS_SUCCESS;
             } else {
                 *Status = (NTSTATUS)NDIS_STATUS_PAUSED;
             }
@@ -677,6 +678,9 @@ static NTSTATUS RefDispatchWrite(PDEVICE_OBJECT Device, PIRP Irp) {
     RefReleaseWrite(Write);
     NdisWaitEvent(&Write->Done, 0);
     NdisFreeMemory(Write, 0, 0);
+#if !defined(CANARY_PQ02)
+    ASSERT(Sent < Repeat || NT_SUCCESS(Status)); /* a write that sent every frame succeeded */
+#endif
     return RefCompleteIrp(Irp, Status, NT_SUCCESS(Status) ? Length : 0);
 }
 

@@ -94,9 +94,10 @@ extension CFilterDriver {
 extension CWorld {
     /// Sends `driver`'s device one request: a C IRP with one stack location for `file`, set up by
     /// `configure`. A request that stands for a model IRP returns the dispatch routine's status
-    /// (the model's I/O manager waits for a pended one); any other returns the status it completed
-    /// with, waiting for the completion of one the driver pended. (One returned without being
-    /// completed is taken at its returned status: the model has no IRP to report it on.)
+    /// (the model's I/O manager waits for a pended one, and judges the IRP); any other returns the
+    /// status it completed with, after waiting for its completion as the I/O manager does: one the
+    /// driver returned without completing (pended or not) is waited for forever, the hang Windows
+    /// would show, reported with the IRP named.
     func dispatch(_ driver: CFilterDriver, _ major: Int32, _ file: NDIS.FILE_OBJECT, model: NDIS.IRP?,
                   _ configure: (UnsafeMutablePointer<CNdis.IRP>, UnsafeMutablePointer<CNdis.IO_STACK_LOCATION>) -> Void) -> NDIS.NTSTATUS {
         guard let device = driver.device, !device.deregistered, let routine = device.dispatch[Int(major)] else {
@@ -124,8 +125,9 @@ extension CWorld {
         configure(irp, location)
         let status = NDIS.NTSTATUS(rawValue: UInt32(bitPattern: routine(device.object, irp)))
         if model != nil { return status }
-        if !record.completed && status == .PENDING {
-            let done = SimEvent(name: "IRP \(majorName(major)) #\(irps.count) of handle #\(file.id) (pended by the C driver) completion", id: -5_000_000 - irps.count)
+        if !record.completed {
+            let how = status == .PENDING ? "pended by the C driver" : "returned \(status) by the C driver without IoCompleteRequest"
+            let done = SimEvent(name: "completion of \(majorName(major)) #\(irps.count) of handle #\(file.id) (\(how))", id: -5_000_000 - irps.count)
             record.done = done
             _ = done.wait(ndis.scheduler, timeout: nil)
         }
@@ -141,6 +143,9 @@ extension CWorld {
         let status = NDIS.NTSTATUS(rawValue: UInt32(bitPattern: irp.pointee.IoStatus.Status))
         guard let model = record.model else {
             ndis.KeMemoryBarrier()
+            // MULTIPLE_IRP_COMPLETE_REQUESTS (0x44); its first argument is the IRP's address on
+            // Windows, its number here (addresses differ between processes).
+            if record.completed { ndis.kernel.KeBugCheckEx(0x44, UInt64(irp.pointee.SimulatorIrp)) }
             record.completed = true
             record.done?.set(ndis.scheduler)
             return

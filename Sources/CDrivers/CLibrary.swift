@@ -39,6 +39,12 @@ final class CLibrary {
             Self.release(path, copy)
             throw CLibraryError("'\(path)' is not a C driver built by Scripts/c-driver.sh (it needs DriverEntry and csim_bind)")
         }
+        // The table is filled by position: a library built against another ndis.h would call the wrong functions.
+        guard let names = dlsym(h, "csim_import_names"), strcmp(names.assumingMemoryBound(to: CChar.self), csim_host_import_names()) == 0 else {
+            dlclose(h)
+            Self.release(path, copy)
+            throw CLibraryError("'\(path)' was built against another version of ndis-sim's ndis.h: rebuild it with Scripts/c-driver.sh")
+        }
         handle = h
         self.path = path
         self.entry = unsafeBitCast(entry, to: CFilterDriver.Entry.self)

@@ -27,6 +27,12 @@ func c_NdisFRegisterFilterDriver(_ DriverObject: UnsafeMutablePointer<CNdis.DRIV
                                  _ Characteristics: UnsafeMutablePointer<CNdis.NDIS_FILTER_DRIVER_CHARACTERISTICS>?,
                                  _ NdisFilterDriverHandle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
     guard let driver = world().registering, let Characteristics else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
+    // The handlers NDIS_FILTER_DRIVER_CHARACTERISTICS requires, and the pair it requires together.
+    let c = Characteristics.pointee
+    if c.AttachHandler == nil || c.DetachHandler == nil || c.RestartHandler == nil || c.PauseHandler == nil
+        || (c.OidRequestHandler != nil && c.OidRequestCompleteHandler == nil) {
+        return NDIS_STATUS_BAD_CHARACTERISTICS
+    }
     driver.characteristics = Characteristics.pointee
     driver.driverContext = FilterDriverContext
     driver.registered = true
@@ -42,6 +48,9 @@ func c_NdisFRegisterFilterDriver(_ DriverObject: UnsafeMutablePointer<CNdis.DRIV
     }
     return NDIS.NDIS_STATUS.SUCCESS.rawValue
 }
+
+/// `NDIS_STATUS_BAD_CHARACTERISTICS`: a registration without a handler NDIS requires.
+let NDIS_STATUS_BAD_CHARACTERISTICS: UInt32 = 0xC001_0005
 
 /// The driver is no longer registered: NDIS attaches it to no further adapter. (Modules still
 /// attached are not detached for it: the model cannot yet run a deregistration's detaches.)
@@ -277,7 +286,7 @@ func c_NdisAllocateNetBufferAndNetBufferList(_ PoolHandle: UnsafeMutableRawPoint
     guard let nbl = w.ndis.NdisAllocateNetBufferAndNetBufferList(pool, Int(ContextSize), Int(ContextBackFill), mdls, Int(DataOffset), DataLength) else { return nil }
     w.adopt(MdlChain, as: mdls)
     let s = w.toC(nbl)!
-    _ = w.contextData(s, pool: pool)
+    _ = w.contextData(s, pool: pool, extra: Int(ContextSize))
     return s
 }
 
@@ -311,7 +320,7 @@ func c_NblField(_ NetBufferList: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?, _
     let w = world()
     guard let s = NetBufferList, let nbl = single(w, NetBufferList, "NET_BUFFER_LIST field") else {
         // The crash is reported; give the driver somewhere harmless to read.
-        return w.buffer([], capacity: 64)
+        return w.buffer([], capacity: CWorld.minimumContextArea)
     }
     _ = nbl.Status
     let base = UnsafeMutableRawPointer(s)

@@ -29,6 +29,8 @@ final class CWorld {
     private let ndisAddress: UnsafeMutableRawPointer
     /// Shadows by NBL id.
     private var shadows: [Int: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>] = [:]
+    /// NBL ids by their C struct's address: a pointer from C is checked here before it is read.
+    private var shadowIDs: [UnsafeMutableRawPointer: Int] = [:]
     /// The model's NBLs by id, for the way back.
     private var nblsByID: [Int: NDIS.NET_BUFFER_LIST] = [:]
     /// Module contexts C drivers registered, by their address (the model wants an object).
@@ -86,7 +88,10 @@ final class CWorld {
         for (_, f) in files { f.deallocate() }
         for b in buffers { cFree(b) }
         for (p, _) in allocations { cFree(p) }
-        for block in quarantine { cFree(block.pointer) }
+        for block in quarantine {
+            AsanLane.unpoison?(UnsafeRawPointer(block.pointer), max(1, block.size))
+            cFree(block.pointer)
+        }
     }
 
     // MARK: The run's world
@@ -195,7 +200,8 @@ final class CWorld {
         var relinked = false
         var c: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>? = chain
         while let s = c, result.count <= shadows.count {
-            guard let nbl = nblsByID[Int(s.pointee.SimulatorId)], shadows[nbl.id] == s else { return (nil, "a NET_BUFFER_LIST NDIS never gave out") }
+            // Known by its address before anything is read through it: a driver may pass any pointer.
+            guard let id = shadowIDs[UnsafeMutableRawPointer(s)], let nbl = nblsByID[id] else { return (nil, "a NET_BUFFER_LIST NDIS never gave out") }
             syncBytesIfShown(nbl)
             if s.pointee.Status != s.pointee.SimulatorStatus {
                 nbl.Status = NDIS.NDIS_STATUS(rawValue: s.pointee.Status)
@@ -222,21 +228,24 @@ final class CWorld {
     /// The model's NBL behind one C struct (no fields written back), or nil for a pointer that
     /// is not an NBL NDIS gave out.
     func nbl(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>?) -> NDIS.NET_BUFFER_LIST? {
-        guard let s, let nbl = nblsByID[Int(s.pointee.SimulatorId)], shadows[nbl.id] == s else { return nil }
+        guard let s, let id = shadowIDs[UnsafeMutableRawPointer(s)], let nbl = nblsByID[id] else { return nil }
         return nbl
     }
 
     /// One NBL's allocator context area: its pool's ContextSize, and at least 256 zeroed bytes, so
     /// a driver that reads its own record out of another allocator's NBL (a flaw the verifier
     /// reports where it leads) reads zeroes, as the Swift models do, rather than the heap's bookkeeping.
-    func contextData(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, pool: NDIS.NDIS_HANDLE? = nil) -> UnsafeMutablePointer<UInt8> {
+    func contextData(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, pool: NDIS.NDIS_HANDLE? = nil, extra: Int = 0) -> UnsafeMutablePointer<UInt8> {
         if let d = s.pointee.SimulatorContextData { return d }
-        let size = max(256, pool.flatMap { poolContextSizes[$0.id] } ?? 0)
+        let size = max(CWorld.minimumContextArea, (pool.flatMap { poolContextSizes[$0.id] } ?? 0) + extra)
         let d = calloc(1, size)!.assumingMemoryBound(to: UInt8.self)
         s.pointee.SimulatorContextData = d
         s.pointee.SimulatorContextSize = ULONG(size)
         return d
     }
+
+    /// The smallest context area an NBL gets (and what a bad NBL's field read is given).
+    static let minimumContextArea = 256
 
     /// Notes a pool's context-area size, so its NBLs get an area that large.
     func notePool(_ handle: NDIS.NDIS_HANDLE, contextSize: Int) {
@@ -252,6 +261,7 @@ final class CWorld {
         s.initialize(to: CNdis.NET_BUFFER_LIST())
         s.pointee.SimulatorId = Int(nbl.id)
         shadows[nbl.id] = s
+        shadowIDs[UnsafeMutableRawPointer(s)] = nbl.id
         nblsByID[nbl.id] = nbl
         return s
     }
@@ -327,6 +337,8 @@ final class CWorld {
     func free(_ p: UnsafeMutableRawPointer) -> Bool {
         guard let block = allocations.removeValue(forKey: p) else { return false }
         quarantine.append((p, block.size, block.tag))
+        // In the AddressSanitizer lane a touch of freed memory stops at its line.
+        AsanLane.poison?(UnsafeRawPointer(p), max(1, block.size))
         return true
     }
 }

@@ -1,7 +1,7 @@
 /* The parts of ndis.h that live in C: DbgPrint (output is not part of a run's verdict, so
  * it goes nowhere), NdisZeroMemory, and the world of the simulation running on this OS thread. */
 #define CSIM_NO_CALL_SITES 1
-#include "ndis.h"
+#include "ndis_imports.h"
 #include <string.h>
 
 ULONG DbgPrint(const char *Format, ...) {
@@ -37,3 +37,5 @@ CSIM_SITE csim_last_site(void) {
     return s;
 }
 void csim_set_current_world(void *world) { current_world = world; }
+
+const char *csim_host_import_names(void) { return CSIM_NDIS_IMPORT_LIST(CSIM_IMPORT_NAME); }

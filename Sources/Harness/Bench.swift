@@ -168,6 +168,7 @@ public struct Bench {
         var a = try Campaign(driver: swift, scenario: scenario, catalog: catalog), b = try Campaign(driver: c, scenario: scenario, catalog: catalog)
         a.shrinksFirstFailure = false
         b.shrinksFirstFailure = false
+        _ = a.run(seeds: 1...50, runner: runner)
         _ = b.run(seeds: 1...50, runner: runner)
         var result = BridgeComparison(swiftDriver: swift, cDriver: c, scenario: scenario, seeds: 0, swiftSeconds: 0, swiftEvents: 0, cSeconds: 0, cEvents: 0)
         let round = max(1, seeds / 4)

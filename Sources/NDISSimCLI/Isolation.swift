@@ -165,7 +165,9 @@ enum Isolation {
     static func reason(fromStderr text: String) -> String? {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let error = lines.first(where: { $0.contains("ERROR: AddressSanitizer: ") }),
-           let kind = error.components(separatedBy: "ERROR: AddressSanitizer: ").last?.components(separatedBy: " on address").first {
+           let report = error.components(separatedBy: "ERROR: AddressSanitizer: ").last?.components(separatedBy: " on address").first {
+            // Without addresses, which differ from process to process ("attempting double-free on 0x...").
+            let kind = report.split(separator: " ").filter { !$0.hasPrefix("0x") && !$0.hasPrefix("(0x") }.joined(separator: " ")
             // "#0 0x7f.. in RefDispatchWrite c_reference.c:667:22": the function and line it stopped at.
             let frame = lines.first { $0.hasPrefix("#0 ") }.flatMap { line in line.range(of: " in ").map { String(line[$0.upperBound...]) } }
             // "READ of size 4 at 0x... thread T0": the access, without its address.

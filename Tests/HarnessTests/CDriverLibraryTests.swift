@@ -89,6 +89,16 @@ import Testing
         #expect(v.source.hasPrefix("c_passthru.c:") && v.source.hasSuffix("in Passthru_ReceiveNetBufferLists"), "seen where the frame is handed on: \(v.source)")
     }
 
+    /// c_reference.c's checked build asserts what its writes complete with (a write that sent
+    /// every frame succeeded), and that it stays clean.
+    @Test func theCReferencesWritesSucceedWhenEveryFrameWentOut() throws {
+        let checked = try Self.build([Self.reference, Self.header], defines: ["CSIM_STANDALONE", "DBG=1"])
+        for scenario in ["adapter-disable-during-send", "rx-inject"] {
+            let r = try Campaign(driver: checked, scenario: scenario).run(seeds: 1...100)
+            #expect(r.failureCount == 0, "\(r.failures.first.map { "\($0.violation.kind.name): \($0.violation.message) at \($0.violation.source)" } ?? "")")
+        }
+    }
+
     /// The same seeds give the same digest in two processes, and the same as in this one.
     @Test func aCDriversDigestIsTheSameInAnyProcess() throws {
         let args = ["run", "--driver", "c-reference", "--scenario", "rx-inject-disable", "--seeds", "1..60", "--quiet"]
@@ -104,6 +114,19 @@ import Testing
         let r = try CLI.run(["run", "--driver", "/nonexistent/driver.so"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot load the C driver") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        // A library built against another import list (the table is filled by position).
+        let dir = CLI.temporaryDirectory()
+        let stale = dir.appendingPathComponent("stale.c")
+        try """
+        void csim_bind(const void *Table) { (void)Table; }
+        const char csim_import_names[] = "NdisFRegisterFilterDriver,";
+        int DriverEntry(void *DriverObject, void *RegistryPath) { (void)DriverObject; (void)RegistryPath; return 0; }
+        """.write(to: stale, atomically: true, encoding: .utf8)
+        let lib = dir.appendingPathComponent("stale.so").path
+        let cc = try CLI.run(URL(fileURLWithPath: "/bin/bash"), ["-c", "clang -shared -fPIC -o '\(lib)' '\(stale.path)'"])
+        try #require(cc.status == 0, "\(cc.stderr)")
+        let refused = try CLI.run(["run", "--driver", lib])
+        #expect(refused.status == 2 && refused.stderr.contains("built against another version of ndis-sim's ndis.h"), "\(refused.stderr)")
         let usage = try CLI.run(URL(fileURLWithPath: "/bin/bash"), [Self.script.path, "-o", "x.dylib", "/tmp"])
         #expect(usage.status == 2 && usage.stderr.contains("must end in .so"), "\(usage.stderr)")
     }

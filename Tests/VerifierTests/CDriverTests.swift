@@ -79,11 +79,15 @@ import NDISSim
     /// c_reference.c registers no OID or status handlers: NDIS passes both by it.
     @Test func aCFilterWithoutOidHandlersIsBypassed() throws {
         let c = try Campaign(driver: "c-reference", scenario: "oid-during-disable")
+        let withHandlers = try Campaign(driver: "c-passthru", scenario: "oid-during-disable")
+        var requestsOnTheseSeeds = 0
         for seed: UInt64 in 1...6 {
             let r = c.replay(seed: seed, timeline: true)
             #expect(r.violation == nil)
             #expect(!r.timeline.contains { $0.api == "FilterOidRequest" || $0.api == "FilterStatus" || $0.api == "NdisAllocateCloneOidRequest" })
+            requestsOnTheseSeeds += withHandlers.replay(seed: seed, timeline: true).timeline.filter { $0.isCall && $0.api == "FilterOidRequest" }.count
         }
+        #expect(requestsOnTheseSeeds > 0, "these seeds do send OID requests (a filter with handlers gets them)")
     }
 
     @Test func cFiltersAroundASwiftFilterRunCleanAndTheSameSeedGivesTheSameDigest() throws {

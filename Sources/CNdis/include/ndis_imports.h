@@ -79,6 +79,12 @@ typedef struct _CSIM_NDIS_IMPORTS {
 } CSIM_NDIS_IMPORTS;
 #undef CSIM_IMPORT_FIELD
 
+/* The list's names in order, "NdisFRegisterFilterDriver,NdisFDeregisterFilterDriver,...": a library
+ * exports the list it was built with (csim_import_names), and the simulator loads it only if that
+ * is its own (csim_host_import_names), since the table is filled by position. */
+#define CSIM_IMPORT_NAME(Ret, Name, Params, Args) #Name ","
+const char *csim_host_import_names(void);
+
 /* Exported by the driver library: the simulator calls it with the table after loading it. */
 typedef void (*CSIM_BIND)(const CSIM_NDIS_IMPORTS *Imports);
 
