@@ -60,11 +60,21 @@ for a in "${aliases[@]}"; do
     mkdir -p "$tmp/aliases/$(dirname "$header")"
     printf '#include "%s"\n' "$target" > "$tmp/aliases/$header"
 done
-mapfile -t cfiles < <(find "$tmp/src" -name '*.c' | sort)
+if [[ -n "$patchfile" ]]; then
+    mapfile -t cfiles < <(find "$tmp/src" -name '*.c' | sort)
+else
+    # Compiled where they are, so compiler messages and debug info name the user's own files.
+    mapfile -t cfiles < <(for s in "${sources[@]}"; do
+        if [[ -d "$s" ]]; then find "$(cd "$s" && pwd)" -name '*.c'; else echo "$(cd "$(dirname "$s")" && pwd)/$(basename "$s")"; fi
+    done | sort)
+fi
 (( ${#cfiles[@]} )) || { echo "c-driver.sh: no .c files in the sources" >&2; exit 2; }
-"$cc" -shared -fPIC -fshort-wchar -std=gnu11 -O1 -g -Wno-unused-parameter -ffile-prefix-map="$tmp/src/"="${srcroot:+$srcroot/}" ${sanitize[@]+"${sanitize[@]}"} \
+if ! "$cc" -shared -fPIC -fshort-wchar -std=gnu11 -O1 -g -Wno-unused-parameter -ffile-prefix-map="$tmp/src/"="${srcroot:+$srcroot/}" ${sanitize[@]+"${sanitize[@]}"} \
     -I"$tmp/src" -I"$tmp/aliases" -I"$repo/Sources/CNdis/include" ${incs[@]+"${incs[@]}"} ${defs[@]+"${defs[@]}"} \
-    "${cfiles[@]}" "$repo/Scripts/c-driver/ndis_import.c" -o "$out"
+    "${cfiles[@]}" "$repo/Scripts/c-driver/ndis_import.c" -o "$out"; then
+    echo "c-driver.sh: the driver's sources did not compile (the compiler's messages are above)" >&2
+    exit 2
+fi
 if [[ -n "$asan" ]]; then
     echo "built $out with AddressSanitizer: run it with  LD_PRELOAD=$rt ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 ndis-sim run --driver $out --isolate"
 else

@@ -14,12 +14,21 @@ enum AsanLane {
     typealias Region = @convention(c) (UnsafeRawPointer?, Int) -> Void
 
     /// The runtime's user-poisoning calls, if it is loaded in this process.
-    nonisolated(unsafe) static let poison: Region? = lookup("__asan_poison_memory_region")
-    nonisolated(unsafe) static let unpoison: Region? = lookup("__asan_unpoison_memory_region")
+    static let poison: Region? = lookup("__asan_poison_memory_region")
+    static let unpoison: Region? = lookup("__asan_unpoison_memory_region")
 
     private static func lookup(_ name: String) -> Region? {
         // RTLD_DEFAULT: every image loaded so far.
         dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: Region.self) }
+    }
+
+    /// What a command line needs in front to run a driver built with --asan again, when the
+    /// runtime is loaded here: its LD_PRELOAD and ASAN_OPTIONS.
+    static var environment: String? {
+        guard let poison else { return nil }
+        guard let file = csim_image_path(unsafeBitCast(poison, to: UnsafeRawPointer.self)) else { return nil }
+        let options = getenv("ASAN_OPTIONS").map { String(cString: $0) } ?? "detect_leaks=0:abort_on_error=1"
+        return "LD_PRELOAD=\(String(cString: file)) ASAN_OPTIONS=\(options)"
     }
 
     /// The driver-visible part of an NBL's C struct (the fields before the simulator's own).

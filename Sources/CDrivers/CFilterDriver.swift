@@ -51,7 +51,14 @@ public final class CFilterDriver: FilterDriver {
     /// its instance name), a module name unique to this module, the media type, the MTU; the
     /// names live until the run ends (the driver should copy them, as the WDK sample does).
     public func FilterAttach(_ NdisFilterHandle: NDIS.NDIS_HANDLE, _ AttachParameters: NDIS.NDIS_FILTER_ATTACH_PARAMETERS) -> NDIS.NDIS_STATUS {
-        guard registered, let attach = characteristics.AttachHandler else { return .FAILURE }
+        guard registered, let attach = characteristics.AttachHandler else {
+            // NDIS never loads a driver whose DriverEntry failed or did not register: say so
+            // plainly rather than let the adapter wait for a filter that never comes.
+            let why = driverEntryStatus < 0 ? "DriverEntry returned 0x\(String(UInt32(bitPattern: driverEntryStatus), radix: 16, uppercase: true))"
+                : "DriverEntry returned success without a registered NdisFRegisterFilterDriver"
+            ndis.kernel.ASSERT(false, "\(why): NDIS would not load this filter driver", at: "DriverEntry")
+            return .FAILURE
+        }
         let names = world.buffer([], capacity: 2 * MemoryLayout<CNdis.UNICODE_STRING>.stride).assumingMemoryBound(to: CNdis.UNICODE_STRING.self)
         names[0] = world.unicodeString(AttachParameters.BaseMiniportName)
         names[1] = world.unicodeString("\(AttachParameters.BaseMiniportName)-{filter}-\(String(NdisFilterHandle.id, radix: 16))")

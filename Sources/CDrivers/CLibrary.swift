@@ -112,4 +112,8 @@ extension CFilterDriver {
 
     /// Whether `path` is a C driver library ndis-sim can load; throws the reason if not.
     public static func checkLibrary(_ path: String) throws { try CLibrary.check(path) }
+
+    /// The environment a command line that runs a C driver again needs in front of it (the
+    /// AddressSanitizer runtime, when this process runs under it), or nil.
+    public static var sanitizerEnvironment: String? { AsanLane.environment }
 }

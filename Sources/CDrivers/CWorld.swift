@@ -139,7 +139,7 @@ final class CWorld {
 
     /// Thread `thread`'s C call site, if its last call into the model came through a thunk.
     func site(_ thread: Int, modelSite: CallSite?) -> String? {
-        guard let modelSite, "\(modelSite.file)".hasSuffix("CThunks.swift") else { return nil }
+        guard let modelSite, "\(modelSite.file)".hasPrefix("CDrivers/") else { return nil }
         return describe(thread)
     }
 

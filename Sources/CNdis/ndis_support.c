@@ -1,6 +1,8 @@
 /* The parts of ndis.h that live in C: DbgPrint (output is not part of a run's verdict, so
  * it goes nowhere), NdisZeroMemory, and the world of the simulation running on this OS thread. */
+#define _GNU_SOURCE 1
 #define CSIM_NO_CALL_SITES 1
+#include <dlfcn.h>
 #include "ndis_imports.h"
 #include <string.h>
 
@@ -39,3 +41,8 @@ CSIM_SITE csim_last_site(void) {
 void csim_set_current_world(void *world) { current_world = world; }
 
 const char *csim_host_import_names(void) { return CSIM_NDIS_IMPORT_LIST(CSIM_IMPORT_NAME); }
+
+const char *csim_image_path(const void *Address) {
+    Dl_info Info;
+    return dladdr(Address, &Info) != 0 ? Info.dli_fname : NULL;
+}

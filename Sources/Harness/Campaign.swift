@@ -1,3 +1,4 @@
+import CDrivers
 import Drivers
 import Foundation
 import NDIS
@@ -319,11 +320,21 @@ public struct Campaign {
     }
 
     /// The command (or, for a driver no catalogue knows, the Swift call) that replays `seed`.
+    /// The driver (or stack) as a file name: a C driver library by its file's name, without
+    /// folders, so saved traces and crash reports land in the folder asked for.
+    public var fileStem: String {
+        driverName.split(separator: ",").map { part in
+            let last = part.split(separator: "/").last.map(String.init) ?? String(part)
+            return last.hasSuffix(".so") ? String(last.dropLast(3)) : last
+        }.joined(separator: ",")
+    }
+
     public func replayCommand(seed: UInt64) -> String {
         guard registered else {
             return "replay(seed: \(seed)) on this Campaign (\(driverName) on \(scenario.name), \(strategy)); register the driver in a Catalog to replay it from the command line"
         }
         var s = "\(executable) run " + (isStack ? "--stack \(filters.description)" : "--driver \(driverName)") + " --scenario \(scenario.name) --seed \(seed)"
+        if driverName.contains(".so"), let environment = CFilterDriver.sanitizerEnvironment { s = environment + " " + s }
         switch strategy.perSeed {
         case .random: break
         case .pct(let d): s += " --strategy pct --depth \(d)"

@@ -71,6 +71,8 @@ public struct CommandLineTool {
       protocol driver's own, else the miniport's, else the lowest filter's; the environment
       options are the lowest driver's own, and reports name each module's driver, layer and
       adapter. A TDI driver (seed 004's flowwatcher) runs alone, on the tdi-* scenarios only.
+      D may also be a C filter driver: a FILE.so built from its sources by Scripts/c-driver.sh
+      (loaded afresh for each run; reports name its C file and line; README "C drivers").
       Prints one line per failing seed (its first violation), the full report of the
       first failure, and a summary.
       --seed N          one seed
@@ -283,7 +285,19 @@ public struct CommandLineTool {
 
     /// The campaign `--driver`, `--scenario`, `--strategy`, `--depth`, `--preemptions`,
     /// `--max-steps` and `--option` describe.
-    func makeCampaign(driver: String?, scenario: String?, flags: [String: String], stack fromTrace: [String]? = nil) throws -> Campaign {
+    /// A C driver library named by a relative path, made absolute: the trace records it, and
+    /// must replay from any folder.
+    static func resolvedDriverName(_ name: String) -> String {
+        guard name.hasSuffix(".so"), !name.hasPrefix("/") else { return name }
+        return URL(fileURLWithPath: name).standardizedFileURL.path
+    }
+
+    func makeCampaign(driver given: String?, scenario: String?, flags given_flags: [String: String], stack fromTrace: [String]? = nil) throws -> Campaign {
+        let driver = given.map(Self.resolvedDriverName)
+        var flags = given_flags
+        if let stack = flags["--stack"] {
+            flags["--stack"] = stack.split(separator: ",", omittingEmptySubsequences: false).map { Self.resolvedDriverName(String($0)) }.joined(separator: ",")
+        }
         try checkNames(drivers: [driver].compactMap { $0 }, stack: flags["--stack"]?.split(separator: ",").map(String.init) ?? fromTrace ?? [], scenario: scenario)
         var campaign: Campaign
         if let stack = flags["--stack"].map({ $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }) ?? (flags["--driver"] == nil ? fromTrace : nil) {
@@ -585,13 +599,13 @@ public struct CommandLineTool {
             }
             guard let saveDir, saveError == nil else { return }
             let r = result()
-            let file = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed).trace")
+            let file = saveDir.appendingPathComponent("\(campaign.fileStem)-\(campaign.scenario.name)-\(seed).trace")
             do { try OutputPath.write(campaign.traceFile(r).render(), to: file.path, "--save"); saved += 1 }
             catch { saveError = (error as? UsageError)?.description ?? "cannot write \(file.path)" }
             let bug = v.kind.name + "\u{1}" + v.call.prefix { $0 != "(" } + v.source
             guard !shrunkKinds.contains(bug) else { return }
             shrunkKinds.append(bug)
-            let shrunk = saveDir.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed).shrunk.trace")
+            let shrunk = saveDir.appendingPathComponent("\(campaign.fileStem)-\(campaign.scenario.name)-\(seed).shrunk.trace")
             if isolate, let executable {
                 // Shrinking runs schedules the seed never took: driver code that traps or loops
                 // on one must not take the campaign down, so it runs in a child too.
@@ -647,7 +661,7 @@ public struct CommandLineTool {
                 if !json && !quiet { self.out("seed \(finding.seed): \(finding.kind): \(finding.detail)\n") }
                 // libFuzzer's crash-/timeout- files: what happened and the command that does it again.
                 let dir = saveDir ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-                let file = dir.appendingPathComponent("\(finding.kind)-\(campaign.driverName)-\(campaign.scenario.name)-\(finding.seed).txt")
+                let file = dir.appendingPathComponent("\(finding.kind)-\(campaign.fileStem)-\(campaign.scenario.name)-\(finding.seed).txt")
                 let text = """
                     # ndis-sim \(finding.kind) finding: driver code took its process down, so no trace was recorded;
                     # the seed and configuration reproduce it exactly (a run is a function of its seed).
@@ -790,7 +804,7 @@ public struct CommandLineTool {
                     if let dir = flags["--save"] {
                         let url = URL(fileURLWithPath: dir)
                         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-                        let file = url.appendingPathComponent("\(campaign.driverName)-\(campaign.scenario.name)-\(seed)-exhaustive.trace")
+                        let file = url.appendingPathComponent("\(campaign.fileStem)-\(campaign.scenario.name)-\(seed)-exhaustive.trace")
                         try? campaign.traceFile(r.violation!).render().write(to: file, atomically: true, encoding: .utf8)
                     }
                 }

@@ -981,6 +981,8 @@ VOID csim_AssertFailed(const char *Expression);
 /* The simulator's per-thread world (set by the bridge; drivers never call these). */
 void *csim_current_world(void);
 void csim_set_current_world(void *world);
+/* The file of the loaded image that holds Address (dladdr), or NULL. */
+const char *csim_image_path(const void *Address);
 
 /*
  * Call sites: each NDIS call a driver makes first notes its file, line and function, so a
