@@ -65,7 +65,8 @@ if [[ -n "$patchfile" ]]; then
 else
     # Compiled where they are, so compiler messages and debug info name the user's own files.
     mapfile -t cfiles < <(for s in "${sources[@]}"; do
-        if [[ -d "$s" ]]; then find "$(cd "$s" && pwd)" -name '*.c'; else echo "$(cd "$(dirname "$s")" && pwd)/$(basename "$s")"; fi
+        if [[ -d "$s" ]]; then find "$(cd "$s" && pwd)" -name '*.c'
+        elif [[ "$s" == *.c ]]; then echo "$(cd "$(dirname "$s")" && pwd)/$(basename "$s")"; fi
     done | sort)
 fi
 (( ${#cfiles[@]} )) || { echo "c-driver.sh: no .c files in the sources" >&2; exit 2; }

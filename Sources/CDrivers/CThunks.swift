@@ -596,6 +596,96 @@ func c_AssertFailed(_ Expression: UnsafePointer<CChar>?) {
     w.ndis.ASSERT(false, Expression.map { String(cString: $0) } ?? "?", at: w.currentSite)
 }
 
+// MARK: Timers and work items
+
+/// A C pointer handed through the model as a callback's context.
+final class CContext {
+    let pointer: UnsafeMutableRawPointer?
+    init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
+}
+
+/// Timer and work-item handles as C sees them: opaque, one range each, never dereferenceable.
+private let timerHandleBase: UInt = 0x5500_0000_0000, workItemHandleBase: UInt = 0x5600_0000_0000
+
+private func object<T>(_ handle: UnsafeMutableRawPointer?, _ base: UInt, _ table: [T]) -> T? {
+    let i = Int(bitPattern: UInt(bitPattern: handle) &- base) - 1
+    return i >= 0 && i < table.count ? table[i] : nil
+}
+
+@_cdecl("NdisAllocateTimerObject")
+func c_NdisAllocateTimerObject(_ NdisHandle: UnsafeMutableRawPointer?, _ Characteristics: UnsafeMutablePointer<CNdis.NDIS_TIMER_CHARACTERISTICS>?,
+                               _ pTimerObject: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
+    let w = world()
+    guard let Characteristics, let function = Characteristics.pointee.TimerFunction, let pTimerObject else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisAllocateTimerObject: NULL characteristics, TimerFunction or pTimerObject")
+        return NDIS.NDIS_STATUS.FAILURE.rawValue
+    }
+    let characteristics = NDIS.NDIS_TIMER_CHARACTERISTICS(AllocationTag: Characteristics.pointee.AllocationTag, TimerFunction: { context in
+        function(nil, (context as? CContext)?.pointer, nil, nil)
+    }, FunctionContext: CContext(Characteristics.pointee.FunctionContext))
+    w.timers.append(w.ndis.NdisAllocateTimerObject(CWorld.handle(NdisHandle), characteristics))
+    pTimerObject.pointee = UnsafeMutableRawPointer(bitPattern: timerHandleBase + UInt(w.timers.count))
+    return NDIS.NDIS_STATUS.SUCCESS.rawValue
+}
+
+/// The model's timer behind a C handle, or the crash of using one NDIS never gave out.
+private func timer(_ w: CWorld, _ handle: UnsafeMutableRawPointer?, _ api: String) -> KTIMER? {
+    guard let t = object(handle, timerHandleBase, w.timers) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): a timer NdisAllocateTimerObject did not give out")
+        return nil
+    }
+    return t
+}
+
+@_cdecl("NdisSetTimerObject")
+func c_NdisSetTimerObject(_ TimerObject: UnsafeMutableRawPointer?, _ DueTime: CNdis.LARGE_INTEGER, _ MillisecondsPeriod: Int32,
+                          _ FunctionContext: UnsafeMutableRawPointer?) -> UInt8 {
+    let w = world()
+    guard let t = timer(w, TimerObject, "NdisSetTimerObject") else { return 0 }
+    return w.ndis.NdisSetTimerObject(t, DueTime.QuadPart, ULONG(bitPattern: MillisecondsPeriod), CContext(FunctionContext)) ? 1 : 0
+}
+
+@_cdecl("NdisCancelTimerObject")
+func c_NdisCancelTimerObject(_ TimerObject: UnsafeMutableRawPointer?) -> UInt8 {
+    let w = world()
+    guard let t = timer(w, TimerObject, "NdisCancelTimerObject") else { return 0 }
+    return w.ndis.NdisCancelTimerObject(t) ? 1 : 0
+}
+
+@_cdecl("NdisFreeTimerObject")
+func c_NdisFreeTimerObject(_ TimerObject: UnsafeMutableRawPointer?) {
+    let w = world()
+    guard let t = timer(w, TimerObject, "NdisFreeTimerObject") else { return }
+    w.ndis.NdisFreeTimerObject(t)
+}
+
+@_cdecl("NdisAllocateIoWorkItem")
+func c_NdisAllocateIoWorkItem(_ NdisObjectHandle: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    let w = world()
+    w.workItems.append(w.ndis.NdisAllocateIoWorkItem(CWorld.handle(NdisObjectHandle)))
+    return UnsafeMutableRawPointer(bitPattern: workItemHandleBase + UInt(w.workItems.count))
+}
+
+@_cdecl("NdisQueueIoWorkItem")
+func c_NdisQueueIoWorkItem(_ NdisIoWorkItem: UnsafeMutableRawPointer?, _ Routine: CNdis.NDIS_IO_WORKITEM_ROUTINE?, _ WorkItemContext: UnsafeMutableRawPointer?) {
+    let w = world()
+    guard let item = object(NdisIoWorkItem, workItemHandleBase, w.workItems), let Routine else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisQueueIoWorkItem: a work item NdisAllocateIoWorkItem did not give out, or a NULL routine")
+        return
+    }
+    w.ndis.NdisQueueIoWorkItem(item, { context in Routine((context as? CContext)?.pointer, NdisIoWorkItem) }, CContext(WorkItemContext))
+}
+
+@_cdecl("NdisFreeIoWorkItem")
+func c_NdisFreeIoWorkItem(_ NdisIoWorkItem: UnsafeMutableRawPointer?) {
+    let w = world()
+    guard let item = object(NdisIoWorkItem, workItemHandleBase, w.workItems) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "NdisFreeIoWorkItem: a work item NdisAllocateIoWorkItem did not give out")
+        return
+    }
+    w.ndis.NdisFreeIoWorkItem(item)
+}
+
 /// The thunks as the import table a driver library binds (built here, beside them: a C
 /// function pointer to a @_cdecl function taken in another file would define its symbol twice).
 let cImports: CSIM_NDIS_IMPORTS = {
@@ -627,6 +717,13 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisAllocateNetBufferAndNetBufferList = c_NdisAllocateNetBufferAndNetBufferList
     t.NdisFreeNetBufferList = c_NdisFreeNetBufferList
     t.NdisGetDataBuffer = c_NdisGetDataBuffer
+    t.NdisAllocateTimerObject = c_NdisAllocateTimerObject
+    t.NdisSetTimerObject = c_NdisSetTimerObject
+    t.NdisCancelTimerObject = c_NdisCancelTimerObject
+    t.NdisFreeTimerObject = c_NdisFreeTimerObject
+    t.NdisAllocateIoWorkItem = c_NdisAllocateIoWorkItem
+    t.NdisQueueIoWorkItem = c_NdisQueueIoWorkItem
+    t.NdisFreeIoWorkItem = c_NdisFreeIoWorkItem
     t.NdisAllocateMdl = c_NdisAllocateMdl
     t.NdisFreeMdl = c_NdisFreeMdl
     t.NdisRegisterDeviceEx = c_NdisRegisterDeviceEx

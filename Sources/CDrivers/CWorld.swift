@@ -275,6 +275,10 @@ final class CWorld {
         return c
     }
 
+    /// Timers and work items C drivers allocated (their handles: see `CTimers.swift`).
+    var timers: [KTIMER] = []
+    var workItems: [IO_WORKITEM] = []
+
     /// Events C drivers initialised (what `NDIS_EVENT.SimulatorEvent` holds).
     let events = CObjectTable<NDIS.NDIS_EVENT>()
     /// Spin locks C drivers allocated (what `NDIS_SPIN_LOCK.SimulatorLock` holds).

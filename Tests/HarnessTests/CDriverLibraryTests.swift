@@ -99,6 +99,44 @@ import Testing
         }
     }
 
+    /// NDIS timers and work items from C: a one-shot timer set in DriverEntry fires on another CPU,
+    /// its callback queues a work item, and the work item's routine runs (its DbgBreakPoint is
+    /// reported at its C line); cancelled before it fires, nothing runs.
+    @Test func aCTimerFiresAndItsWorkItemRuns() throws {
+        let dir = CLI.temporaryDirectory()
+        let source = dir.appendingPathComponent("timed.c")
+        try """
+        #include <ndis.h>
+        static NDIS_HANDLE Timer, Item;
+        static VOID Work(PVOID Context, NDIS_HANDLE WorkItem) { (void)Context; (void)WorkItem; DbgBreakPoint(); }
+        static VOID Fired(PVOID S1, PVOID Context, PVOID S2, PVOID S3) { (void)S1; (void)S2; (void)S3; NdisQueueIoWorkItem(Item, Work, Context); }
+        static VOID Arm(void) {
+            NDIS_TIMER_CHARACTERISTICS Characteristics;
+            NdisZeroMemory(&Characteristics, sizeof(Characteristics));
+            Characteristics.Header.Type = NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS;
+            Characteristics.AllocationTag = 0x54696d54;
+            Characteristics.TimerFunction = Fired;
+            NdisAllocateTimerObject(NULL, &Characteristics, &Timer);
+            Item = NdisAllocateIoWorkItem(NULL);
+            LARGE_INTEGER Due;
+            Due.QuadPart = -1000; /* 100 us from now, well within the run */
+            NdisSetTimerObject(Timer, Due, 0, NULL);
+        #if CANCEL
+            NdisCancelTimerObject(Timer);
+        #endif
+        }
+        #define CSIM_ON_LOAD Arm()
+        #include "\(Self.passthru.path)"
+        """.write(to: source, atomically: true, encoding: .utf8)
+        let fires = try Self.build([source, Self.header], defines: ["CSIM_STANDALONE"])
+        let r = try Campaign(driver: fires).run(seeds: 1...5)
+        let v = try #require(r.failures.first?.violation)
+        #expect(v.message.contains("DbgBreakPoint"), "\(v.message)")
+        #expect(v.source.hasPrefix("timed.c:") && v.source.hasSuffix("in Work"), "\(v.source)")
+        let cancelled = try Self.build([source, Self.header], defines: ["CSIM_STANDALONE", "CANCEL=1"])
+        #expect(try Campaign(driver: cancelled).run(seeds: 1...5).failureCount == 0)
+    }
+
     /// The same seeds give the same digest in two processes, and the same as in this one.
     @Test func aCDriversDigestIsTheSameInAnyProcess() throws {
         let args = ["run", "--driver", "c-reference", "--scenario", "rx-inject-disable", "--seeds", "1..60", "--quiet"]

@@ -891,6 +891,35 @@ typedef struct _CSIM_FILTER_INTROSPECTION {
 } CSIM_FILTER_INTROSPECTION, *PCSIM_FILTER_INTROSPECTION;
 VOID csim_NdisFSetIntrospection(NDIS_HANDLE NdisFilterDriverHandle, PCSIM_FILTER_INTROSPECTION Introspection);
 
+/* Timers (NdisAllocateTimerObject): the callback runs at DISPATCH_LEVEL on another CPU when the
+ * timer fires; DueTime in 100-ns units (negative: relative), MillisecondsPeriod 0 for one shot. */
+#define NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS 0x97
+#define NDIS_TIMER_CHARACTERISTICS_REVISION_1 1
+typedef VOID (NDIS_TIMER_FUNCTION)(PVOID SystemSpecific1, PVOID FunctionContext, PVOID SystemSpecific2, PVOID SystemSpecific3);
+typedef NDIS_TIMER_FUNCTION *PNDIS_TIMER_FUNCTION;
+typedef struct _NDIS_TIMER_CHARACTERISTICS {
+    NDIS_OBJECT_HEADER Header;
+    ULONG AllocationTag;
+    PNDIS_TIMER_FUNCTION TimerFunction;
+    PVOID FunctionContext;
+} NDIS_TIMER_CHARACTERISTICS, *PNDIS_TIMER_CHARACTERISTICS;
+#define NDIS_SIZEOF_TIMER_CHARACTERISTICS_REVISION_1 sizeof(NDIS_TIMER_CHARACTERISTICS)
+/* Work items (NdisAllocateIoWorkItem): the routine runs at PASSIVE_LEVEL on a system worker thread. */
+typedef VOID (NDIS_IO_WORKITEM_FUNCTION)(PVOID WorkItemContext, NDIS_HANDLE NdisIoWorkItemHandle);
+typedef NDIS_IO_WORKITEM_FUNCTION *NDIS_IO_WORKITEM_ROUTINE;
+
+/* Structured exception handling has no equivalent here: the guarded block runs, the handler never
+ * does (an exception in driver code is a crash the verifier reports where it can). */
+#ifndef __try
+#define __try if (1)
+#define __except(_Filter) else
+#define __finally if (1)
+#define __leave
+#define GetExceptionCode() ((NTSTATUS)0)
+#define EXCEPTION_EXECUTE_HANDLER 1
+#define EXCEPTION_CONTINUE_SEARCH 0
+#endif
+
 /* NDIS calls the simulator implements. */
 NDIS_STATUS NdisFRegisterFilterDriver(PDRIVER_OBJECT DriverObject, NDIS_HANDLE FilterDriverContext,
                                       PNDIS_FILTER_DRIVER_CHARACTERISTICS FilterDriverCharacteristics, PNDIS_HANDLE NdisFilterDriverHandle);
@@ -933,6 +962,13 @@ NDIS_STATUS NdisRegisterDeviceEx(NDIS_HANDLE NdisObjectHandle, PNDIS_DEVICE_OBJE
 VOID NdisDeregisterDeviceEx(NDIS_HANDLE NdisDeviceHandle);
 PVOID NdisGetDeviceReservedExtension(PDEVICE_OBJECT DeviceObject);
 VOID NdisMSleep(ULONG MicrosecondsToSleep);
+NDIS_STATUS NdisAllocateTimerObject(NDIS_HANDLE NdisHandle, PNDIS_TIMER_CHARACTERISTICS TimerCharacteristics, PNDIS_HANDLE pTimerObject);
+BOOLEAN NdisSetTimerObject(NDIS_HANDLE TimerObject, LARGE_INTEGER DueTime, LONG MillisecondsPeriod, PVOID FunctionContext);
+BOOLEAN NdisCancelTimerObject(NDIS_HANDLE TimerObject);
+VOID NdisFreeTimerObject(NDIS_HANDLE TimerObject);
+NDIS_HANDLE NdisAllocateIoWorkItem(NDIS_HANDLE NdisObjectHandle);
+VOID NdisQueueIoWorkItem(NDIS_HANDLE NdisIoWorkItem, NDIS_IO_WORKITEM_ROUTINE Routine, PVOID WorkItemContext);
+VOID NdisFreeIoWorkItem(NDIS_HANDLE NdisIoWorkItem);
 /* OID requests, status indications and PnP events through the stack. */
 NDIS_STATUS NdisAllocateCloneOidRequest(NDIS_HANDLE SourceHandle, PNDIS_OID_REQUEST OidRequest, UINT PoolTag, PNDIS_OID_REQUEST *CloneOidRequest);
 VOID NdisFreeCloneOidRequest(NDIS_HANDLE SourceHandle, PNDIS_OID_REQUEST Request);
@@ -1020,6 +1056,13 @@ CSIM_SITE csim_last_site(void);
 #define NdisRegisterDeviceEx(...) CSIM_AT(NdisRegisterDeviceEx(__VA_ARGS__))
 #define NdisDeregisterDeviceEx(...) CSIM_AT(NdisDeregisterDeviceEx(__VA_ARGS__))
 #define NdisMSleep(...) CSIM_AT(NdisMSleep(__VA_ARGS__))
+#define NdisAllocateTimerObject(...) CSIM_AT(NdisAllocateTimerObject(__VA_ARGS__))
+#define NdisSetTimerObject(...) CSIM_AT(NdisSetTimerObject(__VA_ARGS__))
+#define NdisCancelTimerObject(...) CSIM_AT(NdisCancelTimerObject(__VA_ARGS__))
+#define NdisFreeTimerObject(...) CSIM_AT(NdisFreeTimerObject(__VA_ARGS__))
+#define NdisAllocateIoWorkItem(...) CSIM_AT(NdisAllocateIoWorkItem(__VA_ARGS__))
+#define NdisQueueIoWorkItem(...) CSIM_AT(NdisQueueIoWorkItem(__VA_ARGS__))
+#define NdisFreeIoWorkItem(...) CSIM_AT(NdisFreeIoWorkItem(__VA_ARGS__))
 #define DbgBreakPoint() CSIM_AT(DbgBreakPoint())
 #define csim_AssertFailed(...) CSIM_AT(csim_AssertFailed(__VA_ARGS__))
 #define NdisFDeregisterFilterDriver(...) CSIM_AT(NdisFDeregisterFilterDriver(__VA_ARGS__))

@@ -71,7 +71,14 @@
     X(NDIS_STATUS, NdisOpenConfigurationEx, (PNDIS_CONFIGURATION_OBJECT a, PNDIS_HANDLE b), (a, b)) \
     X(VOID, NdisCloseConfiguration, (NDIS_HANDLE a), (a)) \
     X(VOID, DbgBreakPoint, (void), ()) \
-    X(VOID, csim_AssertFailed, (const char *a), (a))
+    X(VOID, csim_AssertFailed, (const char *a), (a)) \
+    X(NDIS_STATUS, NdisAllocateTimerObject, (NDIS_HANDLE a, PNDIS_TIMER_CHARACTERISTICS b, PNDIS_HANDLE c), (a, b, c)) \
+    X(BOOLEAN, NdisSetTimerObject, (NDIS_HANDLE a, LARGE_INTEGER b, LONG c, PVOID d), (a, b, c, d)) \
+    X(BOOLEAN, NdisCancelTimerObject, (NDIS_HANDLE a), (a)) \
+    X(VOID, NdisFreeTimerObject, (NDIS_HANDLE a), (a)) \
+    X(NDIS_HANDLE, NdisAllocateIoWorkItem, (NDIS_HANDLE a), (a)) \
+    X(VOID, NdisQueueIoWorkItem, (NDIS_HANDLE a, NDIS_IO_WORKITEM_ROUTINE b, PVOID c), (a, b, c)) \
+    X(VOID, NdisFreeIoWorkItem, (NDIS_HANDLE a), (a))
 
 #define CSIM_IMPORT_FIELD(Ret, Name, Params, Args) Ret (*Name) Params;
 typedef struct _CSIM_NDIS_IMPORTS {
