@@ -263,6 +263,20 @@ static PNET_BUFFER_LIST RefCompleteOwnNbls(PREF_MODULE Module, PNET_BUFFER_LIST 
     return Others;
 }
 
+#if defined(CANARY_SND05) || defined(CANARY_RCV06)
+/* The flaw of SND-05 and RCV-06: the head decides for the whole chain. If the head is ours, every
+ * NBL of the chain is completed as ours (TRUE); otherwise the caller hands the whole chain on. */
+static BOOLEAN RefCompleteChainIfHeadIsOwn(PREF_MODULE Module, PNET_BUFFER_LIST Chain, ULONG64 Path) {
+    if (!RefIsOwnNbl(Module, Chain, Path)) return FALSE;
+    for (PNET_BUFFER_LIST Nbl = Chain, Next; Nbl != NULL; Nbl = Next) {
+        Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+        RefCompleteOriginated(Module, Nbl);
+    }
+    return TRUE;
+}
+#endif
+
 /* ---- Lifecycle ---- */
 
 static NDIS_STATUS RefAttach(NDIS_HANDLE NdisFilterHandle, NDIS_HANDLE FilterDriverContext, PNDIS_FILTER_ATTACH_PARAMETERS AttachParameters) {
@@ -436,14 +450,7 @@ static VOID RefSendNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_L
 static VOID RefSendNetBufferListsComplete(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, ULONG SendCompleteFlags) {
     PREF_MODULE Module = FilterModuleContext;
 #if defined(CANARY_SND05)
-    /* The flaw: the head decides for the whole chain. */
-    if (RefIsOwnNbl(Module, NetBufferLists, REF_SEND_PATH)) {
-        for (PNET_BUFFER_LIST Nbl = NetBufferLists, Next; Nbl != NULL; Nbl = Next) {
-            Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
-            NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
-            RefCompleteOriginated(Module, Nbl);
-        }
-    } else {
+    if (!RefCompleteChainIfHeadIsOwn(Module, NetBufferLists, REF_SEND_PATH)) {
         LONG Length = RefChainLength(NetBufferLists);
         NdisFSendNetBufferListsComplete(Module->FilterHandle, NetBufferLists, SendCompleteFlags);
         RefDereferenceIO(Module, Length);
@@ -520,14 +527,7 @@ static VOID RefReceiveNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFE
 static VOID RefReturnNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags) {
     PREF_MODULE Module = FilterModuleContext;
 #if defined(CANARY_RCV06)
-    /* The flaw: the head decides for the whole chain. */
-    if (RefIsOwnNbl(Module, NetBufferLists, REF_RECEIVE_PATH)) {
-        for (PNET_BUFFER_LIST Nbl = NetBufferLists, Next; Nbl != NULL; Nbl = Next) {
-            Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
-            NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
-            RefCompleteOriginated(Module, Nbl);
-        }
-    } else {
+    if (!RefCompleteChainIfHeadIsOwn(Module, NetBufferLists, REF_RECEIVE_PATH)) {
         LONG Length = RefChainLength(NetBufferLists);
         NdisFReturnNetBufferLists(Module->FilterHandle, NetBufferLists, ReturnFlags);
         RefDereferenceIO(Module, Length);
