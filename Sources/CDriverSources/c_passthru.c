@@ -161,6 +161,28 @@ static USHORT FILTER_PREFIX(EtherType)(PNET_BUFFER NetBuffer) {
     }
     ASSERT(Got == sizeof(Walked) && Walked[12] == Ethernet[12] && Walked[13] == Ethernet[13]);
 #endif
+#if defined(CSIM_PROBE_DATA_START)
+    /* A test's variant: moves the data start back and forth, and copies the header through pool
+     * memory (freeing it twice when CSIM_PROBE_DATA_START > 1). */
+    {
+        ULONG Length = NET_BUFFER_DATA_LENGTH(NetBuffer);
+        if (NdisRetreatNetBufferDataStart(NetBuffer, 2, 0, NULL) == NDIS_STATUS_SUCCESS) {
+            ASSERT(NET_BUFFER_DATA_LENGTH(NetBuffer) == Length + 2);
+            NdisAdvanceNetBufferDataStart(NetBuffer, 2, FALSE, NULL);
+        }
+        ASSERT(NET_BUFFER_DATA_LENGTH(NetBuffer) == Length);
+        ASSERT(KeGetCurrentIrql() <= DISPATCH_LEVEL);
+        PUCHAR Copy = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizeof(Header), 0x79706f43);
+        if (Copy != NULL) {
+            NdisMoveMemory(Copy, Ethernet, sizeof(Header));
+            ASSERT(Copy[12] == Ethernet[12] && Copy[13] == Ethernet[13]);
+            ExFreePoolWithTag(Copy, 0x79706f43);
+#if CSIM_PROBE_DATA_START > 1
+            ExFreePoolWithTag(Copy, 0x79706f43);
+#endif
+        }
+    }
+#endif
 #if defined(CSIM_WRITES_RECEIVED_BYTES)
     /* A test's variant: rewrites a byte of a frame NDIS lent it (read-only to a filter). */
     PUCHAR First = MmGetSystemAddressForMdlSafe(NET_BUFFER_CURRENT_MDL(NetBuffer), NormalPoolPriority);

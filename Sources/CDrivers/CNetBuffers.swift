@@ -87,27 +87,33 @@ extension CWorld {
         var nb = nbl._firstNetBufferForVerifier
         while let b = nb {
             let c = cNetBuffer(b)
-            var m = b.MdlChain
-            while let mdl = m {
-                let v = cMdl(mdl)
-                refresh(v)
-                m = mdl.Next
-                // An MDL the bridge made links to the bridge's next; the driver's own keep their links.
-                if v.bridgeMade {
-                    v.c.pointee.Next = m.map { cMdl($0).c }
-                }
-            }
-            c.pointee.MdlChain = b.MdlChain.map { cMdl($0).c }
-            c.pointee.CurrentMdl = b.CurrentMdl.map { cMdl($0).c }
-            c.pointee.CurrentMdlOffset = ULONG(clamping: b.CurrentMdlOffset)
-            c.pointee.DataLength = ULONG(clamping: b.DataLength)
-            c.pointee.DataOffset = ULONG(clamping: b.DataOffset)
+            fill(c, from: b)
             c.pointee.Next = nil
             if let p = previous { p.pointee.Next = c } else { first = c }
             previous = c
             nb = b.Next
         }
         s.pointee.FirstNetBuffer = first
+    }
+
+    /// One C NET_BUFFER's fields and MDLs as the model's NET_BUFFER has them (after NDIS moved
+    /// its data start, too).
+    func fill(_ c: UnsafeMutablePointer<CNdis.NET_BUFFER>, from b: NDIS.NET_BUFFER) {
+        var m = b.MdlChain
+        while let mdl = m {
+            let v = cMdl(mdl)
+            refresh(v)
+            m = mdl.Next
+            // An MDL the bridge made links to the bridge's next; the driver's own keep their links.
+            if v.bridgeMade {
+                v.c.pointee.Next = m.map { cMdl($0).c }
+            }
+        }
+        c.pointee.MdlChain = b.MdlChain.map { cMdl($0).c }
+        c.pointee.CurrentMdl = b.CurrentMdl.map { cMdl($0).c }
+        c.pointee.CurrentMdlOffset = ULONG(clamping: b.CurrentMdlOffset)
+        c.pointee.DataLength = ULONG(clamping: b.DataLength)
+        c.pointee.DataOffset = ULONG(clamping: b.DataOffset)
     }
 
     private func cNetBuffer(_ nb: NDIS.NET_BUFFER) -> UnsafeMutablePointer<CNdis.NET_BUFFER> {

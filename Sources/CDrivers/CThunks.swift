@@ -686,6 +686,65 @@ func c_NdisFreeIoWorkItem(_ NdisIoWorkItem: UnsafeMutableRawPointer?) {
     w.ndis.NdisFreeIoWorkItem(item)
 }
 
+// MARK: IRQL, pool, NET_BUFFER data start
+
+@_cdecl("KeGetCurrentIrql")
+func c_KeGetCurrentIrql() -> UInt8 {
+    world().ndis.kernel.KeGetCurrentIrql()
+}
+
+@_cdecl("ExAllocatePoolWithTag")
+func c_ExAllocatePoolWithTag(_ PoolType: CNdis.POOL_TYPE, _ NumberOfBytes: Int, _ Tag: UInt32) -> UnsafeMutableRawPointer? {
+    world().allocate(NumberOfBytes, tag: Tag)
+}
+
+@_cdecl("ExAllocatePool2")
+func c_ExAllocatePool2(_ Flags: UInt64, _ NumberOfBytes: Int, _ Tag: UInt32) -> UnsafeMutableRawPointer? {
+    world().allocate(NumberOfBytes, tag: Tag)
+}
+
+@_cdecl("ExFreePoolWithTag")
+func c_ExFreePoolWithTag(_ P: UnsafeMutableRawPointer?, _ Tag: UInt32) {
+    let w = world()
+    guard let P, w.free(P) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "ExFreePoolWithTag: memory the pool did not allocate, or freed already")
+        return
+    }
+}
+
+@_cdecl("ExFreePool")
+func c_ExFreePool(_ P: UnsafeMutableRawPointer?) {
+    c_ExFreePoolWithTag(P, 0)
+}
+
+/// The model's NET_BUFFER behind a C one, or the crash of passing one NDIS never gave out.
+private func netBuffer(_ w: CWorld, _ c: UnsafeMutablePointer<CNdis.NET_BUFFER>?, _ api: String) -> NDIS.NET_BUFFER? {
+    guard let nb = w.netBuffer(c) else {
+        _ = w.ndis.kernel.dereference(Optional<Int>.none, "\(api): \(c == nil ? "NULL" : "a NET_BUFFER NDIS never gave out")")
+        return nil
+    }
+    return nb
+}
+
+@_cdecl("NdisAdvanceNetBufferDataStart")
+func c_NdisAdvanceNetBufferDataStart(_ NetBuffer: UnsafeMutablePointer<CNdis.NET_BUFFER>?, _ DataOffsetDelta: UInt32, _ FreeMdl: UInt8,
+                                     _ FreeMdlHandler: (@convention(c) (UnsafeMutablePointer<CNdis.MDL>?) -> Void)?) {
+    let w = world()
+    guard let NetBuffer, let nb = netBuffer(w, NetBuffer, "NdisAdvanceNetBufferDataStart") else { return }
+    w.ndis.NdisAdvanceNetBufferDataStart(nb, Int(DataOffsetDelta), FreeMdl != 0)
+    w.fill(NetBuffer, from: nb)
+}
+
+@_cdecl("NdisRetreatNetBufferDataStart")
+func c_NdisRetreatNetBufferDataStart(_ NetBuffer: UnsafeMutablePointer<CNdis.NET_BUFFER>?, _ DataOffsetDelta: UInt32, _ DataBackFill: UInt32,
+                                     _ AllocateMdlHandler: (@convention(c) (UnsafeMutablePointer<UInt32>?) -> UnsafeMutablePointer<CNdis.MDL>?)?) -> UInt32 {
+    let w = world()
+    guard let NetBuffer, let nb = netBuffer(w, NetBuffer, "NdisRetreatNetBufferDataStart") else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
+    let status = w.ndis.NdisRetreatNetBufferDataStart(nb, Int(DataOffsetDelta), Int(DataBackFill))
+    w.fill(NetBuffer, from: nb)
+    return status.rawValue
+}
+
 /// The thunks as the import table a driver library binds (built here, beside them: a C
 /// function pointer to a @_cdecl function taken in another file would define its symbol twice).
 let cImports: CSIM_NDIS_IMPORTS = {
@@ -724,6 +783,13 @@ let cImports: CSIM_NDIS_IMPORTS = {
     t.NdisAllocateIoWorkItem = c_NdisAllocateIoWorkItem
     t.NdisQueueIoWorkItem = c_NdisQueueIoWorkItem
     t.NdisFreeIoWorkItem = c_NdisFreeIoWorkItem
+    t.KeGetCurrentIrql = c_KeGetCurrentIrql
+    t.ExAllocatePoolWithTag = c_ExAllocatePoolWithTag
+    t.ExAllocatePool2 = c_ExAllocatePool2
+    t.ExFreePoolWithTag = c_ExFreePoolWithTag
+    t.ExFreePool = c_ExFreePool
+    t.NdisAdvanceNetBufferDataStart = c_NdisAdvanceNetBufferDataStart
+    t.NdisRetreatNetBufferDataStart = c_NdisRetreatNetBufferDataStart
     t.NdisAllocateMdl = c_NdisAllocateMdl
     t.NdisFreeMdl = c_NdisFreeMdl
     t.NdisRegisterDeviceEx = c_NdisRegisterDeviceEx

@@ -137,6 +137,18 @@ import Testing
         #expect(try Campaign(driver: cancelled).run(seeds: 1...5).failureCount == 0)
     }
 
+    /// The rest of the kernel a C filter reaches for: moving a NET_BUFFER's data start back and
+    /// forth (the C NET_BUFFER follows), KeGetCurrentIrql, and ExAllocatePool2/ExFreePoolWithTag;
+    /// freeing pool memory twice is the driver's crash.
+    @Test func aCFilterMovesDataStartsAndUsesThePool() throws {
+        let probe = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE", "DBG=1", "CSIM_PROBE_DATA_START=1"])
+        let r = try Campaign(driver: probe, scenario: "rx-inject").run(seeds: 1...60)
+        #expect(r.failureCount == 0, "\(r.failures.first.map { "\($0.violation.kind.name): \($0.violation.message) at \($0.violation.source)" } ?? "")")
+        let twice = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE", "CSIM_PROBE_DATA_START=2"])
+        let v = try #require(try Campaign(driver: twice, scenario: "rx-inject").run(seeds: 1...10).failures.first?.violation)
+        #expect(v.message.contains("ExFreePoolWithTag") && v.source.hasPrefix("c_passthru.c:"), "\(v.kind.name): \(v.message) at \(v.source)")
+    }
+
     /// The same seeds give the same digest in two processes, and the same as in this one.
     @Test func aCDriversDigestIsTheSameInAnyProcess() throws {
         let args = ["run", "--driver", "c-reference", "--scenario", "rx-inject-disable", "--seeds", "1..60", "--quiet"]

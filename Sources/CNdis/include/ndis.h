@@ -920,6 +920,18 @@ typedef NDIS_IO_WORKITEM_FUNCTION *NDIS_IO_WORKITEM_ROUTINE;
 #define EXCEPTION_CONTINUE_SEARCH 0
 #endif
 
+/* IRQLs, and the kernel's pool (ExAllocatePool2 zeroes; ExAllocatePoolWithTag does not promise to,
+ * here it does). */
+#define PASSIVE_LEVEL 0
+#define APC_LEVEL 1
+#define DISPATCH_LEVEL 2
+typedef enum _POOL_TYPE { NonPagedPool = 0, PagedPool = 1, NonPagedPoolNx = 512 } POOL_TYPE;
+typedef ULONG64 POOL_FLAGS;
+#define POOL_FLAG_NON_PAGED 0x0000000000000040ULL
+#define POOL_FLAG_PAGED     0x0000000000000100ULL
+typedef VOID (NET_BUFFER_FREE_MDL_HANDLER)(PMDL Mdl);
+typedef PMDL (NET_BUFFER_ALLOCATE_MDL_HANDLER)(PULONG BufferSize);
+
 /* NDIS calls the simulator implements. */
 NDIS_STATUS NdisFRegisterFilterDriver(PDRIVER_OBJECT DriverObject, NDIS_HANDLE FilterDriverContext,
                                       PNDIS_FILTER_DRIVER_CHARACTERISTICS FilterDriverCharacteristics, PNDIS_HANDLE NdisFilterDriverHandle);
@@ -962,6 +974,15 @@ NDIS_STATUS NdisRegisterDeviceEx(NDIS_HANDLE NdisObjectHandle, PNDIS_DEVICE_OBJE
 VOID NdisDeregisterDeviceEx(NDIS_HANDLE NdisDeviceHandle);
 PVOID NdisGetDeviceReservedExtension(PDEVICE_OBJECT DeviceObject);
 VOID NdisMSleep(ULONG MicrosecondsToSleep);
+KIRQL KeGetCurrentIrql(void);
+#define NDIS_CURRENT_IRQL() KeGetCurrentIrql()
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
+VOID ExFreePool(PVOID P);
+/* Moving the start of a NET_BUFFER's used data (the NET_BUFFER's fields and MDLs are updated). */
+VOID NdisAdvanceNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffsetDelta, BOOLEAN FreeMdl, NET_BUFFER_FREE_MDL_HANDLER *FreeMdlHandler);
+NDIS_STATUS NdisRetreatNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffsetDelta, ULONG DataBackFill, NET_BUFFER_ALLOCATE_MDL_HANDLER *AllocateMdlHandler);
 NDIS_STATUS NdisAllocateTimerObject(NDIS_HANDLE NdisHandle, PNDIS_TIMER_CHARACTERISTICS TimerCharacteristics, PNDIS_HANDLE pTimerObject);
 BOOLEAN NdisSetTimerObject(NDIS_HANDLE TimerObject, LARGE_INTEGER DueTime, LONG MillisecondsPeriod, PVOID FunctionContext);
 BOOLEAN NdisCancelTimerObject(NDIS_HANDLE TimerObject);
@@ -1056,6 +1077,12 @@ CSIM_SITE csim_last_site(void);
 #define NdisRegisterDeviceEx(...) CSIM_AT(NdisRegisterDeviceEx(__VA_ARGS__))
 #define NdisDeregisterDeviceEx(...) CSIM_AT(NdisDeregisterDeviceEx(__VA_ARGS__))
 #define NdisMSleep(...) CSIM_AT(NdisMSleep(__VA_ARGS__))
+#define ExAllocatePoolWithTag(...) CSIM_AT(ExAllocatePoolWithTag(__VA_ARGS__))
+#define ExAllocatePool2(...) CSIM_AT(ExAllocatePool2(__VA_ARGS__))
+#define ExFreePoolWithTag(...) CSIM_AT(ExFreePoolWithTag(__VA_ARGS__))
+#define ExFreePool(...) CSIM_AT(ExFreePool(__VA_ARGS__))
+#define NdisAdvanceNetBufferDataStart(...) CSIM_AT(NdisAdvanceNetBufferDataStart(__VA_ARGS__))
+#define NdisRetreatNetBufferDataStart(...) CSIM_AT(NdisRetreatNetBufferDataStart(__VA_ARGS__))
 #define NdisAllocateTimerObject(...) CSIM_AT(NdisAllocateTimerObject(__VA_ARGS__))
 #define NdisSetTimerObject(...) CSIM_AT(NdisSetTimerObject(__VA_ARGS__))
 #define NdisCancelTimerObject(...) CSIM_AT(NdisCancelTimerObject(__VA_ARGS__))

@@ -78,7 +78,14 @@
     X(VOID, NdisFreeTimerObject, (NDIS_HANDLE a), (a)) \
     X(NDIS_HANDLE, NdisAllocateIoWorkItem, (NDIS_HANDLE a), (a)) \
     X(VOID, NdisQueueIoWorkItem, (NDIS_HANDLE a, NDIS_IO_WORKITEM_ROUTINE b, PVOID c), (a, b, c)) \
-    X(VOID, NdisFreeIoWorkItem, (NDIS_HANDLE a), (a))
+    X(VOID, NdisFreeIoWorkItem, (NDIS_HANDLE a), (a)) \
+    X(KIRQL, KeGetCurrentIrql, (void), ()) \
+    X(PVOID, ExAllocatePoolWithTag, (POOL_TYPE a, SIZE_T b, ULONG c), (a, b, c)) \
+    X(PVOID, ExAllocatePool2, (POOL_FLAGS a, SIZE_T b, ULONG c), (a, b, c)) \
+    X(VOID, ExFreePoolWithTag, (PVOID a, ULONG b), (a, b)) \
+    X(VOID, ExFreePool, (PVOID a), (a)) \
+    X(VOID, NdisAdvanceNetBufferDataStart, (PNET_BUFFER a, ULONG b, BOOLEAN c, NET_BUFFER_FREE_MDL_HANDLER *d), (a, b, c, d)) \
+    X(NDIS_STATUS, NdisRetreatNetBufferDataStart, (PNET_BUFFER a, ULONG b, ULONG c, NET_BUFFER_ALLOCATE_MDL_HANDLER *d), (a, b, c, d))
 
 #define CSIM_IMPORT_FIELD(Ret, Name, Params, Args) Ret (*Name) Params;
 typedef struct _CSIM_NDIS_IMPORTS {
