@@ -42,6 +42,15 @@ public final class CFilterDriver: FilterDriver {
         driverObject.deallocate()
     }
 
+    /// Why NDIS would not load this driver (its DriverEntry failed, or returned success without
+    /// registering), or nil.
+    public var loadProblem: String? {
+        if driverEntryStatus < 0 {
+            return "its DriverEntry returned 0x\(String(UInt32(bitPattern: driverEntryStatus), radix: 16, uppercase: true)): NDIS would not load this filter driver"
+        }
+        return registered ? nil : "its DriverEntry returned success without a successful NdisFRegisterFilterDriver: NDIS would not load this filter driver"
+    }
+
     /// The handle `NdisFRegisterFilterDriver` gives this driver.
     var handle: UnsafeMutableRawPointer? {
         UnsafeMutableRawPointer(bitPattern: 0x5200_0000_0000 + UInt(world.drivers.firstIndex { $0 === self }.map { $0 + 1 } ?? 0))
@@ -54,9 +63,7 @@ public final class CFilterDriver: FilterDriver {
         guard registered, let attach = characteristics.AttachHandler else {
             // NDIS never loads a driver whose DriverEntry failed or did not register: say so
             // plainly rather than let the adapter wait for a filter that never comes.
-            let why = driverEntryStatus < 0 ? "DriverEntry returned 0x\(String(UInt32(bitPattern: driverEntryStatus), radix: 16, uppercase: true))"
-                : "DriverEntry returned success without a registered NdisFRegisterFilterDriver"
-            ndis.kernel.ASSERT(false, "\(why): NDIS would not load this filter driver", at: "DriverEntry")
+            ndis.kernel.ASSERT(false, loadProblem ?? "the driver is not registered", at: "DriverEntry")
             return .FAILURE
         }
         let names = world.buffer([], capacity: 2 * MemoryLayout<CNdis.UNICODE_STRING>.stride).assumingMemoryBound(to: CNdis.UNICODE_STRING.self)

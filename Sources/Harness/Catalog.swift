@@ -1,6 +1,7 @@
 import CDrivers
 import Drivers
 import NDIS
+import Simulation
 
 /// The drivers and scenarios a tool knows by name: the stock ones, and a user's own. The
 /// command line, traces and campaigns look names up here, so a user's executable that
@@ -51,7 +52,12 @@ public struct Catalog: Sendable {
     /// Why a driver name names nothing that runs: a C driver library that does not load says why.
     public func problem(withDriver name: String) -> String? {
         guard drivers.first(where: { $0.name == name }) == nil, name.hasSuffix(".so") else { return nil }
-        do { try CFilterDriver.checkLibrary(name); return nil } catch { return "\(error)" }
+        do { try CFilterDriver.checkLibrary(name) } catch { return "\(error)" }
+        // Its DriverEntry must succeed and register: run it once, in a world of its own.
+        let ndis = Ndis(scheduler: Scheduler(choices: ChoiceSource(seed: 1), pool: StackPool(stackBytes: 1 << 16), maxSteps: 1), options: NdisOptions())
+        defer { ndis.tearDown() }
+        guard let driver = try? CFilterDriver(ndis: ndis, library: name) else { return nil }
+        return driver.loadProblem.map { "'\(name)': \($0)" }
     }
     public func scenario(named name: String) -> Scenario? { scenarios.first { $0.name == name } }
 }

@@ -177,6 +177,14 @@ import Testing
         try #require(cc.status == 0, "\(cc.stderr)")
         let refused = try CLI.run(["run", "--driver", lib])
         #expect(refused.status == 2 && refused.stderr.contains("built against another version of ndis-sim's ndis.h"), "\(refused.stderr)")
+        // A driver whose DriverEntry fails: NDIS would not load it.
+        let failing = dir.appendingPathComponent("failing.c")
+        try "#include <ndis.h>\nNTSTATUS DriverEntry(PDRIVER_OBJECT D, PUNICODE_STRING R) { (void)D; (void)R; return STATUS_INSUFFICIENT_RESOURCES; }\n"
+            .write(to: failing, atomically: true, encoding: .utf8)
+        let failingLib = try Self.build([failing])
+        let notLoaded = try CLI.run(["run", "--driver", failingLib])
+        #expect(notLoaded.status == 2 && notLoaded.stderr.contains("its DriverEntry returned 0xC000009A: NDIS would not load this filter driver")
+                && notLoaded.stderr.split(separator: "\n").count == 1, "\(notLoaded.stderr)")
         let usage = try CLI.run(URL(fileURLWithPath: "/bin/bash"), [Self.script.path, "-o", "x.dylib", "/tmp"])
         #expect(usage.status == 2 && usage.stderr.contains("must end in .so"), "\(usage.stderr)")
     }
