@@ -363,7 +363,8 @@ func c_NdisRegisterDeviceEx(_ NdisObjectHandle: UnsafeMutableRawPointer?, _ Attr
     let w = world()
     w.ndis.KeMemoryBarrier()
     guard let driver = w.drivers.first(where: { $0.handle == NdisObjectHandle }), let Attributes else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
-    guard driver.device == nil else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
+    // One device at a time; a driver may register again after NdisDeregisterDeviceEx.
+    guard driver.device?.deregistered ?? true else { return NDIS.NDIS_STATUS.FAILURE.rawValue }
     var table = [CNdis.PDRIVER_DISPATCH?](repeating: nil, count: Int(IRP_MJ_MAXIMUM_FUNCTION) + 1)
     if let functions = Attributes.pointee.MajorFunctions {
         for i in table.indices { table[i] = functions[i] }
