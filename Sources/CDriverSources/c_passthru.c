@@ -198,7 +198,15 @@ static VOID FILTER_PREFIX(ReceiveNetBufferLists)(NDIS_HANDLE FilterModuleContext
         for (PNET_BUFFER_LIST Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
             if (FILTER_PREFIX(EtherType)(NET_BUFFER_LIST_FIRST_NB(Nbl)) == 0x0806) Context->ArpFrames++;
         }
+#if defined(CSIM_READ_AFTER_INDICATE)
+        /* A test's variant: keeps a pointer into the first frame and reads it after passing the
+         * frames up, while TCPIP holds them (seen by the AddressSanitizer lane). */
+        PUCHAR Kept = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(NET_BUFFER_LIST_FIRST_NB(NetBufferLists)), NormalPoolPriority);
+#endif
         NdisFIndicateReceiveNetBufferLists(Context->FilterHandle, NetBufferLists, PortNumber, NumberOfNetBufferLists, ReceiveFlags);
+#if defined(CSIM_READ_AFTER_INDICATE)
+        if (!NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags) && Kept[0] == 0xFF) DbgPrint("broadcast\n");
+#endif
         return;
     }
     if (!NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {

@@ -7,9 +7,10 @@ import Darwin
 #endif
 
 /// The AddressSanitizer lane (`Scripts/c-driver.sh --asan`, run under the sanitizer's runtime):
-/// the fields of each NBL a C driver hands NDIS are poisoned until NDIS hands it back, so driver
-/// code that touches an NBL it gave away, by a plain field access as much as through a macro,
-/// stops at that line with its C stack. Without the runtime loaded this does nothing.
+/// the fields of each NBL a C driver hands NDIS, its context area, and the NET_BUFFERs, MDLs and
+/// frame bytes C was shown of it, are poisoned until NDIS hands it back, so driver code that
+/// touches an NBL it gave away, by a plain field access as much as through a macro, stops at that
+/// line with its C stack. Without the runtime loaded this does nothing.
 enum AsanLane {
     typealias Region = @convention(c) (UnsafeRawPointer?, Int) -> Void
 
@@ -41,15 +42,15 @@ extension CWorld {
         guard let poison = AsanLane.poison else { return }
         var n = chain
         while let nbl = n {
-            if let s = shadowIfAny(nbl) { mark(s, poison) }
+            if let s = shadowIfAny(nbl) { mark(s, nbl, poison) }
             n = nbl._nextForVerifier
         }
     }
 
-    /// A chain NDIS hands the driver (or gave back when the call returned): usable again.
-    func unpoisonHandedBack(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>) {
+    /// An NBL NDIS hands the driver (or gave back when the call returned): usable again.
+    func unpoisonHandedBack(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, _ nbl: NDIS.NET_BUFFER_LIST) {
         guard let unpoison = AsanLane.unpoison else { return }
-        mark(s, unpoison)
+        mark(s, nbl, unpoison)
     }
 
     /// The same for a whole chain (a RESOURCES indication, back when the call returns).
@@ -57,13 +58,28 @@ extension CWorld {
         guard AsanLane.unpoison != nil else { return }
         var n = chain
         while let nbl = n {
-            if let s = shadowIfAny(nbl) { unpoisonHandedBack(s) }
+            if let s = shadowIfAny(nbl) { unpoisonHandedBack(s, nbl) }
             n = nbl._nextForVerifier
         }
     }
 
-    private func mark(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, _ region: AsanLane.Region) {
+    private func mark(_ s: UnsafeMutablePointer<CNdis.NET_BUFFER_LIST>, _ nbl: NDIS.NET_BUFFER_LIST, _ region: AsanLane.Region) {
         region(UnsafeRawPointer(s), AsanLane.header)
         if let context = s.pointee.SimulatorContextData { region(UnsafeRawPointer(context), Int(s.pointee.SimulatorContextSize)) }
+        // The NET_BUFFERs and MDLs C was shown, and the bytes behind them.
+        guard materialized.contains(nbl.id) else { return }
+        var nb = nbl._firstNetBufferForVerifier
+        while let b = nb {
+            if let c = cNetBuffers[ObjectIdentifier(b)] { region(UnsafeRawPointer(c), MemoryLayout<CNdis.NET_BUFFER>.size) }
+            var m = b.MdlChain
+            while let mdl = m {
+                if let v = mdlViews[ObjectIdentifier(mdl)] {
+                    if let va = v.c.pointee.MappedSystemVa, v.c.pointee.ByteCount > 0 { region(UnsafeRawPointer(va), Int(v.c.pointee.ByteCount)) }
+                    region(UnsafeRawPointer(v.c), MemoryLayout<CNdis.MDL>.size)
+                }
+                m = mdl.Next
+            }
+            nb = b.Next
+        }
     }
 }

@@ -171,7 +171,7 @@ final class CWorld {
         var walked = 0
         while let nbl = n, walked <= nblsByID.count + 1_000_000 {
             let s = shadow(nbl)
-            unpoisonHandedBack(s)
+            unpoisonHandedBack(s, nbl)
             refreshNetBuffersIfShown(s, nbl)
             s.pointee.Status = nbl._statusForVerifier.rawValue
             s.pointee.SimulatorStatus = s.pointee.Status

@@ -68,6 +68,16 @@ import Testing
         let clean = try Self.build([Self.reference, Self.header], defines: ["CSIM_STANDALONE"], asan: true)
         let ran = try CLI.run(CLI.binary, ["run", "--driver", clean, "--seeds", "1..20"] + args, environment: env)
         #expect(ran.status == 0, "\(ran.stdout) \(ran.stderr.prefix(2000))")
+
+        // The frame's bytes too: a pointer into a received frame read after passing it up.
+        let receive = ["--scenario", "rx-inject", "--option", "inline-return-percent=0", "--isolate"]
+        let reader = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE", "CSIM_READ_AFTER_INDICATE"], asan: true)
+        let read = try CLI.run(CLI.binary, ["run", "--driver", reader, "--seeds", "1..3"] + receive, environment: env)
+        #expect(read.stdout.contains("AddressSanitizer: use-after-poison (READ of size 1) in Passthru_ReceiveNetBufferLists /"), "\(read.stdout)")
+        // And a filter that reads every frame's bytes while it holds them is clean under it.
+        let inspector = try Self.build([Self.passthru, Self.header], defines: ["CSIM_STANDALONE", "DBG=1"], asan: true)
+        let inspected = try CLI.run(CLI.binary, ["run", "--driver", inspector, "--seeds", "1..40"] + receive, environment: env)
+        #expect(inspected.status == 0, "\(inspected.stdout) \(inspected.stderr.prefix(2000))")
     }
 
     /// NET_BUFFERs and MDLs from C: the frame header NdisGetDataBuffer gives (in place, or copied
