@@ -13,23 +13,21 @@ public enum CDriverCatalog {
         DriverEntry(name: "c-reference", kind: .correct,
                     summary: "C filter (Sources/CDriverSources/c_reference.c): the Swift reference in C. Passes traffic through and originates its control device's writes (sent, or injected into the receive path) from its own NBL pool, one in-flight count under the module lock that its pause waits for",
                     scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CReference_DriverEntry) },
-        DriverEntry(name: "c-canary-st-04", kind: .canary,
-                    summary: "C twin of canary-st-04: c_passthru.c whose FilterPause calls NdisFPauseComplete and then returns SUCCESS",
-                    expectedKinds: ["pause-complete-unexpected"], rule: "ST-04", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanaryST04_DriverEntry) },
-        DriverEntry(name: "c-canary-st-05", kind: .canary,
-                    summary: "C twin of canary-st-05: c_passthru.c whose FilterRestart calls NdisFRestartComplete and then returns SUCCESS",
-                    expectedKinds: ["restart-complete-unexpected"], rule: "ST-05", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanaryST05_DriverEntry) },
-        DriverEntry(name: "c-canary-st-07", kind: .canary,
-                    summary: "C twin of canary-st-07: c_passthru.c whose FilterDetach waits (NdisWaitEvent, no timeout) on an event nobody will set",
-                    expectedKinds: ["detach-never-returned"], rule: "ST-07", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanaryST07_DriverEntry) },
-        DriverEntry(name: "c-canary-snd-06", kind: .canary,
-                    summary: "C twin of canary-snd-06: c_passthru.c whose FilterSendNetBufferLists completes each send upward right after forwarding it",
-                    expectedKinds: ["send-complete-of-unowned-nbl"], rule: "SND-06", scenario: "adapter-disable-during-send") { CFilterDriver(ndis: $0, entry: CCanarySND06_DriverEntry) },
-    ] + referenceTwins
+    ] + twins("c_passthru.c", passthruFlaws) + twins("c_reference.c", referenceFlaws)
 
-    /// The foundation canaries' C twins built from c_reference.c (rule, flaw, entry point): each is
-    /// run as its Swift twin is (scenario, options) and must be caught with its twin's violations.
-    static let referenceTwins: [DriverEntry] = ([
+    /// A C canary: its rule, its one flaw, and its entry point.
+    typealias Flaw = (rule: String, flaw: String, entry: CFilterDriver.Entry)
+
+    /// The foundation canaries whose C twins are c_passthru.c with one flaw.
+    static let passthruFlaws: [Flaw] = [
+        ("ST-04", "FilterPause calls NdisFPauseComplete and then returns SUCCESS", CCanaryST04_DriverEntry),
+        ("ST-05", "FilterRestart calls NdisFRestartComplete and then returns SUCCESS", CCanaryST05_DriverEntry),
+        ("ST-07", "FilterDetach waits (NdisWaitEvent, no timeout) on an event nobody will set", CCanaryST07_DriverEntry),
+        ("SND-06", "FilterSendNetBufferLists completes each send upward right after forwarding it", CCanarySND06_DriverEntry),
+    ]
+
+    /// The other foundation canaries: c_reference.c with one flaw each.
+    static let referenceFlaws: [Flaw] = [
         ("ST-02", "FilterAttach refuses the adapter after allocating its pool, and does not free it", CCanaryST02_DriverEntry),
         ("ST-03", "FilterPause returns NDIS_STATUS_FAILURE while I/O is in flight", CCanaryST03_DriverEntry),
         ("ST-06", "FilterPause returns SUCCESS without setting its own state to Paused", CCanaryST06_DriverEntry),
@@ -61,12 +59,18 @@ public enum CDriverCatalog {
         ("LIVE-03", "FilterRestart returns PENDING and never calls NdisFRestartComplete", CCanaryLIVE03_DriverEntry),
         ("LIVE-05", "the completion of an originated NBL never releases its write", CCanaryLIVE05_DriverEntry),
         ("LIVE-06", "unwanted receives are dropped without NdisFReturnNetBufferLists", CCanaryLIVE06_DriverEntry),
-    ] as [(String, String, CFilterDriver.Entry)]).map { rule, flaw, entry in
-        let twin = CanaryCatalog.all.first { $0.rule == rule }!
-        return DriverEntry(name: "c-canary-" + rule.lowercased(), kind: .canary,
-                           summary: "C twin of \(twin.name): c_reference.c where \(flaw)",
-                           expectedKinds: twin.expectedKinds, rule: rule, scenario: twin.scenario, options: twin.options) {
-            CFilterDriver(ndis: $0, entry: entry)
+    ]
+
+    /// Each flaw's C twin, run as its Swift twin is (scenario, options) and expected to be caught
+    /// with its twin's violations.
+    static func twins(_ source: String, _ flaws: [Flaw]) -> [DriverEntry] {
+        flaws.map { rule, flaw, entry in
+            let twin = CanaryCatalog.all.first { $0.rule == rule }!
+            return DriverEntry(name: "c-canary-" + rule.lowercased(), kind: .canary,
+                               summary: "C twin of \(twin.name): \(source) where \(flaw)",
+                               expectedKinds: twin.expectedKinds, rule: rule, scenario: twin.scenario, options: twin.options) {
+                CFilterDriver(ndis: $0, entry: entry)
+            }
         }
     }
 }
